@@ -1,0 +1,6 @@
+# NEWSIDX_SANITIZE=ON builds everything with ASan and UBSan.
+if(NEWSIDX_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

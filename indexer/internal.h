@@ -1,0 +1,226 @@
+/*
+ * internal.h - nx_* declarations shared by the files of libnewsidx.
+ *
+ * One section per file, headed "Interface to code in X.c".  Nothing here is
+ * installed; the programs (indexer/main.c, query/main.c) must not include it.
+ */
+#ifndef NX_INTERNAL_H
+#define NX_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "newsidx.h"
+
+#if defined(__GNUC__)
+#define NX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define NX_PRINTF(a, b)
+#endif
+
+/**************************************************************************
+** Interface to code in alloc.c
+**
+** Every allocation of the library goes through these, so tests can make the
+** Nth allocation fail (nx_alloc_fail_after).
+*/
+void *nx_malloc(size_t size);
+void *nx_calloc(size_t n, size_t size);
+void *nx_realloc(void *ptr, size_t size);
+void nx_free(void *ptr);
+char *nx_strdup(const char *s);
+char *nx_strndup(const char *s, size_t len);
+/* Tests only: fail every allocation after `n` more succeed; -1 disables. */
+void nx_alloc_fail_after(long n);
+
+/**************************************************************************
+** Interface to code in error.c
+*/
+/* Record `code` and a printf-style message in `err` (may be NULL); returns
+ * `code` so callers can write `return nx_fail(err, NEWSIDX_IO, ...)`. */
+int nx_fail(newsidx_error *err, int code, const char *fmt, ...) NX_PRINTF(3, 4);
+void nx_error_clear(newsidx_error *err);
+
+/**************************************************************************
+** Interface to code in buf.c
+**
+** A growable byte buffer, always NUL-terminated, with a sticky out-of-memory
+** flag: after a failed append every further append does nothing and
+** nx_buf_oom() is true, so callers check once at the end.
+*/
+typedef struct nx_buf {
+    char *data;   /* NUL-terminated; NULL until the first append */
+    size_t len;   /* bytes used, without the NUL */
+    size_t cap;   /* bytes allocated */
+    bool is_oom;  /* an append failed */
+} nx_buf;
+
+#define NX_BUF_INIT {NULL, 0, 0, false}
+
+void nx_buf_free(nx_buf *b);
+void nx_buf_clear(nx_buf *b); /* len = 0, memory kept */
+bool nx_buf_reserve(nx_buf *b, size_t extra);
+void nx_buf_put(nx_buf *b, const void *data, size_t len);
+void nx_buf_puts(nx_buf *b, const char *s);
+void nx_buf_putc(nx_buf *b, char c);
+void nx_buf_printf(nx_buf *b, const char *fmt, ...) NX_PRINTF(2, 3);
+bool nx_buf_oom(const nx_buf *b);
+/* Give up the data (NUL-terminated, freed with nx_free); the buffer is
+ * empty afterwards.  Returns NULL after an out-of-memory. */
+char *nx_buf_detach(nx_buf *b);
+/* Append `s` as a JSON string literal, quotes included.  `s` must be valid
+ * UTF-8; every control character is escaped. */
+void nx_buf_json_string(nx_buf *b, const char *s, size_t len);
+
+/**************************************************************************
+** Interface to code in normalize.c (owns utf8proc)
+*/
+/* Is `s` valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF)? */
+bool nx_utf8_valid(const char *s, size_t len);
+
+/*
+ * Make raw file bytes safe for the YAML parser: invalid UTF-8 sequences and
+ * control characters other than TAB, LF and CR (NUL included) are replaced
+ * by U+FFFD.  Appends the result to `out`.  `*n_replaced_out` receives the
+ * number of replacements and `*first_offset_out` the byte offset in `in` of
+ * the first one (both may be NULL).  Returns false only on out-of-memory.
+ */
+bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
+                      size_t *n_replaced_out, size_t *first_offset_out);
+
+/*
+ * Repair text for display, keeping it as the author wrote it otherwise:
+ * UTF-8 that was decoded as Windows-1252 ("itâ€™s" -> "it’s"), HTML entities
+ * (&amp; &#8217; &rsquo; ...), and leading/trailing whitespace trimmed.
+ * `in` must be valid UTF-8.  Appends to `out`; returns a bit set of
+ * NX_REPAIR_* saying what was changed.
+ */
+#define NX_REPAIR_MOJIBAKE 0x1u
+#define NX_REPAIR_ENTITIES 0x2u
+unsigned nx_text_repair(nx_buf *out, const char *in, size_t len);
+
+/*
+ * The one normalization for matching, shared by the indexer and the query
+ * side: NFKC, full case folding, diacritics removed, whitespace and control
+ * characters collapsed to single spaces, trimmed; dotted abbreviations
+ * joined ("U.S." -> "us", "A.I." -> "ai"); digit-group commas removed
+ * ("1,000" -> "1000"); every CJK ideograph, kana and hangul syllable set off
+ * by spaces so that the FTS5 unicode61 tokenizer makes each one a token.
+ * `in` must be valid UTF-8.  Appends to `out`; false only on out-of-memory.
+ */
+bool nx_normalize(nx_buf *out, const char *in, size_t len);
+
+/**************************************************************************
+** Interface to code in url.c
+*/
+/*
+ * Normalize a URL for comparing stories: trim; lower-case scheme and host;
+ * http and https are the same; drop "www." from the host, the fragment, a
+ * default port, a trailing slash and the query string (kept only when the
+ * path is empty or names a script such as index.php, where the query is the
+ * address); spaces become %20.  The result has no scheme: "host/path[?q]".
+ * Appends to `out`; false only on out-of-memory.  Empty input gives "".
+ */
+bool nx_url_normalize(nx_buf *out, const char *url, size_t len);
+
+/**************************************************************************
+** Interface to code in frontmatter.c (owns libyaml)
+*/
+
+/* A per-field problem: the value was repaired, or could not be mapped and
+ * was kept raw in `extra_json`. */
+typedef struct nx_warning {
+    unsigned line;   /* 1-based line in the file */
+    unsigned column; /* 1-based column */
+    char *field;     /* key path, e.g. "quality" or "related[2].title" */
+    char *message;   /* one line, lower case */
+} nx_warning;
+
+/* One entry of an item's `related:` list. */
+typedef struct nx_related {
+    char *title;           /* display text, repaired; or NULL */
+    char *excerpt;         /* display text, repaired; or NULL */
+    char *url;             /* webUrl as written (trimmed), or NULL */
+    char *amp_url;         /* ampWebUrl or NULL */
+    char *cdn_amp_url;     /* cdnAmpWebUrl or NULL */
+    char *type;            /* or NULL */
+    char *provider_name;   /* or NULL */
+    char *provider_domain; /* or NULL */
+    int64_t published_at;  /* Unix seconds, UTC */
+    bool has_published_at;
+    int64_t quality;
+    bool has_quality;
+    char *images_json;     /* JSON array, or NULL */
+    char *extra_json;      /* JSON object of other keys and unmapped
+                              values, or NULL */
+} nx_related;
+
+/* One news item as read from front matter.  All strings are valid UTF-8,
+ * owned by the item; NULL when the key is absent. */
+typedef struct nx_item {
+    char *category;
+    char *title;            /* display text, repaired */
+    char *excerpt;          /* display text, repaired */
+    char *type;
+    char *web_url;
+    char *original_url;
+    char *amp_url;
+    char *cdn_amp_url;
+    char *secured;
+    int64_t published_at;   /* Unix seconds, UTC */
+    bool has_published_at;
+    int64_t quality;
+    bool has_quality;
+    int64_t heat;           /* -1 in the file means unknown: has_heat false */
+    bool has_heat;
+    int published;          /* 1, 0, or -1 when absent or unmappable */
+    char *provider_name;
+    char *provider_domain;
+    char *provider_images_json; /* JSON array or NULL */
+    char **topics;          /* repaired display text */
+    size_t n_topics;
+    char *images_json;      /* JSON array or NULL */
+    nx_related *related;
+    size_t n_related;
+    char *extra_json;       /* JSON object: unknown keys and values that
+                               could not be mapped, under their own key */
+    char *body;             /* text after the closing delimiter, or NULL */
+    nx_warning *warnings;
+    size_t n_warnings;
+} nx_item;
+
+/* Where a parse failed (1-based; 0 when unknown). */
+typedef struct nx_parse_pos {
+    unsigned line;
+    unsigned column;
+} nx_parse_pos;
+
+/*
+ * Parse one file's text.  `buf` need not be NUL-terminated and may hold
+ * anything: invalid UTF-8 and control characters are replaced (and warned
+ * about), a BOM and CRLF line endings are accepted.
+ *
+ * Returns
+ * - NEWSIDX_OK and `*out` (free with nx_item_free) for a news item;
+ * - NEWSIDX_NOTFOUND when the text is not a news item: no front matter
+ *   (the first line is not `---`), or a mapping with neither title nor
+ *   excerpt; `err` says which;
+ * - NEWSIDX_PARSE for malformed front matter: never closed, bad YAML, not a
+ *   mapping, too deep or too many nodes (alias bombs); `pos_out` (may be
+ *   NULL) gets the position in the file and `err` the reason;
+ * - NEWSIDX_NOMEM.
+ */
+int nx_frontmatter_parse(nx_item **out, const char *buf, size_t len,
+                         nx_parse_pos *pos_out, newsidx_error *err);
+
+void nx_item_free(nx_item *item);
+
+/**************************************************************************
+** Interface to code in hash.c
+*/
+/* A 64-bit content hash (not cryptographic) used to confirm changes. */
+uint64_t nx_hash64(const void *data, size_t len);
+
+#endif /* NX_INTERNAL_H */
