@@ -95,6 +95,8 @@ typedef struct newsidx_index newsidx_index;
 /** Flags for newsidx_index_open(). */
 #define NEWSIDX_OPEN_READONLY 0x1u /* never write; the file must exist */
 #define NEWSIDX_OPEN_CREATE   0x2u /* create the file if it does not exist */
+#define NEWSIDX_OPEN_REBUILD  0x4u /* an index of another schema version is
+                                      emptied and recreated, not refused */
 
 /**
  * Open (and with NEWSIDX_OPEN_CREATE, create) an index file.
@@ -106,8 +108,9 @@ typedef struct newsidx_index newsidx_index;
  * @param err   optional error details.
  * @return NEWSIDX_OK;
  *         NEWSIDX_NOTFOUND if the file does not exist and CREATE is not set;
- *         NEWSIDX_SCHEMA if the file is not a newsidx index or has another
- *         schema version;
+ *         NEWSIDX_SCHEMA if the file is not a newsidx index, or has another
+ *         schema version and NEWSIDX_OPEN_REBUILD is not given;
+ *         NEWSIDX_INVALID for READONLY with CREATE or REBUILD;
  *         NEWSIDX_IO if the file cannot be opened or SQLite lacks FTS5;
  *         NEWSIDX_BUSY if the file stays locked past the busy timeout;
  *         NEWSIDX_NOMEM.

@@ -223,4 +223,170 @@ void nx_item_free(nx_item *item);
 /* A 64-bit content hash (not cryptographic) used to confirm changes. */
 uint64_t nx_hash64(const void *data, size_t len);
 
+
+/**************************************************************************
+** Interface to code in db.c and schema.c
+**
+** db.c opens an index file (pragmas, version check, lock) and schema.c
+** creates its tables.  The write half owns the index format; the query half
+** only reads it.
+*/
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+/* Prepared statements of store.c, cached for the life of the handle. */
+enum nx_stmt_id {
+    NX_STMT_FILE_GET,
+    NX_STMT_FILE_INSERT,
+    NX_STMT_FILE_UPDATE,
+    NX_STMT_FILE_MOVE,
+    NX_STMT_FILE_DELETE,
+    NX_STMT_ITEM_INSERT,
+    NX_STMT_ITEM_DELETE,
+    NX_STMT_ITEM_RANK,
+    NX_STMT_FTS_INSERT,
+    NX_STMT_FTS_DELETE,
+    NX_STMT_TOPIC_GET,
+    NX_STMT_TOPIC_INSERT,
+    NX_STMT_ITEM_TOPIC_INSERT,
+    NX_STMT_ITEM_TOPIC_DELETE,
+    NX_STMT_PROVIDER_GET,
+    NX_STMT_PROVIDER_INSERT,
+    NX_STMT_PROVIDER_IMAGES,
+    NX_STMT_RELATED_INSERT,
+    NX_STMT_RELATED_DELETE,
+    NX_STMT_UNDER_ROOT,
+    NX_STMT_COUNT
+};
+
+struct newsidx_index {
+    sqlite3 *db;
+    char *path;                      /* the index file name */
+    bool is_readonly;
+    int schema_version;
+    int lock_fd;                     /* descriptor for flock(), or -1 */
+    bool is_locked;                  /* the indexing lock is held */
+    int64_t next_seq;                /* next rank-key sequence number */
+    sqlite3_stmt *stmt[NX_STMT_COUNT];
+    nx_buf scratch;                  /* normalization scratch space */
+};
+
+/* The application_id stamped on every index file ("nxdx"). */
+#define NX_APPLICATION_ID 0x6e786478
+
+/* Create the tables of a new, empty index. */
+int nx_schema_create(sqlite3 *db, newsidx_error *err);
+/* Drop every table of the index (for a rebuild of another version). */
+int nx_schema_drop(sqlite3 *db, newsidx_error *err);
+
+/* Take or release the exclusive indexing lock (flock on the index file);
+ * NEWSIDX_BUSY when another process holds it. */
+int nx_db_lock(newsidx_index *idx, newsidx_error *err);
+void nx_db_unlock(newsidx_index *idx);
+
+/**************************************************************************
+** Interface to code in store.c
+**
+** Every INSERT/UPDATE/DELETE, and the translation of SQLite result codes.
+*/
+/* What the index knows about one file. */
+typedef enum nx_file_status {
+    NX_FILE_NEWS = 0,    /* indexed as a news item (items.id == files.id) */
+    NX_FILE_SKIPPED = 1, /* not a news item */
+    NX_FILE_FAILED = 2   /* could not be indexed; message says why */
+} nx_file_status;
+
+typedef struct nx_file_rec {
+    int64_t id;
+    int64_t size;        /* bytes; -1 for a document added from memory */
+    int64_t mtime_ns;
+    uint64_t hash;
+    nx_file_status status;
+    char *message;       /* skip/failure reason or NULL */
+    unsigned line, column;
+} nx_file_rec;
+
+void nx_file_rec_clear(nx_file_rec *rec);
+
+/* Translate a SQLite failure into a status with SQLite's message. */
+int nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
+                   newsidx_error *err);
+int nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
+int nx_store_begin(newsidx_index *idx, newsidx_error *err);
+int nx_store_commit(newsidx_index *idx, newsidx_error *err);
+void nx_store_rollback(newsidx_index *idx);
+void nx_store_finalize_all(newsidx_index *idx);
+
+/* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */
+int nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
+                      newsidx_error *err);
+/* Insert (rec->id == 0; the new id is stored in rec->id) or update a file
+ * row. */
+int nx_store_file_put(newsidx_index *idx, nx_file_rec *rec, const char *path,
+                      newsidx_error *err);
+int nx_store_file_move(newsidx_index *idx, int64_t id, const char *new_path,
+                       int64_t size, int64_t mtime_ns, newsidx_error *err);
+/* Delete a file row with its item, if any. */
+int nx_store_file_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
+/* Write `item` as the item of file `id`, replacing the old one. */
+int nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
+                      newsidx_error *err);
+/* Remove the item of file `id` (no error if there is none). */
+int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
+/* Remove everything (files, items, ...), keeping the schema. */
+int nx_store_clear(newsidx_index *idx, newsidx_error *err);
+
+/*
+ * The prior level of an item, 0 (lowest) to NX_PRIOR_LEVELS-1, from its
+ * quality and heat.  FTS5 rowids are ordered by descending level, so a
+ * ranked query can visit the likely best items first and stop early.
+ */
+#define NX_PRIOR_LEVELS 1024
+int nx_prior_level(const nx_item *item);
+/* The FTS5 rowid ("rank key") for a prior level and a sequence number. */
+#define NX_RANK_SEQ_BITS 40
+int64_t nx_rank_key(int level, int64_t seq);
+
+/**************************************************************************
+** Interface to code in scan.c
+**
+** Walking folders into a sorted list of candidate files.
+*/
+typedef struct nx_scan_entry {
+    char *path;       /* absolute path, owned by the scan's arena */
+    int64_t size;
+    int64_t mtime_ns;
+} nx_scan_entry;
+
+typedef struct nx_scan {
+    nx_scan_entry *entries; /* sorted by path (bytewise), no duplicates */
+    size_t n_entries;
+    size_t cap;
+    char **roots;           /* absolute folders walked (their files may be
+                               removed when they vanish) */
+    size_t n_roots;
+    char **blind;           /* folders that could not be read: files under
+                               them are never taken as vanished */
+    size_t n_blind;
+    nx_buf arena;           /* path storage */
+} nx_scan;
+
+typedef void (*nx_scan_report_fn)(const char *path, int err_no,
+                                  const char *what, void *payload);
+
+/* Walk `paths` and collect files with one of `exts` (NULL = defaults).
+ * Unreadable entries are reported through `report` and skipped.  Returns
+ * NEWSIDX_NOTFOUND when no path exists at all. */
+int nx_scan_run(nx_scan *scan, const char *const *paths, size_t n_paths,
+                const char *const *exts, size_t n_exts,
+                nx_scan_report_fn report, void *payload, newsidx_error *err);
+void nx_scan_free(nx_scan *scan);
+/* Is `path` in the walk (binary search)? */
+bool nx_scan_contains(const nx_scan *scan, const char *path);
+/* Is `path` under one of the walked roots and not under a blind folder? */
+bool nx_scan_covers(const nx_scan *scan, const char *path);
+/* Does the file name end in one of the extensions (case-insensitive)? */
+bool nx_scan_ext_matches(const char *path, const char *const *exts,
+                         size_t n_exts);
+
 #endif /* NX_INTERNAL_H */

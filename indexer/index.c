@@ -1,0 +1,665 @@
+/*
+ * index.c - bringing an index up to date with files on disk, and adding or
+ * removing single documents (newsidx_index_paths, _add_buffer, _remove).
+ *
+ * A run walks the given paths (scan.c), finds the indexed files that
+ * vanished from under the walked folders, then visits every file in path
+ * order: unchanged files (same size and mtime) are not read; changed ones
+ * are read, hashed and parsed only when the hash differs; a new file whose
+ * hash equals a vanished one is taken as a rename.  What is left of the
+ * vanished files is removed last.  Writes are committed every batch_size
+ * files, each file inside its own savepoint, so a killed run leaves a
+ * consistent index and the next run picks up where it stopped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+#define INDEX_DEFAULT_BATCH    500
+#define INDEX_DEFAULT_MAX_SIZE (16u * 1024 * 1024)
+
+/* An indexed file that is no longer where it was. */
+typedef struct index_gone {
+    int64_t id;
+    uint64_t hash;
+    nx_file_status status;
+    char *path;
+    bool is_claimed; /* a new file with the same content took it over */
+} index_gone;
+
+typedef struct index_run {
+    newsidx_index *idx;
+    newsidx_index_options opts;
+    newsidx_index_stats *stats;
+    nx_scan scan;
+    index_gone *gone;  /* sorted by hash */
+    size_t n_gone;
+    unsigned n_pending; /* files written in the open transaction */
+    bool in_txn;
+    newsidx_progress progress;
+    nx_buf content;   /* the current file's bytes */
+    newsidx_error file_err; /* the current file's problem */
+} index_run;
+
+static double
+index_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+index_emit(const index_run *run, newsidx_event_kind kind, const char *path,
+           const char *old_path, unsigned line, unsigned column,
+           const char *field, const char *message)
+{
+    newsidx_event ev;
+
+    if (run->opts.on_event == NULL)
+        return;
+    ev.kind = kind;
+    ev.path = path;
+    ev.old_path = old_path;
+    ev.line = line;
+    ev.column = column;
+    ev.field = field;
+    ev.message = message;
+    run->opts.on_event(&ev, run->opts.payload);
+}
+
+static void
+index_scan_report(const char *path, int err_no, const char *what,
+                  void *payload)
+{
+    index_run *run = payload;
+    char msg[300];
+
+    snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err_no));
+    run->stats->failed++;
+    index_emit(run, NEWSIDX_EVENT_FAILED, path, NULL, 0, 0, NULL, msg);
+}
+
+/* Open a transaction if none is open; commit when the batch is full. */
+static int
+index_txn(index_run *run, bool is_flush, newsidx_error *err)
+{
+    int rc = NEWSIDX_OK;
+
+    if (is_flush || run->n_pending >= run->opts.batch_size) {
+        if (run->in_txn)
+            rc = nx_store_commit(run->idx, err);
+        run->in_txn = false;
+        run->n_pending = 0;
+        if (is_flush || rc != NEWSIDX_OK)
+            return rc;
+    }
+    if (!run->in_txn) {
+        rc = nx_store_begin(run->idx, err);
+        run->in_txn = rc == NEWSIDX_OK;
+    }
+    return rc;
+}
+
+static int
+index_gone_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const index_gone *)a)->hash;
+    uint64_t y = ((const index_gone *)b)->hash;
+
+    return x < y ? -1 : x > y;
+}
+
+static int
+index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
+{
+    const char *path = (const char *)sqlite3_column_text(stmt, 1);
+    index_gone *g;
+
+    if (path == NULL || nx_scan_contains(&run->scan, path) ||
+        !nx_scan_covers(&run->scan, path))
+        return NEWSIDX_OK;
+    if (run->n_gone == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+
+        g = nx_realloc(run->gone, ncap * sizeof(*g));
+        if (g == NULL)
+            return NEWSIDX_NOMEM;
+        run->gone = g;
+        *cap = ncap;
+    }
+    g = &run->gone[run->n_gone];
+    g->id = sqlite3_column_int64(stmt, 0);
+    g->hash = (uint64_t)sqlite3_column_int64(stmt, 2);
+    g->status = (nx_file_status)sqlite3_column_int(stmt, 3);
+    g->is_claimed = false;
+    if ((g->path = nx_strdup(path)) == NULL)
+        return NEWSIDX_NOMEM;
+    run->n_gone++;
+    return NEWSIDX_OK;
+}
+
+/* Collect the indexed files under the walked folders that the walk did not
+ * find. */
+static int
+index_find_gone(index_run *run, newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    size_t cap = 0, i;
+    int rc = SQLITE_OK, status = NEWSIDX_OK;
+    nx_buf hi = NX_BUF_INIT;
+
+    rc = sqlite3_prepare_v2(run->idx->db,
+                            "SELECT id, path, hash, status FROM files"
+                            " WHERE path >= ?1 AND path < ?2",
+                            -1, &stmt, NULL);
+    for (i = 0; i < run->scan.n_roots && rc == SQLITE_OK; i++) {
+        const char *root = run->scan.roots[i];
+
+        nx_buf_clear(&hi);
+        nx_buf_puts(&hi, root);
+        nx_buf_putc(&hi, '0'); /* just past every "root/..." */
+        if (nx_buf_oom(&hi))
+            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, hi.data, -1, SQLITE_STATIC);
+        while (status == NEWSIDX_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+            status = index_gone_add(run, stmt, &cap);
+        rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(stmt);
+    nx_buf_free(&hi);
+    if (status != NEWSIDX_OK)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (rc != SQLITE_OK)
+        return nx_store_error(run->idx, rc, "cannot read the index", err);
+    if (run->n_gone > 1)
+        qsort(run->gone, run->n_gone, sizeof(*run->gone), index_gone_cmp);
+    return NEWSIDX_OK;
+}
+
+/* A vanished file with this content hash, not yet claimed, or NULL. */
+static index_gone *
+index_gone_find(index_run *run, uint64_t hash)
+{
+    size_t lo = 0, hi = run->n_gone;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (run->gone[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < run->n_gone && run->gone[lo].hash == hash; lo++) {
+        if (!run->gone[lo].is_claimed)
+            return &run->gone[lo];
+    }
+    return NULL;
+}
+
+/* Read a whole file into run->content; NEWSIDX_IO with a reason on
+ * failure, recorded in run->file_err. */
+static int
+index_read(index_run *run, const char *path)
+{
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    nx_buf_clear(&run->content);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return nx_fail(&run->file_err, NEWSIDX_IO, "cannot open: %s",
+                       strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return nx_fail(&run->file_err, NEWSIDX_IO, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > run->opts.max_file_size) {
+        close(fd);
+        return nx_fail(&run->file_err, NEWSIDX_IO,
+                       "file is %lld bytes, over the %llu-byte limit",
+                       (long long)st.st_size,
+                       (unsigned long long)run->opts.max_file_size);
+    }
+    if (!nx_buf_reserve(&run->content, (size_t)st.st_size + 4096)) {
+        close(fd);
+        return nx_fail(&run->file_err, NEWSIDX_NOMEM, "out of memory");
+    }
+    while ((n = read(fd, run->content.data + run->content.len,
+                     run->content.cap - run->content.len - 1)) > 0) {
+        run->content.len += (size_t)n;
+        if (run->content.len > run->opts.max_file_size)
+            break; /* grew while we read */
+        if (!nx_buf_reserve(&run->content, 4096))
+            break;
+    }
+    close(fd);
+    if (n < 0)
+        return nx_fail(&run->file_err, NEWSIDX_IO, "cannot read: %s",
+                       strerror(errno));
+    if (nx_buf_oom(&run->content) ||
+        run->content.len > run->opts.max_file_size)
+        return nx_fail(&run->file_err, NEWSIDX_IO,
+                       "file is over the %llu-byte limit",
+                       (unsigned long long)run->opts.max_file_size);
+    run->content.data[run->content.len] = '\0';
+    run->stats->bytes += run->content.len;
+    run->progress.bytes_done += run->content.len;
+    return NEWSIDX_OK;
+}
+
+static void
+index_emit_warnings(const index_run *run, const char *path,
+                    const nx_item *item)
+{
+    size_t i;
+
+    for (i = 0; i < item->n_warnings; i++) {
+        const nx_warning *w = &item->warnings[i];
+
+        index_emit(run, NEWSIDX_EVENT_WARNING, path, NULL, w->line, w->column,
+                   w->field, w->message);
+    }
+}
+
+/*
+ * Parse run->content and write the outcome for the file `rec` (rec->id is
+ * 0 for a file the index has not seen).  Per-file problems are counted and
+ * reported; only database failures are returned.
+ */
+static int
+index_apply(index_run *run, nx_file_rec *rec, bool had_item, const char *path,
+            newsidx_error *err)
+{
+    nx_item *item = NULL;
+    nx_parse_pos pos = {0, 0};
+    int prc, rc;
+
+    nx_error_clear(&run->file_err);
+    prc = nx_frontmatter_parse(&item, run->content.data, run->content.len,
+                               &pos, &run->file_err);
+    nx_free(rec->message);
+    rec->message = NULL;
+    rec->line = rec->column = 0;
+    if (prc == NEWSIDX_OK) {
+        rec->status = NX_FILE_NEWS;
+    } else {
+        rec->status = prc == NEWSIDX_NOTFOUND ? NX_FILE_SKIPPED
+                                              : NX_FILE_FAILED;
+        rec->message = nx_strdup(run->file_err.message);
+        rec->line = pos.line;
+        rec->column = pos.column;
+    }
+    rc = nx_store_file_put(run->idx, rec, path, err);
+    if (rc == NEWSIDX_OK && prc == NEWSIDX_OK)
+        rc = nx_store_item_put(run->idx, rec->id, item, err);
+    else if (rc == NEWSIDX_OK && prc == NEWSIDX_NOTFOUND)
+        rc = nx_store_item_delete(run->idx, rec->id, err);
+    /* A file that fails to parse keeps its last good item (if any) until
+     * it is fixed or deleted: a bad edit must not lose the story. */
+    if (rc == NEWSIDX_OK && prc == NEWSIDX_OK) {
+        index_emit_warnings(run, path, item);
+        run->stats->warnings += item->n_warnings;
+        if (had_item)
+            run->stats->updated++;
+        else
+            run->stats->added++;
+        index_emit(run,
+                   had_item ? NEWSIDX_EVENT_UPDATED : NEWSIDX_EVENT_ADDED,
+                   path, NULL, 0, 0, NULL, NULL);
+    } else if (rc == NEWSIDX_OK) {
+        bool is_skip = prc == NEWSIDX_NOTFOUND;
+
+        if (is_skip)
+            run->stats->skipped++;
+        else
+            run->stats->failed++;
+        index_emit(run, is_skip ? NEWSIDX_EVENT_SKIPPED : NEWSIDX_EVENT_FAILED,
+                   path, NULL, pos.line, pos.column, NULL,
+                   run->file_err.message);
+    }
+    nx_item_free(item);
+    return rc;
+}
+
+/* Report an unchanged file according to what the index knows of it. */
+static void
+index_unchanged(index_run *run, const char *path, const nx_file_rec *rec)
+{
+    switch (rec->status) {
+    case NX_FILE_NEWS:
+        run->stats->unchanged++;
+        index_emit(run, NEWSIDX_EVENT_UNCHANGED, path, NULL, 0, 0, NULL, NULL);
+        break;
+    case NX_FILE_SKIPPED:
+        run->stats->skipped++;
+        index_emit(run, NEWSIDX_EVENT_SKIPPED, path, NULL, rec->line,
+                   rec->column, NULL, rec->message);
+        break;
+    default:
+        run->stats->failed++;
+        index_emit(run, NEWSIDX_EVENT_FAILED, path, NULL, rec->line,
+                   rec->column, NULL, rec->message);
+    }
+}
+
+/* A file the index has not seen: a rename of a vanished file with the same
+ * content, or a new file. */
+static int
+index_new_file(index_run *run, const nx_scan_entry *e, nx_file_rec *rec,
+               newsidx_error *err)
+{
+    index_gone *g = index_gone_find(run, rec->hash);
+    int rc;
+
+    if (g == NULL)
+        return index_apply(run, rec, false, e->path, err);
+    rc = nx_store_file_move(run->idx, g->id, e->path, e->size, e->mtime_ns,
+                            err);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    g->is_claimed = true;
+    if (g->status == NX_FILE_NEWS) {
+        run->stats->renamed++;
+        index_emit(run, NEWSIDX_EVENT_RENAMED, e->path, g->path, 0, 0, NULL,
+                   NULL);
+        return NEWSIDX_OK;
+    }
+    rc = nx_store_file_get(rec, run->idx, e->path, err);
+    if (rc == NEWSIDX_OK)
+        index_unchanged(run, e->path, rec);
+    return rc;
+}
+
+/* Bring one walked file up to date.  Only database failures are returned;
+ * file problems are counted and reported. */
+static int
+index_visit(index_run *run, const nx_scan_entry *e, newsidx_error *err)
+{
+    nx_file_rec rec;
+    bool is_known;
+    int rc;
+
+    rc = nx_store_file_get(&rec, run->idx, e->path, err);
+    if (rc != NEWSIDX_OK && rc != NEWSIDX_NOTFOUND)
+        return rc;
+    is_known = rc == NEWSIDX_OK;
+    if (is_known && rec.size == e->size && rec.mtime_ns == e->mtime_ns) {
+        index_unchanged(run, e->path, &rec);
+        nx_file_rec_clear(&rec);
+        return NEWSIDX_OK;
+    }
+    if (index_read(run, e->path) != NEWSIDX_OK) {
+        run->stats->failed++;
+        index_emit(run, NEWSIDX_EVENT_FAILED, e->path, NULL, 0, 0, NULL,
+                   run->file_err.message);
+        nx_file_rec_clear(&rec);
+        return NEWSIDX_OK;
+    }
+    rc = index_txn(run, false, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_exec(run->idx, "SAVEPOINT file", err);
+    if (rc != NEWSIDX_OK) {
+        nx_file_rec_clear(&rec);
+        return rc;
+    }
+    run->n_pending++;
+    if (is_known && rec.hash == nx_hash64(run->content.data,
+                                          run->content.len)) {
+        /* Touched, not changed: remember the new mtime only. */
+        rc = nx_store_file_move(run->idx, rec.id, e->path, e->size,
+                                e->mtime_ns, err);
+        if (rc == NEWSIDX_OK)
+            index_unchanged(run, e->path, &rec);
+    } else {
+        bool had_item = is_known && rec.status == NX_FILE_NEWS;
+
+        rec.hash = nx_hash64(run->content.data, run->content.len);
+        rec.size = e->size;
+        rec.mtime_ns = e->mtime_ns;
+        rc = is_known ? index_apply(run, &rec, had_item, e->path, err)
+                      : index_new_file(run, e, &rec, err);
+    }
+    nx_file_rec_clear(&rec);
+    if (rc == NEWSIDX_OK)
+        return nx_store_exec(run->idx, "RELEASE file", err);
+    sqlite3_exec(run->idx->db, "ROLLBACK TO file; RELEASE file", NULL, NULL,
+                 NULL);
+    return rc;
+}
+
+/* Remove the vanished files that no new file claimed. */
+static int
+index_remove_gone(index_run *run, newsidx_error *err)
+{
+    size_t i;
+    int rc = NEWSIDX_OK;
+
+    run->progress.phase = 2;
+    for (i = 0; i < run->n_gone && rc == NEWSIDX_OK; i++) {
+        index_gone *g = &run->gone[i];
+
+        if (g->is_claimed)
+            continue;
+        rc = index_txn(run, false, err);
+        if (rc == NEWSIDX_OK)
+            rc = nx_store_file_delete(run->idx, g->id, err);
+        run->n_pending++;
+        if (rc == NEWSIDX_OK && g->status == NX_FILE_NEWS) {
+            run->stats->removed++;
+            index_emit(run, NEWSIDX_EVENT_REMOVED, g->path, NULL, 0, 0, NULL,
+                       NULL);
+        }
+    }
+    return rc;
+}
+
+static bool
+index_cancelled(const index_run *run)
+{
+    return run->opts.cancel != NULL && *run->opts.cancel != 0;
+}
+
+static void
+index_progress(index_run *run)
+{
+    if (run->opts.on_progress != NULL)
+        run->opts.on_progress(&run->progress, run->opts.payload);
+}
+
+/* The walk and the per-file loop; the caller holds the lock. */
+static int
+index_run_all(index_run *run, const char *const *paths, size_t n_paths,
+              newsidx_error *err)
+{
+    size_t i;
+    int rc;
+
+    index_progress(run);
+    rc = nx_scan_run(&run->scan, paths, n_paths, run->opts.extensions,
+                     run->opts.n_extensions, index_scan_report, run, err);
+    if (rc == NEWSIDX_OK)
+        rc = index_find_gone(run, err);
+    run->progress.phase = 1;
+    run->progress.files_total = run->scan.n_entries;
+    for (i = 0; i < run->scan.n_entries && rc == NEWSIDX_OK; i++) {
+        if (index_cancelled(run)) {
+            rc = nx_fail(err, NEWSIDX_CANCELLED, "cancelled");
+            break;
+        }
+        rc = index_visit(run, &run->scan.entries[i], err);
+        run->progress.files_done++;
+        index_progress(run);
+    }
+    if (rc == NEWSIDX_OK)
+        rc = index_remove_gone(run, err);
+    if (run->in_txn && (rc == NEWSIDX_OK || rc == NEWSIDX_CANCELLED)) {
+        int crc = index_txn(run, true, rc == NEWSIDX_OK ? err : NULL);
+
+        rc = rc == NEWSIDX_OK ? crc : rc;
+    }
+    if (run->in_txn)
+        nx_store_rollback(run->idx);
+    return rc;
+}
+
+static int
+index_options(newsidx_index_options *out, const newsidx_index_options *opts,
+              newsidx_error *err)
+{
+    static const newsidx_index_options defaults = NEWSIDX_INDEX_OPTIONS_INIT;
+
+    *out = opts ? *opts : defaults;
+    if (out->version != NEWSIDX_INDEX_OPTIONS_VERSION)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "index options version %u, expected %u", out->version,
+                       NEWSIDX_INDEX_OPTIONS_VERSION);
+    if (out->batch_size == 0)
+        out->batch_size = INDEX_DEFAULT_BATCH;
+    if (out->max_file_size == 0)
+        out->max_file_size = INDEX_DEFAULT_MAX_SIZE;
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
+                    const char *const *paths, size_t n_paths,
+                    const newsidx_index_options *opts, newsidx_error *err)
+{
+    newsidx_index_stats stats;
+    index_run run;
+    double start = index_now();
+    size_t i;
+    int rc;
+
+    memset(&stats, 0, sizeof(stats));
+    memset(&run, 0, sizeof(run));
+    nx_error_clear(err);
+    run.idx = idx;
+    run.stats = &stats;
+    rc = index_options(&run.opts, opts, err);
+    if (rc == NEWSIDX_OK && idx->is_readonly)
+        rc = nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
+                     idx->path);
+    if (rc == NEWSIDX_OK)
+        rc = nx_db_lock(idx, err);
+    if (rc == NEWSIDX_OK && run.opts.is_rebuild) {
+        rc = nx_store_begin(idx, err);
+        if (rc == NEWSIDX_OK)
+            rc = nx_store_clear(idx, err);
+        rc = rc == NEWSIDX_OK ? nx_store_commit(idx, err) : rc;
+        nx_store_rollback(idx);
+    }
+    if (rc == NEWSIDX_OK)
+        rc = index_run_all(&run, paths, n_paths, err);
+    nx_db_unlock(idx);
+    for (i = 0; i < run.n_gone; i++)
+        nx_free(run.gone[i].path);
+    nx_free(run.gone);
+    nx_scan_free(&run.scan);
+    nx_buf_free(&run.content);
+    stats.seconds = index_now() - start;
+    if (stats_out != NULL)
+        *stats_out = stats;
+    return rc;
+}
+
+/* Forward an item's warnings to a caller's callback. */
+static void
+index_buffer_warnings(const char *source, const nx_item *item,
+                      newsidx_event_cb on_event, void *payload)
+{
+    index_run run;
+
+    memset(&run, 0, sizeof(run));
+    run.opts.on_event = on_event;
+    run.opts.payload = payload;
+    index_emit_warnings(&run, source, item);
+}
+
+int
+newsidx_index_add_buffer(newsidx_index *idx, const char *source,
+                         const char *buf, size_t len,
+                         newsidx_event_cb on_event, void *payload,
+                         newsidx_error *err)
+{
+    nx_file_rec rec;
+    nx_item *item = NULL;
+    nx_parse_pos pos = {0, 0};
+    int rc;
+
+    nx_error_clear(err);
+    rc = nx_frontmatter_parse(&item, buf, len, &pos, err);
+    if (rc == NEWSIDX_PARSE && pos.line > 0) {
+        char reason[sizeof(err->message)];
+
+        memcpy(reason, err->message, sizeof(reason));
+        nx_fail(err, NEWSIDX_PARSE, "%s:%u:%u: %.200s", source, pos.line,
+                pos.column, reason);
+    }
+    if (rc != NEWSIDX_OK)
+        return rc;
+    rc = nx_store_begin(idx, err);
+    if (rc == NEWSIDX_OK) {
+        rc = nx_store_file_get(&rec, idx, source, err);
+        if (rc == NEWSIDX_NOTFOUND)
+            rc = NEWSIDX_OK;
+    }
+    if (rc == NEWSIDX_OK) {
+        rec.size = -1;
+        rec.mtime_ns = 0;
+        rec.hash = nx_hash64(buf, len);
+        rec.status = NX_FILE_NEWS;
+        nx_free(rec.message);
+        rec.message = NULL;
+        rec.line = rec.column = 0;
+        rc = nx_store_file_put(idx, &rec, source, err);
+        if (rc == NEWSIDX_OK)
+            rc = nx_store_item_put(idx, rec.id, item, err);
+        if (rc == NEWSIDX_OK)
+            rc = nx_store_commit(idx, err);
+        nx_file_rec_clear(&rec);
+    }
+    nx_store_rollback(idx);
+    if (rc == NEWSIDX_OK && on_event != NULL)
+        index_buffer_warnings(source, item, on_event, payload);
+    nx_item_free(item);
+    return rc;
+}
+
+int
+newsidx_index_remove(newsidx_index *idx, const char *source,
+                     newsidx_error *err)
+{
+    nx_file_rec rec;
+    int rc;
+
+    nx_error_clear(err);
+    rc = nx_store_begin(idx, err);
+    if (rc == NEWSIDX_OK) {
+        rc = nx_store_file_get(&rec, idx, source, err);
+        if (rc == NEWSIDX_NOTFOUND)
+            nx_fail(err, rc, "nothing is indexed under '%s'", source);
+        else if (rc == NEWSIDX_OK)
+            rc = nx_store_file_delete(idx, rec.id, err);
+        nx_file_rec_clear(&rec);
+    }
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_commit(idx, err);
+    nx_store_rollback(idx);
+    return rc;
+}

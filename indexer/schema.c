@@ -1,0 +1,188 @@
+/*
+ * schema.c - the tables of an index file, version NEWSIDX_SCHEMA_VERSION.
+ *
+ * The layout is documented for outside readers in docs/schema.md; keep the
+ * two in step.  Any change to a table or to the meaning of a column bumps
+ * NEWSIDX_SCHEMA_VERSION.
+ */
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+/* Default BM25 weights of the fts columns (title, excerpt, body), stored as
+ * the table's persistent `rank` so that `ORDER BY rank` uses them even from
+ * a stock sqlite3 shell. */
+#define SCHEMA_DEFAULT_RANK "bm25(10.0, 4.0, 1.0)"
+
+static const char schema_sql[] =
+    "CREATE TABLE meta("
+    "  key TEXT PRIMARY KEY,"
+    "  value ANY"
+    ") STRICT;"
+    "CREATE TABLE files("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  size INTEGER NOT NULL,"
+    "  mtime_ns INTEGER NOT NULL,"
+    "  hash INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  message TEXT,"
+    "  line INTEGER,"
+    "  col INTEGER,"
+    "  indexed_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX files_hash ON files(hash);"
+    "CREATE TABLE providers("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  domain TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  images TEXT,"
+    "  UNIQUE(name, domain)"
+    ");"
+    "CREATE INDEX providers_key ON providers(key);"
+    "CREATE INDEX providers_domain ON providers(domain);"
+    "CREATE TABLE topics("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  key TEXT NOT NULL"
+    ");"
+    "CREATE INDEX topics_key ON topics(key);"
+    "CREATE TABLE items("
+    "  id INTEGER PRIMARY KEY,"
+    "  rank_key INTEGER NOT NULL UNIQUE,"
+    "  category TEXT,"
+    "  title TEXT,"
+    "  excerpt TEXT,"
+    "  type TEXT,"
+    "  web_url TEXT,"
+    "  url_key TEXT,"
+    "  original_url TEXT,"
+    "  amp_url TEXT,"
+    "  cdn_amp_url TEXT,"
+    "  published_at INTEGER,"
+    "  quality INTEGER,"
+    "  heat INTEGER,"
+    "  published INTEGER,"
+    "  provider_id INTEGER REFERENCES providers(id),"
+    "  images TEXT,"
+    "  secured TEXT,"
+    "  extra TEXT,"
+    "  body TEXT,"
+    "  warnings TEXT"
+    ");"
+    "CREATE INDEX items_url_key ON items(url_key) WHERE url_key <> '';"
+    "CREATE INDEX items_published_at ON items(published_at);"
+    "CREATE INDEX items_provider ON items(provider_id);"
+    "CREATE TABLE item_topics("
+    "  item_id INTEGER NOT NULL,"
+    "  ord INTEGER NOT NULL,"
+    "  topic_id INTEGER NOT NULL,"
+    "  PRIMARY KEY(item_id, ord)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX item_topics_topic ON item_topics(topic_id, item_id);"
+    "CREATE TABLE related("
+    "  item_id INTEGER NOT NULL,"
+    "  ord INTEGER NOT NULL,"
+    "  title TEXT,"
+    "  excerpt TEXT,"
+    "  published_at INTEGER,"
+    "  url TEXT,"
+    "  url_key TEXT,"
+    "  amp_url TEXT,"
+    "  cdn_amp_url TEXT,"
+    "  type TEXT,"
+    "  provider_name TEXT,"
+    "  provider_domain TEXT,"
+    "  quality INTEGER,"
+    "  images TEXT,"
+    "  extra TEXT,"
+    "  PRIMARY KEY(item_id, ord)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX related_url_key ON related(url_key) WHERE url_key <> '';"
+    /* title/excerpt/body hold normalized text (nx_normalize); the unindexed
+     * columns make the ranking priors reachable without a join. */
+    "CREATE VIRTUAL TABLE fts USING fts5("
+    "  title, excerpt, body,"
+    "  quality UNINDEXED, heat UNINDEXED, published_at UNINDEXED,"
+    "  tokenize = 'unicode61 remove_diacritics 2'"
+    ");"
+    "INSERT INTO fts(fts, rank) VALUES('rank', '" SCHEMA_DEFAULT_RANK "');"
+    /* Read-only conveniences for people using the sqlite3 shell. */
+    "CREATE VIEW news AS"
+    "  SELECT i.id, f.path, i.title, i.excerpt, i.web_url AS url,"
+    "    strftime('%Y-%m-%dT%H:%M:%SZ', i.published_at, 'unixepoch')"
+    "      AS published_at,"
+    "    p.name AS provider, p.domain AS provider_domain,"
+    "    i.quality, i.heat, i.published, i.type, i.category"
+    "  FROM items i JOIN files f ON f.id = i.id"
+    "  LEFT JOIN providers p ON p.id = i.provider_id;"
+    "CREATE VIEW related_resolved AS"
+    "  SELECT r.*, (SELECT min(t.id) FROM items t"
+    "               WHERE t.url_key = r.url_key AND r.url_key <> '')"
+    "    AS target_id"
+    "  FROM related r;";
+
+int
+nx_schema_create(sqlite3 *db, newsidx_error *err)
+{
+    char sql[256];
+    int rc;
+
+    rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO meta VALUES('schema_version', %d),"
+                 "('created_by', 'newsidx %s'),"
+                 "('rank', '%s'),"
+                 "('next_seq', 1);"
+                 "PRAGMA application_id = %d;"
+                 "PRAGMA user_version = %d;",
+                 NEWSIDX_SCHEMA_VERSION, NEWSIDX_VERSION_STRING,
+                 SCHEMA_DEFAULT_RANK, NX_APPLICATION_ID,
+                 NEWSIDX_SCHEMA_VERSION);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
+                       "cannot create the index tables: %s",
+                       sqlite3_errmsg(db));
+    return NEWSIDX_OK;
+}
+
+int
+nx_schema_drop(sqlite3 *db, newsidx_error *err)
+{
+    static const char *const kinds[] = {"view", "table"};
+    sqlite3_stmt *stmt = NULL;
+    nx_buf sql = NX_BUF_INIT;
+    size_t k;
+    int rc = SQLITE_OK;
+
+    for (k = 0; k < 2 && rc == SQLITE_OK; k++) {
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT name FROM sqlite_schema WHERE type=?1"
+                                " AND name NOT LIKE 'sqlite_%'"
+                                " AND name NOT LIKE 'fts_%'",
+                                -1, &stmt, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(stmt, 1, kinds[k], -1, SQLITE_STATIC);
+        while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+            nx_buf_printf(&sql, "DROP %s IF EXISTS \"%s\";", kinds[k],
+                          (const char *)sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+    }
+    if (nx_buf_oom(&sql))
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (rc == SQLITE_OK && sql.data != NULL)
+        rc = sqlite3_exec(db, sql.data, NULL, NULL, NULL);
+    nx_buf_free(&sql);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "PRAGMA user_version = 0;", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return nx_fail(err, NEWSIDX_IO, "cannot drop the old index: %s",
+                       sqlite3_errmsg(db));
+    return NEWSIDX_OK;
+}
