@@ -46,6 +46,7 @@ nx_buf_reserve(nx_buf *b, size_t extra)
     if (data == NULL)
         goto oom;
     b->data = data;
+    b->data[b->len] = '\0';
     b->cap = cap;
     return true;
 oom:

@@ -49,6 +49,9 @@ void nx_error_clear(newsidx_error *err);
 ** A growable byte buffer, always NUL-terminated, with a sticky out-of-memory
 ** flag: after a failed append every further append does nothing and
 ** nx_buf_oom() is true, so callers check once at the end.
+**
+** Fast writers may reserve room, write into data[len..cap-1) directly and
+** set len themselves, writing the closing NUL too (normalize.c does).
 */
 typedef struct nx_buf {
     char *data;   /* NUL-terminated; NULL until the first append */
@@ -85,7 +88,8 @@ bool nx_utf8_valid(const char *s, size_t len);
  * control characters other than TAB, LF and CR (NUL included) are replaced
  * by U+FFFD.  Appends the result to `out`.  `*n_replaced_out` receives the
  * number of replacements and `*first_offset_out` the byte offset in `in` of
- * the first one (both may be NULL).  Returns false only on out-of-memory.
+ * the first one, 0 when there is none (both may be NULL).  Returns false
+ * only on out-of-memory.
  */
 bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
                       size_t *n_replaced_out, size_t *first_offset_out);
@@ -95,7 +99,8 @@ bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
  * UTF-8 that was decoded as Windows-1252 ("itâ€™s" -> "it’s"), HTML entities
  * (&amp; &#8217; &rsquo; ...), and leading/trailing whitespace trimmed.
  * `in` must be valid UTF-8.  Appends to `out`; returns a bit set of
- * NX_REPAIR_* saying what was changed.
+ * NX_REPAIR_* saying what was changed.  Out of memory is reported only
+ * through nx_buf_oom(out).
  */
 #define NX_REPAIR_MOJIBAKE 0x1u
 #define NX_REPAIR_ENTITIES 0x2u
