@@ -1,0 +1,39 @@
+# The two commands of the README.  Both install missing Debian packages
+# (when run as root or with sudo), configure and build:
+#   make run   - index samples/ and run a sample search
+#   make test  - run every test through ctest
+BUILD ?= build
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DB ?= $(BUILD)/samples.db
+
+.PHONY: all build deps run test clean
+
+all: build
+
+deps:
+	@sh .ci/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	rm -f $(DB) $(DB)-wal $(DB)-shm
+	$(BUILD)/indexer/newsindex --db $(DB) samples/news
+	@echo
+	@echo '== sample search: "zurich" (title and excerpt, ranked by bm25) =='
+	@sqlite3 -header -column $(DB) \
+	  "SELECT n.id, substr(n.title, 1, 60) AS title, n.provider, \
+	          substr(n.published_at, 1, 10) AS date \
+	     FROM fts JOIN items i ON i.rank_key = fts.rowid \
+	     JOIN news n ON n.id = i.id \
+	    WHERE fts MATCH 'zurich' ORDER BY rank LIMIT 10"
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,74 @@
+/*
+ * cli.h - code shared by the newsindex and newsquery programs: messages,
+ * option tables that drive both getopt_long and --help, the progress bar,
+ * and paths shown relative to the working folder.
+ *
+ * Only the public API (newsidx.h) is used here.
+ */
+#ifndef NX_CLI_H
+#define NX_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "newsidx.h"
+
+/* Exit codes of both programs; docs/exit-codes.md explains them. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAILURE = 1,     /* could not run: index, I/O, memory */
+    CLI_EXIT_USAGE = 2,       /* bad options or arguments */
+    CLI_EXIT_QUERY = 3,       /* query syntax error (newsquery) */
+    CLI_EXIT_NOMATCH = 4,     /* no match, with --exit-status (newsquery) */
+    CLI_EXIT_FILES_FAILED = 5 /* some files could not be indexed */
+};
+
+/* One option: drives getopt_long and the --help text. */
+typedef struct cli_option {
+    const char *name;  /* long name without dashes */
+    int short_name;    /* letter, or a value >= 256 for long-only options */
+    int has_arg;       /* no_argument, required_argument, optional_argument */
+    const char *arg;   /* argument name for --help, or NULL */
+    const char *help;  /* one line */
+} cli_option;
+
+/* The program name used in messages. */
+void cli_set_program(const char *name);
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: one line plus a hint to --help.  Returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Build getopt_long's tables from `opts` (n entries).  `longopts` must have
+ * room for n + 1 entries and `shortopts` for 3 * n + 2 characters. */
+void cli_getopt_tables(const cli_option *opts, size_t n,
+                       struct option *longopts, char *shortopts);
+/* Print the options part of --help. */
+void cli_print_options(FILE *out, const cli_option *opts, size_t n);
+
+/* Parse a non-negative integer, with an optional K/M/G suffix if
+ * `allow_suffix`.  Returns false on a malformed or out-of-range value. */
+bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
+
+/* `path` relative to the working folder when it is inside it; otherwise
+ * unchanged.  The result points into `path` or is `path`. */
+const char *cli_display_path(const char *path);
+
+/* The progress bar on stderr, drawn only when stderr is a terminal. */
+typedef struct cli_progress {
+    bool is_enabled;
+    bool is_drawn;     /* a bar is on screen and must be cleared first */
+    double start;
+    double last_draw;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, bool is_enabled);
+void cli_progress_update(cli_progress *p, uint64_t done, uint64_t total,
+                         const char *what);
+/* Erase the bar (before printing a message, and at the end). */
+void cli_progress_clear(cli_progress *p);
+double cli_now(void);
+
+#endif /* NX_CLI_H */

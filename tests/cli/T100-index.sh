@@ -1,0 +1,59 @@
+#!/bin/bash
+# T100: indexing the sample set: counts, notices, the index contents and
+# normalization as seen from a stock sqlite3 shell.
+. "$(dirname "$0")/lib.sh"
+
+copy_samples news
+expected=$(count_news news)
+check "the sample set has at least 40 news items" test "$expected" -ge 40
+
+run_index --db t.db --json news
+check_eq "first run exits 0" 0 "$rc"
+check_eq "every news item is added" "$expected" "$(json_get added)"
+check_eq "items in the index" "$expected" "$(json_get items)"
+check_eq "nothing failed" 0 "$(json_get failed)"
+check "non-news files are skipped with a notice" \
+    grep -q 'notice: not a news item' .err
+check_eq "items table" "$expected" "$(sql t.db 'SELECT count(*) FROM items')"
+check_eq "fts rows" "$expected" "$(sql t.db 'SELECT count(*) FROM fts')"
+check_eq "integrity" ok "$(sql t.db 'PRAGMA integrity_check')"
+check "fts integrity" sql t.db \
+    "INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)"
+check_eq "WAL mode" wal "$(sql t.db 'PRAGMA journal_mode')"
+check_eq "schema version" 1 "$(sql t.db 'PRAGMA user_version')"
+
+# Normalization: the examples of the issue, through the stock shell.
+match() {
+    sql t.db "SELECT count(*) FROM fts WHERE fts MATCH '$1'"
+}
+check "zurich finds Zürich" test "$(match zurich)" -ge 1
+check "finance finds ﬁnance" test "$(match '"finance"')" -ge 1
+check "strasse finds Straße" test "$(match strasse)" -ge 1
+check "ai finds ＡＩ" test "$(sql t.db "SELECT count(*) FROM items i JOIN fts ON fts.rowid = i.rank_key WHERE i.title LIKE '%ＡＩ%' AND fts MATCH 'title:ai'")" -ge 1
+check "CJK characters are tokens" test "$(match '"语 言 模 型"')" -ge 1
+check "mojibake is repaired for display" test \
+    "$(sql t.db "SELECT count(*) FROM related WHERE excerpt LIKE '%itâ€™s%'")" -eq 0
+check "entities are decoded for display" test \
+    "$(sql t.db "SELECT count(*) FROM items WHERE title LIKE '%&amp;%' OR excerpt LIKE '%&amp;%' OR title LIKE '%&#8217;%'")" -eq 0
+
+# Related items keep their order and link to indexed items by URL.
+check "related entries are stored" test \
+    "$(sql t.db 'SELECT count(*) FROM related')" -ge 10
+check "some related entries resolve to indexed items" test \
+    "$(sql t.db 'SELECT count(*) FROM related_resolved WHERE target_id IS NOT NULL')" -ge 1
+check_eq "related order is kept" 0 \
+    "$(sql t.db 'SELECT count(*) FROM related r GROUP BY item_id HAVING max(ord) + 1 <> count(*)' | wc -l)"
+
+# Unknown heat (-1) is stored as NULL, quality/heat reachable from fts.
+check_eq "no heat -1 is stored" 0 "$(sql t.db 'SELECT count(*) FROM items WHERE heat = -1')"
+check_eq "fts carries quality" \
+    "$(sql t.db 'SELECT count(*) FROM items WHERE quality IS NOT NULL')" \
+    "$(sql t.db 'SELECT count(*) FROM fts WHERE quality IS NOT NULL')"
+
+# Default --db comes from NEWSIDX_DB, then ./news.db.
+NEWSIDX_DB=env.db "$NEWSINDEX" -q news
+check "NEWSIDX_DB is the default index" test -s env.db
+"$NEWSINDEX" -q news
+check "./news.db is the last default" test -s news.db
+
+finish

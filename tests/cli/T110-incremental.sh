@@ -1,0 +1,104 @@
+#!/bin/bash
+# T110: re-runs: no change, one changed, one deleted, one renamed, a touched
+# file, a bad file among good ones, and --rebuild.
+. "$(dirname "$0")/lib.sh"
+
+copy_samples news
+n=$(count_news news)
+run_index --db t.db --json news
+check_eq "first run" 0 "$rc"
+files=$(sql t.db 'SELECT count(*) FROM files')
+
+# No change: nothing is read again.
+run_index --db t.db --json news
+check_eq "no-change run exits 0" 0 "$rc"
+check_eq "no-change: all unchanged" "$n" "$(json_get unchanged)"
+check_eq "no-change: no byte read" 0 "$(json_get bytes)"
+check_eq "no-change: nothing added" 0 "$(json_get added)"
+check_eq "no-change: nothing updated" 0 "$(json_get updated)"
+
+# Pick a news item that has a title.
+victim=$(sql t.db "SELECT f.path FROM files f JOIN items i ON i.id = f.id WHERE i.title IS NOT NULL AND f.path NOT LIKE '% %' ORDER BY f.path LIMIT 1")
+victim_id=$(sql t.db "SELECT id FROM files WHERE path = '$victim'")
+
+# Touch without a change: read and hashed, but not re-indexed.
+touch -d '2001-01-01' "$victim"
+run_index --db t.db --json news
+check_eq "touched: unchanged" "$n" "$(json_get unchanged)"
+check_eq "touched: not updated" 0 "$(json_get updated)"
+check "touched: one file read" test "$(json_get bytes)" -gt 0
+
+# Change one file's title.
+sed -i '0,/^title:.*/s//title: "Quokka zeppelin breakthrough"/' "$victim"
+run_index --db t.db --json news
+check_eq "change: one updated" 1 "$(json_get updated)"
+check_eq "change: rest unchanged" $((n - 1)) "$(json_get unchanged)"
+check_eq "change: item keeps its id" "$victim_id" \
+    "$(sql t.db "SELECT id FROM files WHERE path = '$victim'")"
+check_eq "change: new title is searchable" 1 \
+    "$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'quokka zeppelin'")"
+check_eq "change: fts has one row per item" "$n" "$(sql t.db 'SELECT count(*) FROM fts')"
+
+# Rename it: same item, new path, nothing added or removed.
+mv "$victim" "$(dirname "$victim")/renamed-item.md"
+run_index --db t.db --json news
+check_eq "rename: counted as renamed" 1 "$(json_get renamed)"
+check_eq "rename: nothing added" 0 "$(json_get added)"
+check_eq "rename: nothing removed" 0 "$(json_get removed)"
+check_eq "rename: same id" "$victim_id" \
+    "$(sql t.db "SELECT id FROM files WHERE path LIKE '%/renamed-item.md'")"
+check_eq "rename: still searchable" 1 \
+    "$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'quokka zeppelin'")"
+
+# Delete it.
+rm "$(dirname "$victim")/renamed-item.md"
+run_index --db t.db --json news
+check_eq "delete: one removed" 1 "$(json_get removed)"
+check_eq "delete: item gone" $((n - 1)) "$(json_get items)"
+check_eq "delete: gone from fts" 0 \
+    "$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'quokka zeppelin'")"
+check_eq "delete: no orphan related rows" 0 \
+    "$(sql t.db 'SELECT count(*) FROM related WHERE item_id NOT IN (SELECT id FROM items)')"
+check_eq "delete: no orphan topics" 0 \
+    "$(sql t.db 'SELECT count(*) FROM item_topics WHERE item_id NOT IN (SELECT id FROM items)')"
+
+# A bad file among good ones: reported with path:line:column, the rest is
+# indexed, exit status 5; the next run reports it again.
+printf -- '---\ntitle: "Good start\nexcerpt: broken\n---\n' > news/broken.md
+printf -- '---\ntitle: Fresh good item about walruses\n---\n' > news/fresh.md
+run_index --db t.db --json news
+check_eq "bad file: exit 5" 5 "$rc"
+check_eq "bad file: one failed" 1 "$(json_get failed)"
+check_eq "bad file: the good one is added" 1 "$(json_get added)"
+check "bad file: path:line:column: error" \
+    grep -Eq '^news/broken.md:[0-9]+:[0-9]+: error: ' .err
+run_index --db t.db --json news
+check_eq "bad file again: exit 5" 5 "$rc"
+check "bad file again: reported again" grep -q '^news/broken.md:.*error' .err
+check_eq "bad file again: not read again" 0 "$(json_get bytes)"
+rm news/broken.md
+run_index --db t.db --json news
+check_eq "bad file removed: exit 0" 0 "$rc"
+
+# A folder that cannot be read is reported, and its indexed files are not
+# taken as deleted.
+if [ "$(id -u)" != 0 ]; then
+    chmod 000 news/_news
+    run_index --db t.db --json news
+    check_eq "unreadable folder: exit 5" 5 "$rc"
+    check_eq "unreadable folder: nothing removed" 0 "$(json_get removed)"
+    chmod 755 news/_news
+fi
+
+# A path that does not exist: could not run, nothing removed.
+run_index --db t.db --json does-not-exist
+check_eq "missing path: exit 1" 1 "$rc"
+check "missing path is named" grep -q 'does-not-exist' .err
+
+# --rebuild starts over and reaches the same count.
+run_index --db t.db --json --rebuild news
+check_eq "rebuild: exit 0" 0 "$rc"
+check_eq "rebuild: everything added" "$n" "$(json_get added)"
+check_eq "rebuild: count" "$n" "$(sql t.db 'SELECT count(*) FROM items')"
+
+finish

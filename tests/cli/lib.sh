@@ -1,0 +1,93 @@
+# lib.sh - helpers for the end-to-end tests (sourced by T*.sh).
+#
+# Environment (set by ctest): NEWSINDEX (the program), NX_SOURCE_DIR (the
+# repository), NX_BUILD_DIR.  Each test runs in its own temporary folder,
+# removed at exit.
+set -u
+: "${NEWSINDEX:?run through ctest}"
+: "${NX_SOURCE_DIR:?run through ctest}"
+export LC_ALL=C.UTF-8 TZ=UTC
+unset NEWSIDX_DB
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/newsidx-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+n_checks=0
+n_failed=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    n_failed=$((n_failed + 1))
+}
+
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+    local what=$1
+    shift
+    n_checks=$((n_checks + 1))
+    if ! "$@"; then
+        fail "$what"
+    fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+    n_checks=$((n_checks + 1))
+    if [ "$2" != "$3" ]; then
+        fail "$1: expected '$2', got '$3'"
+    fi
+}
+
+# run_index ARGS...: run newsindex; sets $rc, $out (stdout), $err (stderr).
+run_index() {
+    "$NEWSINDEX" "$@" >"$TMP/.out" 2>"$TMP/.err"
+    rc=$?
+    out=$(cat "$TMP/.out")
+    err=$(cat "$TMP/.err")
+}
+
+# json_get FIELD: a number from the JSON summary in $out.
+json_get() {
+    printf '%s' "$out" | python3 -c \
+        "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+# sql DB QUERY: run a query with the stock sqlite3 shell.
+sql() {
+    sqlite3 -batch -noheader "$1" "$2"
+}
+
+# A writable copy of the sample news items.
+copy_samples() {
+    cp -R "$NX_SOURCE_DIR/samples/news" "$1"
+}
+
+finish() {
+    echo "$n_checks checks, $n_failed failed"
+    [ "$n_failed" -eq 0 ]
+    exit $?
+}
+
+# count_news DIR: how many files under DIR (default endings) are news
+# items, i.e. have front matter with a non-empty top-level title or
+# excerpt.  Independent of newsindex: a line-based reading of the YAML.
+count_news() {
+    find "$(realpath "$1")" -type f \( -iname '*.md' -o -iname '*.markdown' \
+        -o -iname '*.txt' \) -not -path '*/.*' -print0 |
+        xargs -0 awk '
+        FNR == 1 { infm = 0; found = 0; pending = 0; sub(/^\xef\xbb\xbf/, "") }
+        { sub(/\r$/, "") }
+        FNR == 1 && /^---[ \t]*$/ { infm = 1; next }
+        infm && /^(---|\.\.\.)[ \t]*$/ {
+            if (found) n++
+            infm = 0; found = -1; nextfile
+        }
+        infm && pending && /^[ \t]+[^ \t]/ { found = 1 }
+        infm { pending = 0 }
+        infm && /^(title|excerpt):/ {
+            v = $0; sub(/^[a-z]+:[ \t]*/, "", v); sub(/[ \t]+#.*$/, "", v)
+            if (v == "") pending = 1
+            else if (v != "~" && v != "null" && v != "\"\"" && v != "'\'''\''") found = 1
+        }
+        END { print n + 0 }'
+}

@@ -1,0 +1,78 @@
+/*
+ * test_url.c - URL normalization for story identity.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static void
+expect_url(const char *in, const char *want)
+{
+    nx_buf out = NX_BUF_INIT;
+
+    assert_true(nx_url_normalize(&out, in, strlen(in)));
+    assert_true(nx_buf_reserve(&out, 0));
+    assert_string_equal(out.data, want);
+    nx_buf_free(&out);
+}
+
+static void
+test_url__scheme_host_and_www_do_not_matter(void **state)
+{
+    (void)state;
+    expect_url("https://www.Example.COM/a/b", "example.com/a/b");
+    expect_url("http://example.com/a/b", "example.com/a/b");
+    expect_url("https://ABSOLUTEREPORTS.images.worldnow.com/x.jpg",
+               "absolutereports.images.worldnow.com/x.jpg");
+    expect_url("//example.com/a", "example.com/a");
+}
+
+static void
+test_url__tracking_query_fragment_and_slash_are_dropped(void **state)
+{
+    (void)state;
+    expect_url("https://www.foxbusiness.com/x?dcmp=snt-sf-twitter",
+               "foxbusiness.com/x");
+    expect_url("https://example.com/story/?src=rss#top", "example.com/story");
+    expect_url("https://example.com:443/a/", "example.com/a");
+    expect_url("http://example.com:80/a", "example.com/a");
+    expect_url("http://example.com:8080/a", "example.com:8080/a");
+}
+
+static void
+test_url__query_kept_where_it_is_the_address(void **state)
+{
+    (void)state;
+    expect_url("https://example.com/article.php?id=12",
+               "example.com/article.php?id=12");
+    expect_url("https://example.com/?p=123", "example.com?p=123");
+}
+
+static void
+test_url__spaces_and_blanks(void **state)
+{
+    (void)state;
+    expect_url("  https://apnews.com/Wired Release/x  ",
+               "apnews.com/Wired%20Release/x");
+    expect_url("", "");
+    expect_url("   ", "");
+    expect_url("/assets/logo.jpg", "/assets/logo.jpg");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url__scheme_host_and_www_do_not_matter),
+        cmocka_unit_test(test_url__tracking_query_fragment_and_slash_are_dropped),
+        cmocka_unit_test(test_url__query_kept_where_it_is_the_address),
+        cmocka_unit_test(test_url__spaces_and_blanks),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
