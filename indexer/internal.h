@@ -84,9 +84,10 @@ void nx_buf_json_string(nx_buf *b, const char *s, size_t len);
 bool nx_utf8_valid(const char *s, size_t len);
 
 /*
- * Make raw file bytes safe for the YAML parser: invalid UTF-8 sequences and
- * control characters other than TAB, LF and CR (NUL included) are replaced
- * by U+FFFD.  Appends the result to `out`.  `*n_replaced_out` receives the
+ * Make raw file bytes safe for the YAML parser: invalid UTF-8 sequences,
+ * control characters other than TAB, LF and CR (NUL included), DEL and the
+ * C1 controls are replaced by U+FFFD.  (frontmatter.c also replaces
+ * U+FFFE/U+FFFF, which libyaml rejects.)  Appends the result to `out`.  `*n_replaced_out` receives the
  * number of replacements and `*first_offset_out` the byte offset in `in` of
  * the first one, 0 when there is none (both may be NULL).  Returns false
  * only on out-of-memory.
@@ -134,8 +135,10 @@ bool nx_url_normalize(nx_buf *out, const char *url, size_t len);
 ** Interface to code in frontmatter.c (owns libyaml)
 */
 
-/* A per-field problem: the value was repaired, or could not be mapped and
- * was kept raw in `extra_json`. */
+/* A per-field problem: the value could not be mapped as it stands (it is
+ * kept raw in `extra_json`, or was rounded, joined or replaced).  Display
+ * repairs (mojibake, entities) are not warnings.  `field` is NULL for a
+ * problem of the whole file, such as replaced invalid UTF-8. */
 typedef struct nx_warning {
     unsigned line;   /* 1-based line in the file */
     unsigned column; /* 1-based column */
@@ -213,8 +216,10 @@ typedef struct nx_parse_pos {
  *   (the first line is not `---`), or a mapping with neither title nor
  *   excerpt; `err` says which;
  * - NEWSIDX_PARSE for malformed front matter: never closed, bad YAML, not a
- *   mapping, too deep or too many nodes (alias bombs); `pos_out` (may be
- *   NULL) gets the position in the file and `err` the reason;
+ *   mapping, more than one document, or over a limit: nesting deeper than
+ *   64 levels, more than 100000 node visits (alias expansions counted),
+ *   1000 anchors or 10000 aliases; `pos_out` (may be NULL) gets the
+ *   position in the file and `err` the reason;
  * - NEWSIDX_NOMEM.
  */
 int nx_frontmatter_parse(nx_item **out, const char *buf, size_t len,
