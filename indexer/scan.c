@@ -147,7 +147,8 @@ static void
 scan_dir(scan_ctx *ctx, int depth)
 {
     size_t base = ctx->path.len;
-    struct dirent *de;
+    struct dirent *de = NULL;
+    int read_errno = 0;
     DIR *dir;
 
     if (depth > SCAN_MAX_DEPTH) {
@@ -171,8 +172,10 @@ scan_dir(scan_ctx *ctx, int depth)
         else
             scan_entry(ctx, depth, false);
     }
-    if (de == NULL && errno != 0 && !ctx->is_oom)
-        scan_blind(ctx, errno, "cannot read folder");
+    if (de == NULL)
+        read_errno = errno;
+    if (read_errno != 0 && !ctx->is_oom)
+        scan_blind(ctx, read_errno, "cannot read folder");
     closedir(dir);
     ctx->path.len = base;
     ctx->path.data[base] = '\0';
