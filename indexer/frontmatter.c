@@ -1595,36 +1595,6 @@ fm_topic_add(fm_ctx *ctx, const fm_slot *s, size_t i)
     return true;
 }
 
-/* A list of display strings (a single one is a list of one).  A list or a
- * mapping among the items keeps the whole value raw, with a warning. */
-static void
-fm_field_topics(fm_ctx *ctx, const fm_slot *s)
-{
-    char ***dst = fm_member(s, s->field->off);
-    size_t *n_dst = fm_member(s, s->field->aux_off);
-    size_t i, n = fm_list_len(s->value);
-    bool is_raw = false;
-
-    if (s->value->type == YAML_MAPPING_NODE) {
-        fm_warn_expected(ctx, s->value, "a list of strings");
-        fm_keep_raw(ctx, s);
-        return;
-    }
-    *dst = nx_calloc(n, sizeof(char *));
-    if (*dst == NULL) {
-        fm_nomem(ctx);
-        return;
-    }
-    for (i = 0; i < n && ctx->rc == NEWSIDX_OK; i++)
-        is_raw |= !fm_topic_add(ctx, s, i);
-    if (*n_dst == 0) {
-        nx_free(*dst);
-        *dst = NULL;
-    }
-    if (is_raw)
-        fm_keep_raw(ctx, s);
-}
-
 static void
 fm_related_entry(fm_ctx *ctx, nx_related *r, yaml_node_t *map, int depth)
 {
@@ -1659,34 +1629,54 @@ fm_related_add(fm_ctx *ctx, const fm_slot *s, size_t i)
     return item->type == YAML_MAPPING_NODE;
 }
 
-/* A list of mappings (a single mapping is a list of one).  An item that is
- * not a mapping keeps the whole value raw, with a warning. */
+/* A list field: each item goes through `add`, which returns false when the
+ * item has the wrong shape; then the whole value is also kept raw, with a
+ * warning.  A single value is a list of one; a `refused` node (a mapping
+ * for topics, a scalar for related) is kept raw as a whole. */
 static void
-fm_field_related(fm_ctx *ctx, const fm_slot *s)
+fm_field_list(fm_ctx *ctx, const fm_slot *s, yaml_node_type_t refused,
+              const char *expected, size_t elem_size,
+              bool (*add)(fm_ctx *, const fm_slot *, size_t))
 {
-    nx_related **dst = fm_member(s, s->field->off);
+    void **dst = fm_member(s, s->field->off);
     size_t *n_dst = fm_member(s, s->field->aux_off);
     size_t i, n = fm_list_len(s->value);
     bool is_raw = false;
 
-    if (s->value->type == YAML_SCALAR_NODE) {
-        fm_warn_expected(ctx, s->value, "a list of mappings");
+    if (s->value->type == refused) {
+        fm_warn_expected(ctx, s->value, expected);
         fm_keep_raw(ctx, s);
         return;
     }
-    *dst = nx_calloc(n, sizeof(nx_related));
+    *dst = nx_calloc(n, elem_size);
     if (*dst == NULL) {
         fm_nomem(ctx);
         return;
     }
     for (i = 0; i < n && ctx->rc == NEWSIDX_OK; i++)
-        is_raw |= !fm_related_add(ctx, s, i);
+        is_raw |= !add(ctx, s, i);
     if (*n_dst == 0) {
         nx_free(*dst);
         *dst = NULL;
     }
     if (is_raw)
         fm_keep_raw(ctx, s);
+}
+
+/* A list of display strings. */
+static void
+fm_field_topics(fm_ctx *ctx, const fm_slot *s)
+{
+    fm_field_list(ctx, s, YAML_MAPPING_NODE, "a list of strings",
+                  sizeof(char *), fm_topic_add);
+}
+
+/* A list of mappings. */
+static void
+fm_field_related(fm_ctx *ctx, const fm_slot *s)
+{
+    fm_field_list(ctx, s, YAML_SCALAR_NODE, "a list of mappings",
+                  sizeof(nx_related), fm_related_add);
 }
 
 static const fm_field *

@@ -35,8 +35,8 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [NX_STMT_ITEM_RANK] = "SELECT rank_key FROM items WHERE id = ?1",
     [NX_STMT_FTS_INSERT] = "INSERT INTO fts(rowid, title, excerpt, body,"
-                           " quality, heat, published_at)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           " quality, heat, published_at, published)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [NX_STMT_FTS_DELETE] = "DELETE FROM fts WHERE rowid = ?1",
     [NX_STMT_TOPIC_GET] = "SELECT id FROM topics WHERE name = ?1",
     [NX_STMT_TOPIC_INSERT] = "INSERT INTO topics(name, key) VALUES(?1, ?2)",
@@ -622,6 +622,7 @@ store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
         store_bind_opt_int(stmt, 6, item->has_heat, item->heat);
         store_bind_opt_int(stmt, 7, item->has_published_at,
                            item->published_at);
+        store_bind_opt_int(stmt, 8, item->published >= 0, item->published);
         store_step_done(stmt, rc);
     }
     for (i = 0; i < 3; i++)
