@@ -74,6 +74,8 @@ typedef enum newsidx_status {
  */
 typedef struct newsidx_error {
     int code;
+    unsigned line;   /* 1-based position of a NEWSIDX_PARSE problem, or 0 */
+    unsigned column; /* 1-based; for a query, the character in the query */
     char message[256];
 } newsidx_error;
 
@@ -275,6 +277,185 @@ NEWSIDX_API int newsidx_index_add_buffer(newsidx_index *idx,
  */
 NEWSIDX_API int newsidx_index_remove(newsidx_index *idx, const char *source,
                                      newsidx_error *err);
+
+
+/* ------------------------------------------------------------------------
+ * Querying
+ * ------------------------------------------------------------------------ */
+
+typedef struct newsidx_query newsidx_query;
+typedef struct newsidx_results newsidx_results;
+typedef struct newsidx_hit newsidx_hit;
+
+/** Orders of results. */
+typedef enum newsidx_sort {
+    NEWSIDX_SORT_RANK = 0, /* text relevance x quality/heat prior (x fresh) */
+    NEWSIDX_SORT_DATE,     /* newest first */
+    NEWSIDX_SORT_QUALITY,  /* highest quality first, unknown last */
+    NEWSIDX_SORT_HEAT      /* highest heat first, unknown last */
+} newsidx_sort;
+
+/** Facet kinds for newsidx_query_options.facets (a bit set). */
+#define NEWSIDX_FACET_TOPIC    0x1u
+#define NEWSIDX_FACET_PROVIDER 0x2u
+#define NEWSIDX_FACET_YEAR     0x4u
+
+/**
+ * Query options; start from NEWSIDX_QUERY_OPTIONS_INIT.  A weight left at a
+ * negative value takes the default stored in the index (see
+ * docs/ranking.md).
+ */
+typedef struct newsidx_query_options {
+    unsigned version;          /* NEWSIDX_QUERY_OPTIONS_VERSION */
+    newsidx_sort sort;         /* default NEWSIDX_SORT_RANK */
+    unsigned limit;            /* hits per page; default 10 */
+    uint64_t offset;           /* hits to skip */
+    bool include_unpublished;  /* also items with published: false */
+    bool no_collapse;          /* keep near-duplicate stories apart */
+    int related_limit;         /* related entries per hit; <0 = default 3 */
+    unsigned facets;           /* NEWSIDX_FACET_* bits; 0 = none */
+    bool is_count_only;        /* only count the matches */
+    double w_title;            /* column weights (<0 = default) */
+    double w_excerpt;
+    double w_body;
+    double w_quality;          /* prior weights (<0 = default) */
+    double w_heat;
+    double prior_strength;     /* 0..0.9: how far the prior moves scores */
+    double fresh_half_life;    /* days; 0 = no freshness decay */
+    bool has_since, has_until; /* date bounds, Unix seconds, inclusive */
+    int64_t since, until;
+    int64_t now;               /* "now" for freshness; 0 = the clock */
+    const char *mark_open;     /* snippet markers; NULL = "[" and "]" */
+    const char *mark_close;
+} newsidx_query_options;
+
+#define NEWSIDX_QUERY_OPTIONS_VERSION 1
+#define NEWSIDX_QUERY_OPTIONS_INIT                                           \
+    {                                                                        \
+        NEWSIDX_QUERY_OPTIONS_VERSION, NEWSIDX_SORT_RANK, 10, 0, false,      \
+            false, -1, 0, false, -1, -1, -1, -1, -1, -1, 0, false, false, 0, \
+            0, 0, NULL, NULL                                                 \
+    }
+
+/**
+ * Compile a query typed by a person.  Any string is accepted except real
+ * misuse: an unknown field (`foo:bar`) or a malformed range
+ * (`date:2021-13`, `quality:>=x`), which fail with NEWSIDX_PARSE and the
+ * position in err->column.
+ *
+ * @param out  receives the query, owned by the caller; free it with
+ *             newsidx_query_free() before closing `idx`.
+ * @return NEWSIDX_OK; NEWSIDX_PARSE; NEWSIDX_INVALID (bad options);
+ *         NEWSIDX_NOMEM.
+ */
+NEWSIDX_API int newsidx_query_new(newsidx_query **out, newsidx_index *idx,
+                                  const char *text,
+                                  const newsidx_query_options *opts,
+                                  newsidx_error *err);
+
+/**
+ * A query for items like item `id`, built from that item's own title and
+ * excerpt terms (the item itself is left out of the results).
+ *
+ * @return NEWSIDX_OK; NEWSIDX_NOTFOUND (no such item); NEWSIDX_INVALID;
+ *         NEWSIDX_IO; NEWSIDX_NOMEM.
+ */
+NEWSIDX_API int newsidx_query_like(newsidx_query **out, newsidx_index *idx,
+                                   int64_t id,
+                                   const newsidx_query_options *opts,
+                                   newsidx_error *err);
+
+/** The FTS5 MATCH expression the query compiled to ("" when it has only
+ * filters); borrowed, valid until the query is freed. */
+NEWSIDX_API const char *newsidx_query_match(const newsidx_query *q);
+
+/** Free a query.  NULL is allowed. */
+NEWSIDX_API void newsidx_query_free(newsidx_query *q);
+
+/**
+ * Run a query.
+ *
+ * @param out receives the results, owned by the caller; free them with
+ *            newsidx_results_free() before freeing the query.
+ * @return NEWSIDX_OK (also for no match); NEWSIDX_BUSY; NEWSIDX_IO;
+ *         NEWSIDX_NOMEM.
+ */
+NEWSIDX_API int newsidx_query_run(newsidx_results **out, newsidx_query *q,
+                                  newsidx_error *err);
+
+/** Number of matching items (before collapsing and paging). */
+NEWSIDX_API uint64_t newsidx_results_total(const newsidx_results *r);
+
+/**
+ * The next hit, in order.  The hit is borrowed: valid until the results are
+ * freed.
+ *
+ * @return NEWSIDX_OK with `*hit` set; NEWSIDX_DONE after the last one.
+ */
+NEWSIDX_API int newsidx_results_next(const newsidx_hit **hit,
+                                     newsidx_results *r);
+
+/** Facet counts over every match: `kind` is one NEWSIDX_FACET_* bit.  The
+ * value name is borrowed, valid until the results are freed.
+ * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last value. */
+NEWSIDX_API int newsidx_results_facet(const char **value, uint64_t *count,
+                                      const newsidx_results *r,
+                                      unsigned kind, size_t i);
+
+/** "Did you mean" suggestions, made when a query finds few or no items:
+ * the i-th suggested query text (borrowed, valid until the results are
+ * freed), or NULL past the last. */
+NEWSIDX_API const char *newsidx_results_suggestion(const newsidx_results *r,
+                                                   size_t i);
+
+/** Free results.  NULL is allowed. */
+NEWSIDX_API void newsidx_results_free(newsidx_results *r);
+
+/* Hit fields.  Strings are borrowed, valid until the results are freed;
+ * NULL when the item has no such value. */
+NEWSIDX_API int64_t newsidx_hit_id(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_path(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_title(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_excerpt(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_url(const newsidx_hit *h);
+/** Publication time in Unix seconds; false when unknown. */
+NEWSIDX_API bool newsidx_hit_published_at(const newsidx_hit *h,
+                                          int64_t *out);
+NEWSIDX_API const char *newsidx_hit_provider_name(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_provider_domain(const newsidx_hit *h);
+NEWSIDX_API size_t newsidx_hit_topic_count(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_topic(const newsidx_hit *h, size_t i);
+/** Quality and heat; false when missing (heat: also when unknown, -1). */
+NEWSIDX_API bool newsidx_hit_quality(const newsidx_hit *h, int64_t *out);
+NEWSIDX_API bool newsidx_hit_heat(const newsidx_hit *h, int64_t *out);
+NEWSIDX_API double newsidx_hit_score(const newsidx_hit *h);
+/** Excerpt (or title) text around the matched terms, each wrapped in the
+ * query's markers. */
+NEWSIDX_API const char *newsidx_hit_snippet(const newsidx_hit *h);
+/** How many items this hit stands for (1 unless near-duplicates were
+ * collapsed into it). */
+NEWSIDX_API uint64_t newsidx_hit_collapsed(const newsidx_hit *h);
+/** The factors of the score (for --explain): text relevance (BM25F),
+ * prior factor and freshness factor; score = bm25 * prior * fresh. */
+NEWSIDX_API void newsidx_hit_factors(const newsidx_hit *h, double *bm25,
+                                     double *prior, double *fresh);
+
+/** The hit's related entries, in file order, up to the related limit. */
+NEWSIDX_API size_t newsidx_hit_related_count(const newsidx_hit *h);
+NEWSIDX_API const char *newsidx_hit_related_title(const newsidx_hit *h,
+                                                  size_t i);
+NEWSIDX_API const char *newsidx_hit_related_url(const newsidx_hit *h,
+                                                size_t i);
+NEWSIDX_API const char *
+newsidx_hit_related_provider_name(const newsidx_hit *h, size_t i);
+NEWSIDX_API const char *
+newsidx_hit_related_provider_domain(const newsidx_hit *h, size_t i);
+NEWSIDX_API bool newsidx_hit_related_published_at(const newsidx_hit *h,
+                                                  size_t i, int64_t *out);
+NEWSIDX_API bool newsidx_hit_related_quality(const newsidx_hit *h, size_t i,
+                                             int64_t *out);
+/** The indexed item the entry resolves to (same normalized URL), or 0. */
+NEWSIDX_API int64_t newsidx_hit_related_id(const newsidx_hit *h, size_t i);
 
 /* ------------------------------------------------------------------------
  * Text normalization

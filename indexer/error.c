@@ -17,9 +17,27 @@ nx_fail(newsidx_error *err, int code, const char *fmt, ...)
     if (err == NULL)
         return code;
     err->code = code;
+    err->line = err->column = 0;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    return code;
+}
+
+int
+nx_fail_at(newsidx_error *err, int code, unsigned line, unsigned column,
+           const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return code;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    err->line = line;
+    err->column = column;
     return code;
 }
 
@@ -28,6 +46,7 @@ nx_error_clear(newsidx_error *err)
 {
     if (err != NULL) {
         err->code = NEWSIDX_OK;
+        err->line = err->column = 0;
         err->message[0] = '\0';
     }
 }

@@ -41,6 +41,9 @@ void nx_alloc_fail_after(long n);
 /* Record `code` and a printf-style message in `err` (may be NULL); returns
  * `code` so callers can write `return nx_fail(err, NEWSIDX_IO, ...)`. */
 int nx_fail(newsidx_error *err, int code, const char *fmt, ...) NX_PRINTF(3, 4);
+/* The same, with the position of a NEWSIDX_PARSE problem. */
+int nx_fail_at(newsidx_error *err, int code, unsigned line, unsigned column,
+               const char *fmt, ...) NX_PRINTF(5, 6);
 void nx_error_clear(newsidx_error *err);
 
 /**************************************************************************
@@ -117,6 +120,10 @@ unsigned nx_text_repair(nx_buf *out, const char *in, size_t len);
  * `in` must be valid UTF-8.  Appends to `out`; false only on out-of-memory.
  */
 bool nx_normalize(nx_buf *out, const char *in, size_t len);
+
+/* Does `s` hold a character the FTS5 unicode61 tokenizer keeps in tokens
+ * (a letter, a digit, or a private-use character)? */
+bool nx_text_has_word_char(const char *s, size_t len);
 
 /**************************************************************************
 ** Interface to code in url.c
@@ -269,6 +276,16 @@ enum nx_stmt_id {
     NX_STMT_COUNT
 };
 
+/* The side channel of the nx_bm25f ranking function (query/rank.c). */
+typedef struct nx_rank_state {
+    double text_bound;   /* max bm25f any matching row can reach; set by
+                            the first call of nx_bm25f in a statement */
+    bool has_bound;
+    bool is_registered;  /* nx_bm25f exists on this connection */
+    uint64_t n_scored;   /* rows scored by nx_bm25f so far (for tests and
+                            benchmarks: how early a ranked scan stopped) */
+} nx_rank_state;
+
 struct newsidx_index {
     sqlite3 *db;
     char *path;                      /* the index file name */
@@ -279,6 +296,7 @@ struct newsidx_index {
     int64_t next_seq;                /* next rank-key sequence number */
     sqlite3_stmt *stmt[NX_STMT_COUNT];
     nx_buf scratch;                  /* normalization scratch space */
+    nx_rank_state rank;              /* see query/rank.c */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -353,6 +371,12 @@ int nx_store_clear(newsidx_index *idx, newsidx_error *err);
  */
 #define NX_PRIOR_LEVELS 1024
 int nx_prior_level(const nx_item *item);
+/* A quality or heat value mapped onto 0..1 on a log scale, reaching 1 at
+ * `top`; 0.5 (neutral) when unknown, so missing values neither help nor
+ * hurt.  The level is round(1023 * (quality part + heat part) / 2). */
+#define NX_PRIOR_QUALITY_TOP 200.0
+#define NX_PRIOR_HEAT_TOP    320.0
+double nx_prior_part(bool has, int64_t v, double top);
 /* The FTS5 rowid ("rank key") for a prior level and a sequence number. */
 #define NX_RANK_SEQ_BITS 40
 int64_t nx_rank_key(int level, int64_t seq);

@@ -992,3 +992,36 @@ newsidx_normalize(char **out, const char *text, size_t len, newsidx_error *err)
     }
     return NEWSIDX_OK;
 }
+
+/*
+ * Does `s` hold a character that the FTS5 unicode61 tokenizer takes as part
+ * of a token: a letter (L*), a number (N*) or a private-use character (Co)?
+ * Invalid UTF-8 counts as U+FFFD, which is none of them.
+ */
+bool
+nx_text_has_word_char(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    utf8proc_category_t cat;
+    size_t i = 0;
+    int32_t c;
+
+    while (i < len) {
+        if (p[i] < 0x80) {
+            if (norm_ascii_class(p[i]) == NC_LETTER ||
+                norm_ascii_class(p[i]) == NC_DIGIT)
+                return true;
+            i++;
+            continue;
+        }
+        i += utf8_decode(p + i, len - i, &c);
+        if (c < 0)
+            continue;
+        cat = utf8proc_category(c);
+        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+            (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
+            cat == UTF8PROC_CATEGORY_CO)
+            return true;
+    }
+    return false;
+}

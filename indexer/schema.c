@@ -107,7 +107,7 @@ static const char schema_sql[] =
     "CREATE VIRTUAL TABLE fts USING fts5("
     "  title, excerpt, body,"
     "  quality UNINDEXED, heat UNINDEXED, published_at UNINDEXED,"
-    "  published UNINDEXED,"
+    "  published UNINDEXED, url_key UNINDEXED,"
     "  tokenize = 'unicode61 remove_diacritics 2'"
     ");"
     "INSERT INTO fts(fts, rank) VALUES('rank', '" SCHEMA_DEFAULT_RANK "');"

@@ -35,8 +35,8 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [NX_STMT_ITEM_RANK] = "SELECT rank_key FROM items WHERE id = ?1",
     [NX_STMT_FTS_INSERT] = "INSERT INTO fts(rowid, title, excerpt, body,"
-                           " quality, heat, published_at, published)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           " quality, heat, published_at, published, url_key)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [NX_STMT_FTS_DELETE] = "DELETE FROM fts WHERE rowid = ?1",
     [NX_STMT_TOPIC_GET] = "SELECT id FROM topics WHERE name = ?1",
     [NX_STMT_TOPIC_INSERT] = "INSERT INTO topics(name, key) VALUES(?1, ?2)",
@@ -538,13 +538,11 @@ store_warnings_json(const nx_item *item, bool *is_oom)
     return nx_buf_detach(&out);
 }
 
-/* Map a quality or heat value onto 0..1 on a log scale; `neutral` when
- * unknown, so missing values neither help nor hurt. */
-static double
-store_prior_part(bool has, int64_t v, double top, double neutral)
+double
+nx_prior_part(bool has, int64_t v, double top)
 {
     if (!has || v < 0)
-        return neutral;
+        return 0.5;
     if ((double)v >= top)
         return 1.0;
     return log1p((double)v) / log1p(top);
@@ -553,8 +551,9 @@ store_prior_part(bool has, int64_t v, double top, double neutral)
 int
 nx_prior_level(const nx_item *item)
 {
-    double q = store_prior_part(item->has_quality, item->quality, 200.0, 0.5);
-    double h = store_prior_part(item->has_heat, item->heat, 320.0, 0.5);
+    double q = nx_prior_part(item->has_quality, item->quality,
+                             NX_PRIOR_QUALITY_TOP);
+    double h = nx_prior_part(item->has_heat, item->heat, NX_PRIOR_HEAT_TOP);
     int level = (int)lround((q + h) / 2.0 * (NX_PRIOR_LEVELS - 1));
 
     return level < 0 ? 0 : level >= NX_PRIOR_LEVELS ? NX_PRIOR_LEVELS - 1
@@ -604,7 +603,7 @@ store_item_row(newsidx_index *idx, int64_t id, int64_t rank_key,
 /* The fts row: normalized text plus the ranking priors. */
 static void
 store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
-              int *rc, bool *is_oom)
+              const char *url_key, int *rc, bool *is_oom)
 {
     nx_buf norm[3] = {NX_BUF_INIT, NX_BUF_INIT, NX_BUF_INIT};
     const char *text[3] = {item->title, item->excerpt, item->body};
@@ -623,6 +622,7 @@ store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
         store_bind_opt_int(stmt, 7, item->has_published_at,
                            item->published_at);
         store_bind_opt_int(stmt, 8, item->published >= 0, item->published);
+        store_bind_text(stmt, 9, url_key);
         store_step_done(stmt, rc);
     }
     for (i = 0; i < 3; i++)
@@ -653,7 +653,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
         store_item_row(idx, id, rank_key, provider, item,
                        item->web_url ? url_key.data : NULL, warnings, &rc);
     if (!is_oom)
-        store_fts_row(idx, rank_key, item, &rc, &is_oom);
+        store_fts_row(idx, rank_key, item,
+                      item->web_url ? url_key.data : NULL, &rc, &is_oom);
     if (!is_oom)
         store_topics(idx, id, item, &key, &rc, &is_oom);
     if (!is_oom)

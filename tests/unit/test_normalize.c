@@ -564,7 +564,7 @@ test_normalize__appends_to_buffer(void **state)
 static void
 test_normalize__public_normalizes(void **state)
 {
-    newsidx_error err = {0, ""};
+    newsidx_error err = {0, 0, 0, ""};
     char *out = NULL;
 
     (void)state;
@@ -677,7 +677,7 @@ test_normalize__nomem_public(void **state)
 
     (void)state;
     for (n = 0; n < 100; n++) {
-        newsidx_error err = {0, ""};
+        newsidx_error err = {0, 0, 0, ""};
         char *out = (char *)"not null";
         int rc;
 

@@ -1,0 +1,513 @@
+/*
+ * hits.c - reading what a hit shows (item fields, topics, related entries,
+ * snippet), facet counts, and the public getters of results and hits.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "results.h"
+
+static char *
+hits_dup(sqlite3_stmt *stmt, int col, bool *is_oom)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    char *copy;
+
+    if (t == NULL)
+        return NULL;
+    copy = nx_strdup((const char *)t);
+    if (copy == NULL)
+        *is_oom = true;
+    return copy;
+}
+
+static bool
+hits_int(sqlite3_stmt *stmt, int col, int64_t *out)
+{
+    *out = sqlite3_column_int64(stmt, col);
+    return sqlite3_column_type(stmt, col) != SQLITE_NULL;
+}
+
+/* Run `sql` with ?1 = `id` (and ?2 = `n`), calling `row` per result row. */
+static int
+hits_each(newsidx_index *idx, const char *sql, int64_t id, int64_t n,
+          bool (*row)(sqlite3_stmt *, void *), void *payload,
+          newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+    int step = SQLITE_DONE;
+    bool is_ok = true;
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read a hit", err);
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_bind_parameter_count(stmt) > 1)
+        sqlite3_bind_int64(stmt, 2, n);
+    while (is_ok && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        is_ok = row(stmt, payload);
+    sqlite3_finalize(stmt);
+    if (!is_ok)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return nx_store_error(idx, step, "cannot read a hit", err);
+    return NEWSIDX_OK;
+}
+
+static bool
+hits_item_row(sqlite3_stmt *stmt, void *payload)
+{
+    newsidx_hit *h = payload;
+    bool is_oom = false;
+
+    h->id = sqlite3_column_int64(stmt, 0);
+    h->path = hits_dup(stmt, 1, &is_oom);
+    h->title = hits_dup(stmt, 2, &is_oom);
+    h->excerpt = hits_dup(stmt, 3, &is_oom);
+    h->url = hits_dup(stmt, 4, &is_oom);
+    h->has_published_at = hits_int(stmt, 5, &h->published_at);
+    h->provider_name = hits_dup(stmt, 6, &is_oom);
+    h->provider_domain = hits_dup(stmt, 7, &is_oom);
+    h->has_quality = hits_int(stmt, 8, &h->quality);
+    h->has_heat = hits_int(stmt, 9, &h->heat);
+    return !is_oom;
+}
+
+static bool
+hits_topic_row(sqlite3_stmt *stmt, void *payload)
+{
+    newsidx_hit *h = payload;
+    char **grown = nx_realloc(h->topics, (h->n_topics + 1) * sizeof(char *));
+    bool is_oom = false;
+
+    if (grown == NULL)
+        return false;
+    h->topics = grown;
+    h->topics[h->n_topics] = hits_dup(stmt, 0, &is_oom);
+    if (!is_oom)
+        h->n_topics++;
+    return !is_oom;
+}
+
+static bool
+hits_related_row(sqlite3_stmt *stmt, void *payload)
+{
+    newsidx_hit *h = payload;
+    nx_hit_related *grown, *r;
+    bool is_oom = false;
+
+    grown = nx_realloc(h->related, (h->n_related + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return false;
+    h->related = grown;
+    r = &h->related[h->n_related++];
+    memset(r, 0, sizeof(*r));
+    r->title = hits_dup(stmt, 0, &is_oom);
+    r->url = hits_dup(stmt, 1, &is_oom);
+    r->provider_name = hits_dup(stmt, 2, &is_oom);
+    r->provider_domain = hits_dup(stmt, 3, &is_oom);
+    r->has_published_at = hits_int(stmt, 4, &r->published_at);
+    r->has_quality = hits_int(stmt, 5, &r->quality);
+    r->id = sqlite3_column_int64(stmt, 6);
+    return !is_oom;
+}
+
+static int
+hits_snippet(newsidx_hit *h, const newsidx_query *q, newsidx_error *err)
+{
+    nx_buf out = NX_BUF_INIT;
+    const nx_term *terms = q->parsed ? q->parsed->terms : NULL;
+    size_t n = q->parsed ? q->parsed->n_terms : 0;
+    const char *text = h->excerpt ? h->excerpt : h->title;
+
+    if (text == NULL)
+        return NEWSIDX_OK;
+    if (!nx_snippet(&out, text, terms, n, q->mark_open, q->mark_close) &&
+        !(h->title != NULL && h->excerpt != NULL &&
+          nx_snippet(&out, h->title, terms, n, q->mark_open,
+                     q->mark_close)) &&
+        !nx_buf_oom(&out))
+        nx_snippet(&out, text, NULL, 0, q->mark_open, q->mark_close);
+    if (nx_buf_oom(&out)) {
+        nx_buf_free(&out);
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    h->snippet = nx_buf_detach(&out);
+    return NEWSIDX_OK;
+}
+
+static int
+hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
+         newsidx_error *err)
+{
+    int rc;
+
+    h->rank_key = c->rank_key;
+    h->score = c->score;
+    h->bm25 = c->bm25;
+    h->prior = c->prior;
+    h->fresh = c->fresh;
+    h->collapsed = c->collapsed;
+    rc = hits_each(q->idx,
+                   "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
+                   " i.published_at, p.name, p.domain, i.quality, i.heat"
+                   " FROM items i JOIN files f ON f.id = i.id"
+                   " LEFT JOIN providers p ON p.id = i.provider_id"
+                   " WHERE i.rank_key = ?1",
+                   c->rank_key, 0, hits_item_row, h, err);
+    if (rc == NEWSIDX_OK)
+        rc = hits_each(q->idx,
+                       "SELECT t.name FROM item_topics it JOIN topics t"
+                       " ON t.id = it.topic_id WHERE it.item_id = ?1"
+                       " ORDER BY it.ord",
+                       h->id, 0, hits_topic_row, h, err);
+    if (rc == NEWSIDX_OK && q->opts.related_limit > 0)
+        rc = hits_each(q->idx,
+                       "SELECT r.title, r.url, r.provider_name,"
+                       " r.provider_domain, r.published_at, r.quality,"
+                       " (SELECT min(t.id) FROM items t WHERE t.url_key ="
+                       " r.url_key AND r.url_key <> '')"
+                       " FROM related r WHERE r.item_id = ?1"
+                       " ORDER BY r.ord LIMIT ?2",
+                       h->id, q->opts.related_limit, hits_related_row, h,
+                       err);
+    if (rc == NEWSIDX_OK)
+        rc = hits_snippet(h, q, err);
+    return rc;
+}
+
+int
+nx_hits_fill(newsidx_results *r, const search_cand *cands, size_t n,
+             newsidx_error *err)
+{
+    size_t i;
+    int rc = NEWSIDX_OK;
+
+    r->hits = nx_calloc(n, sizeof(*r->hits));
+    if (r->hits == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (i = 0; i < n && rc == NEWSIDX_OK; i++, r->n_hits++)
+        rc = hits_one(&r->hits[i], &cands[i], r->q, err);
+    return rc;
+}
+
+void
+nx_hit_clear(newsidx_hit *h)
+{
+    size_t i;
+
+    nx_free(h->path);
+    nx_free(h->title);
+    nx_free(h->excerpt);
+    nx_free(h->url);
+    nx_free(h->provider_name);
+    nx_free(h->provider_domain);
+    nx_free(h->snippet);
+    for (i = 0; i < h->n_topics; i++)
+        nx_free(h->topics[i]);
+    nx_free(h->topics);
+    for (i = 0; i < h->n_related; i++) {
+        nx_free(h->related[i].title);
+        nx_free(h->related[i].url);
+        nx_free(h->related[i].provider_name);
+        nx_free(h->related[i].provider_domain);
+    }
+    nx_free(h->related);
+}
+
+static bool
+hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind)
+{
+    nx_facet *grown = nx_realloc(r->facets, (r->n_facets + 1) * sizeof(*grown));
+    const unsigned char *v = sqlite3_column_text(stmt, 0);
+
+    if (grown == NULL)
+        return false;
+    r->facets = grown;
+    grown[r->n_facets].kind = kind;
+    grown[r->n_facets].count = (uint64_t)sqlite3_column_int64(stmt, 1);
+    grown[r->n_facets].value = nx_strdup(v ? (const char *)v : "");
+    if (grown[r->n_facets].value == NULL)
+        return false;
+    r->n_facets++;
+    return true;
+}
+
+int
+nx_facets_count(newsidx_results *r, newsidx_error *err)
+{
+    static const struct {
+        unsigned kind;
+        const char *head, *tail;
+    } facets[] = {
+        {NEWSIDX_FACET_TOPIC,
+         "SELECT t.name, count(*) FROM item_topics it JOIN topics t"
+         " ON t.id = it.topic_id JOIN items i ON i.id = it.item_id"
+         " WHERE i.rank_key IN (SELECT fts.rowid",
+         ") GROUP BY t.id ORDER BY 2 DESC, 1 LIMIT 50"},
+        {NEWSIDX_FACET_PROVIDER,
+         "SELECT p.name, count(*) FROM items i JOIN providers p"
+         " ON p.id = i.provider_id WHERE i.rank_key IN (SELECT fts.rowid",
+         ") GROUP BY p.name ORDER BY 2 DESC, 1 LIMIT 50"},
+        {NEWSIDX_FACET_YEAR,
+         "SELECT strftime('%Y', fts.published_at, 'unixepoch'), count(*)",
+         " AND fts.published_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"},
+    };
+    size_t k;
+    int rc = NEWSIDX_OK;
+
+    for (k = 0; k < 3 && rc == NEWSIDX_OK; k++) {
+        search_sql s;
+        sqlite3_stmt *stmt;
+        int step = SQLITE_DONE;
+        bool is_ok = true;
+
+        if (!(r->q->opts.facets & facets[k].kind))
+            continue;
+        nx_search_where(&s, r->q);
+        rc = nx_search_prepare(&stmt, r->q->idx, &s, facets[k].head,
+                               facets[k].tail, err);
+        while (rc == NEWSIDX_OK && is_ok &&
+               (step = sqlite3_step(stmt)) == SQLITE_ROW)
+            is_ok = hits_facet_row(stmt, r, facets[k].kind);
+        if (rc == NEWSIDX_OK && !is_ok)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
+            rc = nx_store_error(r->q->idx, step, "cannot count facets", err);
+        sqlite3_finalize(stmt);
+        nx_search_sql_free(&s);
+    }
+    return rc;
+}
+
+uint64_t
+newsidx_results_total(const newsidx_results *r)
+{
+    return r->total;
+}
+
+int
+newsidx_results_next(const newsidx_hit **hit, newsidx_results *r)
+{
+    if (r->next >= r->n_hits) {
+        *hit = NULL;
+        return NEWSIDX_DONE;
+    }
+    *hit = &r->hits[r->next++];
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_results_facet(const char **value, uint64_t *count,
+                      const newsidx_results *r, unsigned kind, size_t i)
+{
+    size_t k;
+
+    for (k = 0; k < r->n_facets; k++) {
+        if (r->facets[k].kind != kind)
+            continue;
+        if (i-- == 0) {
+            *value = r->facets[k].value;
+            *count = r->facets[k].count;
+            return NEWSIDX_OK;
+        }
+    }
+    *value = NULL;
+    *count = 0;
+    return NEWSIDX_DONE;
+}
+
+const char *
+newsidx_results_suggestion(const newsidx_results *r, size_t i)
+{
+    const char *p = r->suggestions.data;
+
+    if (i >= r->n_suggestions || p == NULL)
+        return NULL;
+    while (i-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
+void
+newsidx_results_free(newsidx_results *r)
+{
+    size_t i;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->n_hits; i++)
+        nx_hit_clear(&r->hits[i]);
+    nx_free(r->hits);
+    for (i = 0; i < r->n_facets; i++)
+        nx_free(r->facets[i].value);
+    nx_free(r->facets);
+    nx_buf_free(&r->suggestions);
+    nx_free(r);
+}
+
+int64_t
+newsidx_hit_id(const newsidx_hit *h)
+{
+    return h->id;
+}
+
+const char *
+newsidx_hit_path(const newsidx_hit *h)
+{
+    return h->path;
+}
+
+const char *
+newsidx_hit_title(const newsidx_hit *h)
+{
+    return h->title;
+}
+
+const char *
+newsidx_hit_excerpt(const newsidx_hit *h)
+{
+    return h->excerpt;
+}
+
+const char *
+newsidx_hit_url(const newsidx_hit *h)
+{
+    return h->url;
+}
+
+bool
+newsidx_hit_published_at(const newsidx_hit *h, int64_t *out)
+{
+    *out = h->published_at;
+    return h->has_published_at;
+}
+
+const char *
+newsidx_hit_provider_name(const newsidx_hit *h)
+{
+    return h->provider_name;
+}
+
+const char *
+newsidx_hit_provider_domain(const newsidx_hit *h)
+{
+    return h->provider_domain;
+}
+
+size_t
+newsidx_hit_topic_count(const newsidx_hit *h)
+{
+    return h->n_topics;
+}
+
+const char *
+newsidx_hit_topic(const newsidx_hit *h, size_t i)
+{
+    return i < h->n_topics ? h->topics[i] : NULL;
+}
+
+bool
+newsidx_hit_quality(const newsidx_hit *h, int64_t *out)
+{
+    *out = h->quality;
+    return h->has_quality;
+}
+
+bool
+newsidx_hit_heat(const newsidx_hit *h, int64_t *out)
+{
+    *out = h->heat;
+    return h->has_heat;
+}
+
+double
+newsidx_hit_score(const newsidx_hit *h)
+{
+    return h->score;
+}
+
+const char *
+newsidx_hit_snippet(const newsidx_hit *h)
+{
+    return h->snippet;
+}
+
+uint64_t
+newsidx_hit_collapsed(const newsidx_hit *h)
+{
+    return h->collapsed;
+}
+
+void
+newsidx_hit_factors(const newsidx_hit *h, double *bm25, double *prior,
+                    double *fresh)
+{
+    *bm25 = h->bm25;
+    *prior = h->prior;
+    *fresh = h->fresh;
+}
+
+size_t
+newsidx_hit_related_count(const newsidx_hit *h)
+{
+    return h->n_related;
+}
+
+/* The i-th related entry, or NULL past the end. */
+static const nx_hit_related *
+hits_rel(const newsidx_hit *h, size_t i)
+{
+    return i < h->n_related ? &h->related[i] : NULL;
+}
+
+const char *
+newsidx_hit_related_title(const newsidx_hit *h, size_t i)
+{
+    return hits_rel(h, i) ? hits_rel(h, i)->title : NULL;
+}
+
+const char *
+newsidx_hit_related_url(const newsidx_hit *h, size_t i)
+{
+    return hits_rel(h, i) ? hits_rel(h, i)->url : NULL;
+}
+
+const char *
+newsidx_hit_related_provider_name(const newsidx_hit *h, size_t i)
+{
+    return hits_rel(h, i) ? hits_rel(h, i)->provider_name : NULL;
+}
+
+const char *
+newsidx_hit_related_provider_domain(const newsidx_hit *h, size_t i)
+{
+    return hits_rel(h, i) ? hits_rel(h, i)->provider_domain : NULL;
+}
+
+bool
+newsidx_hit_related_published_at(const newsidx_hit *h, size_t i,
+                                 int64_t *out)
+{
+    const nx_hit_related *r = hits_rel(h, i);
+
+    *out = r ? r->published_at : 0;
+    return r != NULL && r->has_published_at;
+}
+
+bool
+newsidx_hit_related_quality(const newsidx_hit *h, size_t i, int64_t *out)
+{
+    const nx_hit_related *r = hits_rel(h, i);
+
+    *out = r ? r->quality : 0;
+    return r != NULL && r->has_quality;
+}
+
+int64_t
+newsidx_hit_related_id(const newsidx_hit *h, size_t i)
+{
+    return hits_rel(h, i) ? hits_rel(h, i)->id : 0;
+}

@@ -1,0 +1,786 @@
+/*
+ * parse.c - the query language: a string typed by a person becomes an FTS5
+ * MATCH expression for the positive part, one for the excluded part, the
+ * search terms (for highlighting) and the filters.
+ *
+ * The language is safe by default.  A word is a run of bytes between
+ * separators: ASCII space, control characters, DEL and both parentheses
+ * (which never group, so unbalanced ones are harmless).  A `"` ends a word
+ * and starts a phrase, which runs to the next `"` or to the end.  Every
+ * word and phrase goes through nx_normalize and is cut into the tokens the
+ * unicode61 tokenizer sees, joined by single spaces ("don't" -> "don t");
+ * one without any token is dropped.  So only quoted token text, `AND`,
+ * `OR`, `:`, `*` and parentheses we write ever reach FTS5.
+ *
+ * Output forms (exact; tests compare them):
+ *   word          "word"              word*        "word" *
+ *   title:word    title : "word"      a b          "a" AND "b"
+ *   a OR b c      ("a" OR "b") AND "c"   (a lone group has no parentheses)
+ *   -a -b         exclude: "a" OR "b"
+ *
+ * OR (capitals, bare) joins the positive terms on either side; anywhere
+ * else (first, last, after another OR, an exclusion or a filter) it is
+ * dropped.  Only an unknown field name and a malformed filter value fail,
+ * with NEWSIDX_PARSE and the character column of the field name.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "query.h"
+
+#define PARSE_SECONDS_PER_DAY 86400
+#define PARSE_SHOW_MAX        40 /* bytes of a value quoted in a message */
+
+/* One word or phrase as read from the query, before normalization. */
+typedef struct parse_atom {
+    size_t start;      /* byte offset of the field name or the word */
+    bool is_negated;   /* a leading '-' */
+    bool is_quoted;    /* the value was a "phrase" */
+    const char *name;  /* field name, or NULL */
+    size_t name_len;   /* bytes in `name` */
+    const char *value; /* the word, or the inside of the phrase */
+    size_t value_len;  /* bytes in `value`, trailing '*' included */
+    size_t n_stars;    /* trailing '*' (after the closing quote if quoted) */
+} parse_atom;
+
+typedef struct parse_state {
+    const char *text;   /* the query */
+    size_t len;         /* bytes in `text` */
+    size_t pos;         /* next byte to read */
+    newsidx_error *err; /* may be NULL */
+    nx_parsed *q;       /* the result being built */
+    size_t terms_cap;   /* slots allocated in q->terms */
+    size_t filters_cap; /* slots allocated in q->filters */
+    nx_buf match;       /* the finished AND groups */
+    nx_buf group;       /* the open group: alternatives joined by OR */
+    size_t n_groups;    /* groups written to `match` */
+    size_t n_alts;      /* alternatives in `group` */
+    bool is_or_pending; /* an OR follows the last positive term */
+    bool is_after_term; /* the last token kept was a positive term */
+    nx_buf exclude;     /* excluded parts joined by OR */
+    nx_buf norm;        /* scratch: one normalized value */
+    nx_buf words;       /* scratch: its tokens joined by spaces */
+} parse_state;
+
+/**************************************************************************
+** Characters and positions
+*/
+
+/* Bytes that end a word: space, controls, DEL, parentheses. */
+static bool
+parse_is_sep(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F || c == '(' || c == ')';
+}
+
+static bool
+parse_is_alpha(unsigned char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+static bool
+parse_is_alnum(unsigned char c)
+{
+    return parse_is_alpha(c) || (unsigned char)(c - '0') < 10;
+}
+
+/* The 1-based character column of byte `off`: bytes that do not continue
+ * a UTF-8 sequence are counted. */
+static unsigned
+parse_column(const char *text, size_t off)
+{
+    unsigned col = 1;
+    size_t i;
+
+    for (i = 0; i < off; i++) {
+        if (((unsigned char)text[i] & 0xC0) != 0x80)
+            col++;
+    }
+    return col;
+}
+
+/* How many bytes of `s` to show in a message: at most PARSE_SHOW_MAX,
+ * cut at a character boundary; 0 when that is not valid UTF-8. */
+static int
+parse_show_len(const char *s, size_t len)
+{
+    size_t n = len;
+
+    if (n > PARSE_SHOW_MAX) {
+        n = PARSE_SHOW_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return nx_utf8_valid(s, n) ? (int)n : 0;
+}
+
+/**************************************************************************
+** Reading one token
+*/
+
+/* Read a "phrase" at st->pos (on the opening quote) into `a`: it ends at
+ * the next quote or at the end of the query; '*' after it are counted. */
+static void
+parse_read_phrase(parse_state *st, parse_atom *a)
+{
+    const char *open = st->text + st->pos + 1;
+    size_t rest = st->len - st->pos - 1;
+    const char *close = memchr(open, '"', rest);
+
+    a->is_quoted = true;
+    a->value = open;
+    a->value_len = close != NULL ? (size_t)(close - open) : rest;
+    st->pos += 1 + a->value_len + (close != NULL ? 1 : 0);
+    while (st->pos < st->len && st->text[st->pos] == '*') {
+        a->n_stars++;
+        st->pos++;
+    }
+}
+
+/* Read a word or "phrase" value at st->pos into `a`. */
+static void
+parse_read_value(parse_state *st, parse_atom *a)
+{
+    size_t i = st->pos;
+
+    if (i < st->len && st->text[i] == '"') {
+        parse_read_phrase(st, a);
+        return;
+    }
+    while (i < st->len && !parse_is_sep((unsigned char)st->text[i]) &&
+           st->text[i] != '"')
+        i++;
+    a->value = st->text + st->pos;
+    a->value_len = i - st->pos;
+    while (a->n_stars < a->value_len &&
+           a->value[a->value_len - 1 - a->n_stars] == '*')
+        a->n_stars++;
+    st->pos = i;
+}
+
+/*
+ * Read one token at st->pos (not a separator): an optional '-' followed by
+ * something, an optional `name:` (ASCII letters, directly followed by a
+ * value that does not start with '/'), then a word or a "phrase".
+ */
+static void
+parse_read_atom(parse_state *st, parse_atom *a)
+{
+    const char *t = st->text;
+    size_t i;
+
+    memset(a, 0, sizeof(*a));
+    if (t[st->pos] == '-' && st->pos + 1 < st->len &&
+        !parse_is_sep((unsigned char)t[st->pos + 1])) {
+        a->is_negated = true;
+        st->pos++;
+    }
+    a->start = st->pos;
+    for (i = st->pos; i < st->len && parse_is_alpha((unsigned char)t[i]); i++)
+        ;
+    if (i > st->pos && i + 1 < st->len && t[i] == ':' &&
+        !parse_is_sep((unsigned char)t[i + 1]) && t[i + 1] != '/') {
+        a->name = t + st->pos;
+        a->name_len = i - st->pos;
+        st->pos = i + 1;
+    }
+    parse_read_value(st, a);
+}
+
+/**************************************************************************
+** The FTS5 expressions and the terms
+*/
+
+/* Append `col : "text" *` (column and star optional), doubling quotes. */
+static void
+parse_put_string(nx_buf *b, const char *col, const char *s, size_t len,
+                 bool is_prefix)
+{
+    const char *q;
+
+    if (col != NULL) {
+        nx_buf_puts(b, col);
+        nx_buf_puts(b, " : ");
+    }
+    nx_buf_putc(b, '"');
+    while ((q = memchr(s, '"', len)) != NULL) {
+        nx_buf_put(b, s, (size_t)(q - s) + 1);
+        nx_buf_putc(b, '"');
+        len -= (size_t)(q - s) + 1;
+        s = q + 1;
+    }
+    nx_buf_put(b, s, len);
+    nx_buf_putc(b, '"');
+    if (is_prefix)
+        nx_buf_puts(b, " *");
+}
+
+/* Write the open group to `match`; parenthesized when it has several
+ * alternatives and is not the only group. */
+static void
+parse_close_group(parse_state *st, bool is_more)
+{
+    bool has_parens = st->n_alts > 1 && (is_more || st->n_groups > 0);
+
+    if (st->n_alts == 0)
+        return;
+    if (st->n_groups > 0)
+        nx_buf_puts(&st->match, " AND ");
+    if (has_parens)
+        nx_buf_putc(&st->match, '(');
+    nx_buf_put(&st->match, st->group.data, st->group.len);
+    if (has_parens)
+        nx_buf_putc(&st->match, ')');
+    nx_buf_clear(&st->group);
+    st->n_groups++;
+    st->n_alts = 0;
+}
+
+/* Record a positive term (its tokens are in st->words). */
+static int
+parse_add_term(parse_state *st, bool is_prefix)
+{
+    nx_parsed *q = st->q;
+    nx_term *grown;
+    char *text;
+
+    if (q->n_terms == st->terms_cap) {
+        size_t cap = st->terms_cap ? 2 * st->terms_cap : 8;
+
+        grown = nx_realloc(q->terms, cap * sizeof(*grown));
+        if (grown == NULL)
+            return NEWSIDX_NOMEM;
+        q->terms = grown;
+        st->terms_cap = cap;
+    }
+    text = nx_strndup(st->words.data, st->words.len);
+    if (text == NULL)
+        return NEWSIDX_NOMEM;
+    q->terms[q->n_terms].text = text;
+    q->terms[q->n_terms].is_prefix = is_prefix;
+    q->n_terms++;
+    return NEWSIDX_OK;
+}
+
+/* Normalize `s` into st->norm; false on out-of-memory. */
+static bool
+parse_normalize(parse_state *st, const char *s, size_t len)
+{
+    nx_buf_clear(&st->norm);
+    nx_buf_put(&st->norm, "", 0); /* data is never NULL afterwards */
+    return nx_normalize(&st->norm, s, len) && !nx_buf_oom(&st->norm);
+}
+
+/* The bytes of the UTF-8 character at `p` (valid UTF-8, `avail` > 0). */
+static size_t
+parse_char_len(const unsigned char *p, size_t avail)
+{
+    size_t n = p[0] < 0xC0 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+
+    return n < avail ? n : avail;
+}
+
+/*
+ * Normalize `s` and keep only its tokens as unicode61 sees them, joined by
+ * single spaces, in st->words ("don't" -> "don t").  Empty when `s` has no
+ * word character.  False on out-of-memory.
+ */
+static bool
+parse_words(parse_state *st, const char *s, size_t len)
+{
+    const unsigned char *p;
+    size_t i = 0, n;
+    bool owes_space = false;
+
+    if (!parse_normalize(st, s, len))
+        return false;
+    p = (const unsigned char *)st->norm.data;
+    nx_buf_clear(&st->words);
+    nx_buf_put(&st->words, "", 0);
+    while (i < st->norm.len) {
+        n = parse_char_len(p + i, st->norm.len - i);
+        if (p[i] < 0x80 ? !parse_is_alnum(p[i])
+                        : !nx_text_has_word_char((const char *)p + i, n)) {
+            owes_space = st->words.len > 0;
+        } else {
+            if (owes_space)
+                nx_buf_putc(&st->words, ' ');
+            nx_buf_put(&st->words, p + i, n);
+            owes_space = false;
+        }
+        i += n;
+    }
+    return !nx_buf_oom(&st->words);
+}
+
+/*
+ * A word or phrase, perhaps restricted to column `col`: into `exclude`
+ * when negated, otherwise into `match` (as an alternative of the open
+ * group after an OR) and the terms.  Dropped when it has no word
+ * character.
+ */
+static int
+parse_add_text(parse_state *st, const parse_atom *a, const char *col)
+{
+    size_t len = a->value_len - (a->is_quoted ? 0 : a->n_stars);
+    bool is_prefix = a->n_stars > 0;
+
+    if (!parse_words(st, a->value, len))
+        return NEWSIDX_NOMEM;
+    if (st->words.len == 0)
+        return NEWSIDX_OK;
+    if (a->is_negated) {
+        if (st->exclude.len > 0)
+            nx_buf_puts(&st->exclude, " OR ");
+        parse_put_string(&st->exclude, col, st->words.data, st->words.len,
+                         is_prefix);
+        st->is_or_pending = st->is_after_term = false;
+        return NEWSIDX_OK;
+    }
+    if (st->is_or_pending)
+        nx_buf_puts(&st->group, " OR ");
+    else
+        parse_close_group(st, true);
+    parse_put_string(&st->group, col, st->words.data, st->words.len, is_prefix);
+    st->n_alts++;
+    st->is_or_pending = false;
+    st->is_after_term = true;
+    return parse_add_term(st, is_prefix);
+}
+
+/**************************************************************************
+** Filters
+*/
+
+/* Append a filter of `kind` for atom `a`, its raw value copied; the new
+ * filter is returned through `*out`. */
+static int
+parse_add_filter(parse_state *st, const parse_atom *a, nx_filter_kind kind,
+                 nx_filter **out)
+{
+    nx_parsed *q = st->q;
+    nx_filter *f;
+
+    if (q->n_filters == st->filters_cap) {
+        size_t cap = st->filters_cap ? 2 * st->filters_cap : 4;
+
+        f = nx_realloc(q->filters, cap * sizeof(*f));
+        if (f == NULL)
+            return NEWSIDX_NOMEM;
+        q->filters = f;
+        st->filters_cap = cap;
+    }
+    f = &q->filters[q->n_filters];
+    memset(f, 0, sizeof(*f));
+    f->raw = nx_strndup(a->value, a->value_len);
+    if (f->raw == NULL)
+        return NEWSIDX_NOMEM;
+    f->kind = kind;
+    f->is_negated = a->is_negated;
+    q->n_filters++;
+    st->is_or_pending = st->is_after_term = false;
+    *out = f;
+    return NEWSIDX_OK;
+}
+
+/* provider: topic: type: category: with a normalized text value. */
+static int
+parse_filter_text(parse_state *st, const parse_atom *a, nx_filter_kind kind)
+{
+    nx_filter *f;
+    int rc;
+
+    if (!parse_normalize(st, a->value, a->value_len))
+        return NEWSIDX_NOMEM;
+    rc = parse_add_filter(st, a, kind, &f);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    f->text = nx_strndup(st->norm.data, st->norm.len);
+    return f->text != NULL ? NEWSIDX_OK : NEWSIDX_NOMEM;
+}
+
+/* Read a non-negative integer of 1 to 18 digits, all of `s`. */
+static bool
+parse_uint(const char *s, size_t len, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i;
+
+    if (len == 0 || len > 18)
+        return false;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The position of the first ".." in `s`, or `len` when there is none. */
+static size_t
+parse_find_dots(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (s[i] == '.' && s[i + 1] == '.')
+            return i;
+    }
+    return len;
+}
+
+/* A range LO..HI with either end optional, but not both. */
+static bool
+parse_uint_range(const char *s, size_t len, nx_filter *f)
+{
+    size_t dots = parse_find_dots(s, len);
+
+    if (dots == len) {
+        f->has_lo = f->has_hi = parse_uint(s, len, &f->lo);
+        f->hi = f->lo;
+        return f->has_lo;
+    }
+    if (dots == 0 && len == 2)
+        return false;
+    if (dots > 0 && !parse_uint(s, dots, &f->lo))
+        return false;
+    if (dots + 2 < len && !parse_uint(s + dots + 2, len - dots - 2, &f->hi))
+        return false;
+    f->has_lo = dots > 0;
+    f->has_hi = dots + 2 < len;
+    return true;
+}
+
+/*
+ * A number or range as quality: and heat: take it: N, =N, >=N, >N, <=N,
+ * <N, LO..HI, LO.., ..HI.  Bounds are inclusive, so >N is N+1.
+ */
+static bool
+parse_number_range(const char *s, size_t len, nx_filter *f)
+{
+    size_t skip = len >= 2 && s[1] == '=' ? 2 : 1;
+
+    if (len == 0)
+        return false;
+    if (s[0] == '=') {
+        f->has_lo = f->has_hi = parse_uint(s + 1, len - 1, &f->lo);
+        f->hi = f->lo;
+    } else if (s[0] == '>') {
+        f->has_lo = parse_uint(s + skip, len - skip, &f->lo);
+        f->lo += skip == 1 ? 1 : 0;
+        return f->has_lo;
+    } else if (s[0] == '<') {
+        f->has_hi = parse_uint(s + skip, len - skip, &f->hi);
+        f->hi -= skip == 1 ? 1 : 0;
+        return f->has_hi;
+    } else if (!parse_uint_range(s, len, f)) {
+        return false;
+    }
+    return (f->has_lo || f->has_hi) &&
+           !(f->has_lo && f->has_hi && f->lo > f->hi);
+}
+
+/* date: quality: heat: ; NEWSIDX_PARSE for a malformed value. */
+static int
+parse_filter_bounds(parse_state *st, const parse_atom *a, nx_filter_kind kind)
+{
+    static const char *const usage[] = {
+        "YYYY, YYYY-MM, YYYY-MM-DD or a range FROM..TO",
+        "N, =N, >=N, >N, <=N, <N or a range LO..HI"};
+    nx_filter *f;
+    bool is_ok;
+    int rc, n_show;
+
+    rc = parse_add_filter(st, a, kind, &f);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    if (kind == NX_FILTER_DATE)
+        is_ok = nx_query_date_range(a->value, a->value_len, &f->has_lo, &f->lo,
+                                    &f->has_hi, &f->hi);
+    else
+        is_ok = parse_number_range(a->value, a->value_len, f);
+    if (is_ok)
+        return NEWSIDX_OK;
+    n_show = parse_show_len(a->value, a->value_len);
+    return nx_fail_at(
+        st->err, NEWSIDX_PARSE, 1, parse_column(st->text, a->start),
+        "malformed %.*s value '%.*s' (use %s)", (int)a->name_len, a->name,
+        n_show, a->value, usage[kind == NX_FILTER_DATE ? 0 : 1]);
+}
+
+/**************************************************************************
+** Fields
+*/
+
+static const char *const parse_columns[] = {"title", "excerpt", "body"};
+
+static const struct parse_filter_name {
+    const char *name;
+    nx_filter_kind kind;
+} parse_filters[] = {
+    {"provider", NX_FILTER_PROVIDER}, {"topic", NX_FILTER_TOPIC},
+    {"type", NX_FILTER_TYPE},         {"category", NX_FILTER_CATEGORY},
+    {"date", NX_FILTER_DATE},         {"quality", NX_FILTER_QUALITY},
+    {"heat", NX_FILTER_HEAT}};
+
+#define PARSE_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Is field name `a->name` (any case) equal to `want`? */
+static bool
+parse_name_is(const parse_atom *a, const char *want)
+{
+    size_t i;
+
+    if (strlen(want) != a->name_len)
+        return false;
+    for (i = 0; i < a->name_len; i++) {
+        if ((a->name[i] | 0x20) != want[i])
+            return false;
+    }
+    return true;
+}
+
+static int
+parse_unknown_field(parse_state *st, const parse_atom *a)
+{
+    int n_name = a->name_len > 32 ? 32 : (int)a->name_len;
+    int n_show = parse_show_len(a->value, a->value_len);
+
+    return nx_fail_at(st->err, NEWSIDX_PARSE, 1,
+                      parse_column(st->text, a->start),
+                      "unknown field '%.*s' (fields: title, excerpt, body, "
+                      "provider, topic, type, category, date, quality, "
+                      "heat); quote it to search for the text: \"%.*s:%.*s\"",
+                      n_name, a->name, n_name, a->name, n_show, a->value);
+}
+
+/* A `name:value` token: a column restriction or a filter. */
+static int
+parse_field(parse_state *st, const parse_atom *a)
+{
+    size_t i;
+
+    for (i = 0; i < PARSE_N(parse_columns); i++) {
+        if (parse_name_is(a, parse_columns[i]))
+            return parse_add_text(st, a, parse_columns[i]);
+    }
+    for (i = 0; i < PARSE_N(parse_filters); i++) {
+        if (!parse_name_is(a, parse_filters[i].name))
+            continue;
+        if (parse_filters[i].kind <= NX_FILTER_CATEGORY)
+            return parse_filter_text(st, a, parse_filters[i].kind);
+        return parse_filter_bounds(st, a, parse_filters[i].kind);
+    }
+    return parse_unknown_field(st, a);
+}
+
+/**************************************************************************
+** The parser
+*/
+
+/* A bare OR: an operator after a positive term, dropped otherwise. */
+static void
+parse_or(parse_state *st)
+{
+    if (st->is_after_term)
+        st->is_or_pending = true;
+    st->is_after_term = false;
+}
+
+/* Parse the token at st->pos. */
+static int
+parse_token(parse_state *st)
+{
+    parse_atom a;
+
+    parse_read_atom(st, &a);
+    if (a.name != NULL)
+        return parse_field(st, &a);
+    if (!a.is_negated && !a.is_quoted && a.value_len == 2 &&
+        memcmp(a.value, "OR", 2) == 0) {
+        parse_or(st);
+        return NEWSIDX_OK;
+    }
+    return parse_add_text(st, &a, NULL);
+}
+
+/* Has an append to one of the output buffers failed? */
+static bool
+parse_is_oom(const parse_state *st)
+{
+    return nx_buf_oom(&st->match) || nx_buf_oom(&st->group) ||
+           nx_buf_oom(&st->exclude) || nx_buf_oom(&st->norm) ||
+           nx_buf_oom(&st->words);
+}
+
+/* Move the two expressions into st->q; false on out-of-memory. */
+static bool
+parse_finish(parse_state *st)
+{
+    parse_close_group(st, false);
+    nx_buf_put(&st->match, "", 0);
+    nx_buf_put(&st->exclude, "", 0);
+    if (parse_is_oom(st))
+        return false;
+    st->q->match = nx_buf_detach(&st->match);
+    st->q->exclude = nx_buf_detach(&st->exclude);
+    return true;
+}
+
+int
+nx_query_parse(nx_parsed **out, const char *text, size_t len,
+               newsidx_error *err)
+{
+    parse_state st = {0};
+    int rc = NEWSIDX_OK;
+
+    assert(out != NULL);
+    assert(text != NULL || len == 0);
+    *out = NULL;
+    st.text = text != NULL ? text : "";
+    st.len = len;
+    st.err = err;
+    st.q = nx_calloc(1, sizeof(*st.q));
+    if (st.q == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    while (rc == NEWSIDX_OK && st.pos < st.len) {
+        if (parse_is_sep((unsigned char)st.text[st.pos]))
+            st.pos++;
+        else
+            rc = parse_token(&st);
+        if (rc == NEWSIDX_OK && parse_is_oom(&st))
+            rc = NEWSIDX_NOMEM;
+    }
+    if (rc == NEWSIDX_OK && !parse_finish(&st))
+        rc = NEWSIDX_NOMEM;
+    nx_buf_free(&st.match);
+    nx_buf_free(&st.group);
+    nx_buf_free(&st.exclude);
+    nx_buf_free(&st.norm);
+    nx_buf_free(&st.words);
+    if (rc != NEWSIDX_OK) {
+        nx_parsed_free(st.q);
+        if (rc == NEWSIDX_NOMEM)
+            nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        return rc;
+    }
+    *out = st.q;
+    return NEWSIDX_OK;
+}
+
+void
+nx_parsed_free(nx_parsed *q)
+{
+    size_t i;
+
+    if (q == NULL)
+        return;
+    for (i = 0; i < q->n_terms; i++)
+        nx_free(q->terms[i].text);
+    for (i = 0; i < q->n_filters; i++) {
+        nx_free(q->filters[i].text);
+        nx_free(q->filters[i].raw);
+    }
+    nx_free(q->terms);
+    nx_free(q->filters);
+    nx_free(q->match);
+    nx_free(q->exclude);
+    nx_free(q);
+}
+
+/**************************************************************************
+** Dates
+*/
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+parse_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t
+parse_days_in_month(int64_t y, int64_t m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
+    bool is_leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 && is_leap ? 29 : days[m - 1];
+}
+
+/* Read "-N" or "-NN" at `*i` into `*v`; false when absent or malformed. */
+static bool
+parse_date_part(const char *s, size_t len, size_t *i, int64_t *v)
+{
+    size_t n = 0;
+
+    if (*i >= len || s[*i] != '-')
+        return false;
+    while (*i + 1 + n < len && n < 3 && s[*i + 1 + n] >= '0' &&
+           s[*i + 1 + n] <= '9')
+        n++;
+    if (n == 0 || n > 2 || !parse_uint(s + *i + 1, n, v))
+        return false;
+    *i += 1 + n;
+    return true;
+}
+
+/* A period YYYY, YYYY-MM or YYYY-MM-DD: its first and last second. */
+static bool
+parse_date_period(const char *s, size_t len, int64_t *first, int64_t *last)
+{
+    int64_t y, m = 1, d = 1, days_after;
+    size_t i = 4;
+
+    if (len < 4 || !parse_uint(s, 4, &y))
+        return false;
+    if (i == len) {
+        days_after = parse_days_from_civil(y + 1, 1, 1);
+    } else if (!parse_date_part(s, len, &i, &m) || m < 1 || m > 12) {
+        return false;
+    } else if (i == len) {
+        days_after = parse_days_from_civil(y + m / 12, m % 12 + 1, 1);
+    } else if (!parse_date_part(s, len, &i, &d) || i != len || d < 1 ||
+               d > parse_days_in_month(y, m)) {
+        return false;
+    } else {
+        days_after = parse_days_from_civil(y, m, d) + 1;
+    }
+    *first = parse_days_from_civil(y, m, d) * PARSE_SECONDS_PER_DAY;
+    *last = days_after * PARSE_SECONDS_PER_DAY - 1;
+    return true;
+}
+
+bool
+nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
+                    bool *has_hi, int64_t *hi)
+{
+    size_t dots = parse_find_dots(s, len);
+    int64_t unused;
+
+    *has_lo = *has_hi = false;
+    if (dots == len) {
+        *has_lo = *has_hi = parse_date_period(s, len, lo, hi);
+        return *has_lo;
+    }
+    if (dots == 0 && len == 2)
+        return false;
+    if (dots > 0 && !parse_date_period(s, dots, lo, &unused))
+        return false;
+    if (dots + 2 < len &&
+        !parse_date_period(s + dots + 2, len - dots - 2, &unused, hi))
+        return false;
+    *has_lo = dots > 0;
+    *has_hi = dots + 2 < len;
+    return !(*has_lo && *has_hi && *lo > *hi);
+}

@@ -1,0 +1,222 @@
+/*
+ * query.c - the query object: options and their defaults (some stored in
+ * the index), compiling the user's text, and "items like this one".
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "results.h"
+
+/* Defaults of the ranking weights; the index may store others in
+ * meta('weights'), and options override both.  docs/ranking.md. */
+static const nx_weights query_default_weights = {
+    10.0, 4.0, 1.0, /* title, excerpt, body */
+    1.0, 1.0,       /* quality, heat */
+    0.3,            /* prior strength */
+    0.0, 0          /* no freshness; now */
+};
+
+/* Read meta('weights') into `w` if the index has it. */
+static int
+query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(
+        idx->db, "SELECT value FROM meta WHERE key = 'weights'", -1, &stmt,
+        NULL);
+
+    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(stmt, 0);
+
+        if (v != NULL && !nx_rank_parse_weights(w, v)) {
+            sqlite3_finalize(stmt);
+            return nx_fail(err, NEWSIDX_INVALID,
+                           "the index stores malformed weights '%s'", v);
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    return NEWSIDX_OK;
+}
+
+static void
+query_set(double *dst, double opt)
+{
+    if (opt >= 0)
+        *dst = opt;
+}
+
+static int
+query_options(newsidx_query *q, const newsidx_query_options *opts,
+              newsidx_error *err)
+{
+    static const newsidx_query_options defaults = NEWSIDX_QUERY_OPTIONS_INIT;
+    int rc;
+
+    q->opts = opts ? *opts : defaults;
+    if (q->opts.version != NEWSIDX_QUERY_OPTIONS_VERSION)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "query options version %u, expected %u",
+                       q->opts.version, NEWSIDX_QUERY_OPTIONS_VERSION);
+    if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT ||
+        q->opts.limit > 100000 || q->opts.offset > 10000000 ||
+        q->opts.prior_strength > 0.9 || q->opts.fresh_half_life < 0)
+        return nx_fail(err, NEWSIDX_INVALID, "query option out of range");
+    if (q->opts.related_limit < 0)
+        q->opts.related_limit = 3;
+    q->w = query_default_weights;
+    rc = query_stored_weights(q->idx, &q->w, err);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    query_set(&q->w.title, q->opts.w_title);
+    query_set(&q->w.excerpt, q->opts.w_excerpt);
+    query_set(&q->w.body, q->opts.w_body);
+    query_set(&q->w.quality, q->opts.w_quality);
+    query_set(&q->w.heat, q->opts.w_heat);
+    query_set(&q->w.strength, q->opts.prior_strength);
+    if (q->opts.fresh_half_life > 0)
+        q->w.fresh_half_life = q->opts.fresh_half_life;
+    q->w.now = q->opts.now ? q->opts.now : (int64_t)time(NULL);
+    snprintf(q->mark_open, sizeof(q->mark_open), "%s",
+             q->opts.mark_open ? q->opts.mark_open : "[");
+    snprintf(q->mark_close, sizeof(q->mark_close), "%s",
+             q->opts.mark_close ? q->opts.mark_close : "]");
+    q->opts.mark_open = q->opts.mark_close = NULL; /* not kept */
+    return NEWSIDX_OK;
+}
+
+/* A new query object with options resolved and ranking registered. */
+static int
+query_make(newsidx_query **out, newsidx_index *idx,
+           const newsidx_query_options *opts, newsidx_error *err)
+{
+    newsidx_query *q;
+    int rc;
+
+    *out = NULL;
+    nx_error_clear(err);
+    q = nx_calloc(1, sizeof(*q));
+    if (q == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    q->idx = idx;
+    rc = query_options(q, opts, err);
+    if (rc == NEWSIDX_OK && !idx->rank.is_registered) {
+        rc = nx_rank_register(idx->db, &idx->rank, err);
+        idx->rank.is_registered = rc == NEWSIDX_OK;
+    }
+    if (rc != NEWSIDX_OK) {
+        newsidx_query_free(q);
+        return rc;
+    }
+    *out = q;
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
+                  const newsidx_query_options *opts, newsidx_error *err)
+{
+    newsidx_query *q;
+    int rc = query_make(&q, idx, opts, err);
+
+    if (rc != NEWSIDX_OK)
+        return rc;
+    rc = nx_query_parse(&q->parsed, text, strlen(text), err);
+    if (rc == NEWSIDX_OK) {
+        q->text = nx_strdup(text);
+        q->match = nx_strdup(q->parsed->match);
+        if (q->text == NULL || q->match == NULL)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    if (rc != NEWSIDX_OK) {
+        newsidx_query_free(q);
+        return rc;
+    }
+    *out = q;
+    return NEWSIDX_OK;
+}
+
+/* The item's normalized text and rank key. */
+static int
+query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
+                  int64_t id, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(idx->db,
+                                "SELECT fts.rowid, fts.title, fts.excerpt"
+                                " FROM items i JOIN fts ON fts.rowid ="
+                                " i.rank_key WHERE i.id = ?",
+                                -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(stmt, 1);
+        const char *e = (const char *)sqlite3_column_text(stmt, 2);
+
+        *key_out = sqlite3_column_int64(stmt, 0);
+        nx_buf_printf(text, "%s %s", t ? t : "", e ? e : "");
+    }
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_DONE)
+        return nx_fail(err, NEWSIDX_NOTFOUND, "no item with id %lld",
+                       (long long)id);
+    if (rc != SQLITE_ROW)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    return nx_buf_oom(text) ? nx_fail(err, NEWSIDX_NOMEM, "out of memory")
+                            : NEWSIDX_OK;
+}
+
+int
+newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
+                   const newsidx_query_options *opts, newsidx_error *err)
+{
+    newsidx_query *q;
+    nx_buf text = NX_BUF_INIT, match = NX_BUF_INIT;
+    char label[40];
+    int rc = query_make(&q, idx, opts, err);
+
+    if (rc != NEWSIDX_OK)
+        return rc;
+    rc = query_like_source(&text, &q->self_key, idx, id, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_like_match(&match, idx, text.data, err);
+    if (rc == NEWSIDX_OK) {
+        snprintf(label, sizeof(label), "like:%lld", (long long)id);
+        q->text = nx_strdup(label);
+        q->match = nx_strdup(match.data ? match.data : "");
+        if (q->text == NULL || q->match == NULL)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    nx_buf_free(&text);
+    nx_buf_free(&match);
+    if (rc != NEWSIDX_OK) {
+        newsidx_query_free(q);
+        return rc;
+    }
+    *out = q;
+    return NEWSIDX_OK;
+}
+
+const char *
+newsidx_query_match(const newsidx_query *q)
+{
+    return q->match ? q->match : "";
+}
+
+void
+newsidx_query_free(newsidx_query *q)
+{
+    if (q == NULL)
+        return;
+    nx_parsed_free(q->parsed);
+    nx_free(q->text);
+    nx_free(q->match);
+    nx_free(q);
+}

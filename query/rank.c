@@ -1,0 +1,281 @@
+/*
+ * rank.c - the ranking function: BM25F text relevance (an FTS5 auxiliary
+ * function), the quality/heat prior, freshness, and the bounds that let a
+ * ranked query stop early.  docs/ranking.md explains the formula.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "query.h"
+
+#define RANK_TEXT_COLUMNS 3 /* title, excerpt, body */
+#define RANK_MAX_PHRASES  64
+
+/* Per-statement data, made by the first call: idf and average lengths. */
+typedef struct rank_aux {
+    int n_phrases;
+    double avg_len[RANK_TEXT_COLUMNS];
+    double idf[RANK_MAX_PHRASES];
+    double max_part[RANK_MAX_PHRASES]; /* max weighted saturation of the
+                                          phrase over the rows having it */
+    double w[RANK_TEXT_COLUMNS];
+} rank_aux;
+
+/* The saturated term frequency of BM25 for one column. */
+static double
+rank_sat(double tf, double len, double avg)
+{
+    double norm = 1.0 - NX_BM25_B + NX_BM25_B * (avg > 0 ? len / avg : 1.0);
+
+    return tf * (NX_BM25_K1 + 1.0) / (tf + NX_BM25_K1 * norm);
+}
+
+/* Sum over the columns of w_c * sat(tf_c) for the phrase instances of the
+ * current row (phrase `iphrase`, or every phrase when -1 into `parts`). */
+static int
+rank_row_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
+               const rank_aux *aux, int n_phrases, double *parts)
+{
+    int tf[RANK_MAX_PHRASES][RANK_TEXT_COLUMNS];
+    int n_inst = 0, i, c, rc;
+
+    memset(tf, 0, sizeof(tf));
+    rc = api->xInstCount(fts, &n_inst);
+    for (i = 0; i < n_inst && rc == SQLITE_OK; i++) {
+        int phrase, col, off;
+
+        rc = api->xInst(fts, i, &phrase, &col, &off);
+        if (rc == SQLITE_OK && phrase < n_phrases && col < RANK_TEXT_COLUMNS)
+            tf[phrase][col]++;
+    }
+    for (i = 0; i < n_phrases && rc == SQLITE_OK; i++) {
+        parts[i] = 0;
+        for (c = 0; c < RANK_TEXT_COLUMNS && rc == SQLITE_OK; c++) {
+            int len = 0;
+
+            if (tf[i][c] == 0)
+                continue;
+            rc = api->xColumnSize(fts, c, &len);
+            parts[i] += aux->w[c] * rank_sat(tf[i][c], len, aux->avg_len[c]);
+        }
+    }
+    return rc;
+}
+
+typedef struct rank_count {
+    rank_aux *aux;
+    int64_t n;
+    double max_part;
+} rank_count;
+
+/* xQueryPhrase callback: count the rows of a phrase and find the largest
+ * weighted saturation it reaches in any of them. */
+static int
+rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
+{
+    rank_count *cnt = payload;
+    double part = 0;
+    int rc = rank_row_parts(api, fts, cnt->aux, 1, &part);
+
+    cnt->n++;
+    if (part > cnt->max_part)
+        cnt->max_part = part;
+    return rc;
+}
+
+static int
+rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
+              sqlite3_value **args, int n_args, rank_aux **out)
+{
+    rank_aux *aux = sqlite3_malloc(sizeof(*aux));
+    sqlite3_int64 n_rows = 0, total;
+    int i, rc;
+
+    *out = NULL;
+    if (aux == NULL)
+        return SQLITE_NOMEM;
+    memset(aux, 0, sizeof(*aux));
+    for (i = 0; i < RANK_TEXT_COLUMNS; i++)
+        aux->w[i] = i < n_args ? sqlite3_value_double(args[i]) : 1.0;
+    aux->n_phrases = api->xPhraseCount(fts);
+    if (aux->n_phrases > RANK_MAX_PHRASES)
+        aux->n_phrases = RANK_MAX_PHRASES;
+    rc = api->xRowCount(fts, &n_rows);
+    for (i = 0; i < RANK_TEXT_COLUMNS && rc == SQLITE_OK; i++) {
+        rc = api->xColumnTotalSize(fts, i, &total);
+        aux->avg_len[i] = n_rows > 0 ? (double)total / (double)n_rows : 1.0;
+    }
+    for (i = 0; i < aux->n_phrases && rc == SQLITE_OK; i++) {
+        rank_count cnt = {aux, 0, 0};
+
+        rc = api->xQueryPhrase(fts, i, &cnt, rank_count_row);
+        /* Lucene's idf: always positive, so common terms still count. */
+        aux->idf[i] = log(1.0 + ((double)n_rows - (double)cnt.n + 0.5) /
+                                    ((double)cnt.n + 0.5));
+        aux->max_part[i] = cnt.max_part;
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xSetAuxdata(fts, aux, sqlite3_free);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(aux);
+        return rc;
+    }
+    *out = aux;
+    return SQLITE_OK;
+}
+
+/*
+ * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
+ * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c).
+ * The first call of a statement also stores the text bound (the sum over
+ * phrases of idf times the largest weighted saturation the phrase reaches
+ * in any row) in the registered nx_rank_state.
+ */
+static void
+rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts,
+           sqlite3_context *ctx, int n_args, sqlite3_value **args)
+{
+    rank_aux *aux = api->xGetAuxdata(fts, 0);
+    nx_rank_state *state = api->xUserData(fts);
+    double parts[RANK_MAX_PHRASES], score = 0;
+    int i, rc = SQLITE_OK;
+
+    if (state != NULL)
+        state->n_scored++;
+    if (aux == NULL) {
+        double bound = 0;
+
+        rc = rank_aux_make(api, fts, args, n_args, &aux);
+        for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
+            bound += aux->idf[i] * aux->max_part[i];
+        if (rc == SQLITE_OK && state != NULL) {
+            state->text_bound = bound;
+            state->has_bound = true;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = rank_row_parts(api, fts, aux, aux->n_phrases, parts);
+    for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
+        score += aux->idf[i] * parts[i];
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    else
+        sqlite3_result_double(ctx, score);
+}
+
+int
+nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    fts5_api *api = NULL;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(stmt, 1, &api, "fts5_api_ptr", NULL);
+        sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (api == NULL || api->iVersion < 2)
+        return nx_fail(err, NEWSIDX_IO, "this SQLite has no usable FTS5");
+    rc = api->xCreateFunction(api, "nx_bm25f", state, rank_bm25f, NULL);
+    if (rc != SQLITE_OK)
+        return nx_fail(err, NEWSIDX_IO, "cannot register nx_bm25f: %s",
+                       sqlite3_errstr(rc));
+    return NEWSIDX_OK;
+}
+
+double
+nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h,
+              int64_t h)
+{
+    double sum = w->quality + w->heat;
+
+    if (sum <= 0)
+        return 0.5;
+    return (w->quality * nx_prior_part(has_q, q, NX_PRIOR_QUALITY_TOP) +
+            w->heat * nx_prior_part(has_h, h, NX_PRIOR_HEAT_TOP)) /
+           sum;
+}
+
+double
+nx_rank_prior_factor(const nx_weights *w, double prior)
+{
+    return 1.0 + w->strength * (2.0 * prior - 1.0);
+}
+
+/*
+ * Items of one rank-key level have (quality part + heat part) / 2 within
+ * half a step of level / 1023.  Under other prior weights the prior is
+ * largest when the heavier part takes as much of that sum as it can.
+ */
+double
+nx_rank_level_bound(const nx_weights *w, int level)
+{
+    double m = ((double)level + 0.5) / (NX_PRIOR_LEVELS - 1), big, small;
+    double hi = w->quality >= w->heat ? w->quality : w->heat;
+    double lo = w->quality >= w->heat ? w->heat : w->quality;
+    double sum = w->quality + w->heat;
+
+    if (m > 1.0)
+        m = 1.0;
+    if (sum <= 0)
+        return nx_rank_prior_factor(w, 0.5);
+    big = 2.0 * m > 1.0 ? 1.0 : 2.0 * m;
+    small = 2.0 * m - big;
+    return nx_rank_prior_factor(w, (hi * big + lo * small) / sum);
+}
+
+double
+nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date)
+{
+    double age_days;
+
+    if (w->fresh_half_life <= 0)
+        return 1.0;
+    if (!has_date)
+        return 0.5;
+    age_days = date >= w->now ? 0.0 : (double)(w->now - date) / 86400.0;
+    return pow(0.5, age_days / w->fresh_half_life);
+}
+
+bool
+nx_rank_parse_weights(nx_weights *w, const char *s)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } keys[] = {
+        {"title", offsetof(nx_weights, title)},
+        {"excerpt", offsetof(nx_weights, excerpt)},
+        {"body", offsetof(nx_weights, body)},
+        {"quality", offsetof(nx_weights, quality)},
+        {"heat", offsetof(nx_weights, heat)},
+        {"prior", offsetof(nx_weights, strength)},
+        {"fresh", offsetof(nx_weights, fresh_half_life)},
+    };
+    const char *p = s;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, "="), k;
+        char *end;
+        double v;
+
+        for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            if (strlen(keys[k].name) == n && strncmp(p, keys[k].name, n) == 0)
+                break;
+        }
+        if (k == sizeof(keys) / sizeof(keys[0]) || p[n] != '=')
+            return false;
+        v = strtod(p + n + 1, &end);
+        if (end == p + n + 1 || !isfinite(v) || v < 0 ||
+            (*end != ',' && *end != '\0'))
+            return false;
+        *(double *)((char *)w + keys[k].off) = v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return w->strength <= 0.9;
+}

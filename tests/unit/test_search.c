@@ -1,0 +1,295 @@
+/*
+ * test_search.c - ranking and the ranked scan: the pinned behaviour of the
+ * formula (docs/ranking.md) and the exactness of stopping early, compared
+ * with exhaustive scoring of every match.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "results.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    newsidx_index *idx;
+} fixture;
+
+static int
+setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/nx-search-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    assert_int_equal(newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_CREATE,
+                                        NULL),
+                     NEWSIDX_OK);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[160];
+
+    newsidx_index_close(f->idx);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Add an item; quality/heat < -1 leave the key out. */
+static void
+add(fixture *f, const char *name, const char *title, const char *excerpt,
+    int quality, int heat)
+{
+    char text[2048], q[32] = "", h[32] = "";
+    newsidx_error err;
+
+    if (quality >= -1)
+        snprintf(q, sizeof(q), "quality: %d\n", quality);
+    if (heat >= -1)
+        snprintf(h, sizeof(h), "heat: %d\n", heat);
+    snprintf(text, sizeof(text),
+             "---\ntitle: \"%s\"\nexcerpt: \"%s\"\nwebUrl: https://x.org/%s\n"
+             "%s%s---\n",
+             title, excerpt, name, q, h);
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text,
+                                              strlen(text), NULL, NULL, &err),
+                     NEWSIDX_OK);
+}
+
+/* The paths of the hits of `text`, joined by spaces. */
+static const char *
+ranked(fixture *f, const char *text)
+{
+    static char out[1024];
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    newsidx_error err;
+
+    opts.no_collapse = true;
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+    out[0] = '\0';
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+        if (out[0] != '\0')
+            strcat(out, " ");
+        strcat(out, newsidx_hit_path(h));
+    }
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return out;
+}
+
+static void
+test_search__equal_text_higher_quality_first(void **state)
+{
+    fixture *f = *state;
+
+    add(f, "low", "walrus colony one", "seen on ice", 10, 50);
+    add(f, "high", "walrus colony two", "seen on ice", 90, 50);
+    assert_string_equal(ranked(f, "walrus"), "high low");
+}
+
+static void
+test_search__equal_text_higher_heat_first(void **state)
+{
+    fixture *f = *state;
+
+    add(f, "cold", "walrus colony one", "seen on ice", 50, 3);
+    add(f, "hot", "walrus colony two", "seen on ice", 50, 250);
+    assert_string_equal(ranked(f, "walrus"), "hot cold");
+}
+
+static void
+test_search__strong_title_match_beats_weak_match_with_high_prior(void **state)
+{
+    fixture *f = *state;
+
+    add(f, "title", "Walrus census", "counting animals on the coast", 0, 0);
+    add(f, "weak", "Arctic shipping report",
+        "the route passed a walrus and many other things along the long way",
+        200, 320);
+    assert_string_equal(ranked(f, "walrus"), "title weak");
+}
+
+static void
+test_search__unknown_heat_is_not_punished(void **state)
+{
+    fixture *f = *state;
+
+    add(f, "zero", "walrus colony one", "seen on ice", 50, 0);
+    add(f, "unknown", "walrus colony two", "seen on ice", 50, -1);
+    add(f, "missing", "walrus colony six", "seen on ice", 50, -5);
+    /* Unknown (-1) and missing heat are neutral: above a known 0, equal to
+     * each other (then the earlier-added one, the lower rank key, wins). */
+    assert_string_equal(ranked(f, "walrus"), "unknown missing zero");
+}
+
+static void
+test_search__prior_factor_is_neutral_for_unknowns(void **state)
+{
+    nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+
+    (void)state;
+    assert_true(nx_rank_prior_factor(&w, nx_rank_prior(&w, false, 0, false,
+                                                       0)) == 1.0);
+    assert_true(nx_rank_prior(&w, true, 200, true, 320) == 1.0);
+    assert_true(nx_rank_prior(&w, true, 0, true, 0) == 0.0);
+    /* The level bound covers every item of the level, any weights. */
+    for (int qv = 0; qv <= 200; qv += 7) {
+        for (int hv = 0; hv <= 320; hv += 11) {
+            nx_item it;
+            nx_weights w2 = {10, 4, 1, 3, 0.5, 0.6, 0, 0};
+
+            memset(&it, 0, sizeof(it));
+            it.has_quality = it.has_heat = true;
+            it.quality = qv;
+            it.heat = hv;
+            assert_true(nx_rank_prior_factor(&w2, nx_rank_prior(&w2, true, qv,
+                                                                true, hv)) <=
+                        nx_rank_level_bound(&w2, nx_prior_level(&it)) + 1e-12);
+        }
+    }
+}
+
+/* Exhaustive top 10 of `match` by the same score, as rank keys. */
+static size_t
+exhaustive(fixture *f, const char *match, int64_t *keys)
+{
+    nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+    sqlite3_stmt *stmt;
+    struct {
+        int64_t key;
+        double score;
+    } all[4096], t;
+    size_t n = 0, i, j;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(f->idx->db,
+                           "SELECT rowid, nx_bm25f(fts, 10, 4, 1), quality,"
+                           " heat FROM fts WHERE fts MATCH ?",
+                           -1, &stmt, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+    while (sqlite3_step(stmt) == SQLITE_ROW && n < 4096) {
+        bool hq = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
+        bool hh = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
+
+        all[n].key = sqlite3_column_int64(stmt, 0);
+        all[n].score = sqlite3_column_double(stmt, 1) *
+                       nx_rank_prior_factor(
+                           &w, nx_rank_prior(&w, hq,
+                                             sqlite3_column_int64(stmt, 2), hh,
+                                             sqlite3_column_int64(stmt, 3)));
+        n++;
+    }
+    sqlite3_finalize(stmt);
+    for (i = 0; i < n; i++) { /* selection of the best 10 */
+        for (j = i + 1; i < 10 && j < n; j++) {
+            if (all[j].score > all[i].score ||
+                (all[j].score == all[i].score && all[j].key < all[i].key)) {
+                t = all[i];
+                all[i] = all[j];
+                all[j] = t;
+            }
+        }
+    }
+    for (i = 0; i < n && i < 10; i++)
+        keys[i] = all[i].key;
+    return n < 10 ? n : 10;
+}
+
+static void
+test_search__early_stop_gives_the_exhaustive_top10(void **state)
+{
+    static const char *const words[] = {"robot", "vision", "market", "chip",
+                                        "cloud", "policy", "court", "data"};
+    static const char *const queries[] = {"robot", "vision market",
+                                          "chip OR cloud", "court data policy",
+                                          "rob*"};
+    fixture *f = *state;
+    char title[256], excerpt[512], name[32];
+    unsigned seed = 12345;
+    size_t i, k;
+
+    for (i = 0; i < 1500; i++) {
+        size_t len = 0;
+
+        title[0] = excerpt[0] = '\0';
+        for (k = 0; k < 5; k++) {
+            seed = seed * 1103515245u + 12345u;
+            len += (size_t)sprintf(title + len, "%s ", words[(seed >> 16) % 8]);
+        }
+        seed = seed * 1103515245u + 12345u;
+        snprintf(excerpt, sizeof(excerpt), "%s story number %zu",
+                 words[(seed >> 16) % 8], i);
+        snprintf(name, sizeof(name), "i%zu", i);
+        seed = seed * 1103515245u + 12345u;
+        add(f, name, title, excerpt, (int)((seed >> 16) % 170),
+            (int)((seed >> 8) % 330) - 1);
+    }
+    for (k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+        newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+        newsidx_query *q;
+        newsidx_results *r;
+        const newsidx_hit *h;
+        int64_t want[10];
+        size_t n_want, n = 0;
+        uint64_t before = f->idx->rank.n_scored;
+
+        opts.no_collapse = true;
+        opts.include_unpublished = true;
+        assert_int_equal(newsidx_query_new(&q, f->idx, queries[k], &opts,
+                                           NULL),
+                         NEWSIDX_OK);
+        n_want = exhaustive(f, newsidx_query_match(q), want);
+        before = f->idx->rank.n_scored;
+        assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+        while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+            assert_true(n < n_want);
+            assert_int_equal(h->rank_key, want[n]);
+            n++;
+        }
+        assert_int_equal(n, n_want);
+        print_message("query '%s': %llu matches, %llu rows scored\n",
+                      queries[k], (unsigned long long)newsidx_results_total(r),
+                      (unsigned long long)(f->idx->rank.n_scored - before));
+        newsidx_results_free(r);
+        newsidx_query_free(q);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search__prior_factor_is_neutral_for_unknowns),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_search__equal_text_higher_quality_first),
+        T(test_search__equal_text_higher_heat_first),
+        T(test_search__strong_title_match_beats_weak_match_with_high_prior),
+        T(test_search__unknown_heat_is_not_punished),
+        T(test_search__early_stop_gives_the_exhaustive_top10),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
