@@ -24,13 +24,10 @@ run: build
 	rm -f $(DB) $(DB)-wal $(DB)-shm
 	$(BUILD)/indexer/newsindex --db $(DB) samples/news
 	@echo
-	@echo '== sample search: "zurich" (title and excerpt, ranked by bm25) =='
-	@sqlite3 -header -column $(DB) \
-	  "SELECT n.id, substr(n.title, 1, 60) AS title, n.provider, \
-	          substr(n.published_at, 1, 10) AS date \
-	     FROM fts JOIN items i ON i.rank_key = fts.rowid \
-	     JOIN news n ON n.id = i.id \
-	    WHERE fts MATCH 'zurich' ORDER BY rank LIMIT 10"
+	@echo '== newsquery --db $(DB) --related 3 quill =='
+	@$(BUILD)/query/newsquery --db $(DB) --related 3 quill
+	@echo '== newsquery --db $(DB) -n 3 --facets topic,year zurich OR munchen =='
+	@$(BUILD)/query/newsquery --db $(DB) -n 3 --facets topic,year zurich OR munchen
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
