@@ -254,26 +254,25 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     c->title_key = c->url_key = NULL;
 }
 
-/* Keep `c` if it is among the best `cap`; takes its strings either way. */
+/* Keep `c` if it is among the best `cap`, with its collapse keys from the
+ * current row of `stmt`.  False on out-of-memory. */
 static bool
 search_keep(search_run *run, search_cand *c, sqlite3_stmt *stmt)
 {
     bool is_oom = false;
 
+    if (run->n_cands == run->cap && !search_better(c, &run->cands[0]))
+        return true;
+    c->title_key = search_col_dup(stmt, 5, &is_oom);
+    c->url_key = search_col_dup(stmt, 6, &is_oom);
     if (run->n_cands == run->cap) {
-        if (!search_better(c, &run->cands[0]))
-            return true;
         search_cand_clear(&run->cands[0]);
         run->cands[0] = *c;
         search_heap_down(run->cands, run->n_cands, 0);
-        c = &run->cands[0];
     } else {
         run->cands[run->n_cands] = *c;
-        c = &run->cands[run->n_cands];
         search_heap_up(run->cands, run->n_cands++);
     }
-    c->title_key = search_col_dup(stmt, 5, &is_oom);
-    c->url_key = search_col_dup(stmt, 6, &is_oom);
     return !is_oom;
 }
 

@@ -51,4 +51,8 @@ check "at least 200 titled items" test "$total" -ge 200
 check "at least 95% found first ($ok of $total)" \
     test $((ok * 100)) -ge $((total * 95))
 
+# "Did you mean" from the index vocabulary.
+check_eq "zuckerbreg suggests zuckerberg" '["zuckerberg"]' \
+    "$("$NEWSQUERY" --db t.db -f json --all zuckerbreg | jq -c .suggestions)"
+
 finish

@@ -1,0 +1,34 @@
+/*
+ * emit.h - newsquery's results described as a document through a printer
+ * (printer.h).  The document's shape is the JSON schema of
+ * docs/json-schema.md; emit.c never asks which format is active.
+ */
+#ifndef NQ_EMIT_H
+#define NQ_EMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "newsidx.h"
+#include "printer.h"
+
+/* What the document says besides the results themselves. */
+typedef struct emit_info {
+    const char *query; /* the query text as typed; "" with --like */
+    int64_t like_id;   /* --like ID, or 0 */
+    uint64_t offset;   /* hits skipped (--offset) */
+    unsigned facets;   /* NEWSIDX_FACET_* bits asked for */
+    bool is_explain;   /* add each hit's score factors */
+} emit_info;
+
+/* The schema version of the document (--format-version). */
+#define EMIT_FORMAT_VERSION 1
+
+/* Describe all of `r` (header, every hit, facets, suggestions) as one map.
+ * The hits are consumed: `r` is at its end afterwards. */
+void emit_results(printer *p, const emit_info *info, newsidx_results *r);
+
+/* Describe only the number of matches (--count). */
+void emit_count(printer *p, const emit_info *info, uint64_t total);
+
+#endif /* NQ_EMIT_H */

@@ -1,0 +1,229 @@
+#!/bin/bash
+# T200: newsquery's text output on the sample set: the header, hit blocks,
+# snippets, related entries, facets, suggestions, --explain, colour and
+# NO_COLOR, --help/--version and the default index.
+. "$(dirname "$0")/lib.sh"
+
+# --- helpers (newsquery's; lib.sh has newsindex's) -------------------
+: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
+if [ ! -x "$NEWSQUERY" ]; then
+    echo "newsquery not found at '$NEWSQUERY'" >&2
+    exit 1
+fi
+
+# run_query ARGS...: newsquery on t.db; sets $rc, $out, $err (.out, .err).
+run_query() {
+    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
+    rc=$?
+    out=$(cat "$TMP/.out")
+    err=$(cat "$TMP/.err")
+}
+
+# has PATTERN / lacks PATTERN: the last output has (no) line matching the
+# extended regular expression.
+has() {
+    grep -Eq -- "$1" "$TMP/.out"
+}
+lacks() {
+    ! grep -Eq -- "$1" "$TMP/.out"
+}
+
+# count_lines PATTERN: lines of the last output matching it.
+count_lines() {
+    grep -Ec -- "$1" "$TMP/.out"
+}
+
+# on_tty COMMAND...: run COMMAND with stdout on a pseudo-terminal
+# (script(1)); its output goes to .out.
+on_tty() {
+    script -qec "$(printf '%q ' "$@")" /dev/null >"$TMP/.out" 2>/dev/null
+}
+
+id_of() {
+    sql t.db "SELECT id FROM files WHERE path LIKE '%/$1'"
+}
+
+ESC=$'\033'
+
+copy_samples news
+"$NEWSINDEX" -q --db t.db news || exit 1
+quill1=$(id_of '2023-11-28-quillon-labs-open-sources-quill-7-a-state-of-the-art-language-model-for-code.md')
+quill2=$(id_of '2023-11-29-quill-7-hands-on-quillons-open-model-writes-c-and-rust-but-stumbles-on-sql.md')
+quill3=$(id_of '2023-11-30-why-quillon-labs-gave-away-quill-7-and-what-it-means-for-gpt-4-rivals.md')
+
+# --- one query, block by block ---------------------------------------
+run_query zurich
+check_eq "text: exit 0" 0 "$rc"
+check_eq "text: nothing on stderr" "" "$err"
+check_eq "text: header" "2 matches, showing 1-2" "$(head -n 1 .out)"
+check "text: hit 1" has '^  1\. Z(ü|u)rich '
+check "text: hit 2" has '^  2\. Z(ü|u)rich '
+check "text: the Alpenmind title" has '^  [12]\. Zürich startup Alpenmind raises CHF 12 million for AI-powered avalanche forecasts$'
+# Alpenmind (2021-01-14) has no quality or heat; the insurer item 45/45.
+check "text: provider and date line" has '^     Swiss Tech Journal · 2021-01-14 · score [0-9.]+ '
+check "text: quality and heat when known" has '^     Swiss Tech Journal · 2022-06-14 · quality 45 · heat 45 · score [0-9.]+'
+check "text: unknown quality and heat are left out" lacks '2021-01-14 · (quality|heat)'
+check "text: snippet with [marks]" has '^     .*\[Zürich\]'
+check "text: the URL" has '^     https://www\.swisstechjournal\.ch/en/startups/alpenmind-series-a$'
+check "text: no path without --explain" lacks '/news/'
+check "text: no colour when not a terminal" lacks "$ESC"
+check "text: no explain line" lacks 'explain:'
+
+run_query --explain zurich
+check "--explain: the factors" has '^     explain: bm25 [0-9.]+ x prior [0-9.]+ x fresh 1\.0000 = [0-9.]+$'
+check "--explain: the path" has '^     path: .*/news/imports/2022-06-14-zürich-insurer-trains-claims-model-on-scanned-forms\.md$'
+run_query --explain --fresh zurich
+check "--explain --fresh: fresh below 1" has 'fresh 0\.[0-9]+ '
+
+# --- colour and NO_COLOR ---------------------------------------------
+run_query --color=always zurich
+check "--color=always: bold title" has "^  1\. ${ESC}\[1mZ"
+check "--color=always: inverse marks" has "${ESC}\[1;7mZürich${ESC}\[0m"
+check "--color=always: no brackets" lacks '\[Zürich\]'
+run_query --color zurich
+check "--color alone means always" has "$ESC"
+run_query --color=never zurich
+check "--color=never: none" lacks "$ESC"
+NO_COLOR=1 run_query --color=always zurich
+check "--color=always beats NO_COLOR" has "$ESC"
+if command -v script >/dev/null; then
+    on_tty "$NEWSQUERY" --db t.db zurich
+    check "terminal: colour by default" has "$ESC"
+    NO_COLOR=1 on_tty "$NEWSQUERY" --db t.db zurich
+    check "terminal: NO_COLOR=1 turns it off" lacks "$ESC"
+    check "terminal: NO_COLOR=1 brackets the marks" has '\[Zürich\]'
+    NO_COLOR='' on_tty "$NEWSQUERY" --db t.db zurich
+    check "terminal: empty NO_COLOR keeps colour" has "$ESC"
+    on_tty "$NEWSQUERY" --db t.db --color=never zurich
+    check "terminal: --color=never" lacks "$ESC"
+else
+    echo "script(1) not found: terminal checks skipped" >&2
+fi
+
+# --- paging, counting, sorting -----------------------------------------
+total=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai' AND published IS NOT 0")
+run_query -n 2 --offset 2 ai
+check_eq "--offset 2 -n 2: header" "$total matches, showing 3-4" "$(head -n 1 .out)"
+check "--offset: rank 3" has '^  3\. '
+check "--offset: rank 4" has '^  4\. '
+check_eq "--offset: two hits" 2 "$(count_lines '^ +[0-9]+\. ')"
+run_query --limit 0 ai
+check_eq "--limit 0: the count line only" "$total matches" "$out"
+run_query ai
+check_eq "default: 10 hits" 10 "$(count_lines '^ +[0-9]+\. ')"
+run_query --count ai
+check_eq "--count: the number alone" "$total" "$out"
+run_query --count --all ai
+all=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai'")
+check_eq "--count --all: unpublished too" "$all" "$out"
+run_query -n 100 --sort date ai
+dates=$(grep -Eo '^     [^·]+ · [0-9]{4}-[0-9]{2}-[0-9]{2}' .out | grep -Eo '[0-9-]{10}$')
+check_eq "--sort date: newest first" "$(sort -r <<<"$dates")" "$dates"
+run_query -n 100 --sort quality ai
+q=$(grep -Eo 'quality [0-9]+' .out | cut -d' ' -f2)
+check_eq "--sort quality: highest first" "$(sort -rn <<<"$q")" "$q"
+run_query -n 100 --sort heat ai
+h=$(grep -Eo 'heat [0-9]+' .out | cut -d' ' -f2)
+check_eq "--sort heat: highest first" "$(sort -rn <<<"$h")" "$h"
+run_query --since 2024-02-15 --until 2024-02-20
+check "--since/--until alone: a filter-only query" has '^[0-9]+ matches'
+check "--since/--until: dates inside" \
+    test -z "$(grep -Eo '· 20[0-9-]{8}' .out | grep -Ev '2024-02-(1[5-9]|20)')"
+
+# --- related entries ---------------------------------------------------
+run_query -n 1 'quillon open-sources'
+check "Quill-7 #1 first" has '^  1\. Quillon Labs open-sources Quill-7'
+check_eq "default --related 3" 3 "$(count_lines '^     ↳ ')"
+check "related: title — provider, date (#id)" \
+    has "^     ↳ Quill-7 hands-on: Quillon’s open model writes C\+\+ and Rust but stumbles on SQL — ByteLedger, 2023-11-29 \(#$quill2\)$"
+check "related: unpublished items resolve too" has "\(#$quill3\)$"
+check "related: unresolved entries have no id" \
+    has '^     ↳ Open-weight code models close the gap with closed ones — SaaS Insider, 2023-11-20$'
+run_query -n 1 --related 2 'quillon open-sources'
+check_eq "--related 2" 2 "$(count_lines '^     ↳ ')"
+run_query --related 0 quill
+check_eq "--related 0: none" 0 "$(count_lines '↳')"
+
+# --- --like, facets, suggestions, collapse -----------------------------
+run_query --like "$quill1"
+check_eq "--like: exit 0" 0 "$rc"
+check "--like: hits" has '^  1\. '
+check "--like: not the item itself" lacks "· #$quill1\$"
+run_query --facets topic,provider,year quill
+check "--facets: topic line" has '^topic: (AI|Natural Language Processing) \(2\), '
+check "--facets: provider line" has '^provider: .*ByteLedger \(1\)'
+check "--facets: year line" has '^year: 2023 \(2\)$'
+run_query alpenmnd
+check_eq "no match: 0 matches" "0 matches" "$(head -n 1 .out)"
+check "no match: did you mean" has '^Did you mean: alpenmind\?$'
+run_query rotterdam
+check_eq "collapsed: one Rotterdam hit" 1 "$(count_lines '^ +[0-9]+\. ')"
+check "collapsed: says so" has '· 2 similar stories'
+run_query --no-collapse rotterdam
+check_eq "--no-collapse: two hits" 2 "$(count_lines '^ +[0-9]+\. ')"
+
+# --- every option in text: exit 0, something printed -------------------
+while IFS= read -r args; do
+    # shellcheck disable=SC2086
+    run_query $args
+    check_eq "text $args: exit 0" 0 "$rc"
+    check "text $args: output" test -s .out
+done <<EOF
+-f text ai
+--format=text -n 3 ai
+--limit 3 --offset 3 ai
+--count ai
+--sort rank ai
+--all ai
+--since 7d
+--until 2020 ai
+--fresh ai
+--fresh=12h ai
+--explain ai
+--no-collapse ai
+--related 1 ai
+--like $quill2
+--facets year ai
+--weights title=1,excerpt=1,body=1,quality=2,heat=0,prior=0.9 ai
+--exit-status ai
+--format-version 1 ai
+EOF
+
+# --- control characters never reach the terminal ---------------------
+mkdir -p odd
+printf -- '---\ntitle: "Bell\\a escape\\e[31m tab\\t xylophonic"\nexcerpt: "more\\e]0;pwned\\a xylophonic"\n---\n' >odd/odd.md
+"$NEWSINDEX" -q --db t.db news odd
+run_query --explain xylophonic
+check_eq "odd item: exit 0" 0 "$rc"
+check "odd item: found" has '^  1\. Bell'
+check "odd item: no ESC or BEL" python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+sys.exit(any(b < 0x20 and b != 0x0a for b in d))' .out
+
+# --- --help, --version, default index --------------------------------
+run_query --help
+check_eq "--help: exit 0" 0 "$rc"
+check "--help: usage on stdout" has '^Usage: newsquery'
+check "--help: lists --db" has '--db FILE'
+check "--help: lists --format" has '--format FORMAT'
+check "--help: exit codes" has 'Exit status'
+for opt in db format limit offset count sort all since until fresh explain \
+    no-collapse related like facets weights exit-status color \
+    format-version help version; do
+    check "--help lists --$opt" has "--$opt"
+done
+run_query --version
+check_eq "--version: exit 0" 0 "$rc"
+check "--version: names the program" has '^newsquery \(newsidx\) [0-9]+\.[0-9]+\.[0-9]+$'
+rm -rf news2 && mkdir news2 && cp news/_news/2021-01-14-* news2/
+"$NEWSINDEX" -q --db env.db news2
+NEWSIDX_DB=env.db "$NEWSQUERY" --count zurich >.out 2>.err
+check_eq "NEWSIDX_DB is the default index: exit 0" 0 "$?"
+check_eq "NEWSIDX_DB is the default index: its one item" 1 "$(cat .out)"
+"$NEWSINDEX" -q news
+"$NEWSQUERY" --count zurich >.out 2>.err
+check_eq "./news.db is the last default" 2 "$(cat .out)"
+NEWSIDX_DB='' "$NEWSQUERY" --count zurich >.out 2>.err
+check_eq "an empty NEWSIDX_DB is ignored" 2 "$(cat .out)"
+
+finish

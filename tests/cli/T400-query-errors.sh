@@ -1,0 +1,186 @@
+#!/bin/bash
+# T400: newsquery's errors and exit codes: query syntax errors with a
+# caret (3), no match with --exit-status (4), an index that cannot be used
+# (1), usage errors (2); stdout stays empty or valid in JSON modes.
+. "$(dirname "$0")/lib.sh"
+
+# --- helpers (newsquery's; lib.sh has newsindex's) -------------------
+: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
+if [ ! -x "$NEWSQUERY" ]; then
+    echo "newsquery not found at '$NEWSQUERY'" >&2
+    exit 1
+fi
+
+# run_query ARGS...: newsquery on t.db; sets $rc and $out; stdout and
+# stderr are in .out and .err.
+run_query() {
+    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
+    rc=$?
+    out=$(cat "$TMP/.out")
+}
+
+valid_json() {
+    python3 -c 'import json,sys
+json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$1"
+}
+
+# err_line N: line N of the last stderr.
+err_line() {
+    sed -n "${1}p" "$TMP/.err"
+}
+
+copy_samples news
+"$NEWSINDEX" -q --db t.db news || exit 1
+
+# --- query syntax errors: exit 3, message, query, caret ---------------
+for f in text json jsonl; do
+    run_query -f $f foo:bar zurich
+    check_eq "$f: unknown field: exit 3" 3 "$rc"
+    check_eq "$f: unknown field: stdout empty" "" "$out"
+    check "$f: unknown field: message" \
+        grep -q "^newsquery: error: unknown field 'foo'" .err
+done
+check_eq "unknown field: the query" "  foo:bar zurich" "$(err_line 2)"
+check_eq "unknown field: caret at column 1" "  ^" "$(err_line 3)"
+check_eq "unknown field: three lines" 3 "$(wc -l <.err)"
+
+run_query 'zurich date:2021-13'
+check_eq "malformed date: exit 3" 3 "$rc"
+check "malformed date: message" grep -q '^newsquery: error: .*2021-13' .err
+check_eq "malformed date: caret under 'date'" "         ^" "$(err_line 3)"
+
+# Columns count characters, not bytes: 'Zürich 语言 ' is 10 characters
+# (15 bytes), so quality: is character 11.
+run_query 'Zürich 语言 quality:>=x'
+check_eq "malformed number: exit 3" 3 "$rc"
+check_eq "caret counts characters" "            ^" "$(err_line 3)"
+check_eq "the query line" "  Zürich 语言 quality:>=x" "$(err_line 2)"
+
+# Words of QUERY are joined with single spaces before the column counts.
+run_query ai 'heat:>abc'
+check_eq "malformed heat: exit 3" 3 "$rc"
+check_eq "joined words: caret under 'heat'" "     ^" "$(err_line 3)"
+run_query -f json date:2021-02-30..
+check_eq "impossible date: exit 3" 3 "$rc"
+check_eq "impossible date: no JSON" "" "$out"
+run_query 'title:x "foo:bar"'
+check_eq "a quoted field is text: exit 0" 0 "$rc"
+
+# --- --exit-status -----------------------------------------------------
+for f in text json jsonl; do
+    run_query -f $f --exit-status alpenmnd
+    check_eq "$f --exit-status, no match: exit 4" 4 "$rc"
+    run_query -f $f --exit-status zurich
+    check_eq "$f --exit-status, a match: exit 0" 0 "$rc"
+    run_query -f $f alpenmnd
+    check_eq "$f no match without --exit-status: exit 0" 0 "$rc"
+done
+run_query -f json --exit-status alpenmnd
+check "--exit-status json: still valid" valid_json .out
+check "--exit-status json: total 0" jq -e '.total == 0 and .hits == []' .out >/dev/null
+run_query -f jsonl --exit-status alpenmnd
+check_eq "--exit-status jsonl: empty" "" "$out"
+run_query --count --exit-status alpenmnd
+check_eq "--count --exit-status: exit 4" 4 "$rc"
+check_eq "--count --exit-status: prints 0" 0 "$out"
+run_query --exit-status -n 0 zurich
+check_eq "--exit-status counts matches, not the page" 0 "$rc"
+
+# --- the index ---------------------------------------------------------
+for f in text json jsonl; do
+    run_query -f $f --db missing.db zurich
+    check_eq "$f: missing index: exit 1" 1 "$rc"
+    check_eq "$f: missing index: stdout empty" "" "$out"
+done
+check "missing index: says to run newsindex" grep -q "newsquery: error: .*missing.db.*newsindex" .err
+check "missing index: not created" test ! -e missing.db
+NEWSIDX_DB=missing2.db "$NEWSQUERY" zurich >.out 2>.err
+check_eq "missing NEWSIDX_DB index: exit 1" 1 "$?"
+check "missing NEWSIDX_DB index: named" grep -q 'missing2.db' .err
+echo "just text" >not-an-index.db
+run_query --db not-an-index.db zurich
+check_eq "not an index: exit 1" 1 "$rc"
+cp t.db old.db
+sql old.db 'PRAGMA user_version = 99'
+run_query --db old.db zurich
+check_eq "other schema version: exit 1" 1 "$rc"
+check "other schema version: says how to fix" grep -q -- '--rebuild' .err
+run_query --like 999999
+check_eq "--like an unknown id: exit 1" 1 "$rc"
+check "--like an unknown id: named" grep -q '999999' .err
+
+# --- usage errors: exit 2, one line and a hint --------------------------
+while IFS= read -r args; do
+    # shellcheck disable=SC2086
+    eval "run_query $args"
+    check_eq "usage [$args]: exit 2" 2 "$rc"
+    check_eq "usage [$args]: stdout empty" "" "$out"
+    check "usage [$args]: hint" grep -q "^Try 'newsquery --help' for more information\.$" .err
+    check "usage [$args]: an error line" grep -q '^newsquery: error: ' .err
+done <<'EOF'
+
+-f json
+'' '  '
+--no-such-option zurich
+--db
+--limit 10001 ai
+--limit x ai
+-n -1 ai
+--offset -1 ai
+--offset x ai
+--format xml ai
+-f JSON ai
+--sort relevance ai
+--since 2021-13 ai
+--since 2021-02-30 ai
+--since 21 ai
+--since 2021-1 ai
+--until 7x ai
+--until yesterday ai
+--since 2022 --until 2021 ai
+--fresh=0 ai
+--fresh=abc ai
+--fresh=-3d ai
+--related -1 ai
+--related x ai
+--like 0
+--like abc
+--like 5 zurich
+--facets foo ai
+--facets '' ai
+--weights foo=1 ai
+--weights title=x ai
+--weights title= ai
+--weights prior=2 ai
+--weights title=-1 ai
+--color=sometimes ai
+--format-version 2 ai
+--format-version x ai
+EOF
+run_query --limit 10000 ai
+check_eq "--limit 10000 is allowed" 0 "$rc"
+run_query --limit 0 ai
+check_eq "--limit 0 is allowed" 0 "$rc"
+run_query --no-such-option zurich
+check "unknown option is named" grep -q -- '--no-such-option' .err
+run_query --limit 10001 ai
+check "--limit: says the range" grep -q '0 to 10000' .err
+run_query --format-version 2 ai
+check "--format-version: says which" grep -q 'only 1' .err
+
+# A write error (a full disk) is a failure, not a silent success.
+if [ -w /dev/full ]; then
+    for f in text json jsonl; do
+        "$NEWSQUERY" --db t.db -f $f zurich >/dev/full 2>.err
+        check_eq "$f: write error: exit 1" 1 "$?"
+        check "$f: write error: said so" grep -q '^newsquery: error: ' .err
+    done
+fi
+
+# --help and --version win over a missing query.
+run_query --help
+check_eq "--help alone: exit 0" 0 "$rc"
+run_query --version
+check_eq "--version alone: exit 0" 0 "$rc"
+
+finish
