@@ -344,9 +344,15 @@ typedef struct newsidx_query_options {
  * position in err->column.
  *
  * @param out  receives the query, owned by the caller; free it with
- *             newsidx_query_free() before closing `idx`.
- * @return NEWSIDX_OK; NEWSIDX_PARSE; NEWSIDX_INVALID (bad options);
- *         NEWSIDX_NOMEM.
+ *             newsidx_query_free() before closing `idx`.  NULL on failure.
+ * @param idx  the index; it must outlive the query.
+ * @param text the query text, any UTF-8 (invalid bytes are replaced).
+ * @param opts options, or NULL for the defaults; copied, the caller keeps
+ *             ownership of its strings.
+ * @return NEWSIDX_OK; NEWSIDX_PARSE (err->column points at the problem);
+ *         NEWSIDX_INVALID (bad options version or value, or malformed
+ *         weights stored in the index); NEWSIDX_IO or NEWSIDX_BUSY
+ *         (reading the stored weights); NEWSIDX_NOMEM.
  */
 NEWSIDX_API int newsidx_query_new(newsidx_query **out, newsidx_index *idx,
                                   const char *text,
@@ -357,8 +363,10 @@ NEWSIDX_API int newsidx_query_new(newsidx_query **out, newsidx_index *idx,
  * A query for items like item `id`, built from that item's own title and
  * excerpt terms (the item itself is left out of the results).
  *
+ * @param out receives the query, owned by the caller (newsidx_query_free);
+ *            NULL on failure.
  * @return NEWSIDX_OK; NEWSIDX_NOTFOUND (no such item); NEWSIDX_INVALID;
- *         NEWSIDX_IO; NEWSIDX_NOMEM.
+ *         NEWSIDX_IO or NEWSIDX_BUSY; NEWSIDX_NOMEM.
  */
 NEWSIDX_API int newsidx_query_like(newsidx_query **out, newsidx_index *idx,
                                    int64_t id,
@@ -376,9 +384,10 @@ NEWSIDX_API void newsidx_query_free(newsidx_query *q);
  * Run a query.
  *
  * @param out receives the results, owned by the caller; free them with
- *            newsidx_results_free() before freeing the query.
+ *            newsidx_results_free() before freeing the query.  NULL on
+ *            failure.  A query may be run several times.
  * @return NEWSIDX_OK (also for no match); NEWSIDX_BUSY; NEWSIDX_IO;
- *         NEWSIDX_NOMEM.
+ *         NEWSIDX_INVALID (too many filters); NEWSIDX_NOMEM.
  */
 NEWSIDX_API int newsidx_query_run(newsidx_results **out, newsidx_query *q,
                                   newsidx_error *err);
