@@ -19,6 +19,9 @@ cli_set_program(const char *name)
     cli_program = name;
 }
 
+static void cli_vmessage(const char *kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 cli_vmessage(const char *kind, const char *fmt, va_list ap)
 {

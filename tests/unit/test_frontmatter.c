@@ -95,6 +95,8 @@ assert_warning(const nx_item *item, size_t i, unsigned line, unsigned column,
 }
 
 /* Build "---\n<body>---\n" with printf-style formatting; free() it. */
+static char *doc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static char *
 doc(const char *fmt, ...)
 {
