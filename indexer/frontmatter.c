@@ -1011,29 +1011,6 @@ fm_date_rfc2822(fm_scan *sc, fm_datetime *dt)
     return sc->p == sc->end;
 }
 
-static int
-fm_days_in_month(int year, int month)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-    return month == 2 && is_leap ? 29 : days[month - 1];
-}
-
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-fm_days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Parse a date and time as written in front matter into Unix seconds.  No
  * zone means UTC; a date alone is its midnight UTC. */
 static bool
@@ -1053,10 +1030,10 @@ fm_date_parse(const char *s, size_t len, int64_t *out)
             return false;
     }
     if (dt.month < 1 || dt.month > 12 || dt.day < 1 ||
-        dt.day > fm_days_in_month(dt.year, dt.month) || dt.hour > 23 ||
+        dt.day > nx_days_in_month(dt.year, dt.month) || dt.hour > 23 ||
         dt.minute > 59 || dt.second > 60)
         return false;
-    *out = fm_days_from_civil(dt.year, dt.month, dt.day) * 86400 +
+    *out = nx_days_from_civil(dt.year, dt.month, dt.day) * 86400 +
            dt.hour * 3600 + dt.minute * 60 + dt.second - dt.offset;
     return true;
 }

@@ -235,6 +235,15 @@ int nx_frontmatter_parse(nx_item **out, const char *buf, size_t len,
 void nx_item_free(nx_item *item);
 
 /**************************************************************************
+** Interface to code in date.c
+*/
+/* Days in a month of the proleptic Gregorian calendar; 0 for a month
+ * outside 1..12. */
+int nx_days_in_month(int64_t year, int64_t month);
+/* Days from 1970-01-01 to year-month-day (month 1..12). */
+int64_t nx_days_from_civil(int64_t y, int64_t m, int64_t d);
+
+/**************************************************************************
 ** Interface to code in hash.c
 */
 /* A 64-bit content hash (not cryptographic) used to confirm changes. */

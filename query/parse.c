@@ -694,30 +694,6 @@ nx_parsed_free(nx_parsed *q)
 ** Dates
 */
 
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-parse_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int64_t
-parse_days_in_month(int64_t y, int64_t m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31};
-    bool is_leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return m == 2 && is_leap ? 29 : days[m - 1];
-}
-
 /* Read "-N" or "-NN" at `*i` into `*v`; false when absent or malformed. */
 static bool
 parse_date_part(const char *s, size_t len, size_t *i, int64_t *v)
@@ -745,18 +721,18 @@ parse_date_period(const char *s, size_t len, int64_t *first, int64_t *last)
     if (len < 4 || !parse_uint(s, 4, &y))
         return false;
     if (i == len) {
-        days_after = parse_days_from_civil(y + 1, 1, 1);
+        days_after = nx_days_from_civil(y + 1, 1, 1);
     } else if (!parse_date_part(s, len, &i, &m) || m < 1 || m > 12) {
         return false;
     } else if (i == len) {
-        days_after = parse_days_from_civil(y + m / 12, m % 12 + 1, 1);
+        days_after = nx_days_from_civil(y + m / 12, m % 12 + 1, 1);
     } else if (!parse_date_part(s, len, &i, &d) || i != len || d < 1 ||
-               d > parse_days_in_month(y, m)) {
+               d > nx_days_in_month(y, m)) {
         return false;
     } else {
-        days_after = parse_days_from_civil(y, m, d) + 1;
+        days_after = nx_days_from_civil(y, m, d) + 1;
     }
-    *first = parse_days_from_civil(y, m, d) * PARSE_SECONDS_PER_DAY;
+    *first = nx_days_from_civil(y, m, d) * PARSE_SECONDS_PER_DAY;
     *last = days_after * PARSE_SECONDS_PER_DAY - 1;
     return true;
 }
