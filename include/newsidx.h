@@ -42,9 +42,9 @@ extern "C" {
 #define NEWSIDX_API
 #endif
 
-#define NEWSIDX_VERSION_MAJOR 0
-#define NEWSIDX_VERSION_MINOR 1
-#define NEWSIDX_VERSION_PATCH 0
+#define NEWSIDX_VERSION_MAJOR  0
+#define NEWSIDX_VERSION_MINOR  1
+#define NEWSIDX_VERSION_PATCH  0
 #define NEWSIDX_VERSION_STRING "0.1.0"
 
 /** The index file format this library reads and writes. */
@@ -97,8 +97,9 @@ typedef struct newsidx_index newsidx_index;
 /** Flags for newsidx_index_open(). */
 #define NEWSIDX_OPEN_READONLY 0x1u /* never write; the file must exist */
 #define NEWSIDX_OPEN_CREATE   0x2u /* create the file if it does not exist */
-#define NEWSIDX_OPEN_REBUILD  0x4u /* an index of another schema version is
-                                      emptied and recreated, not refused */
+/* An index of another schema version is emptied and recreated, not
+ * refused. */
+#define NEWSIDX_OPEN_REBUILD 0x4u
 
 /**
  * Open (and with NEWSIDX_OPEN_CREATE, create) an index file.
@@ -140,16 +141,16 @@ NEWSIDX_API int newsidx_index_count(int64_t *count_out, newsidx_index *idx,
 
 /** What happened to one file, as reported to a newsidx_event_cb. */
 typedef enum newsidx_event_kind {
-    NEWSIDX_EVENT_ADDED,     /* a new news item was indexed */
-    NEWSIDX_EVENT_UPDATED,   /* a changed file was indexed again */
-    NEWSIDX_EVENT_RENAMED,   /* a file moved; `old_path` says from where */
-    NEWSIDX_EVENT_REMOVED,   /* a file vanished; its item was removed */
-    NEWSIDX_EVENT_SKIPPED,   /* not a news item (no front matter, or neither
-                                title nor excerpt); `message` says why */
-    NEWSIDX_EVENT_FAILED,    /* the file could not be indexed */
-    NEWSIDX_EVENT_WARNING,   /* the item was indexed, but a value could not
-                                be mapped or had to be repaired */
-    NEWSIDX_EVENT_UNCHANGED  /* the file did not change since the last run */
+    NEWSIDX_EVENT_ADDED,    /* a new news item was indexed */
+    NEWSIDX_EVENT_UPDATED,  /* a changed file was indexed again */
+    NEWSIDX_EVENT_RENAMED,  /* a file moved; `old_path` says from where */
+    NEWSIDX_EVENT_REMOVED,  /* a file vanished; its item was removed */
+    NEWSIDX_EVENT_SKIPPED,  /* not a news item (no front matter, or neither
+                               title nor excerpt); `message` says why */
+    NEWSIDX_EVENT_FAILED,   /* the file could not be indexed */
+    NEWSIDX_EVENT_WARNING,  /* the item was indexed, but a value could not
+                               be mapped as written (it is kept raw) */
+    NEWSIDX_EVENT_UNCHANGED /* the file did not change since the last run */
 } newsidx_event_kind;
 
 /**
@@ -182,24 +183,24 @@ typedef void (*newsidx_progress_cb)(const newsidx_progress *progress,
 
 /** Options for newsidx_index_paths(); start from NEWSIDX_INDEX_OPTIONS_INIT. */
 typedef struct newsidx_index_options {
-    unsigned version;               /* NEWSIDX_INDEX_OPTIONS_VERSION */
-    const char *const *extensions;  /* file name endings without the dot;
-                                       NULL = "md", "markdown", "txt" */
-    size_t n_extensions;            /* entries in `extensions` */
-    bool is_rebuild;                /* drop everything and start over */
-    unsigned batch_size;            /* files per transaction; 0 = 500 */
-    uint64_t max_file_size;         /* bytes; larger files fail; 0 = 16 MiB */
-    newsidx_event_cb on_event;      /* per-file events, or NULL */
+    unsigned version;                /* NEWSIDX_INDEX_OPTIONS_VERSION */
+    const char *const *extensions;   /* file name endings without the dot;
+                                        NULL = "md", "markdown", "txt" */
+    size_t n_extensions;             /* entries in `extensions` */
+    bool is_rebuild;                 /* drop everything and start over */
+    unsigned batch_size;             /* files per transaction; 0 = 500 */
+    uint64_t max_file_size;          /* bytes; larger files fail; 0 = 16 MiB */
+    newsidx_event_cb on_event;       /* per-file events, or NULL */
     newsidx_progress_cb on_progress; /* progress, or NULL */
-    void *payload;                  /* passed to both callbacks */
-    const volatile int *cancel;     /* stop soon when *cancel != 0; or NULL */
+    void *payload;                   /* passed to both callbacks */
+    const volatile int *cancel;      /* stop soon when *cancel != 0; or NULL */
 } newsidx_index_options;
 
 #define NEWSIDX_INDEX_OPTIONS_VERSION 1
-#define NEWSIDX_INDEX_OPTIONS_INIT                                           \
-    {                                                                        \
-        NEWSIDX_INDEX_OPTIONS_VERSION, NULL, 0, false, 0, 0, NULL, NULL,     \
-            NULL, NULL                                                       \
+#define NEWSIDX_INDEX_OPTIONS_INIT                                             \
+    {                                                                          \
+        NEWSIDX_INDEX_OPTIONS_VERSION, NULL, 0, false, 0, 0, NULL, NULL, NULL, \
+            NULL                                                               \
     }
 
 /** Counts from one newsidx_index_paths() run. */
@@ -264,9 +265,9 @@ NEWSIDX_API int newsidx_index_paths(newsidx_index_stats *stats_out,
  *         or neither title nor excerpt);
  *         NEWSIDX_READONLY, NEWSIDX_BUSY, NEWSIDX_IO, NEWSIDX_NOMEM.
  */
-NEWSIDX_API int newsidx_index_add_buffer(newsidx_index *idx,
-                                         const char *source, const char *buf,
-                                         size_t len, newsidx_event_cb on_event,
+NEWSIDX_API int newsidx_index_add_buffer(newsidx_index *idx, const char *source,
+                                         const char *buf, size_t len,
+                                         newsidx_event_cb on_event,
                                          void *payload, newsidx_error *err);
 
 /**
@@ -277,7 +278,6 @@ NEWSIDX_API int newsidx_index_add_buffer(newsidx_index *idx,
  */
 NEWSIDX_API int newsidx_index_remove(newsidx_index *idx, const char *source,
                                      newsidx_error *err);
-
 
 /* ------------------------------------------------------------------------
  * Querying
@@ -306,35 +306,35 @@ typedef enum newsidx_sort {
  * docs/ranking.md).
  */
 typedef struct newsidx_query_options {
-    unsigned version;          /* NEWSIDX_QUERY_OPTIONS_VERSION */
-    newsidx_sort sort;         /* default NEWSIDX_SORT_RANK */
-    unsigned limit;            /* hits per page; default 10 */
-    uint64_t offset;           /* hits to skip */
-    bool include_unpublished;  /* also items with published: false */
-    bool no_collapse;          /* keep near-duplicate stories apart */
-    int related_limit;         /* related entries per hit; <0 = default 3 */
-    unsigned facets;           /* NEWSIDX_FACET_* bits; 0 = none */
-    bool is_count_only;        /* only count the matches */
-    double w_title;            /* column weights (<0 = default) */
+    unsigned version;         /* NEWSIDX_QUERY_OPTIONS_VERSION */
+    newsidx_sort sort;        /* default NEWSIDX_SORT_RANK */
+    unsigned limit;           /* hits per page; default 10 */
+    uint64_t offset;          /* hits to skip */
+    bool include_unpublished; /* also items with published: false */
+    bool no_collapse;         /* keep near-duplicate stories apart */
+    int related_limit;        /* related entries per hit; <0 = default 3 */
+    unsigned facets;          /* NEWSIDX_FACET_* bits; 0 = none */
+    bool is_count_only;       /* only count the matches */
+    double w_title;           /* column weights (<0 = default) */
     double w_excerpt;
     double w_body;
-    double w_quality;          /* prior weights (<0 = default) */
+    double w_quality; /* prior weights (<0 = default) */
     double w_heat;
     double prior_strength;     /* 0..0.9: how far the prior moves scores */
     double fresh_half_life;    /* days; 0 = no freshness decay */
     bool has_since, has_until; /* date bounds, Unix seconds, inclusive */
     int64_t since, until;
-    int64_t now;               /* "now" for freshness; 0 = the clock */
-    const char *mark_open;     /* snippet markers; NULL = "[" and "]" */
+    int64_t now;           /* "now" for freshness; 0 = the clock */
+    const char *mark_open; /* snippet markers; NULL = "[" and "]" */
     const char *mark_close;
 } newsidx_query_options;
 
 #define NEWSIDX_QUERY_OPTIONS_VERSION 1
-#define NEWSIDX_QUERY_OPTIONS_INIT                                           \
-    {                                                                        \
-        NEWSIDX_QUERY_OPTIONS_VERSION, NEWSIDX_SORT_RANK, 10, 0, false,      \
-            false, -1, 0, false, -1, -1, -1, -1, -1, -1, 0, false, false, 0, \
-            0, 0, NULL, NULL                                                 \
+#define NEWSIDX_QUERY_OPTIONS_INIT                                             \
+    {                                                                          \
+        NEWSIDX_QUERY_OPTIONS_VERSION, NEWSIDX_SORT_RANK, 10, 0, false, false, \
+            -1, 0, false, -1, -1, -1, -1, -1, -1, 0, false, false, 0, 0, 0,    \
+            NULL, NULL                                                         \
     }
 
 /**
@@ -408,8 +408,8 @@ NEWSIDX_API int newsidx_results_next(const newsidx_hit **hit,
  * value name is borrowed, valid until the results are freed.
  * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last value. */
 NEWSIDX_API int newsidx_results_facet(const char **value, uint64_t *count,
-                                      const newsidx_results *r,
-                                      unsigned kind, size_t i);
+                                      const newsidx_results *r, unsigned kind,
+                                      size_t i);
 
 /** "Did you mean" suggestions, made when a query finds few or no items:
  * the i-th suggested query text (borrowed, valid until the results are
@@ -428,8 +428,7 @@ NEWSIDX_API const char *newsidx_hit_title(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_excerpt(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_url(const newsidx_hit *h);
 /** Publication time in Unix seconds; false when unknown. */
-NEWSIDX_API bool newsidx_hit_published_at(const newsidx_hit *h,
-                                          int64_t *out);
+NEWSIDX_API bool newsidx_hit_published_at(const newsidx_hit *h, int64_t *out);
 NEWSIDX_API const char *newsidx_hit_provider_name(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_provider_domain(const newsidx_hit *h);
 NEWSIDX_API size_t newsidx_hit_topic_count(const newsidx_hit *h);
@@ -453,10 +452,9 @@ NEWSIDX_API void newsidx_hit_factors(const newsidx_hit *h, double *bm25,
 NEWSIDX_API size_t newsidx_hit_related_count(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_related_title(const newsidx_hit *h,
                                                   size_t i);
-NEWSIDX_API const char *newsidx_hit_related_url(const newsidx_hit *h,
-                                                size_t i);
-NEWSIDX_API const char *
-newsidx_hit_related_provider_name(const newsidx_hit *h, size_t i);
+NEWSIDX_API const char *newsidx_hit_related_url(const newsidx_hit *h, size_t i);
+NEWSIDX_API const char *newsidx_hit_related_provider_name(const newsidx_hit *h,
+                                                          size_t i);
 NEWSIDX_API const char *
 newsidx_hit_related_provider_domain(const newsidx_hit *h, size_t i);
 NEWSIDX_API bool newsidx_hit_related_published_at(const newsidx_hit *h,

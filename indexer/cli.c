@@ -87,6 +87,45 @@ cli_getopt_tables(const cli_option *opts, size_t n, struct option *longopts,
     memset(&longopts[n], 0, sizeof(longopts[n]));
 }
 
+int
+cli_parse_options(const cli_option *opts, size_t n, int argc, char **argv,
+                  int (*on_option)(void *cfg, int c, const char *arg),
+                  void *cfg)
+{
+    struct option *longopts = calloc(n + 1, sizeof(*longopts));
+    char *shortopts = malloc(3 * n + 2);
+    int c, rc = -1;
+
+    if (longopts == NULL || shortopts == NULL) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_FAILURE;
+        goto out;
+    }
+    cli_getopt_tables(opts, n, longopts, shortopts);
+    opterr = 0;
+    while (rc < 0 &&
+           (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == '?' || c == ':')
+            rc = cli_usage_error("bad option '%s'", argv[optind - 1]);
+        else
+            rc = on_option(cfg, c, optarg);
+    }
+out:
+    free(longopts);
+    free(shortopts);
+    return rc;
+}
+
+const char *
+cli_default_db(const char *given)
+{
+    const char *env = getenv("NEWSIDX_DB");
+
+    if (given != NULL && *given != '\0')
+        return given;
+    return env != NULL && *env != '\0' ? env : "news.db";
+}
+
 void
 cli_print_options(FILE *out, const cli_option *opts, size_t n)
 {
@@ -155,8 +194,7 @@ cli_display_path(const char *path)
 
     if (cwd_len == (size_t)-1)
         cwd_len = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-    if (cwd_len > 1 && strncmp(path, cwd, cwd_len) == 0 &&
-        path[cwd_len] == '/')
+    if (cwd_len > 1 && strncmp(path, cwd, cwd_len) == 0 && path[cwd_len] == '/')
         return path + cwd_len + 1;
     return path;
 }
@@ -211,8 +249,8 @@ cli_progress_update(cli_progress *p, uint64_t done, uint64_t total,
         double eta = (double)(total - done) / rate;
 
         fprintf(stderr, "\r\033[K[%s] %llu/%llu %s  %.0f/s  ETA %d:%02d", bar,
-                (unsigned long long)done, (unsigned long long)total, what,
-                rate, (int)eta / 60, (int)eta % 60);
+                (unsigned long long)done, (unsigned long long)total, what, rate,
+                (int)eta / 60, (int)eta % 60);
     } else {
         fprintf(stderr, "\r\033[K%s %llu...", what, (unsigned long long)done);
     }

@@ -27,11 +27,11 @@ enum cli_exit {
 
 /* One option: drives getopt_long and the --help text. */
 typedef struct cli_option {
-    const char *name;  /* long name without dashes */
-    int short_name;    /* letter, or a value >= 256 for long-only options */
-    int has_arg;       /* no_argument, required_argument, optional_argument */
-    const char *arg;   /* argument name for --help, or NULL */
-    const char *help;  /* one line */
+    const char *name; /* long name without dashes */
+    int short_name;   /* letter, or a value >= 256 for long-only options */
+    int has_arg;      /* no_argument, required_argument, optional_argument */
+    const char *arg;  /* argument name for --help, or NULL */
+    const char *help; /* one line */
 } cli_option;
 
 /* The program name used in messages. */
@@ -45,6 +45,16 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * room for n + 1 entries and `shortopts` for 3 * n + 2 characters. */
 void cli_getopt_tables(const cli_option *opts, size_t n,
                        struct option *longopts, char *shortopts);
+/* Run getopt_long over argv with the table `opts`, calling `on_option`
+ * (which returns -1 to go on, or an exit code) for each option.  Returns -1
+ * when every option was handled (optind is then the first operand), or an
+ * exit code: a usage error for an unknown or malformed option. */
+int cli_parse_options(const cli_option *opts, size_t n, int argc, char **argv,
+                      int (*on_option)(void *cfg, int c, const char *arg),
+                      void *cfg);
+/* The index file: `given` if set, else $NEWSIDX_DB, else "news.db". */
+const char *cli_default_db(const char *given);
+
 /* Print the options part of --help. */
 void cli_print_options(FILE *out, const cli_option *opts, size_t n);
 
@@ -59,7 +69,7 @@ const char *cli_display_path(const char *path);
 /* The progress bar on stderr, drawn only when stderr is a terminal. */
 typedef struct cli_progress {
     bool is_enabled;
-    bool is_drawn;     /* a bar is on screen and must be cleared first */
+    bool is_drawn; /* a bar is on screen and must be cleared first */
     double start;
     double last_draw;
 } cli_progress;

@@ -145,9 +145,8 @@ newsidx_index_open(newsidx_index **out, const char *path, unsigned flags,
     }
     sqlite3_extended_result_codes(idx->db, 1);
     sqlite3_busy_timeout(idx->db, DB_BUSY_TIMEOUT_MS);
-    if (!idx->is_readonly &&
-        (rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL, NULL)) !=
-            SQLITE_OK) {
+    if (!idx->is_readonly && (rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL,
+                                                NULL)) != SQLITE_OK) {
         rc = nx_store_error(idx, rc, "cannot set up the index", err);
         goto fail;
     }
@@ -183,8 +182,7 @@ newsidx_index_schema_version(const newsidx_index *idx)
 }
 
 int
-newsidx_index_count(int64_t *count_out, newsidx_index *idx,
-                    newsidx_error *err)
+newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
     int rc;
@@ -228,8 +226,7 @@ nx_db_lock(newsidx_index *idx, newsidx_error *err)
     }
     if (errno == EWOULDBLOCK)
         return nx_fail(err, NEWSIDX_BUSY,
-                       "'%s' is being updated by another newsindex",
-                       idx->path);
+                       "'%s' is being updated by another newsindex", idx->path);
     return nx_fail(err, NEWSIDX_IO, "cannot lock '%s': %s", idx->path,
                    strerror(errno));
 }

@@ -41,12 +41,12 @@ typedef struct index_run {
     newsidx_index_options opts;
     newsidx_index_stats *stats;
     nx_scan scan;
-    index_gone *gone;  /* sorted by hash */
+    index_gone *gone; /* sorted by hash */
     size_t n_gone;
     unsigned n_pending; /* files written in the open transaction */
     bool in_txn;
     newsidx_progress progress;
-    nx_buf content;   /* the current file's bytes */
+    nx_buf content;         /* the current file's bytes */
     newsidx_error file_err; /* the current file's problem */
 } index_run;
 
@@ -79,8 +79,7 @@ index_emit(const index_run *run, newsidx_event_kind kind, const char *path,
 }
 
 static void
-index_scan_report(const char *path, int err_no, const char *what,
-                  void *payload)
+index_scan_report(const char *path, int err_no, const char *what, void *payload)
 {
     index_run *run = payload;
     char msg[300];
@@ -251,8 +250,7 @@ index_read(index_run *run, const char *path)
     if (n < 0)
         return nx_fail(&run->file_err, NEWSIDX_IO, "cannot read: %s",
                        strerror(errno));
-    if (nx_buf_oom(&run->content) ||
-        run->content.len > run->opts.max_file_size)
+    if (nx_buf_oom(&run->content) || run->content.len > run->opts.max_file_size)
         return nx_fail(&run->file_err, NEWSIDX_IO,
                        "file is over the %llu-byte limit",
                        (unsigned long long)run->opts.max_file_size);
@@ -263,8 +261,7 @@ index_read(index_run *run, const char *path)
 }
 
 static void
-index_emit_warnings(const index_run *run, const char *path,
-                    const nx_item *item)
+index_emit_warnings(const index_run *run, const char *path, const nx_item *item)
 {
     size_t i;
 
@@ -290,16 +287,16 @@ index_apply(index_run *run, nx_file_rec *rec, bool had_item, const char *path,
     int prc, rc;
 
     nx_error_clear(&run->file_err);
-    prc = nx_frontmatter_parse(&item, run->content.data, run->content.len,
-                               &pos, &run->file_err);
+    prc = nx_frontmatter_parse(&item, run->content.data, run->content.len, &pos,
+                               &run->file_err);
     nx_free(rec->message);
     rec->message = NULL;
     rec->line = rec->column = 0;
     if (prc == NEWSIDX_OK) {
         rec->status = NX_FILE_NEWS;
     } else {
-        rec->status = prc == NEWSIDX_NOTFOUND ? NX_FILE_SKIPPED
-                                              : NX_FILE_FAILED;
+        rec->status =
+            prc == NEWSIDX_NOTFOUND ? NX_FILE_SKIPPED : NX_FILE_FAILED;
         rec->message = nx_strdup(run->file_err.message);
         rec->line = pos.line;
         rec->column = pos.column;
@@ -318,8 +315,7 @@ index_apply(index_run *run, nx_file_rec *rec, bool had_item, const char *path,
             run->stats->updated++;
         else
             run->stats->added++;
-        index_emit(run,
-                   had_item ? NEWSIDX_EVENT_UPDATED : NEWSIDX_EVENT_ADDED,
+        index_emit(run, had_item ? NEWSIDX_EVENT_UPDATED : NEWSIDX_EVENT_ADDED,
                    path, NULL, 0, 0, NULL, NULL);
     } else if (rc == NEWSIDX_OK) {
         bool is_skip = prc == NEWSIDX_NOTFOUND;
@@ -368,8 +364,8 @@ index_new_file(index_run *run, const nx_scan_entry *e, nx_file_rec *rec,
 
     if (g == NULL)
         return index_apply(run, rec, false, e->path, err);
-    rc = nx_store_file_move(run->idx, g->id, e->path, e->size, e->mtime_ns,
-                            err);
+    rc =
+        nx_store_file_move(run->idx, g->id, e->path, e->size, e->mtime_ns, err);
     if (rc != NEWSIDX_OK)
         return rc;
     g->is_claimed = true;
@@ -418,11 +414,11 @@ index_visit(index_run *run, const nx_scan_entry *e, newsidx_error *err)
         return rc;
     }
     run->n_pending++;
-    if (is_known && rec.hash == nx_hash64(run->content.data,
-                                          run->content.len)) {
+    if (is_known &&
+        rec.hash == nx_hash64(run->content.data, run->content.len)) {
         /* Touched, not changed: remember the new mtime only. */
-        rc = nx_store_file_move(run->idx, rec.id, e->path, e->size,
-                                e->mtime_ns, err);
+        rc = nx_store_file_move(run->idx, rec.id, e->path, e->size, e->mtime_ns,
+                                err);
         if (rc == NEWSIDX_OK)
             index_unchanged(run, e->path, &rec);
     } else {
@@ -553,8 +549,8 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
     run.stats = &stats;
     rc = index_options(&run.opts, opts, err);
     if (rc == NEWSIDX_OK && idx->is_readonly)
-        rc = nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
-                     idx->path);
+        rc =
+            nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only", idx->path);
     if (rc == NEWSIDX_OK)
         rc = nx_db_lock(idx, err);
     if (rc == NEWSIDX_OK && run.opts.is_rebuild) {
@@ -593,9 +589,8 @@ index_buffer_warnings(const char *source, const nx_item *item,
 
 int
 newsidx_index_add_buffer(newsidx_index *idx, const char *source,
-                         const char *buf, size_t len,
-                         newsidx_event_cb on_event, void *payload,
-                         newsidx_error *err)
+                         const char *buf, size_t len, newsidx_event_cb on_event,
+                         void *payload, newsidx_error *err)
 {
     nx_file_rec rec;
     nx_item *item = NULL;
@@ -642,8 +637,7 @@ newsidx_index_add_buffer(newsidx_index *idx, const char *source,
 }
 
 int
-newsidx_index_remove(newsidx_index *idx, const char *source,
-                     newsidx_error *err)
+newsidx_index_remove(newsidx_index *idx, const char *source, newsidx_error *err)
 {
     nx_file_rec rec;
     int rc;

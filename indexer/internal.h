@@ -57,13 +57,16 @@ void nx_error_clear(newsidx_error *err);
 ** set len themselves, writing the closing NUL too (normalize.c does).
 */
 typedef struct nx_buf {
-    char *data;   /* NUL-terminated; NULL until the first append */
-    size_t len;   /* bytes used, without the NUL */
-    size_t cap;   /* bytes allocated */
-    bool is_oom;  /* an append failed */
+    char *data;  /* NUL-terminated; NULL until the first append */
+    size_t len;  /* bytes used, without the NUL */
+    size_t cap;  /* bytes allocated */
+    bool is_oom; /* an append failed */
 } nx_buf;
 
-#define NX_BUF_INIT {NULL, 0, 0, false}
+#define NX_BUF_INIT                                                            \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 void nx_buf_free(nx_buf *b);
 void nx_buf_clear(nx_buf *b); /* len = 0, memory kept */
@@ -90,10 +93,10 @@ bool nx_utf8_valid(const char *s, size_t len);
  * Make raw file bytes safe for the YAML parser: invalid UTF-8 sequences,
  * control characters other than TAB, LF and CR (NUL included), DEL and the
  * C1 controls are replaced by U+FFFD.  (frontmatter.c also replaces
- * U+FFFE/U+FFFF, which libyaml rejects.)  Appends the result to `out`.  `*n_replaced_out` receives the
- * number of replacements and `*first_offset_out` the byte offset in `in` of
- * the first one, 0 when there is none (both may be NULL).  Returns false
- * only on out-of-memory.
+ * U+FFFE/U+FFFF, which libyaml rejects.)  Appends the result to `out`.
+ * `*n_replaced_out` receives the number of replacements and `*first_offset_out`
+ * the byte offset in `in` of the first one, 0 when there is none (both may be
+ * NULL).  Returns false only on out-of-memory.
  */
 bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
                       size_t *n_replaced_out, size_t *first_offset_out);
@@ -167,41 +170,41 @@ typedef struct nx_related {
     bool has_published_at;
     int64_t quality;
     bool has_quality;
-    char *images_json;     /* JSON array, or NULL */
-    char *extra_json;      /* JSON object of other keys and unmapped
-                              values, or NULL */
+    char *images_json; /* JSON array, or NULL */
+    char *extra_json;  /* JSON object of other keys and unmapped
+                          values, or NULL */
 } nx_related;
 
 /* One news item as read from front matter.  All strings are valid UTF-8,
  * owned by the item; NULL when the key is absent. */
 typedef struct nx_item {
     char *category;
-    char *title;            /* display text, repaired */
-    char *excerpt;          /* display text, repaired */
+    char *title;   /* display text, repaired */
+    char *excerpt; /* display text, repaired */
     char *type;
     char *web_url;
     char *original_url;
     char *amp_url;
     char *cdn_amp_url;
     char *secured;
-    int64_t published_at;   /* Unix seconds, UTC */
+    int64_t published_at; /* Unix seconds, UTC */
     bool has_published_at;
     int64_t quality;
     bool has_quality;
-    int64_t heat;           /* -1 in the file means unknown: has_heat false */
+    int64_t heat; /* -1 in the file means unknown: has_heat false */
     bool has_heat;
-    int published;          /* 1, 0, or -1 when absent or unmappable */
+    int published; /* 1, 0, or -1 when absent or unmappable */
     char *provider_name;
     char *provider_domain;
     char *provider_images_json; /* JSON array or NULL */
-    char **topics;          /* repaired display text */
+    char **topics;              /* repaired display text */
     size_t n_topics;
-    char *images_json;      /* JSON array or NULL */
+    char *images_json; /* JSON array or NULL */
     nx_related *related;
     size_t n_related;
-    char *extra_json;       /* JSON object: unknown keys and values that
-                               could not be mapped, under their own key */
-    char *body;             /* text after the closing delimiter, or NULL */
+    char *extra_json; /* JSON object: unknown keys and values that
+                         could not be mapped, under their own key */
+    char *body;       /* text after the closing delimiter, or NULL */
     nx_warning *warnings;
     size_t n_warnings;
 } nx_item;
@@ -249,7 +252,6 @@ int64_t nx_days_from_civil(int64_t y, int64_t m, int64_t d);
 /* A 64-bit content hash (not cryptographic) used to confirm changes. */
 uint64_t nx_hash64(const void *data, size_t len);
 
-
 /**************************************************************************
 ** Interface to code in db.c and schema.c
 **
@@ -287,25 +289,25 @@ enum nx_stmt_id {
 
 /* The side channel of the nx_bm25f ranking function (query/rank.c). */
 typedef struct nx_rank_state {
-    double text_bound;   /* max bm25f any matching row can reach; set by
-                            the first call of nx_bm25f in a statement */
+    double text_bound; /* max bm25f any matching row can reach; set by
+                          the first call of nx_bm25f in a statement */
     bool has_bound;
-    bool is_registered;  /* nx_bm25f exists on this connection */
-    uint64_t n_scored;   /* rows scored by nx_bm25f so far (for tests and
-                            benchmarks: how early a ranked scan stopped) */
+    bool is_registered; /* nx_bm25f exists on this connection */
+    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests and
+                           benchmarks: how early a ranked scan stopped) */
 } nx_rank_state;
 
 struct newsidx_index {
     sqlite3 *db;
-    char *path;                      /* the index file name */
+    char *path; /* the index file name */
     bool is_readonly;
     int schema_version;
-    int lock_fd;                     /* descriptor for flock(), or -1 */
-    bool is_locked;                  /* the indexing lock is held */
-    int64_t next_seq;                /* next rank-key sequence number */
+    int lock_fd;      /* descriptor for flock(), or -1 */
+    bool is_locked;   /* the indexing lock is held */
+    int64_t next_seq; /* next rank-key sequence number */
     sqlite3_stmt *stmt[NX_STMT_COUNT];
-    nx_buf scratch;                  /* normalization scratch space */
-    nx_rank_state rank;              /* see query/rank.c */
+    nx_buf scratch;     /* normalization scratch space */
+    nx_rank_state rank; /* see query/rank.c */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -335,11 +337,11 @@ typedef enum nx_file_status {
 
 typedef struct nx_file_rec {
     int64_t id;
-    int64_t size;        /* bytes; -1 for a document added from memory */
+    int64_t size; /* bytes; -1 for a document added from memory */
     int64_t mtime_ns;
     uint64_t hash;
     nx_file_status status;
-    char *message;       /* skip/failure reason or NULL */
+    char *message; /* skip/failure reason or NULL */
     unsigned line, column;
 } nx_file_rec;
 
@@ -396,7 +398,7 @@ int64_t nx_rank_key(int level, int64_t seq);
 ** Walking folders into a sorted list of candidate files.
 */
 typedef struct nx_scan_entry {
-    char *path;       /* absolute path, owned by the scan's arena */
+    char *path; /* absolute path, owned by the scan's arena */
     int64_t size;
     int64_t mtime_ns;
 } nx_scan_entry;
@@ -405,13 +407,13 @@ typedef struct nx_scan {
     nx_scan_entry *entries; /* sorted by path (bytewise), no duplicates */
     size_t n_entries;
     size_t cap;
-    char **roots;           /* absolute folders walked (their files may be
-                               removed when they vanish) */
+    char **roots; /* absolute folders walked (their files may be
+                     removed when they vanish) */
     size_t n_roots;
-    char **blind;           /* folders that could not be read: files under
-                               them are never taken as vanished */
+    char **blind; /* folders that could not be read: files under
+                     them are never taken as vanished */
     size_t n_blind;
-    nx_buf arena;           /* path storage */
+    nx_buf arena; /* path storage */
 } nx_scan;
 
 typedef void (*nx_scan_report_fn)(const char *path, int err_no,

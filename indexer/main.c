@@ -13,8 +13,14 @@
 #include "cli.h"
 #include "newsidx.h"
 
-enum { OPT_REBUILD = 256, OPT_JSON, OPT_BATCH, OPT_MAX_SIZE, OPT_PROGRESS,
-       OPT_NO_PROGRESS };
+enum {
+    OPT_REBUILD = 256,
+    OPT_JSON,
+    OPT_BATCH,
+    OPT_MAX_SIZE,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS
+};
 
 static const cli_option options[] = {
     {"db", 'd', required_argument, "FILE",
@@ -27,7 +33,8 @@ static const cli_option options[] = {
      "files per transaction (default: 500)"},
     {"max-size", OPT_MAX_SIZE, required_argument, "SIZE",
      "larger files fail (default: 16M; K, M, G suffixes)"},
-    {"json", OPT_JSON, no_argument, NULL, "print the summary as JSON on stdout"},
+    {"json", OPT_JSON, no_argument, NULL,
+     "print the summary as JSON on stdout"},
     {"progress", OPT_PROGRESS, no_argument, NULL,
      "show the progress bar even when stderr is not a terminal"},
     {"no-progress", OPT_NO_PROGRESS, no_argument, NULL,
@@ -41,13 +48,13 @@ static const cli_option options[] = {
 
 typedef struct run_config {
     const char *db;
-    char *ext_list;       /* copy of --ext, split in place */
+    char *ext_list; /* copy of --ext, split in place */
     const char *exts[64];
     size_t n_exts;
     newsidx_index_options opts;
-    int verbosity;        /* 0 quiet, 1 normal, 2 verbose */
+    int verbosity; /* 0 quiet, 1 normal, 2 verbose */
     bool is_json;
-    int progress;         /* -1 never, 0 when a terminal, 1 always */
+    int progress; /* -1 never, 0 when a terminal, 1 always */
     cli_progress bar;
 } run_config;
 
@@ -88,10 +95,11 @@ static void
 on_event(const newsidx_event *ev, void *payload)
 {
     run_config *cfg = payload;
-    int need = ev->kind == NEWSIDX_EVENT_FAILED                  ? 0
-               : ev->kind == NEWSIDX_EVENT_WARNING ||
-                       ev->kind == NEWSIDX_EVENT_SKIPPED          ? 1
-                                                                  : 2;
+    int need =
+        ev->kind == NEWSIDX_EVENT_FAILED ? 0
+        : ev->kind == NEWSIDX_EVENT_WARNING || ev->kind == NEWSIDX_EVENT_SKIPPED
+            ? 1
+            : 2;
 
     if (cfg->verbosity < need)
         return;
@@ -151,8 +159,7 @@ print_summary(const run_config *cfg, const newsidx_index_stats *s,
                "\"failed\":%llu,\"warnings\":%llu,\"bytes\":%llu,"
                "\"items\":%lld,\"seconds\":%.3f}\n",
                (unsigned long long)s->added, (unsigned long long)s->updated,
-               (unsigned long long)s->renamed,
-               (unsigned long long)s->unchanged,
+               (unsigned long long)s->renamed, (unsigned long long)s->unchanged,
                (unsigned long long)s->removed, (unsigned long long)s->skipped,
                (unsigned long long)s->failed, (unsigned long long)s->warnings,
                (unsigned long long)s->bytes, (long long)n_items, s->seconds);
@@ -165,10 +172,9 @@ print_summary(const run_config *cfg, const newsidx_index_stats *s,
                 (unsigned long long)s->added, (unsigned long long)s->updated,
                 (unsigned long long)s->renamed,
                 (unsigned long long)s->unchanged,
-                (unsigned long long)s->removed,
-                (unsigned long long)s->skipped, (unsigned long long)s->failed,
-                (unsigned long long)s->warnings, (long long)n_items, cfg->db,
-                s->seconds);
+                (unsigned long long)s->removed, (unsigned long long)s->skipped,
+                (unsigned long long)s->failed, (unsigned long long)s->warnings,
+                (long long)n_items, cfg->db, s->seconds);
 }
 
 /* Split --ext "md,.txt" into cfg->exts. */
@@ -199,8 +205,9 @@ parse_exts(run_config *cfg, const char *list)
 
 /* Handle one option; returns -1 to go on, or an exit code. */
 static int
-parse_option(run_config *cfg, int c, const char *arg)
+parse_option(void *payload, int c, const char *arg)
 {
+    run_config *cfg = payload;
     uint64_t n;
 
     switch (c) {
@@ -217,13 +224,15 @@ parse_option(run_config *cfg, int c, const char *arg)
     case OPT_BATCH:
         if (!cli_parse_u64(arg, false, &n) || n == 0 || n > 1000000)
             return cli_usage_error("--batch needs a number from 1 to "
-                                   "1000000, not '%s'", arg);
+                                   "1000000, not '%s'",
+                                   arg);
         cfg->opts.batch_size = (unsigned)n;
         break;
     case OPT_MAX_SIZE:
         if (!cli_parse_u64(arg, true, &n) || n == 0)
             return cli_usage_error("--max-size needs a size such as 16M, "
-                                   "not '%s'", arg);
+                                   "not '%s'",
+                                   arg);
         cfg->opts.max_file_size = n;
         break;
     case OPT_JSON:
@@ -254,24 +263,14 @@ parse_option(run_config *cfg, int c, const char *arg)
 static int
 parse_args(run_config *cfg, int argc, char **argv)
 {
-    struct option longopts[N_OPTIONS + 1];
-    char shortopts[3 * N_OPTIONS + 2];
-    int c, rc;
+    int rc =
+        cli_parse_options(options, N_OPTIONS, argc, argv, parse_option, cfg);
 
-    cli_getopt_tables(options, N_OPTIONS, longopts, shortopts);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?' || c == ':')
-            return cli_usage_error("bad option '%s'", argv[optind - 1]);
-        if ((rc = parse_option(cfg, c, optarg)) >= 0)
-            return rc;
-    }
+    if (rc >= 0)
+        return rc;
     if (optind >= argc)
         return cli_usage_error("no PATH to index");
-    if (cfg->db == NULL || *cfg->db == '\0')
-        cfg->db = getenv("NEWSIDX_DB");
-    if (cfg->db == NULL || *cfg->db == '\0')
-        cfg->db = "news.db";
+    cfg->db = cli_default_db(cfg->db);
     return -1;
 }
 
@@ -284,11 +283,10 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
     int64_t n_items = 0;
     int rc;
 
-    rc = newsidx_index_open(&idx, cfg->db,
-                            NEWSIDX_OPEN_CREATE |
-                                (cfg->opts.is_rebuild ? NEWSIDX_OPEN_REBUILD
-                                                      : 0),
-                            &err);
+    rc = newsidx_index_open(
+        &idx, cfg->db,
+        NEWSIDX_OPEN_CREATE | (cfg->opts.is_rebuild ? NEWSIDX_OPEN_REBUILD : 0),
+        &err);
     if (rc != NEWSIDX_OK) {
         cli_error("%s", err.message);
         return CLI_EXIT_FAILURE;

@@ -29,8 +29,8 @@ typedef struct scan_ctx {
     size_t n_exts;
     nx_scan_report_fn report;
     void *payload;
-    nx_buf path;      /* the path being walked */
-    size_t *offsets;  /* arena offsets of entry paths, fixed up at the end */
+    nx_buf path;     /* the path being walked */
+    size_t *offsets; /* arena offsets of entry paths, fixed up at the end */
     bool is_oom;
 } scan_ctx;
 
@@ -138,8 +138,7 @@ static void
 scan_blind(scan_ctx *ctx, int err_no, const char *what)
 {
     ctx->report(ctx->path.data, err_no, what, ctx->payload);
-    if (!scan_push_str(&ctx->scan->blind, &ctx->scan->n_blind,
-                       ctx->path.data))
+    if (!scan_push_str(&ctx->scan->blind, &ctx->scan->n_blind, ctx->path.data))
         ctx->is_oom = true;
 }
 
@@ -199,11 +198,10 @@ scan_finish(scan_ctx *ctx)
     for (i = 0; i < scan->n_entries; i++)
         scan->entries[i].path = scan->arena.data + ctx->offsets[i];
     if (scan->n_entries > 1)
-        qsort(scan->entries, scan->n_entries, sizeof(*scan->entries),
-              scan_cmp);
+        qsort(scan->entries, scan->n_entries, sizeof(*scan->entries), scan_cmp);
     for (i = 0; i < scan->n_entries; i++) {
-        if (n == 0 || strcmp(scan->entries[n - 1].path,
-                             scan->entries[i].path) != 0)
+        if (n == 0 ||
+            strcmp(scan->entries[n - 1].path, scan->entries[i].path) != 0)
             scan->entries[n++] = scan->entries[i];
     }
     scan->n_entries = n;
@@ -237,8 +235,8 @@ nx_scan_run(nx_scan *scan, const char *const *paths, size_t n_paths,
             const char *const *exts, size_t n_exts, nx_scan_report_fn report,
             void *payload, newsidx_error *err)
 {
-    scan_ctx ctx = {scan, exts, n_exts, report, payload, NX_BUF_INIT,
-                    NULL, false};
+    scan_ctx ctx = {scan,    exts,        n_exts, report,
+                    payload, NX_BUF_INIT, NULL,   false};
     size_t i, n_found = 0;
 
     memset(scan, 0, sizeof(*scan));

@@ -162,8 +162,8 @@ store_load_seq(newsidx_index *idx, newsidx_error *err)
     int rc;
 
     rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT value FROM meta WHERE key = 'next_seq'",
-                            -1, &stmt, NULL);
+                            "SELECT value FROM meta WHERE key = 'next_seq'", -1,
+                            &stmt, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
         idx->next_seq = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
@@ -251,8 +251,8 @@ nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
         msg = sqlite3_column_text(stmt, 5);
         out->line = (unsigned)sqlite3_column_int(stmt, 6);
         out->column = (unsigned)sqlite3_column_int(stmt, 7);
-        if (msg != NULL && (out->message = nx_strdup((const char *)msg)) ==
-                               NULL) {
+        if (msg != NULL &&
+            (out->message = nx_strdup((const char *)msg)) == NULL) {
             sqlite3_reset(stmt);
             return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
         }
@@ -473,8 +473,8 @@ store_topics(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
 }
 
 static void
-store_related(newsidx_index *idx, int64_t id, const nx_item *item,
-              nx_buf *key, int *rc, bool *is_oom)
+store_related(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
+              int *rc, bool *is_oom)
 {
     size_t i;
 
@@ -485,9 +485,8 @@ store_related(newsidx_index *idx, int64_t id, const nx_item *item,
         if (stmt == NULL)
             return;
         nx_buf_clear(key);
-        if (r->url != NULL &&
-            (!nx_url_normalize(key, r->url, strlen(r->url)) ||
-             !nx_buf_reserve(key, 0))) {
+        if (r->url != NULL && (!nx_url_normalize(key, r->url, strlen(r->url)) ||
+                               !nx_buf_reserve(key, 0))) {
             *is_oom = true;
             return;
         }
@@ -525,8 +524,9 @@ store_warnings_json(const nx_item *item, bool *is_oom)
         const char *field = w->field ? w->field : "";
         const char *msg = w->message ? w->message : "";
 
-        nx_buf_printf(&out, "%s{\"line\":%u,\"column\":%u,\"field\":",
-                      i ? "," : "", w->line, w->column);
+        nx_buf_printf(&out,
+                      "%s{\"line\":%u,\"column\":%u,\"field\":", i ? "," : "",
+                      w->line, w->column);
         nx_buf_json_string(&out, field, strlen(field));
         nx_buf_puts(&out, ",\"message\":");
         nx_buf_json_string(&out, msg, strlen(msg));
@@ -551,13 +551,14 @@ nx_prior_part(bool has, int64_t v, double top)
 int
 nx_prior_level(const nx_item *item)
 {
-    double q = nx_prior_part(item->has_quality, item->quality,
-                             NX_PRIOR_QUALITY_TOP);
+    double q =
+        nx_prior_part(item->has_quality, item->quality, NX_PRIOR_QUALITY_TOP);
     double h = nx_prior_part(item->has_heat, item->heat, NX_PRIOR_HEAT_TOP);
     int level = (int)lround((q + h) / 2.0 * (NX_PRIOR_LEVELS - 1));
 
-    return level < 0 ? 0 : level >= NX_PRIOR_LEVELS ? NX_PRIOR_LEVELS - 1
-                                                    : level;
+    return level < 0                  ? 0
+           : level >= NX_PRIOR_LEVELS ? NX_PRIOR_LEVELS - 1
+                                      : level;
 }
 
 int64_t
@@ -619,8 +620,7 @@ store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
         sqlite3_bind_int64(stmt, 1, rank_key);
         store_bind_opt_int(stmt, 5, item->has_quality, item->quality);
         store_bind_opt_int(stmt, 6, item->has_heat, item->heat);
-        store_bind_opt_int(stmt, 7, item->has_published_at,
-                           item->published_at);
+        store_bind_opt_int(stmt, 7, item->has_published_at, item->published_at);
         store_bind_opt_int(stmt, 8, item->published >= 0, item->published);
         store_bind_text(stmt, 9, url_key);
         store_step_done(stmt, rc);
@@ -653,8 +653,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
         store_item_row(idx, id, rank_key, provider, item,
                        item->web_url ? url_key.data : NULL, warnings, &rc);
     if (!is_oom)
-        store_fts_row(idx, rank_key, item,
-                      item->web_url ? url_key.data : NULL, &rc, &is_oom);
+        store_fts_row(idx, rank_key, item, item->web_url ? url_key.data : NULL,
+                      &rc, &is_oom);
     if (!is_oom)
         store_topics(idx, id, item, &key, &rc, &is_oom);
     if (!is_oom)

@@ -4,8 +4,8 @@
  * an address are recognised as one story.
  */
 #include <ctype.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -65,17 +65,16 @@ nx_url_normalize(nx_buf *out, const char *url, size_t len)
         host = p + 2;
     else if (p < end && p[0] == '/')
         host = p; /* a relative address: no host */
-    for (host_end = host; host_end < end && *host_end != '/' &&
-                          *host_end != '?';
-         host_end++)
+    for (host_end = host;
+         host_end < end && *host_end != '/' && *host_end != '?'; host_end++)
         ;
     if (host == p && p < end && p[0] == '/')
         host_end = host;
     if (host_end - host >= 4 && strncasecmp(host, "www.", 4) == 0)
         host += 4;
     for (q = host; q < host_end; q++) {
-        if (*q == ':' && (strncmp(q, ":80", 3) == 0 ||
-                          strncmp(q, ":443", 4) == 0) &&
+        if (*q == ':' &&
+            (strncmp(q, ":80", 3) == 0 || strncmp(q, ":443", 4) == 0) &&
             (q + 3 == host_end || q + 4 == host_end))
             break;
         nx_buf_putc(out, (char)tolower((unsigned char)*q));

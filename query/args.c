@@ -338,8 +338,9 @@ parse_filter_option(run_config *cfg, int c, const char *arg)
 
 /* Handle one option; returns -1 to go on, or an exit code. */
 static int
-parse_option(run_config *cfg, int c, const char *arg)
+parse_option(void *payload, int c, const char *arg)
 {
+    run_config *cfg = payload;
     static const char *const formats[] = {"text", "json", "jsonl"};
     static const char *const colors[] = {"never", "auto", "always"};
 
@@ -429,18 +430,11 @@ join_words(run_config *cfg, char *const *words, int n)
 int
 parse_args(run_config *cfg, int argc, char **argv)
 {
-    struct option longopts[N_OPTIONS + 1];
-    char shortopts[3 * N_OPTIONS + 2];
-    int c, rc;
+    int rc =
+        cli_parse_options(options, N_OPTIONS, argc, argv, parse_option, cfg);
 
-    cli_getopt_tables(options, N_OPTIONS, longopts, shortopts);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?' || c == ':')
-            return cli_usage_error("bad option '%s'", argv[optind - 1]);
-        if ((rc = parse_option(cfg, c, optarg)) >= 0)
-            return rc;
-    }
+    if (rc >= 0)
+        return rc;
     if (cfg->like_id > 0 && optind < argc)
         return cli_usage_error("--like takes no QUERY");
     if (!join_words(cfg, argv + optind, argc - optind)) {
@@ -453,9 +447,6 @@ parse_args(run_config *cfg, int argc, char **argv)
     if (cfg->opts.has_since && cfg->opts.has_until &&
         cfg->opts.since > cfg->opts.until)
         return cli_usage_error("--since is after --until");
-    if (cfg->db == NULL || *cfg->db == '\0')
-        cfg->db = getenv("NEWSIDX_DB");
-    if (cfg->db == NULL || *cfg->db == '\0')
-        cfg->db = "news.db";
+    cfg->db = cli_default_db(cfg->db);
     return -1;
 }

@@ -126,8 +126,7 @@ hits_snippet(newsidx_hit *h, const newsidx_query *q, newsidx_error *err)
         return NEWSIDX_OK;
     if (!nx_snippet(&out, text, terms, n, q->mark_open, q->mark_close) &&
         !(h->title != NULL && h->excerpt != NULL &&
-          nx_snippet(&out, h->title, terms, n, q->mark_open,
-                     q->mark_close)) &&
+          nx_snippet(&out, h->title, terms, n, q->mark_open, q->mark_close)) &&
         !nx_buf_oom(&out))
         nx_snippet(&out, text, NULL, 0, q->mark_open, q->mark_close);
     if (nx_buf_oom(&out)) {
@@ -171,8 +170,7 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                        " r.url_key AND r.url_key <> '')"
                        " FROM related r WHERE r.item_id = ?1"
                        " ORDER BY r.ord LIMIT ?2",
-                       h->id, q->opts.related_limit, hits_related_row, h,
-                       err);
+                       h->id, q->opts.related_limit, hits_related_row, h, err);
     if (rc == NEWSIDX_OK)
         rc = hits_snippet(h, q, err);
     return rc;
@@ -488,8 +486,7 @@ newsidx_hit_related_provider_domain(const newsidx_hit *h, size_t i)
 }
 
 bool
-newsidx_hit_related_published_at(const newsidx_hit *h, size_t i,
-                                 int64_t *out)
+newsidx_hit_related_published_at(const newsidx_hit *h, size_t i, int64_t *out)
 {
     const nx_hit_related *r = hits_rel(h, i);
 

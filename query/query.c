@@ -14,9 +14,9 @@
  * meta('weights'), and options override both.  docs/ranking.md. */
 static const nx_weights query_default_weights = {
     10.0, 4.0, 1.0, /* title, excerpt, body */
-    1.0, 1.0,       /* quality, heat */
+    1.0,  1.0,      /* quality, heat */
     0.3,            /* prior strength */
-    0.0, 0          /* no freshness; now */
+    0.0,  0         /* no freshness; now */
 };
 
 /* Read meta('weights') into `w` if the index has it. */
@@ -24,9 +24,9 @@ static int
 query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2(
-        idx->db, "SELECT value FROM meta WHERE key = 'weights'", -1, &stmt,
-        NULL);
+    int rc = sqlite3_prepare_v2(idx->db,
+                                "SELECT value FROM meta WHERE key = 'weights'",
+                                -1, &stmt, NULL);
 
     if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(stmt, 0);
@@ -60,11 +60,11 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
     q->opts = opts ? *opts : defaults;
     if (q->opts.version != NEWSIDX_QUERY_OPTIONS_VERSION)
         return nx_fail(err, NEWSIDX_INVALID,
-                       "query options version %u, expected %u",
-                       q->opts.version, NEWSIDX_QUERY_OPTIONS_VERSION);
-    if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT ||
-        q->opts.limit > 100000 || q->opts.offset > 10000000 ||
-        q->opts.prior_strength > 0.9 || q->opts.fresh_half_life < 0)
+                       "query options version %u, expected %u", q->opts.version,
+                       NEWSIDX_QUERY_OPTIONS_VERSION);
+    if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT || q->opts.limit > 100000 ||
+        q->opts.offset > 10000000 || q->opts.prior_strength > 0.9 ||
+        q->opts.fresh_half_life < 0)
         return nx_fail(err, NEWSIDX_INVALID, "query option out of range");
     if (q->opts.related_limit < 0)
         q->opts.related_limit = 3;

@@ -30,22 +30,22 @@ typedef enum nx_filter_kind {
 
 typedef struct nx_filter {
     nx_filter_kind kind;
-    bool is_negated;    /* -topic:x */
-    char *text;         /* PROVIDER..CATEGORY: the normalized value */
-    char *raw;          /* the value as typed (for messages), unquoted */
+    bool is_negated; /* -topic:x */
+    char *text;      /* PROVIDER..CATEGORY: the normalized value */
+    char *raw;       /* the value as typed (for messages), unquoted */
     bool has_lo, has_hi;
-    int64_t lo, hi;     /* inclusive bounds */
+    int64_t lo, hi; /* inclusive bounds */
 } nx_filter;
 
 /* A positive search term, for highlighting and suggestions. */
 typedef struct nx_term {
-    char *text;         /* normalized; may hold several tokens */
-    bool is_prefix;     /* word* */
+    char *text;     /* normalized; may hold several tokens */
+    bool is_prefix; /* word* */
 } nx_term;
 
 typedef struct nx_parsed {
-    char *match;        /* FTS5 expression of the positive part, or "" */
-    char *exclude;      /* FTS5 expression ORing the excluded parts, or "" */
+    char *match;   /* FTS5 expression of the positive part, or "" */
+    char *exclude; /* FTS5 expression ORing the excluded parts, or "" */
     nx_term *terms;
     size_t n_terms;
     nx_filter *filters;
@@ -71,8 +71,8 @@ void nx_parsed_free(nx_parsed *q);
  * month or day.  Bounds are inclusive Unix seconds (UTC).  Returns false on
  * a malformed value.
  */
-bool nx_query_date_range(const char *s, size_t len, bool *has_lo,
-                         int64_t *lo, bool *has_hi, int64_t *hi);
+bool nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
+                         bool *has_hi, int64_t *hi);
 
 /**************************************************************************
 ** Interface to code in rank.c
@@ -84,11 +84,11 @@ bool nx_query_date_range(const char *s, size_t len, bool *has_lo,
 ** any row can score; the caller reads it from the nx_rank_state it gave.
 */
 typedef struct nx_weights {
-    double title, excerpt, body;  /* column weights */
-    double quality, heat;         /* prior weights */
-    double strength;              /* 0..0.9: prior factor in 1 +- strength */
-    double fresh_half_life;       /* days; 0 = off */
-    int64_t now;                  /* Unix seconds */
+    double title, excerpt, body; /* column weights */
+    double quality, heat;        /* prior weights */
+    double strength;             /* 0..0.9: prior factor in 1 +- strength */
+    double fresh_half_life;      /* days; 0 = off */
+    int64_t now;                 /* Unix seconds */
 } nx_weights;
 
 #define NX_BM25_K1 1.2

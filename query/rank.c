@@ -135,8 +135,8 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
  * in any row) in the registered nx_rank_state.
  */
 static void
-rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts,
-           sqlite3_context *ctx, int n_args, sqlite3_value **args)
+rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+           int n_args, sqlite3_value **args)
 {
     rank_aux *aux = api->xGetAuxdata(fts, 0);
     nx_rank_state *state = api->xUserData(fts);
@@ -189,8 +189,7 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
 }
 
 double
-nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h,
-              int64_t h)
+nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h, int64_t h)
 {
     double sum = w->quality + w->heat;
 

@@ -11,10 +11,10 @@ struct newsidx_query {
     newsidx_index *idx;
     newsidx_query_options opts;
     nx_weights w;
-    nx_parsed *parsed;   /* NULL for --like */
-    char *text;          /* as typed (or "like:ID") */
-    char *match;         /* the FTS5 MATCH expression, or "" */
-    int64_t self_key;    /* --like: the item itself is left out */
+    nx_parsed *parsed; /* NULL for --like */
+    char *text;        /* as typed (or "like:ID") */
+    char *match;       /* the FTS5 MATCH expression, or "" */
+    int64_t self_key;  /* --like: the item itself is left out */
     char mark_open[32];
     char mark_close[32];
 };
@@ -52,7 +52,7 @@ struct newsidx_results {
     size_t n_hits, next;
     nx_facet *facets;
     size_t n_facets;
-    nx_buf suggestions;  /* NUL-separated */
+    nx_buf suggestions; /* NUL-separated */
     size_t n_suggestions;
 };
 
@@ -73,15 +73,15 @@ typedef struct search_sql {
 typedef struct search_cand {
     int64_t rank_key;
     double score, bm25, prior, fresh;
-    char *title_key;     /* normalized title, for collapsing */
+    char *title_key; /* normalized title, for collapsing */
     char *url_key;
-    uint64_t collapsed;  /* rows folded into this one */
+    uint64_t collapsed; /* rows folded into this one */
 } search_cand;
 
 typedef struct search_run {
     search_cand *cands;
     size_t n_cands, cap;
-    bool is_complete;    /* every matching row was considered */
+    bool is_complete; /* every matching row was considered */
 } search_run;
 
 void nx_search_where(search_sql *s, const newsidx_query *q);

@@ -247,8 +247,8 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     c->rank_key = sqlite3_column_int64(stmt, 0);
     c->bm25 = has_text ? sqlite3_column_double(stmt, 1) : 1.0;
     c->prior = nx_rank_prior_factor(
-        &q->w, nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2),
-                             has_h, sqlite3_column_int64(stmt, 3)));
+        &q->w, nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2), has_h,
+                             sqlite3_column_int64(stmt, 3)));
     c->fresh = nx_rank_fresh(&q->w, has_d, sqlite3_column_int64(stmt, 4));
     c->score = c->bm25 * c->prior * c->fresh;
     c->title_key = c->url_key = NULL;
@@ -278,8 +278,8 @@ search_keep(search_run *run, search_cand *c, sqlite3_stmt *stmt)
 
 /* Could a row of rank key `key`, or any later one, beat the worst kept? */
 static bool
-search_may_improve(const search_run *run, const newsidx_query *q,
-                   int64_t key, bool has_text)
+search_may_improve(const search_run *run, const newsidx_query *q, int64_t key,
+                   bool has_text)
 {
     int level = NX_PRIOR_LEVELS - 1 - (int)(key >> NX_RANK_SEQ_BITS);
     double bound;
@@ -501,16 +501,15 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         rc = search_candidates(&run, q, err);
     if (rc == NEWSIDX_OK && run.n_cands > q->opts.offset)
         rc = nx_hits_fill(r, run.cands + q->opts.offset,
-                          run.n_cands - (size_t)q->opts.offset <
-                                  q->opts.limit
+                          run.n_cands - (size_t)q->opts.offset < q->opts.limit
                               ? run.n_cands - (size_t)q->opts.offset
                               : q->opts.limit,
                           err);
     if (rc == NEWSIDX_OK && q->opts.facets != 0)
         rc = nx_facets_count(r, err);
     if (rc == NEWSIDX_OK && r->total < 3 && q->parsed != NULL)
-        r->n_suggestions = nx_suggest(&r->suggestions, q->idx, q->text,
-                                      q->parsed);
+        r->n_suggestions =
+            nx_suggest(&r->suggestions, q->idx, q->text, q->parsed);
     search_run_free(&run);
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);

@@ -92,8 +92,8 @@ snippet_word_matches(nx_buf *scratch, const char *text, size_t start,
 
         while (p[len] != '\0' && snippet_sep_len(p + len) == 0)
             len++;
-        if (len > 0 && snippet_token_matches((const char *)p, len, terms,
-                                             n_terms))
+        if (len > 0 &&
+            snippet_token_matches((const char *)p, len, terms, n_terms))
             return true;
         p += len;
         while (*p != '\0' && (sep = snippet_sep_len(p)) > 0)
@@ -132,8 +132,8 @@ snippet_words(snippet_word *words, size_t max, const char *text,
 }
 
 bool
-nx_snippet(nx_buf *out, const char *text, const nx_term *terms,
-           size_t n_terms, const char *open, const char *close)
+nx_snippet(nx_buf *out, const char *text, const nx_term *terms, size_t n_terms,
+           const char *open, const char *close)
 {
     snippet_word words[512];
     nx_buf scratch = NX_BUF_INIT;

@@ -12,8 +12,8 @@
 
 #include "query.h"
 
-#define SUGGEST_MAX_TERMS 8   /* words of a query looked at */
-#define LIKE_MAX_TERMS    12  /* terms of an item used for --like */
+#define SUGGEST_MAX_TERMS 8  /* words of a query looked at */
+#define LIKE_MAX_TERMS    12 /* terms of an item used for --like */
 /* ASCII that unicode61 does not keep in tokens. */
 #define LIKE_SEPARATORS " .,;:!?\"'()[]{}<>-&/+*#%$@=|~`^\\_"
 
@@ -128,8 +128,7 @@ suggest_word(newsidx_index *idx, const char *word, char *best, size_t cap)
 /* `text` with each whitespace-separated word that normalizes to `from`
  * replaced by `to`, appended to `out` followed by a NUL. */
 static void
-suggest_replace(nx_buf *out, const char *text, const char *from,
-                const char *to)
+suggest_replace(nx_buf *out, const char *text, const char *from, const char *to)
 {
     nx_buf norm = NX_BUF_INIT;
     const char *p = text;
