@@ -4,20 +4,7 @@
 # NO_COLOR, --help/--version and the default index.
 . "$(dirname "$0")/lib.sh"
 
-# --- helpers (newsquery's; lib.sh has newsindex's) -------------------
-: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
-if [ ! -x "$NEWSQUERY" ]; then
-    echo "newsquery not found at '$NEWSQUERY'" >&2
-    exit 1
-fi
-
-# run_query ARGS...: newsquery on t.db; sets $rc, $out, $err (.out, .err).
-run_query() {
-    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
-    rc=$?
-    out=$(cat "$TMP/.out")
-    err=$(cat "$TMP/.err")
-}
+# --- helpers of this script (lib.sh has the shared ones) ---------------
 
 # has PATTERN / lacks PATTERN: the last output has (no) line matching the
 # extended regular expression.
@@ -37,10 +24,6 @@ count_lines() {
 # (script(1)); its output goes to .out.
 on_tty() {
     script -qec "$(printf '%q ' "$@")" /dev/null >"$TMP/.out" 2>/dev/null
-}
-
-id_of() {
-    sql t.db "SELECT id FROM files WHERE path LIKE '%/$1'"
 }
 
 ESC=$'\033'

@@ -5,20 +5,7 @@
 # the stock sqlite3 shell and from reading samples/news.
 . "$(dirname "$0")/lib.sh"
 
-# --- helpers (newsquery's; lib.sh has newsindex's) -------------------
-: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
-if [ ! -x "$NEWSQUERY" ]; then
-    echo "newsquery not found at '$NEWSQUERY'" >&2
-    exit 1
-fi
-
-# run_query ARGS...: newsquery on t.db; sets $rc, $out, $err (.out, .err).
-run_query() {
-    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
-    rc=$?
-    out=$(cat "$TMP/.out")
-    err=$(cat "$TMP/.err")
-}
+# --- helpers of this script (lib.sh has the shared ones) ---------------
 
 # jq_out ARGS...: jq -c over the output of the last run_query.
 jq_out() {
@@ -42,31 +29,10 @@ no_raw_controls() {
 sys.exit(any(b < 0x20 and b != 0x0a or b == 0x7f for b in open(sys.argv[1], "rb").read()))' "$1"
 }
 
-# valid_json FILE: one JSON value, strict UTF-8.
-valid_json() {
-    python3 -c 'import json,sys
-json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$1"
-}
-
-# valid_jsonl FILE: every line is one JSON object, strict UTF-8, and the
-# file ends with a newline (or is empty).
-valid_jsonl() {
-    python3 -c 'import json,sys
-data = open(sys.argv[1], "rb").read().decode("utf-8", "strict")
-assert data == "" or data.endswith("\n")
-for line in data.splitlines():
-    assert isinstance(json.loads(line), dict)' "$1"
-}
-
 # ids QUERY...: the hit ids of a JSON query, sorted, as a JSON array.
 ids() {
     run_query -f json -n 100 "$@"
     jq_out '[.hits[].id] | sort'
-}
-
-# id_of PATH-END: the id of the item whose file path ends so.
-id_of() {
-    sql t.db "SELECT id FROM files WHERE path LIKE '%/$1'"
 }
 
 # published COND: how many published items satisfy the SQL condition.

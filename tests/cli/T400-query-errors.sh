@@ -4,25 +4,7 @@
 # (1), usage errors (2); stdout stays empty or valid in JSON modes.
 . "$(dirname "$0")/lib.sh"
 
-# --- helpers (newsquery's; lib.sh has newsindex's) -------------------
-: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
-if [ ! -x "$NEWSQUERY" ]; then
-    echo "newsquery not found at '$NEWSQUERY'" >&2
-    exit 1
-fi
-
-# run_query ARGS...: newsquery on t.db; sets $rc and $out; stdout and
-# stderr are in .out and .err.
-run_query() {
-    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
-    rc=$?
-    out=$(cat "$TMP/.out")
-}
-
-valid_json() {
-    python3 -c 'import json,sys
-json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$1"
-}
+# --- helpers of this script (lib.sh has the shared ones) ---------------
 
 # err_line N: line N of the last stderr.
 err_line() {

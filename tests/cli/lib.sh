@@ -57,6 +57,38 @@ sql() {
     sqlite3 -batch -noheader "$1" "$2"
 }
 
+# newsquery, next to newsindex in the build tree unless ctest says where.
+: "${NEWSQUERY:=$(dirname "$NEWSINDEX")/../query/newsquery}"
+
+# run_query ARGS...: newsquery on t.db; sets $rc, $out, $err (.out, .err).
+run_query() {
+    "$NEWSQUERY" --db t.db "$@" >"$TMP/.out" 2>"$TMP/.err"
+    rc=$?
+    out=$(cat "$TMP/.out")
+    err=$(cat "$TMP/.err")
+}
+
+# valid_json FILE: one JSON value, strict UTF-8.
+valid_json() {
+    python3 -c 'import json,sys
+json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$1"
+}
+
+# valid_jsonl FILE: every line is one JSON object, strict UTF-8, and the
+# file ends with a newline (or is empty).
+valid_jsonl() {
+    python3 -c 'import json,sys
+data = open(sys.argv[1], "rb").read().decode("utf-8", "strict")
+assert data == "" or data.endswith("\n")
+for line in data.splitlines():
+    assert isinstance(json.loads(line), dict)' "$1"
+}
+
+# id_of PATH-END: the id of the item whose file path ends so (in t.db).
+id_of() {
+    sql t.db "SELECT id FROM files WHERE path LIKE '%/$1'"
+}
+
 # A writable copy of the sample news items.
 copy_samples() {
     cp -R "$NX_SOURCE_DIR/samples/news" "$1"
