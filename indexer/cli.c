@@ -25,9 +25,31 @@ static void cli_vmessage(const char *kind, const char *fmt, va_list ap)
 static void
 cli_vmessage(const char *kind, const char *fmt, va_list ap)
 {
+    char msg[1024];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     fprintf(stderr, "%s: %s: ", cli_program, kind);
-    vfprintf(stderr, fmt, ap);
+    cli_put_escaped(stderr, msg);
     fputc('\n', stderr);
+}
+
+void
+cli_put_escaped(FILE *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
 }
 
 void

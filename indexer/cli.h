@@ -62,6 +62,11 @@ void cli_print_options(FILE *out, const cli_option *opts, size_t n);
  * `allow_suffix`.  Returns false on a malformed or out-of-range value. */
 bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
 
+/* Write `s` to `out` with control characters escaped (\n, \t, \r,
+ * \xHH), so that a file name or a value can never break a message line or
+ * send terminal escapes. */
+void cli_put_escaped(FILE *out, const char *s);
+
 /* `path` relative to the working folder when it is inside it; otherwise
  * unchanged.  The result points into `path` or is `path`. */
 const char *cli_display_path(const char *path);

@@ -1259,6 +1259,26 @@ fm_keep_raw(fm_ctx *ctx, const fm_slot *s)
     fm_json_node(ctx, s->target->extra, s->value, s->depth);
 }
 
+/* Keep an earlier value of a duplicated key in the extra object under
+ * "KEY@LINE", so that nothing written is lost although the last one wins. */
+static void
+fm_keep_duplicate(fm_ctx *ctx, const fm_slot *s)
+{
+    nx_buf name = NX_BUF_INIT;
+    nx_buf *extra = s->target->extra;
+
+    if (s->key->type == YAML_SCALAR_NODE)
+        nx_buf_put(&name, fm_text(s->key), s->key->data.scalar.length);
+    nx_buf_printf(&name, "@%u", fm_pos_of_mark(ctx, s->key->start_mark).line);
+    nx_buf_putc(extra, extra->len == 0 ? '{' : ',');
+    nx_buf_json_string(extra, name.data ? name.data : "", name.len);
+    nx_buf_putc(extra, ':');
+    fm_json_node(ctx, extra, s->value, s->depth);
+    if (nx_buf_oom(&name))
+        fm_nomem(ctx);
+    nx_buf_free(&name);
+}
+
 /* The finished extra object (NULL when empty); `extra` is emptied. */
 static char *
 fm_extra_finish(fm_ctx *ctx, nx_buf *extra)
@@ -1730,11 +1750,14 @@ fm_map_fields(fm_ctx *ctx, const fm_target *target, yaml_node_t *map, int depth)
         if (!fm_visit(ctx, slot.key, depth + 1) || slot.value == NULL)
             break;
         mark = fm_path_push_key(ctx, slot.key);
-        if (fm_keys_superseded(&keys, i))
+        if (fm_keys_superseded(&keys, i)) {
             fm_warn_pos(ctx, fm_pos_of_mark(ctx, slot.key->start_mark),
-                        "duplicate key, the last value wins");
-        else
+                        "duplicate key, the last value wins; this one is "
+                        "kept in extra as KEY@LINE");
+            fm_keep_duplicate(ctx, &slot);
+        } else {
             fm_map_pair(ctx, &slot);
+        }
         fm_path_pop(ctx, mark);
     }
     fm_keys_free(&keys);
@@ -1913,6 +1936,17 @@ fm_sanitize(fm_ctx *ctx, nx_buf *text, const char *buf, size_t len)
     return ctx->rc;
 }
 
+/* Is the character where the scanner stopped a tab?  (The cursor stands at
+ * the problem mark once fm_pos_of_mark has placed it.) */
+static bool
+fm_is_tab_at(const fm_ctx *ctx, const yaml_parser_t *parser)
+{
+    size_t off = ctx->cursor.off;
+
+    return parser->error == YAML_SCANNER_ERROR && off < ctx->block_len &&
+           ctx->block[off] == '\t';
+}
+
 static int
 fm_yaml_error(fm_ctx *ctx, const yaml_parser_t *parser)
 {
@@ -1927,6 +1961,11 @@ fm_yaml_error(fm_ctx *ctx, const yaml_parser_t *parser)
     } else {
         pos = fm_pos_of_mark(ctx, parser->problem_mark);
     }
+    if (fm_is_tab_at(ctx, parser))
+        return fm_fail_pos(ctx, pos,
+                           "a tab character here; YAML does not allow tabs "
+                           "for indentation (%s)",
+                           problem);
     if (parser->context == NULL)
         return fm_fail_pos(ctx, pos, "%s", problem);
     /* "found duplicate anchor; first occurrence" ... "second occurrence" */

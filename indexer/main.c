@@ -104,18 +104,25 @@ on_event(const newsidx_event *ev, void *payload)
     if (cfg->verbosity < need)
         return;
     cli_progress_clear(&cfg->bar);
-    fputs(cli_display_path(ev->path), stderr);
+    cli_put_escaped(stderr, cli_display_path(ev->path));
     if (ev->line > 0)
         fprintf(stderr, ":%u:%u", ev->line, ev->column);
     fprintf(stderr, ": %s", event_verbs[ev->kind]);
     if (ev->kind == NEWSIDX_EVENT_SKIPPED)
         fputs(": not a news item", stderr);
-    if (ev->field != NULL && ev->field[0] != '\0')
-        fprintf(stderr, ": %s", ev->field);
-    if (ev->message != NULL)
-        fprintf(stderr, ": %s", ev->message);
-    if (ev->old_path != NULL)
-        fprintf(stderr, " (from %s)", cli_display_path(ev->old_path));
+    if (ev->field != NULL && ev->field[0] != '\0') {
+        fputs(": ", stderr);
+        cli_put_escaped(stderr, ev->field);
+    }
+    if (ev->message != NULL) {
+        fputs(": ", stderr);
+        cli_put_escaped(stderr, ev->message);
+    }
+    if (ev->old_path != NULL) {
+        fputs(" (from ", stderr);
+        cli_put_escaped(stderr, cli_display_path(ev->old_path));
+        fputc(')', stderr);
+    }
     fputc('\n', stderr);
 }
 

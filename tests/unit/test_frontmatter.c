@@ -646,12 +646,17 @@ test_frontmatter__duplicate_keys_last_wins(void **state)
 
     (void)state;
     assert_string_equal(item->title, "second");
-    assert_string_equal(item->extra_json, "{\"foo\":2}");
+    /* Earlier values of top-level keys are kept as KEY@LINE. */
+    assert_string_equal(item->extra_json,
+                        "{\"title@2\":\"first\",\"foo@3\":1,\"foo\":2}");
     assert_string_equal(item->images_json, "[{\"url\":\"b\"}]");
     assert_int_equal(item->n_warnings, 3);
     assert_warning(item, 0, 2, 1, "title",
-                   "duplicate key, the last value wins");
-    assert_warning(item, 1, 3, 1, "foo", "duplicate key, the last value wins");
+                   "duplicate key, the last value wins; this one is kept in "
+                   "extra as KEY@LINE");
+    assert_warning(item, 1, 3, 1, "foo",
+                   "duplicate key, the last value wins; this one is kept in "
+                   "extra as KEY@LINE");
     assert_warning(item, 2, 7, 6, "images",
                    "duplicate key, the last value wins");
     nx_item_free(item);
@@ -1038,8 +1043,8 @@ test_frontmatter__yaml_errors_have_positions(void **state)
 {
     (void)state;
     parse_fails("---\ntitle: A\nprovider:\n\tname: X\n---\n", 35, NEWSIDX_PARSE,
-                "found character that cannot start any token while "
-                "scanning for the next token",
+                "a tab character here; YAML does not allow tabs for "
+                "indentation (found character that cannot start any token)",
                 4, 1);
     parse_fails("---\ntitle: \"abc\nexcerpt: x\n---\n", 31, NEWSIDX_PARSE,
                 "found unexpected end of stream while scanning a quoted "
@@ -1344,8 +1349,8 @@ test_frontmatter__allocation_failures(void **state)
     assert_true(n > 10);
     assert_string_equal(item->body, "The body\n");
     assert_string_equal(item->extra_json,
-                        "{\"foo\":[1,{\"a\":\"b\"}],\"provider2\":{\"x\":"
-                        "[\"y\"]},\"quality\":\"high\"}");
+                        "{\"quality@11\":99,\"foo\":[1,{\"a\":\"b\"}],"
+                        "\"provider2\":{\"x\":[\"y\"]},\"quality\":\"high\"}");
     assert_int_equal(item->n_warnings, 2); /* quality twice */
     assert_int_equal(item->n_related, 1);
     nx_item_free(item);
