@@ -308,8 +308,8 @@ typedef enum newsidx_sort {
 typedef struct newsidx_query_options {
     unsigned version;         /* NEWSIDX_QUERY_OPTIONS_VERSION */
     newsidx_sort sort;        /* default NEWSIDX_SORT_RANK */
-    unsigned limit;           /* hits per page; default 10 */
-    uint64_t offset;          /* hits to skip */
+    unsigned limit;           /* hits per page; default 10, max 10000 */
+    uint64_t offset;          /* hits to skip; at most 100000 */
     bool include_unpublished; /* also items with published: false */
     bool no_collapse;         /* keep near-duplicate stories apart */
     int related_limit;        /* related entries per hit; <0 = default 3 */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -50,9 +51,35 @@ db_is_empty(sqlite3 *db, bool *empty_out)
     return rc;
 }
 
-/* Check the file is ours and of our version; create the schema in a new
- * file.  With `is_rebuild`, an index of another version is dropped and made
- * anew instead of refused. */
+/* Create the schema in an empty file, or drop an old one and create it
+ * again, in one transaction, so a kill leaves either nothing or all. */
+static int
+db_make_schema(newsidx_index *idx, bool is_drop, newsidx_error *err)
+{
+    bool is_empty = false;
+    int rc = nx_store_exec(idx, "BEGIN IMMEDIATE", err);
+
+    if (rc == NEWSIDX_OK && db_is_empty(idx->db, &is_empty) != SQLITE_OK)
+        rc = nx_store_error(idx, sqlite3_errcode(idx->db),
+                            "cannot read the index", err);
+    /* Another process may have created it while we waited for the lock. */
+    if (rc == NEWSIDX_OK && is_drop)
+        rc = nx_schema_drop(idx->db, err);
+    if (rc == NEWSIDX_OK && (is_empty || is_drop))
+        rc = nx_schema_create(idx->db, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_exec(idx, "COMMIT", err);
+    if (rc != NEWSIDX_OK)
+        nx_store_rollback(idx);
+    else
+        idx->schema_version = NEWSIDX_SCHEMA_VERSION;
+    return rc;
+}
+
+/* Check the file is ours and of our version before anything is written to
+ * it: a foreign SQLite file is refused untouched.  Then set up the
+ * connection and create the schema of a new file.  With `is_rebuild`, an
+ * index of another version is made anew instead of refused. */
 static int
 db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
 {
@@ -66,31 +93,28 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
         rc = db_is_empty(idx->db, &is_empty);
     if (rc != SQLITE_OK)
         return nx_store_error(idx, rc, "cannot read the index", err);
-    if (is_empty) {
-        if (idx->is_readonly)
-            return nx_fail(err, NEWSIDX_SCHEMA, "'%s' is empty, not an index",
-                           idx->path);
-        idx->schema_version = NEWSIDX_SCHEMA_VERSION;
-        return nx_schema_create(idx->db, err);
-    }
-    if (app_id != NX_APPLICATION_ID)
+    if (is_empty && idx->is_readonly)
+        return nx_fail(err, NEWSIDX_SCHEMA, "'%s' is empty, not an index",
+                       idx->path);
+    if (!is_empty && app_id != NX_APPLICATION_ID)
         return nx_fail(err, NEWSIDX_SCHEMA,
                        "'%s' is not a newsidx index (application_id %d)",
                        idx->path, app_id);
-    idx->schema_version = version;
-    if (version == NEWSIDX_SCHEMA_VERSION)
-        return NEWSIDX_OK;
-    if (!is_rebuild || idx->is_readonly)
+    idx->schema_version = is_empty ? NEWSIDX_SCHEMA_VERSION : version;
+    if (!is_empty && version != NEWSIDX_SCHEMA_VERSION &&
+        (!is_rebuild || idx->is_readonly))
         return nx_fail(err, NEWSIDX_SCHEMA,
                        "'%s' has schema version %d, this newsidx uses %d; "
                        "rebuild it with newsindex --rebuild",
                        idx->path, version, NEWSIDX_SCHEMA_VERSION);
-    rc = nx_schema_drop(idx->db, err);
-    if (rc == NEWSIDX_OK)
-        rc = nx_schema_create(idx->db, err);
-    if (rc == NEWSIDX_OK)
-        idx->schema_version = NEWSIDX_SCHEMA_VERSION;
-    return rc;
+    if (idx->is_readonly)
+        return NEWSIDX_OK;
+    rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot set up the index", err);
+    if (is_empty || version != NEWSIDX_SCHEMA_VERSION)
+        return db_make_schema(idx, !is_empty, err);
+    return NEWSIDX_OK;
 }
 
 static int
@@ -145,11 +169,6 @@ newsidx_index_open(newsidx_index **out, const char *path, unsigned flags,
     }
     sqlite3_extended_result_codes(idx->db, 1);
     sqlite3_busy_timeout(idx->db, DB_BUSY_TIMEOUT_MS);
-    if (!idx->is_readonly && (rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL,
-                                                NULL)) != SQLITE_OK) {
-        rc = nx_store_error(idx, rc, "cannot set up the index", err);
-        goto fail;
-    }
     rc = db_check_schema(idx, (flags & NEWSIDX_OPEN_REBUILD) != 0, err);
     if (rc != NEWSIDX_OK)
         goto fail;
@@ -168,8 +187,6 @@ newsidx_index_close(newsidx_index *idx)
     nx_store_finalize_all(idx);
     sqlite3_close(idx->db);
     nx_db_unlock(idx);
-    if (idx->lock_fd >= 0)
-        close(idx->lock_fd);
     nx_buf_free(&idx->scratch);
     nx_free(idx->path);
     nx_free(idx);
@@ -204,39 +221,51 @@ newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
 
 /*
  * The indexing lock keeps two writers from interleaving their batches.  It
- * is a flock() on the index file through a descriptor of our own: SQLite's
- * own locks are POSIX record locks, which flock() does not touch on Linux.
- * The descriptor is closed only after SQLite has closed the file (see
- * newsidx_index_close), because closing any descriptor of a file drops the
- * process's POSIX locks on it.
+ * is a flock() on a file of its own beside the index ("<index>.lock"): a
+ * descriptor of the index file itself must not be used, because closing
+ * any descriptor of a file drops every POSIX record lock the process holds
+ * on it, SQLite's included.  flock() locks go away with the process, so a
+ * killed indexer never leaves the index locked.
  */
 int
 nx_db_lock(newsidx_index *idx, newsidx_error *err)
 {
+    char path[4096];
+
     if (idx->is_locked)
         return NEWSIDX_OK;
+    if ((size_t)snprintf(path, sizeof(path), "%s.lock", idx->path) >=
+        sizeof(path))
+        return nx_fail(err, NEWSIDX_IO, "index path too long");
+    idx->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (idx->lock_fd < 0)
-        idx->lock_fd = open(idx->path, O_RDONLY | O_CLOEXEC);
-    if (idx->lock_fd < 0)
-        return nx_fail(err, NEWSIDX_IO, "cannot lock '%s': %s", idx->path,
+        return nx_fail(err, NEWSIDX_IO, "cannot create '%s': %s", path,
                        strerror(errno));
     if (flock(idx->lock_fd, LOCK_EX | LOCK_NB) == 0) {
         idx->is_locked = true;
         return NEWSIDX_OK;
     }
-    if (errno == EWOULDBLOCK)
-        return nx_fail(err, NEWSIDX_BUSY,
-                       "'%s' is being updated by another newsindex", idx->path);
-    return nx_fail(err, NEWSIDX_IO, "cannot lock '%s': %s", idx->path,
-                   strerror(errno));
+    {
+        int e = errno;
+
+        close(idx->lock_fd);
+        idx->lock_fd = -1;
+        if (e == EWOULDBLOCK)
+            return nx_fail(err, NEWSIDX_BUSY,
+                           "'%s' is being updated by another newsindex",
+                           idx->path);
+        return nx_fail(err, NEWSIDX_IO, "cannot lock '%s': %s", path,
+                       strerror(e));
+    }
 }
 
 void
 nx_db_unlock(newsidx_index *idx)
 {
-    /* The descriptor stays open: closing it would drop SQLite's POSIX
-     * locks on the same file.  newsidx_index_close closes it. */
-    if (idx->is_locked)
+    if (idx->lock_fd >= 0) {
         flock(idx->lock_fd, LOCK_UN);
+        close(idx->lock_fd);
+    }
+    idx->lock_fd = -1;
     idx->is_locked = false;
 }

@@ -165,11 +165,17 @@ index_find_gone(index_run *run, newsidx_error *err)
     for (i = 0; i < run->scan.n_roots && rc == SQLITE_OK; i++) {
         const char *root = run->scan.roots[i];
 
+        size_t n = strlen(root);
+
+        /* Just past every "root/...": "root0" ('0' follows '/'); for "/"
+         * itself that is "0". */
         nx_buf_clear(&hi);
-        nx_buf_puts(&hi, root);
-        nx_buf_putc(&hi, '0'); /* just past every "root/..." */
-        if (nx_buf_oom(&hi))
-            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        nx_buf_put(&hi, root, n > 0 && root[n - 1] == '/' ? n - 1 : n);
+        nx_buf_putc(&hi, '0');
+        if (nx_buf_oom(&hi)) {
+            status = NEWSIDX_NOMEM;
+            break;
+        }
         sqlite3_reset(stmt);
         sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, hi.data, -1, SQLITE_STATIC);
@@ -250,7 +256,10 @@ index_read(index_run *run, const char *path)
     if (n < 0)
         return nx_fail(&run->file_err, NEWSIDX_IO, "cannot read: %s",
                        strerror(errno));
-    if (nx_buf_oom(&run->content) || run->content.len > run->opts.max_file_size)
+    if (nx_buf_oom(&run->content))
+        return nx_fail(&run->file_err, NEWSIDX_NOMEM,
+                       "out of memory reading the file");
+    if (run->content.len > run->opts.max_file_size)
         return nx_fail(&run->file_err, NEWSIDX_IO,
                        "file is over the %llu-byte limit",
                        (unsigned long long)run->opts.max_file_size);
@@ -595,19 +604,16 @@ newsidx_index_add_buffer(newsidx_index *idx, const char *source,
     nx_file_rec rec;
     nx_item *item = NULL;
     nx_parse_pos pos = {0, 0};
+    newsidx_error perr;
     int rc;
 
     nx_error_clear(err);
-    rc = nx_frontmatter_parse(&item, buf, len, &pos, err);
-    if (rc == NEWSIDX_PARSE && pos.line > 0) {
-        char reason[sizeof(err->message)];
-
-        memcpy(reason, err->message, sizeof(reason));
-        nx_fail(err, NEWSIDX_PARSE, "%s:%u:%u: %.200s", source, pos.line,
-                pos.column, reason);
-    }
+    rc = nx_frontmatter_parse(&item, buf, len, &pos, &perr);
+    if (rc == NEWSIDX_PARSE && pos.line > 0)
+        return nx_fail_at(err, rc, pos.line, pos.column, "%s:%u:%u: %.200s",
+                          source, pos.line, pos.column, perr.message);
     if (rc != NEWSIDX_OK)
-        return rc;
+        return nx_fail(err, rc, "%s", perr.message);
     rc = nx_store_begin(idx, err);
     if (rc == NEWSIDX_OK) {
         rc = nx_store_file_get(&rec, idx, source, err);

@@ -105,6 +105,7 @@ scan_add(scan_ctx *ctx, const struct stat *st)
 }
 
 static void scan_dir(scan_ctx *ctx, int depth);
+static void scan_blind(scan_ctx *ctx, int err_no, const char *what);
 
 /* Look at the entry whose path is in ctx->path. */
 static void
@@ -113,7 +114,11 @@ scan_entry(scan_ctx *ctx, int depth, bool is_root)
     struct stat st;
 
     if ((is_root ? stat(ctx->path.data, &st) : lstat(ctx->path.data, &st))) {
-        ctx->report(ctx->path.data, errno, "cannot access", ctx->payload);
+        /* Gone since readdir: nothing to say.  Anything else (a folder we
+         * may list but not enter): report, and never take what is there as
+         * deleted. */
+        if (errno != ENOENT)
+            scan_blind(ctx, errno, "cannot access");
         return;
     }
     if (S_ISLNK(st.st_mode)) {

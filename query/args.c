@@ -261,8 +261,10 @@ parse_number_option(run_config *cfg, int c, const char *arg)
         cfg->opts.limit = (unsigned)n;
         break;
     case OPT_OFFSET:
-        if (n > INT64_MAX)
-            return cli_usage_error("--offset needs a number, not '%s'", arg);
+        if (n > 100000)
+            return cli_usage_error("--offset needs a number from 0 to "
+                                   "100000, not '%s'",
+                                   arg);
         cfg->opts.offset = n;
         break;
     case OPT_RELATED:

@@ -241,10 +241,10 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
         const char *head, *tail;
     } facets[] = {
         {NEWSIDX_FACET_TOPIC,
-         "SELECT t.name, count(*) FROM item_topics it JOIN topics t"
-         " ON t.id = it.topic_id JOIN items i ON i.id = it.item_id"
-         " WHERE i.rank_key IN (SELECT fts.rowid",
-         ") GROUP BY t.id ORDER BY 2 DESC, 1 LIMIT 50"},
+         "SELECT min(t.name), count(DISTINCT it.item_id) FROM item_topics it"
+         " JOIN topics t ON t.id = it.topic_id JOIN items i"
+         " ON i.id = it.item_id WHERE i.rank_key IN (SELECT fts.rowid",
+         ") GROUP BY t.key ORDER BY 2 DESC, 1 LIMIT 50"},
         {NEWSIDX_FACET_PROVIDER,
          "SELECT p.name, count(*) FROM items i JOIN providers p"
          " ON p.id = i.provider_id WHERE i.rank_key IN (SELECT fts.rowid",

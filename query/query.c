@@ -62,10 +62,16 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
         return nx_fail(err, NEWSIDX_INVALID,
                        "query options version %u, expected %u", q->opts.version,
                        NEWSIDX_QUERY_OPTIONS_VERSION);
-    if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT || q->opts.limit > 100000 ||
-        q->opts.offset > 10000000 || q->opts.prior_strength > 0.9 ||
-        q->opts.fresh_half_life < 0)
-        return nx_fail(err, NEWSIDX_INVALID, "query option out of range");
+    if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT)
+        return nx_fail(err, NEWSIDX_INVALID, "unknown sort order %d",
+                       (int)q->opts.sort);
+    /* Bounded so that a page never needs more than a few MB. */
+    if (q->opts.limit > 10000 || q->opts.offset > 100000)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "limit above 10000 or offset above 100000");
+    if (q->opts.prior_strength > 0.9 || q->opts.fresh_half_life < 0)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "prior strength above 0.9 or negative half-life");
     if (q->opts.related_limit < 0)
         q->opts.related_limit = 3;
     q->w = query_default_weights;

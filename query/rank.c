@@ -117,12 +117,14 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
                                     ((double)cnt.n + 0.5));
         aux->max_part[i] = cnt.max_part;
     }
-    if (rc == SQLITE_OK)
-        rc = api->xSetAuxdata(fts, aux, sqlite3_free);
     if (rc != SQLITE_OK) {
         sqlite3_free(aux);
         return rc;
     }
+    /* On failure xSetAuxdata frees `aux` itself. */
+    rc = api->xSetAuxdata(fts, aux, sqlite3_free);
+    if (rc != SQLITE_OK)
+        return rc;
     *out = aux;
     return SQLITE_OK;
 }

@@ -67,7 +67,9 @@ search_filter_sql(search_sql *s, const nx_filter *f)
     };
 
     if (f->kind <= NX_FILTER_CATEGORY) {
-        nx_buf_printf(&s->where, " AND fts.rowid %sIN (%s)",
+        /* "+" keeps SQLite from handing the IN list to FTS5 as rowid
+         * lookups, which would rerun the search once per value. */
+        nx_buf_printf(&s->where, " AND +fts.rowid %sIN (%s)",
                       f->is_negated ? "NOT " : "", in_items[f->kind]);
         sql_param_text(s, f->text);
         if (f->kind == NX_FILTER_PROVIDER) {
@@ -103,8 +105,8 @@ nx_search_where(search_sql *s, const newsidx_query *q)
         nx_buf_puts(&s->where, " FROM fts WHERE 1");
     }
     if (q->parsed != NULL && q->parsed->exclude[0] != '\0') {
-        nx_buf_puts(&s->where, " AND fts.rowid NOT IN (SELECT rowid FROM fts"
-                               " WHERE fts MATCH ?)");
+        nx_buf_puts(&s->where, " AND +fts.rowid NOT IN (SELECT rowid FROM"
+                               " fts WHERE fts MATCH ?)");
         sql_param_text(s, q->parsed->exclude);
     }
     if (!q->opts.include_unpublished)
@@ -119,7 +121,7 @@ nx_search_where(search_sql *s, const newsidx_query *q)
         sql_param_int(s, q->opts.until);
     }
     if (q->self_key != 0) {
-        nx_buf_puts(&s->where, " AND fts.rowid <> ?");
+        nx_buf_puts(&s->where, " AND +fts.rowid <> ?");
         sql_param_int(s, q->self_key);
     }
     for (i = 0; q->parsed != NULL && i < q->parsed->n_filters; i++)
@@ -496,7 +498,11 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         *out = r; /* the item shares no term with any other */
         return NEWSIDX_OK;
     }
-    rc = search_count(r, err);
+    /* One read transaction: the count, the scan, the hits and the facets
+     * all see the same snapshot while an indexer commits. */
+    rc = nx_store_exec(q->idx, "BEGIN", err);
+    if (rc == NEWSIDX_OK)
+        rc = search_count(r, err);
     if (rc == NEWSIDX_OK && !q->opts.is_count_only && q->opts.limit > 0)
         rc = search_candidates(&run, q, err);
     if (rc == NEWSIDX_OK && run.n_cands > q->opts.offset)
@@ -511,6 +517,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         r->n_suggestions =
             nx_suggest(&r->suggestions, q->idx, q->text, q->parsed);
     search_run_free(&run);
+    nx_store_rollback(q->idx); /* ends the read transaction */
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);
         return rc;

@@ -17,6 +17,8 @@ sqlite3 other.db 'CREATE TABLE x(y)'
 run_index --db other.db news
 check_eq "foreign database: exit 1" 1 "$rc"
 check "foreign database: said so" grep -q 'not a newsidx index' .err
+check_eq "foreign database: left as it was" delete \
+    "$(sql other.db 'PRAGMA journal_mode')"
 
 run_index --db t.db -q news
 check_eq "fresh index" 0 "$rc"
@@ -29,7 +31,7 @@ check_eq "--rebuild recreates an index of another version" 0 "$rc"
 check_eq "rebuilt version" 1 "$(sql t.db 'PRAGMA user_version')"
 
 # A second indexer on the same file refuses with a clear message.
-flock t.db sleep 3 &
+flock t.db.lock sleep 3 &
 holder=$!
 sleep 0.5
 run_index --db t.db news

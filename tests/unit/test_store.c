@@ -236,6 +236,11 @@ test_store__add_buffer_rejects_bad_input(void **state)
                      NEWSIDX_PARSE);
     assert_non_null(strstr(err.message, "mem:bad:"));
     assert_int_equal(query_int(f->idx, "SELECT count(*) FROM files"), 0);
+    /* The error object is optional, also on a parse error with a
+     * position. */
+    assert_int_equal(newsidx_index_add_buffer(f->idx, "mem:bad", bad,
+                                              strlen(bad), NULL, NULL, NULL),
+                     NEWSIDX_PARSE);
 }
 
 static void
