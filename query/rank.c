@@ -39,27 +39,28 @@ static int
 rank_row_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
                const rank_aux *aux, int n_phrases, double *parts)
 {
-    int tf[RANK_MAX_PHRASES][RANK_TEXT_COLUMNS];
-    int n_inst = 0, i, c, rc;
+    int i, c, rc = SQLITE_OK;
 
-    memset(tf, 0, sizeof(tf));
-    rc = api->xInstCount(fts, &n_inst);
-    for (i = 0; i < n_inst && rc == SQLITE_OK; i++) {
-        int phrase, col, off;
-
-        rc = api->xInst(fts, i, &phrase, &col, &off);
-        if (rc == SQLITE_OK && phrase < n_phrases && col < RANK_TEXT_COLUMNS)
-            tf[phrase][col]++;
-    }
+    /* Phrase by phrase, and only the phrases scored: xInstCount would
+     * collect the instances of every phrase of a huge query in each row. */
     for (i = 0; i < n_phrases && rc == SQLITE_OK; i++) {
+        int tf[RANK_TEXT_COLUMNS] = {0, 0, 0}, col = -1, off = 0;
+        Fts5PhraseIter it;
+
+        rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+        for (; rc == SQLITE_OK && col >= 0;
+             api->xPhraseNext(fts, &it, &col, &off)) {
+            if (col < RANK_TEXT_COLUMNS)
+                tf[col]++;
+        }
         parts[i] = 0;
         for (c = 0; c < RANK_TEXT_COLUMNS && rc == SQLITE_OK; c++) {
             int len = 0;
 
-            if (tf[i][c] == 0)
+            if (tf[c] == 0)
                 continue;
             rc = api->xColumnSize(fts, c, &len);
-            parts[i] += aux->w[c] * rank_sat(tf[i][c], len, aux->avg_len[c]);
+            parts[i] += aux->w[c] * rank_sat(tf[c], len, aux->avg_len[c]);
         }
     }
     return rc;
