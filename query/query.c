@@ -10,6 +10,8 @@
 
 #include "results.h"
 
+#define QUERY_MAX_FILTERS 24
+
 /* Defaults of the ranking weights; the index may store others in
  * meta('weights'), and options override both.  docs/ranking.md. */
 static const nx_weights query_default_weights = {
@@ -132,6 +134,11 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
     if (rc != NEWSIDX_OK)
         return rc;
     rc = nx_query_parse(&q->parsed, text, strlen(text), err);
+    /* Each filter takes SQL parameters; far more than anyone types. */
+    if (rc == NEWSIDX_OK && q->parsed->n_filters > QUERY_MAX_FILTERS)
+        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
+                        "too many filters (%zu; at most %d)",
+                        q->parsed->n_filters, QUERY_MAX_FILTERS);
     if (rc == NEWSIDX_OK) {
         q->text = nx_strdup(text);
         q->match = nx_strdup(q->parsed->match);
