@@ -335,6 +335,7 @@ parse_add_text(parse_state *st, const parse_atom *a, const char *col)
             nx_buf_puts(&st->exclude, " OR ");
         parse_put_string(&st->exclude, col, st->words.data, st->words.len,
                          is_prefix);
+        st->q->n_excluded++;
         st->is_or_pending = st->is_after_term = false;
         return NEWSIDX_OK;
     }

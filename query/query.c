@@ -11,6 +11,9 @@
 #include "results.h"
 
 #define QUERY_MAX_FILTERS 24
+/* Words and phrases, positive and excluded: nx_bm25f ranks by the first 64
+ * (RANK_MAX_PHRASES), and FTS5's time grows with each one. */
+#define QUERY_MAX_TERMS 64
 
 /* Defaults of the ranking weights; the index may store others in
  * meta('weights'), and options override both.  docs/ranking.md. */
@@ -129,8 +132,10 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
                   const newsidx_query_options *opts, newsidx_error *err)
 {
     newsidx_query *q;
-    int rc = query_make(&q, idx, opts, err);
+    int rc;
 
+    *out = NULL;
+    rc = query_make(&q, idx, opts, err);
     if (rc != NEWSIDX_OK)
         return rc;
     rc = nx_query_parse(&q->parsed, text, strlen(text), err);
@@ -139,6 +144,12 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
         rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
                         "too many filters (%zu; at most %d)",
                         q->parsed->n_filters, QUERY_MAX_FILTERS);
+    if (rc == NEWSIDX_OK &&
+        q->parsed->n_terms + q->parsed->n_excluded > QUERY_MAX_TERMS)
+        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
+                        "too many words and phrases (%zu; at most %d)",
+                        q->parsed->n_terms + q->parsed->n_excluded,
+                        QUERY_MAX_TERMS);
     if (rc == NEWSIDX_OK) {
         q->text = nx_strdup(text);
         q->match = nx_strdup(q->parsed->match);

@@ -48,6 +48,7 @@ typedef struct nx_parsed {
     char *exclude; /* FTS5 expression ORing the excluded parts, or "" */
     nx_term *terms;
     size_t n_terms;
+    size_t n_excluded; /* words and phrases in `exclude` */
     nx_filter *filters;
     size_t n_filters;
 } nx_parsed;

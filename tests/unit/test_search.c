@@ -277,6 +277,35 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
     }
 }
 
+/* Limits on a query's size are syntax errors with a message, not cuts. */
+static void
+test_search__too_many_terms_or_filters_is_an_error(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q = NULL;
+    newsidx_error err;
+    char text[2048] = "";
+    int i;
+
+    for (i = 0; i < 64; i++)
+        strcat(text, i % 2 ? "walrus " : "-seal ");
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
+                     NEWSIDX_OK);
+    newsidx_query_free(q);
+    strcat(text, "\"one more\"");
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
+                     NEWSIDX_PARSE);
+    assert_null(q);
+    assert_non_null(strstr(err.message, "too many words and phrases (65;"));
+    text[0] = '\0';
+    for (i = 0; i < 25; i++)
+        strcat(text, "quality:>1 ");
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
+                     NEWSIDX_PARSE);
+    assert_non_null(strstr(err.message, "too many filters (25;"));
+}
+
 int
 main(void)
 {
@@ -288,6 +317,7 @@ main(void)
         T(test_search__strong_title_match_beats_weak_match_with_high_prior),
         T(test_search__unknown_heat_is_not_punished),
         T(test_search__early_stop_gives_the_exhaustive_top10),
+        T(test_search__too_many_terms_or_filters_is_an_error),
 #undef T
     };
 
