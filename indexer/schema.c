@@ -122,7 +122,7 @@ static const char schema_sql[] =
     "  LEFT JOIN providers p ON p.id = i.provider_id;"
     "CREATE VIEW related_resolved AS"
     "  SELECT r.*, (SELECT min(t.id) FROM items t"
-    "               WHERE t.url_key = r.url_key AND r.url_key <> '')"
+    "               WHERE t.url_key = r.url_key AND t.url_key <> '')"
     "    AS target_id"
     "  FROM related r;";
 

@@ -167,7 +167,7 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                        "SELECT r.title, r.url, r.provider_name,"
                        " r.provider_domain, r.published_at, r.quality,"
                        " (SELECT min(t.id) FROM items t WHERE t.url_key ="
-                       " r.url_key AND r.url_key <> '')"
+                       " r.url_key AND t.url_key <> '')"
                        " FROM related r WHERE r.item_id = ?1"
                        " ORDER BY r.ord LIMIT ?2",
                        h->id, q->opts.related_limit, hits_related_row, h, err);
