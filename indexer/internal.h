@@ -295,6 +295,13 @@ typedef struct nx_rank_state {
     bool is_registered; /* nx_bm25f exists on this connection */
     uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests and
                            benchmarks: how early a ranked scan stopped) */
+    uint64_t n_pruned;  /* of those, rows cut by the cheap bound */
+    /* Set by a ranked scan while it runs (query/search.c): rows whose
+     * cheap upper bound x prior bound of their level is below `threshold`
+     * cannot enter the kept set; nx_bm25f returns -1 for them without
+     * reading their column sizes.  threshold = -1 turns this off. */
+    double threshold;
+    const struct nx_weights *weights;
 } nx_rank_state;
 
 struct newsidx_index {
@@ -388,9 +395,15 @@ int nx_prior_level(const nx_item *item);
 #define NX_PRIOR_QUALITY_TOP 200.0
 #define NX_PRIOR_HEAT_TOP    320.0
 double nx_prior_part(bool has, int64_t v, double top);
-/* The FTS5 rowid ("rank key") for a prior level and a sequence number. */
-#define NX_RANK_SEQ_BITS 40
-int64_t nx_rank_key(int level, int64_t seq);
+/* The FTS5 rowid ("rank key") for a prior level, whether the item is
+ * unpublished, and a sequence number: unpublished << 50 | (1023 - level)
+ * << 40 | seq.  Published items come first, each part from the highest
+ * prior down; "published only" is the rowid range below NX_RANK_UNPUBLISHED. */
+#define NX_RANK_SEQ_BITS    40
+#define NX_RANK_UNPUBLISHED ((int64_t)1 << 50)
+int64_t nx_rank_key(int level, bool is_unpublished, int64_t seq);
+/* The prior level of a rank key. */
+int nx_rank_key_level(int64_t key);
 
 /**************************************************************************
 ** Interface to code in scan.c

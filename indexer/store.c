@@ -562,10 +562,18 @@ nx_prior_level(const nx_item *item)
 }
 
 int64_t
-nx_rank_key(int level, int64_t seq)
+nx_rank_key(int level, bool is_unpublished, int64_t seq)
 {
-    return ((int64_t)(NX_PRIOR_LEVELS - 1 - level) << NX_RANK_SEQ_BITS) |
+    return (is_unpublished ? NX_RANK_UNPUBLISHED : 0) |
+           ((int64_t)(NX_PRIOR_LEVELS - 1 - level) << NX_RANK_SEQ_BITS) |
            (seq & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1));
+}
+
+int
+nx_rank_key_level(int64_t key)
+{
+    return NX_PRIOR_LEVELS - 1 -
+           (int)((key >> NX_RANK_SEQ_BITS) & (NX_PRIOR_LEVELS - 1));
 }
 
 static void
@@ -647,7 +655,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
          !nx_buf_reserve(&url_key, 0)))
         is_oom = true;
     warnings = store_warnings_json(item, &is_oom);
-    rank_key = nx_rank_key(nx_prior_level(item), idx->next_seq++);
+    rank_key = nx_rank_key(nx_prior_level(item), item->published == 0,
+                           idx->next_seq++);
     provider = store_provider(idx, item, &key, &rc, &is_oom);
     if (!is_oom)
         store_item_row(idx, id, rank_key, provider, item,

@@ -17,10 +17,12 @@
 /* Per-statement data, made by the first call: idf and average lengths. */
 typedef struct rank_aux {
     int n_phrases;
+    int n_tokens[RANK_MAX_PHRASES]; /* tokens of each phrase */
     double avg_len[RANK_TEXT_COLUMNS];
     double idf[RANK_MAX_PHRASES];
-    double max_part[RANK_MAX_PHRASES]; /* max weighted saturation of the
-                                          phrase over the rows having it */
+    double max_part[RANK_MAX_PHRASES]; /* upper bound of the weighted
+                                          saturation of the phrase in any
+                                          row (rank_cheap_parts) */
     double w[RANK_TEXT_COLUMNS];
 } rank_aux;
 
@@ -33,41 +35,83 @@ rank_sat(double tf, double len, double avg)
     return tf * (NX_BM25_K1 + 1.0) / (tf + NX_BM25_K1 * norm);
 }
 
-/* Sum over the columns of w_c * sat(tf_c) for the phrase instances of the
- * current row (phrase `iphrase`, or every phrase when -1 into `parts`). */
+/* The term frequencies of phrases 0..n_phrases-1 in each column of the
+ * current row.  Phrase by phrase, and only the phrases scored: xInstCount
+ * would collect the instances of every phrase of a huge query. */
 static int
-rank_row_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
-               const rank_aux *aux, int n_phrases, double *parts)
+rank_row_tf(const Fts5ExtensionApi *api, Fts5Context *fts, int n_phrases,
+            int (*tf)[RANK_TEXT_COLUMNS])
 {
-    int i, c, rc = SQLITE_OK;
+    int i, rc = SQLITE_OK;
 
-    /* Phrase by phrase, and only the phrases scored: xInstCount would
-     * collect the instances of every phrase of a huge query in each row. */
     for (i = 0; i < n_phrases && rc == SQLITE_OK; i++) {
-        int tf[RANK_TEXT_COLUMNS] = {0, 0, 0}, col = -1, off = 0;
+        int col = -1, off = 0;
         Fts5PhraseIter it;
 
+        memset(tf[i], 0, sizeof(tf[i]));
         rc = api->xPhraseFirst(fts, i, &it, &col, &off);
         for (; rc == SQLITE_OK && col >= 0;
              api->xPhraseNext(fts, &it, &col, &off)) {
             if (col < RANK_TEXT_COLUMNS)
-                tf[col]++;
-        }
-        parts[i] = 0;
-        for (c = 0; c < RANK_TEXT_COLUMNS && rc == SQLITE_OK; c++) {
-            int len = 0;
-
-            if (tf[c] == 0)
-                continue;
-            rc = api->xColumnSize(fts, c, &len);
-            parts[i] += aux->w[c] * rank_sat(tf[c], len, aux->avg_len[c]);
+                tf[i][col]++;
         }
     }
     return rc;
 }
 
+/* parts[i] = sum over the columns of w_c * sat(tf_ic, len_c), with the
+ * row's real column lengths (one read of FTS5's docsize per row). */
+static int
+rank_exact_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
+                 const rank_aux *aux, int n_phrases,
+                 int (*tf)[RANK_TEXT_COLUMNS], double *parts)
+{
+    int i, c, rc = SQLITE_OK, len[RANK_TEXT_COLUMNS] = {-1, -1, -1};
+
+    for (i = 0; i < n_phrases && rc == SQLITE_OK; i++) {
+        parts[i] = 0;
+        for (c = 0; c < RANK_TEXT_COLUMNS && rc == SQLITE_OK; c++) {
+            if (tf[i][c] == 0)
+                continue;
+            if (len[c] < 0)
+                rc = api->xColumnSize(fts, c, &len[c]);
+            parts[i] += aux->w[c] * rank_sat(tf[i][c], len[c], aux->avg_len[c]);
+        }
+    }
+    return rc;
+}
+
+/* An upper bound of rank_exact_parts without the column lengths: a column
+ * holding phrase i tf times is at least tf * (tokens of i) long, and sat()
+ * only falls as the length grows. */
+static void
+rank_cheap_parts(const rank_aux *aux, int n_phrases,
+                 int (*tf)[RANK_TEXT_COLUMNS], double *parts)
+{
+    double len[RANK_TEXT_COLUMNS] = {0, 0, 0};
+    int i, c;
+
+    for (i = 0; i < n_phrases; i++) {
+        for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
+            double l = (double)tf[i][c] * aux->n_tokens[i];
+
+            if (l > len[c])
+                len[c] = l;
+        }
+    }
+    for (i = 0; i < n_phrases; i++) {
+        parts[i] = 0;
+        for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
+            if (tf[i][c] > 0)
+                parts[i] += aux->w[c] * rank_sat(tf[i][c], len[c],
+                                                  aux->avg_len[c]);
+        }
+    }
+}
+
 typedef struct rank_count {
     rank_aux *aux;
+    int iphrase;
     int64_t n;
     double max_part;
 } rank_count;
@@ -78,9 +122,18 @@ static int
 rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
 {
     rank_count *cnt = payload;
+    int tf[1][RANK_TEXT_COLUMNS], c;
     double part = 0;
-    int rc = rank_row_parts(api, fts, cnt->aux, 1, &part);
+    /* Inside xQueryPhrase, phrase 0 is the one counted. */
+    int rc = rank_row_tf(api, fts, 1, tf);
 
+    for (c = 0; rc == SQLITE_OK && c < RANK_TEXT_COLUMNS; c++) {
+        if (tf[0][c] > 0)
+            part += cnt->aux->w[c] *
+                    rank_sat(tf[0][c],
+                             (double)tf[0][c] * cnt->aux->n_tokens[cnt->iphrase],
+                             cnt->aux->avg_len[c]);
+    }
     cnt->n++;
     if (part > cnt->max_part)
         cnt->max_part = part;
@@ -110,7 +163,11 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
         aux->avg_len[i] = n_rows > 0 ? (double)total / (double)n_rows : 1.0;
     }
     for (i = 0; i < aux->n_phrases && rc == SQLITE_OK; i++) {
-        rank_count cnt = {aux, 0, 0};
+        rank_count cnt = {aux, i, 0, 0};
+
+        aux->n_tokens[i] = api->xPhraseSize(fts, i);
+        if (aux->n_tokens[i] < 1)
+            aux->n_tokens[i] = 1;
 
         rc = api->xQueryPhrase(fts, i, &cnt, rank_count_row);
         /* Lucene's idf: always positive, so common terms still count. */
@@ -134,8 +191,13 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
  * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
  * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c).
  * The first call of a statement also stores the text bound (the sum over
- * phrases of idf times the largest weighted saturation the phrase reaches
- * in any row) in the registered nx_rank_state.
+ * phrases of idf times an upper bound of the weighted saturation the
+ * phrase reaches in any row) in the registered nx_rank_state.
+ *
+ * While a ranked scan has set state->threshold, a row whose cheap bound
+ * (rank_cheap_parts) times the prior bound of its level is below it cannot
+ * enter the kept set: the function returns -1 for it without reading the
+ * row's column sizes.  Any other row gets its exact score.
  */
 static void
 rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
@@ -144,6 +206,7 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
     rank_aux *aux = api->xGetAuxdata(fts, 0);
     nx_rank_state *state = api->xUserData(fts);
     double parts[RANK_MAX_PHRASES], score = 0;
+    int tf[RANK_MAX_PHRASES][RANK_TEXT_COLUMNS];
     int i, rc = SQLITE_OK;
 
     if (state != NULL)
@@ -160,7 +223,25 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
         }
     }
     if (rc == SQLITE_OK)
-        rc = rank_row_parts(api, fts, aux, aux->n_phrases, parts);
+        rc = rank_row_tf(api, fts, aux->n_phrases, tf);
+    if (rc == SQLITE_OK && state != NULL && state->threshold > 0 &&
+        state->weights != NULL) {
+        double bound = 0;
+
+        rank_cheap_parts(aux, aux->n_phrases, tf, parts);
+        for (i = 0; i < aux->n_phrases; i++)
+            bound += aux->idf[i] * parts[i];
+        bound *= nx_rank_level_bound(state->weights,
+                                     nx_rank_key_level(api->xRowid(fts)));
+        /* The same slack as the early stop: never cut a near-tie. */
+        if (bound * (1.0 + 1e-9) < state->threshold) {
+            state->n_pruned++;
+            sqlite3_result_double(ctx, -1.0);
+            return;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = rank_exact_parts(api, fts, aux, aux->n_phrases, tf, parts);
     for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
         score += aux->idf[i] * parts[i];
     if (rc != SQLITE_OK)

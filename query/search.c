@@ -109,9 +109,11 @@ nx_search_where(search_sql *s, const newsidx_query *q)
                                " fts WHERE fts MATCH ?)");
         sql_param_text(s, q->parsed->exclude);
     }
+    /* Unpublished items have rank keys from NX_RANK_UNPUBLISHED up: a
+     * rowid range FTS5 applies while it reads the doclists. */
     if (!q->opts.include_unpublished)
-        nx_buf_puts(&s->where,
-                    " AND (fts.published IS NULL OR fts.published <> 0)");
+        nx_buf_printf(&s->where, " AND fts.rowid < %lld",
+                      (long long)NX_RANK_UNPUBLISHED);
     if (q->opts.has_since) {
         nx_buf_puts(&s->where, " AND fts.published_at >= ?");
         sql_param_int(s, q->opts.since);
@@ -237,36 +239,64 @@ search_col_dup(sqlite3_stmt *stmt, int col, bool *is_oom)
     return copy;
 }
 
+/*
+ * Does the prior follow from the rank key alone?  With equal quality and
+ * heat weights the prior is the item's level / 1023 (docs/ranking.md), and
+ * without freshness the scan needs no column of the content table: FTS5
+ * then reads only its doclists and the column sizes.
+ */
+static bool
+search_is_key_only(const newsidx_query *q)
+{
+    return q->w.quality == q->w.heat && q->w.fresh_half_life <= 0 &&
+           q->opts.sort == NEWSIDX_SORT_RANK;
+}
+
 /* Score the current row of the scan statement into `c`. */
 static void
 search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
-                 search_cand *c)
+                 bool is_key_only, search_cand *c)
 {
-    bool has_q = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
-    bool has_h = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
-    bool has_d = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
-
     c->rank_key = sqlite3_column_int64(stmt, 0);
     c->bm25 = has_text ? sqlite3_column_double(stmt, 1) : 1.0;
-    c->prior = nx_rank_prior_factor(
-        &q->w, nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2), has_h,
-                             sqlite3_column_int64(stmt, 3)));
-    c->fresh = nx_rank_fresh(&q->w, has_d, sqlite3_column_int64(stmt, 4));
+    if (is_key_only) {
+        c->prior = nx_rank_prior_factor(
+            &q->w, (double)nx_rank_key_level(c->rank_key) /
+                       (double)(NX_PRIOR_LEVELS - 1));
+        c->fresh = 1.0;
+    } else {
+        bool has_q = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
+        bool has_h = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
+        bool has_d = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
+
+        c->prior = nx_rank_prior_factor(
+            &q->w,
+            nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2), has_h,
+                          sqlite3_column_int64(stmt, 3)));
+        c->fresh = nx_rank_fresh(&q->w, has_d, sqlite3_column_int64(stmt, 4));
+    }
     c->score = c->bm25 * c->prior * c->fresh;
     c->title_key = c->url_key = NULL;
 }
 
-/* Keep `c` if it is among the best `cap`, with its collapse keys from the
- * current row of `stmt`.  False on out-of-memory. */
+/* Keep `c` if it is among the best `cap`, with its collapse keys from
+ * columns 5 and 6 of `stmt`: the scan statement, or the row lookup of a
+ * key-only scan (bound to c's rank key here).  False on out-of-memory. */
 static bool
-search_keep(search_run *run, search_cand *c, sqlite3_stmt *stmt)
+search_keep(search_run *run, search_cand *c, sqlite3_stmt *stmt,
+            sqlite3_stmt *lookup)
 {
     bool is_oom = false;
 
     if (run->n_cands == run->cap && !search_better(c, &run->cands[0]))
         return true;
-    c->title_key = search_col_dup(stmt, 5, &is_oom);
-    c->url_key = search_col_dup(stmt, 6, &is_oom);
+    if (lookup != NULL) {
+        sqlite3_reset(lookup);
+        sqlite3_bind_int64(lookup, 1, c->rank_key);
+        stmt = sqlite3_step(lookup) == SQLITE_ROW ? lookup : NULL;
+    }
+    c->title_key = stmt != NULL ? search_col_dup(stmt, 5, &is_oom) : NULL;
+    c->url_key = stmt != NULL ? search_col_dup(stmt, 6, &is_oom) : NULL;
     if (run->n_cands == run->cap) {
         search_cand_clear(&run->cands[0]);
         run->cands[0] = *c;
@@ -283,11 +313,15 @@ static bool
 search_may_improve(const search_run *run, const newsidx_query *q, int64_t key,
                    bool has_text)
 {
-    int level = NX_PRIOR_LEVELS - 1 - (int)(key >> NX_RANK_SEQ_BITS);
+    int level = nx_rank_key_level(key);
     double bound;
 
     if (run->n_cands < run->cap || q->opts.sort != NEWSIDX_SORT_RANK)
         return true;
+    /* With unpublished items included, rows of any level follow the
+     * published ones. */
+    if (q->opts.include_unpublished && key < NX_RANK_UNPUBLISHED)
+        level = NX_PRIOR_LEVELS - 1;
     if (has_text && !q->idx->rank.has_bound)
         return true;
     bound = (has_text ? q->idx->rank.text_bound : 1.0) *
@@ -311,15 +345,18 @@ static int
 search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 {
     bool has_text = q->match[0] != '\0', is_oom = false;
+    bool is_key_only = search_is_key_only(q);
+    nx_rank_state *rank = &q->idx->rank;
     search_sql s;
-    sqlite3_stmt *stmt = NULL;
+    sqlite3_stmt *stmt = NULL, *lookup = NULL;
     char head[160];
     int rc, step = SQLITE_DONE;
 
-    snprintf(head, sizeof(head),
-             "SELECT fts.rowid, %s, fts.quality, fts.heat, fts.published_at,"
-             " fts.title, fts.url_key",
-             has_text ? "nx_bm25f(fts, ?, ?, ?)" : "0");
+    snprintf(head, sizeof(head), "SELECT fts.rowid, %s%s",
+             has_text ? "nx_bm25f(fts, ?, ?, ?)" : "0",
+             is_key_only ? ""
+                         : ", fts.quality, fts.heat, fts.published_at,"
+                           " fts.title, fts.url_key");
     nx_search_where(&s, q);
     if (has_text && s.n_params + 3 > SEARCH_MAX_PARAMS)
         s.is_overflow = true;
@@ -338,7 +375,16 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         sqlite3_bind_double(stmt, 2, q->w.excerpt);
         sqlite3_bind_double(stmt, 3, q->w.body);
     }
-    q->idx->rank.has_bound = false;
+    if (rc == NEWSIDX_OK && is_key_only &&
+        sqlite3_prepare_v2(q->idx->db,
+                           "SELECT rowid, 0, 0, 0, 0, title, url_key FROM fts"
+                           " WHERE rowid = ?",
+                           -1, &lookup, NULL) != SQLITE_OK)
+        rc = nx_store_error(q->idx, sqlite3_errcode(q->idx->db),
+                            "cannot run the query", err);
+    rank->has_bound = false;
+    rank->threshold = -1;
+    rank->weights = &q->w;
     run->is_complete = true;
     while (rc == NEWSIDX_OK && !is_oom &&
            (step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -350,7 +396,11 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
             step = SQLITE_DONE;
             break;
         }
-        search_score_row(q, stmt, has_text, &c);
+        search_score_row(q, stmt, has_text, is_key_only, &c);
+        if (c.bm25 < 0) { /* cut by nx_bm25f's cheap bound */
+            run->is_complete = false;
+            continue;
+        }
         if (q->opts.sort != NEWSIDX_SORT_RANK) {
             c.score = c.bm25 * c.prior * c.fresh;
             c.title_key = search_col_dup(stmt, 5, &is_oom);
@@ -359,9 +409,14 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         } else {
             if (run->n_cands == run->cap)
                 run->is_complete = false; /* something may be dropped */
-            is_oom = !search_keep(run, &c, stmt);
+            is_oom = !search_keep(run, &c, stmt, lookup);
+            /* Rows that cannot beat the worst kept need no exact score. */
+            if (run->n_cands == run->cap && has_text)
+                rank->threshold = run->cands[0].score;
         }
     }
+    rank->threshold = -1;
+    rank->weights = NULL;
     if (q->opts.sort != NEWSIDX_SORT_RANK && run->n_cands == run->cap)
         run->is_complete = false;
     if (rc == NEWSIDX_OK && is_oom)
@@ -369,6 +424,7 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
         rc = nx_store_error(q->idx, step, "cannot run the query", err);
     sqlite3_finalize(stmt);
+    sqlite3_finalize(lookup);
     nx_search_sql_free(&s);
     return rc;
 }

@@ -51,6 +51,8 @@ teardown(void **state)
     return 0;
 }
 
+static bool add_unpublished; /* add() writes published: false */
+
 /* Add an item; quality/heat < -1 leave the key out. */
 static void
 add(fixture *f, const char *name, const char *title, const char *excerpt,
@@ -65,8 +67,9 @@ add(fixture *f, const char *name, const char *title, const char *excerpt,
         snprintf(h, sizeof(h), "heat: %d\n", heat);
     snprintf(text, sizeof(text),
              "---\ntitle: \"%s\"\nexcerpt: \"%s\"\nwebUrl: https://x.org/%s\n"
-             "%s%s---\n",
-             title, excerpt, name, q, h);
+             "%s%s%s---\n",
+             title, excerpt, name, q, h,
+             add_unpublished ? "published: false\n" : "");
     assert_int_equal(newsidx_index_add_buffer(f->idx, name, text,
                                               strlen(text), NULL, NULL, &err),
                      NEWSIDX_OK);
@@ -170,11 +173,14 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
     }
 }
 
-/* Exhaustive top 10 of `match` by the same score, as rank keys. */
+/* Exhaustive top 10 of `match` by the same score, as rank keys: every
+ * match scored, the prior from the level in the rank key with equal quality
+ * and heat weights, from quality and heat otherwise (docs/ranking.md). */
 static size_t
-exhaustive(fixture *f, const char *match, int64_t *keys)
+exhaustive(fixture *f, const char *match, const nx_weights *wq,
+           bool is_published_only, int64_t *keys)
 {
-    nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+    nx_weights w = *wq;
     sqlite3_stmt *stmt;
     struct {
         int64_t key;
@@ -185,7 +191,7 @@ exhaustive(fixture *f, const char *match, int64_t *keys)
     assert_int_equal(
         sqlite3_prepare_v2(f->idx->db,
                            "SELECT rowid, nx_bm25f(fts, 10, 4, 1), quality,"
-                           " heat FROM fts WHERE fts MATCH ?",
+                           " heat, published FROM fts WHERE fts MATCH ?",
                            -1, &stmt, NULL),
         SQLITE_OK);
     sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
@@ -193,12 +199,19 @@ exhaustive(fixture *f, const char *match, int64_t *keys)
         bool hq = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
         bool hh = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
 
+        double prior;
+
+        if (is_published_only && sqlite3_column_type(stmt, 4) != SQLITE_NULL &&
+            sqlite3_column_int(stmt, 4) == 0)
+            continue;
         all[n].key = sqlite3_column_int64(stmt, 0);
+        if (w.quality == w.heat)
+            prior = (double)nx_rank_key_level(all[n].key) / 1023.0;
+        else
+            prior = nx_rank_prior(&w, hq, sqlite3_column_int64(stmt, 2), hh,
+                                  sqlite3_column_int64(stmt, 3));
         all[n].score = sqlite3_column_double(stmt, 1) *
-                       nx_rank_prior_factor(
-                           &w, nx_rank_prior(&w, hq,
-                                             sqlite3_column_int64(stmt, 2), hh,
-                                             sqlite3_column_int64(stmt, 3)));
+                       nx_rank_prior_factor(&w, prior);
         n++;
     }
     sqlite3_finalize(stmt);
@@ -243,25 +256,37 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
                  words[(seed >> 16) % 8], i);
         snprintf(name, sizeof(name), "i%zu", i);
         seed = seed * 1103515245u + 12345u;
+        add_unpublished = i % 7 == 3;
         add(f, name, title, excerpt, (int)((seed >> 16) % 170),
             (int)((seed >> 8) % 330) - 1);
     }
-    for (k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+    add_unpublished = false;
+    /* Each query with the default prior (from rank keys), with unequal
+     * prior weights (from the quality and heat columns), and with and
+     * without the unpublished items. */
+    for (k = 0; k < 4 * sizeof(queries) / sizeof(queries[0]); k++) {
         newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+        const char *text = queries[k / 4];
         newsidx_query *q;
         newsidx_results *r;
         const newsidx_hit *h;
         int64_t want[10];
         size_t n_want, n = 0;
-        uint64_t before = f->idx->rank.n_scored;
+        uint64_t before, pruned;
 
         opts.no_collapse = true;
-        opts.include_unpublished = true;
-        assert_int_equal(newsidx_query_new(&q, f->idx, queries[k], &opts,
-                                           NULL),
+        opts.include_unpublished = k % 2 == 1;
+        if (k % 4 >= 2) {
+            opts.w_quality = w.quality = 3;
+            opts.w_heat = w.heat = 0.5;
+        }
+        assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
                          NEWSIDX_OK);
-        n_want = exhaustive(f, newsidx_query_match(q), want);
+        n_want = exhaustive(f, newsidx_query_match(q), &w,
+                            !opts.include_unpublished, want);
         before = f->idx->rank.n_scored;
+        pruned = f->idx->rank.n_pruned;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
         while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
             assert_true(n < n_want);
@@ -269,9 +294,13 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
             n++;
         }
         assert_int_equal(n, n_want);
-        print_message("query '%s': %llu matches, %llu rows scored\n",
-                      queries[k], (unsigned long long)newsidx_results_total(r),
-                      (unsigned long long)(f->idx->rank.n_scored - before));
+        print_message("query '%s'%s%s: %llu matches, %llu rows visited, %llu "
+                      "cut by the cheap bound\n",
+                      text, opts.include_unpublished ? " --all" : "",
+                      k % 4 >= 2 ? " quality=3,heat=0.5" : "",
+                      (unsigned long long)newsidx_results_total(r),
+                      (unsigned long long)(f->idx->rank.n_scored - before),
+                      (unsigned long long)(f->idx->rank.n_pruned - pruned));
         newsidx_results_free(r);
         newsidx_query_free(q);
     }

@@ -342,10 +342,16 @@ test_store__rank_keys_order_by_prior(void **state)
     assert_true(nx_prior_level(&hi) > nx_prior_level(&unknown));
     assert_true(nx_prior_level(&unknown) > nx_prior_level(&lo));
     /* Higher prior, lower rowid: FTS5 visits it first in rowid order. */
-    assert_true(nx_rank_key(nx_prior_level(&hi), 1000) <
-                nx_rank_key(nx_prior_level(&lo), 1));
-    assert_true(nx_rank_key(5, 1) < nx_rank_key(5, 2));
-    assert_true(nx_rank_key(NX_PRIOR_LEVELS - 1, 0) >= 0);
+    assert_true(nx_rank_key(nx_prior_level(&hi), false, 1000) <
+                nx_rank_key(nx_prior_level(&lo), false, 1));
+    assert_true(nx_rank_key(5, false, 1) < nx_rank_key(5, false, 2));
+    assert_true(nx_rank_key(NX_PRIOR_LEVELS - 1, false, 0) >= 0);
+    /* Unpublished items after every published one, same order inside. */
+    assert_true(nx_rank_key(0, false, 999) < nx_rank_key(1023, true, 1));
+    assert_true(nx_rank_key(0, false, 999) < NX_RANK_UNPUBLISHED);
+    assert_true(nx_rank_key(0, true, 1) >= NX_RANK_UNPUBLISHED);
+    assert_int_equal(nx_rank_key_level(nx_rank_key(777, true, 5)), 777);
+    assert_int_equal(nx_rank_key_level(nx_rank_key(3, false, 5)), 3);
 }
 
 static void
