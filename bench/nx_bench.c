@@ -1,0 +1,639 @@
+/*
+ * nx_bench.c - the measuring half of bench/run (bench/README.md).
+ *
+ *   nx_bench queries DB QUERIES [ROUNDS]
+ *       In-process latency of every query of QUERIES (CLASS<TAB>QUERY
+ *       lines) through libnewsidx: query_new + run + every hit with its
+ *       related items, default options (top 10, collapse on, 3 related),
+ *       ROUNDS times (default 3) after one warm-up pass.  Then, per query:
+ *       the same query without collapsing, and the two baselines, each once
+ *       (after a warm-up): plain FTS5 `ORDER BY bm25(fts, 10, 4, 1) x prior`
+ *       and the same formula newsidx ranks by, `ORDER BY nx_bm25f(...) x
+ *       prior`, both written in SQL over every match.  The newsidx top-10
+ *       (no collapsing) must equal the exhaustive nx_bm25f top-10.
+ *       Writes a JSON summary to stdout and one line per query to stderr
+ *       when a check fails.
+ *   nx_bench spawn NEWSQUERY DB QUERIES [ROUNDS]
+ *       Whole-process latency: `NEWSQUERY --db DB --format json QUERY`
+ *       started with posix_spawn for every query, output to /dev/null.
+ *   nx_bench grep RG DIR QUERIES
+ *       ripgrep over the raw files for the plain words of the rare, mid and
+ *       common queries (`rg -l -i -w -F WORD DIR`), as a scale reference.
+ *   nx_bench yaml DIR
+ *       The libyaml floor: read every .md file under DIR and parse its
+ *       front matter to events, nothing more.
+ *   nx_bench measure CMD [ARG...]
+ *       Run CMD; print its wall time, peak RSS and exit status as JSON.
+ *
+ * This is a benchmark tool, not a product: it uses internal headers (the
+ * baseline reuses the WHERE clause newsidx builds, so both rank the same
+ * candidate set) and exits on the first setup error.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <yaml.h>
+
+#include "newsidx.h"
+#include "results.h"
+
+extern char **environ;
+
+#define MAX_QUERIES 4096
+#define TOP         10
+
+typedef struct bench_query {
+    char cls[16];
+    char *text;
+    double *t_newsidx; /* one per round */
+    double t_nocollapse, t_bm25, t_bm25f;
+    uint64_t total;
+    int same;     /* top-10 equal to the exhaustive nx_bm25f top-10 */
+    int tie_only; /* differs only in the order of equal scores */
+} bench_query;
+
+/* "nx_bench: WHAT ARG" on stderr, and exit 2. */
+static void
+die(const char *what, const char *arg)
+{
+    fprintf(stderr, "nx_bench: %s %s\n", what, arg);
+    exit(2);
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static size_t
+read_queries(const char *path, bench_query *qs)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    size_t n = 0;
+
+    if (f == NULL)
+        die("cannot open", path);
+    while (fgets(line, sizeof(line), f) != NULL && n < MAX_QUERIES) {
+        char *tab = strchr(line, '\t');
+
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0' || tab == NULL)
+            continue;
+        *tab = '\0';
+        memset(&qs[n], 0, sizeof(qs[n]));
+        memcpy(qs[n].cls, line,
+               strlen(line) < sizeof(qs[n].cls) ? strlen(line)
+                                                : sizeof(qs[n].cls) - 1);
+        qs[n].text = strdup(tab + 1);
+        n++;
+    }
+    fclose(f);
+    if (n == 0)
+        die("no queries in", path);
+    return n;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double
+pct(const double *v, size_t n, double p)
+{
+    size_t k = (size_t)ceil(p / 100.0 * (double)n);
+
+    if (n == 0)
+        return NAN;
+    return v[k == 0 ? 0 : k - 1];
+}
+
+static void
+print_stats(const char *name, double *v, size_t n, int comma)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    printf("  \"%s\": {\"n\": %zu, \"p50_ms\": %.3f, \"p95_ms\": %.3f,"
+           " \"p99_ms\": %.3f, \"max_ms\": %.3f}%s\n",
+           name, n, pct(v, n, 50) * 1e3, pct(v, n, 95) * 1e3,
+           pct(v, n, 99) * 1e3, n ? v[n - 1] * 1e3 : NAN, comma ? "," : "");
+}
+
+/* Run one newsidx query and walk its hits and related items; the ids of
+ * the hits go to ids[] (at most TOP).  Returns the number of hits. */
+static int
+run_newsidx(newsidx_index *idx, const char *text, bool no_collapse,
+            int64_t *ids, double *scores, uint64_t *total)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_error err;
+    newsidx_query *q = NULL;
+    newsidx_results *r = NULL;
+    const newsidx_hit *h;
+    volatile size_t sink = 0;
+    int n = 0;
+
+    opts.no_collapse = no_collapse;
+    if (newsidx_query_new(&q, idx, text, &opts, &err) != NEWSIDX_OK ||
+        newsidx_query_run(&r, q, &err) != NEWSIDX_OK) {
+        fprintf(stderr, "nx_bench: query '%s': %s\n", text, err.message);
+        newsidx_query_free(q);
+        return -1;
+    }
+    *total = newsidx_results_total(r);
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+        size_t i, nr = newsidx_hit_related_count(h);
+        const char *s = newsidx_hit_snippet(h);
+
+        sink += s != NULL ? strlen(s) : 0;
+        for (i = 0; i < nr; i++) {
+            const char *t = newsidx_hit_related_title(h, i);
+
+            sink += t != NULL ? strlen(t) : 0;
+        }
+        if (n < TOP) {
+            ids[n] = newsidx_hit_id(h);
+            scores[n] = newsidx_hit_score(h);
+        }
+        n++;
+    }
+    (void)sink;
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return n;
+}
+
+/* The prior factor of docs/ranking.md in SQL.  With equal quality and heat
+ * weights (the default) it is the item's level / 1023, the level being in
+ * its rank key; otherwise it comes from quality and heat. */
+static void
+prior_sql(char *out, size_t size, const nx_weights *w)
+{
+    if (w->quality == w->heat) {
+        snprintf(out, size,
+                 "(1.0 + %.17g * (2.0 * ((1023 - ((fts.rowid >> 40) & 1023))"
+                 " / 1023.0) - 1.0))",
+                 w->strength);
+        return;
+    }
+    snprintf(out, size,
+             "(1.0 + %.17g * (2.0 * ((%.17g * (CASE WHEN fts.quality IS NULL"
+             " OR fts.quality < 0 THEN 0.5 WHEN fts.quality >= %.17g THEN 1.0"
+             " ELSE ln(1.0 + fts.quality) / ln(1.0 + %.17g) END) + %.17g *"
+             " (CASE WHEN fts.heat IS NULL OR fts.heat < 0 THEN 0.5 WHEN"
+             " fts.heat >= %.17g THEN 1.0 ELSE ln(1.0 + fts.heat) / ln(1.0 +"
+             " %.17g) END)) / %.17g) - 1.0))",
+             w->strength, w->quality, NX_PRIOR_QUALITY_TOP,
+             NX_PRIOR_QUALITY_TOP, w->heat, NX_PRIOR_HEAT_TOP,
+             NX_PRIOR_HEAT_TOP, w->quality + w->heat);
+}
+
+/* A baseline: every match scored in SQL, top 10 by score then rowid.
+ * `text_fn` is "bm25" (FTS5's, negated: it is lower for better matches) or
+ * "nx_bm25f".  Rank keys go to keys[]. */
+static int
+run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
+             int64_t *keys, double *scores)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_error err;
+    newsidx_query *q = NULL;
+    search_sql s;
+    sqlite3_stmt *stmt = NULL;
+    char prior[1024], head[2048];
+    int n = 0, rc;
+
+    if (newsidx_query_new(&q, idx, text, &opts, &err) != NEWSIDX_OK)
+        return -1;
+    prior_sql(prior, sizeof(prior), &q->w);
+    if (q->match[0] != '\0')
+        snprintf(head, sizeof(head),
+                 "SELECT fts.rowid, %s%s(fts, %.17g, %.17g, %.17g) * %s AS s",
+                 strcmp(text_fn, "bm25") == 0 ? "-" : "", text_fn, q->w.title, q->w.excerpt, q->w.body, prior);
+    else
+        snprintf(head, sizeof(head), "SELECT fts.rowid, %s AS s", prior);
+    nx_search_where(&s, q);
+    rc = nx_search_prepare(&stmt, idx, &s, head,
+                           " ORDER BY s DESC, fts.rowid LIMIT 10", &err);
+    if (rc != NEWSIDX_OK) {
+        fprintf(stderr, "nx_bench: baseline '%s': %s\n", text, err.message);
+        n = -1;
+    }
+    while (n >= 0 && sqlite3_step(stmt) == SQLITE_ROW) {
+        keys[n] = sqlite3_column_int64(stmt, 0);
+        scores[n] = sqlite3_column_double(stmt, 1);
+        n++;
+    }
+    sqlite3_finalize(stmt);
+    nx_search_sql_free(&s);
+    newsidx_query_free(q);
+    return n;
+}
+
+/* The item id of a rank key. */
+static int64_t
+key_to_id(newsidx_index *idx, int64_t key)
+{
+    sqlite3_stmt *st;
+    int64_t id = -1;
+
+    sqlite3_prepare_v2(idx->db, "SELECT id FROM items WHERE rank_key = ?", -1,
+                       &st, NULL);
+    sqlite3_bind_int64(st, 1, key);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+static int
+cmd_queries(int argc, char **argv)
+{
+    static bench_query qs[MAX_QUERIES];
+    newsidx_index *idx = NULL;
+    newsidx_error err;
+    size_t n, i, k, rounds = argc > 4 ? (size_t)atoi(argv[4]) : 3;
+    double *all, *big_nx, *big_bm25, *big_bm25f, *v1, *v2, *v3;
+    size_t n_all = 0, n_big = 0, n_same = 0, n_tie = 0, n_diff = 0;
+    double sum_ratio_bm25 = 0, sum_ratio_bm25f = 0, t0;
+
+    if (argc < 4)
+        die("usage:", "nx_bench queries DB QUERIES [ROUNDS]");
+    if (rounds < 1)
+        rounds = 1;
+    n = read_queries(argv[3], qs);
+    if (newsidx_index_open(&idx, argv[2], NEWSIDX_OPEN_READONLY, &err) !=
+        NEWSIDX_OK)
+        die("cannot open the index:", err.message);
+
+    all = calloc(n * rounds, sizeof(double));
+    big_nx = calloc(n, sizeof(double));
+    big_bm25 = calloc(n, sizeof(double));
+    big_bm25f = calloc(n, sizeof(double));
+    v1 = calloc(n, sizeof(double));
+    v2 = calloc(n, sizeof(double));
+    v3 = calloc(n, sizeof(double));
+    for (i = 0; i < n; i++)
+        qs[i].t_newsidx = calloc(rounds, sizeof(double));
+
+    /* Warm-up: the page cache and SQLite's cache see every query once. */
+    for (i = 0; i < n; i++) {
+        int64_t ids[TOP];
+        double sc[TOP];
+
+        run_newsidx(idx, qs[i].text, false, ids, sc, &qs[i].total);
+    }
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            int64_t ids[TOP];
+            double sc[TOP];
+            uint64_t total;
+
+            t0 = now_s();
+            run_newsidx(idx, qs[i].text, false, ids, sc, &total);
+            qs[i].t_newsidx[k] = now_s() - t0;
+            all[n_all++] = qs[i].t_newsidx[k];
+        }
+    }
+    for (i = 0; i < n; i++) {
+        int64_t ids[TOP], keys[TOP], kb[TOP];
+        double sc[TOP], bsc[TOP], bsc2[TOP];
+        uint64_t total;
+        int nh, nb, j, same;
+
+        t0 = now_s();
+        nh = run_newsidx(idx, qs[i].text, true, ids, sc, &total);
+        qs[i].t_nocollapse = now_s() - t0;
+        run_baseline(idx, qs[i].text, "bm25", kb, bsc2); /* warm-up */
+        t0 = now_s();
+        run_baseline(idx, qs[i].text, "bm25", kb, bsc2);
+        qs[i].t_bm25 = now_s() - t0;
+        t0 = now_s();
+        nb = run_baseline(idx, qs[i].text, "nx_bm25f", keys, bsc);
+        qs[i].t_bm25f = now_s() - t0;
+        if (nh > TOP)
+            nh = TOP;
+        same = nh == nb;
+        for (j = 0; same && j < nb; j++)
+            same = key_to_id(idx, keys[j]) == ids[j];
+        qs[i].same = same;
+        if (!same) {
+            /* Only equal scores in another order? */
+            int tie = nh == nb;
+
+            for (j = 0; tie && j < nb; j++)
+                tie = fabs(sc[j] - bsc[j]) <= 1e-9 * fabs(bsc[j]);
+            qs[i].tie_only = tie;
+            fprintf(stderr,
+                    "nx_bench: top-10 differs for '%s' (%d vs %d hits%s)\n",
+                    qs[i].text, nh, nb, tie ? ", equal scores" : "");
+            for (j = 0; j < TOP && (j < nh || j < nb); j++)
+                fprintf(stderr, "  %d: newsidx %lld %.12g | baseline %lld %.12g\n",
+                        j + 1, j < nh ? (long long)ids[j] : -1,
+                        j < nh ? sc[j] : 0,
+                        j < nb ? (long long)key_to_id(idx, keys[j]) : -1,
+                        j < nb ? bsc[j] : 0);
+        }
+        n_same += same;
+        n_tie += !same && qs[i].tie_only;
+        n_diff += !same && !qs[i].tie_only;
+        v1[i] = qs[i].t_nocollapse;
+        v2[i] = qs[i].t_bm25;
+        v3[i] = qs[i].t_bm25f;
+        if (qs[i].total > 100000) {
+            double med;
+
+            qsort(qs[i].t_newsidx, rounds, sizeof(double), cmp_double);
+            med = qs[i].t_newsidx[rounds / 2];
+            big_nx[n_big] = med;
+            big_bm25[n_big] = qs[i].t_bm25;
+            big_bm25f[n_big] = qs[i].t_bm25f;
+            sum_ratio_bm25 += log(qs[i].t_bm25 / med);
+            sum_ratio_bm25f += log(qs[i].t_bm25f / med);
+            n_big++;
+        }
+    }
+
+    printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n", n, rounds);
+    print_stats("newsidx", all, n_all, 1);
+    print_stats("newsidx_no_collapse", v1, n, 1);
+    print_stats("baseline_bm25", v2, n, 1);
+    print_stats("baseline_bm25f", v3, n, 1);
+    printf("  \"big_queries\": %zu,\n", n_big);
+    if (n_big > 0) {
+        print_stats("big_newsidx", big_nx, n_big, 1);
+        print_stats("big_baseline_bm25", big_bm25, n_big, 1);
+        print_stats("big_baseline_bm25f", big_bm25f, n_big, 1);
+        printf("  \"big_speedup_bm25_geomean\": %.2f,\n",
+               exp(sum_ratio_bm25 / (double)n_big));
+        printf("  \"big_speedup_bm25f_geomean\": %.2f,\n",
+               exp(sum_ratio_bm25f / (double)n_big));
+    }
+    /* Per class: p50/p99 of newsidx, median total. */
+    printf("  \"classes\": {");
+    {
+        const char *done[64];
+        size_t nd = 0, c;
+
+        for (i = 0; i < n; i++) {
+            double *v = calloc(n * rounds, sizeof(double)), *b =
+                calloc(n, sizeof(double));
+            uint64_t *tot = calloc(n, sizeof(uint64_t));
+            size_t m = 0, mb = 0, j;
+
+            for (c = 0; c < nd && strcmp(done[c], qs[i].cls) != 0; c++)
+                ;
+            if (c < nd || nd == 64) {
+                free(v), free(b), free(tot);
+                continue;
+            }
+            done[nd++] = qs[i].cls;
+            for (j = i; j < n; j++) {
+                if (strcmp(qs[j].cls, qs[i].cls) != 0)
+                    continue;
+                for (k = 0; k < rounds; k++)
+                    v[m++] = qs[j].t_newsidx[k];
+                tot[mb] = qs[j].total;
+                b[mb++] = qs[j].t_bm25;
+            }
+            qsort(v, m, sizeof(double), cmp_double);
+            qsort(b, mb, sizeof(double), cmp_double);
+            for (j = 1; j < mb; j++) { /* insertion sort of totals */
+                uint64_t t = tot[j];
+                size_t l = j;
+
+                for (; l > 0 && tot[l - 1] > t; l--)
+                    tot[l] = tot[l - 1];
+                tot[l] = t;
+            }
+            printf("%s\n    \"%s\": {\"n\": %zu, \"p50_ms\": %.3f, \"p99_ms\":"
+                   " %.3f, \"bm25_p50_ms\": %.3f, \"median_matches\": %llu}",
+                   nd > 1 ? "," : "", qs[i].cls, mb, pct(v, m, 50) * 1e3,
+                   pct(v, m, 99) * 1e3, pct(b, mb, 50) * 1e3,
+                   (unsigned long long)tot[mb / 2]);
+            free(v), free(b), free(tot);
+        }
+    }
+    printf("\n  },\n");
+    printf("  \"same_top10\": %zu,\n  \"same_but_tie_order\": %zu,\n"
+           "  \"different_top10\": %zu\n}\n",
+           n_same, n_tie, n_diff);
+    newsidx_index_close(idx);
+    return n_diff > 0 ? 1 : 0;
+}
+
+/* posix_spawn argv with stdout and stderr to /dev/null; wall seconds. */
+static double
+spawn_wait(char *const *args, int *status, struct rusage *ru)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    double t0 = now_s();
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (posix_spawnp(&pid, args[0], &fa, NULL, args, environ) != 0)
+        die("cannot start", args[0]);
+    posix_spawn_file_actions_destroy(&fa);
+    wait4(pid, status, 0, ru);
+    return now_s() - t0;
+}
+
+static int
+cmd_spawn(int argc, char **argv)
+{
+    static bench_query qs[MAX_QUERIES];
+    size_t n, i, k, m = 0, rounds = argc > 5 ? (size_t)atoi(argv[5]) : 1;
+    double *v;
+    int status, failed = 0;
+    struct rusage ru;
+
+    if (argc < 5)
+        die("usage:", "nx_bench spawn NEWSQUERY DB QUERIES [ROUNDS]");
+    n = read_queries(argv[4], qs);
+    v = calloc(n * (rounds ? rounds : 1), sizeof(double));
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            char *args[] = {argv[2], "--db", argv[3], "--format", "json",
+                            qs[i].text, NULL};
+
+            v[m++] = spawn_wait(args, &status, &ru);
+            /* 0 = hits, 1 is not used by newsquery without --exit-status */
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                failed++;
+        }
+    }
+    printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n  \"failed\": %d,\n",
+           n, rounds, failed);
+    print_stats("newsquery_json", v, m, 0);
+    printf("}\n");
+    return failed ? 1 : 0;
+}
+
+static int
+cmd_grep(int argc, char **argv)
+{
+    static bench_query qs[MAX_QUERIES];
+    size_t n, i, m = 0;
+    double *v;
+    int status;
+    struct rusage ru;
+
+    if (argc < 5)
+        die("usage:", "nx_bench grep RG DIR QUERIES");
+    n = read_queries(argv[4], qs);
+    v = calloc(n, sizeof(double));
+    for (i = 0; i < n; i++) {
+        char *args[] = {argv[2], "-l", "-i", "-w", "-F", qs[i].text, argv[3],
+                        NULL};
+
+        if (strcmp(qs[i].cls, "rare") != 0 && strcmp(qs[i].cls, "mid") != 0 &&
+            strcmp(qs[i].cls, "common") != 0)
+            continue;
+        v[m++] = spawn_wait(args, &status, &ru);
+    }
+    printf("{\n  \"queries\": %zu,\n", m);
+    print_stats("ripgrep", v, m, 0);
+    printf("}\n");
+    return 0;
+}
+
+/* libyaml floor: parse the front matter of every .md file to events. */
+static void
+yaml_file(const char *path, size_t *files, size_t *events, size_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf, *start, *end;
+    long size;
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int done = 0;
+
+    if (f == NULL)
+        return;
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)size + 1);
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f), free(buf);
+        return;
+    }
+    fclose(f);
+    buf[size] = '\0';
+    *bytes += (size_t)size;
+    start = strncmp(buf, "---\n", 4) == 0 ? buf + 4 : buf;
+    end = strstr(start, "\n---");
+    if (end == NULL)
+        end = buf + size;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *)start,
+                                 (size_t)(end - start + 1));
+    while (!done) {
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        done = ev.type == YAML_STREAM_END_EVENT;
+        (*events)++;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    free(buf);
+    (*files)++;
+}
+
+static void
+yaml_walk(const char *dir, size_t *files, size_t *events, size_t *bytes)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4096];
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (e->d_type == DT_DIR)
+            yaml_walk(path, files, events, bytes);
+        else if (len > 3 && strcmp(e->d_name + len - 3, ".md") == 0)
+            yaml_file(path, files, events, bytes);
+    }
+    closedir(d);
+}
+
+static int
+cmd_yaml(int argc, char **argv)
+{
+    size_t files = 0, events = 0, bytes = 0;
+    double t0 = now_s(), t;
+
+    if (argc < 3)
+        die("usage:", "nx_bench yaml DIR");
+    yaml_walk(argv[2], &files, &events, &bytes);
+    t = now_s() - t0;
+    printf("{\"files\": %zu, \"events\": %zu, \"bytes\": %zu,"
+           " \"seconds\": %.3f}\n",
+           files, events, bytes, t);
+    return files > 0 ? 0 : 1;
+}
+
+static int
+cmd_measure(int argc, char **argv)
+{
+    pid_t pid;
+    int status;
+    struct rusage ru;
+    double t0 = now_s(), t;
+
+    if (argc < 3)
+        die("usage:", "nx_bench measure CMD [ARG...]");
+    if (posix_spawnp(&pid, argv[2], NULL, NULL, argv + 2, environ) != 0)
+        die("cannot start", argv[2]);
+    wait4(pid, &status, 0, &ru);
+    t = now_s() - t0;
+    printf("{\"seconds\": %.3f, \"max_rss_kb\": %ld, \"exit\": %d}\n", t,
+           ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "queries") == 0)
+        return cmd_queries(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "spawn") == 0)
+        return cmd_spawn(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "grep") == 0)
+        return cmd_grep(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "yaml") == 0)
+        return cmd_yaml(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "measure") == 0)
+        return cmd_measure(argc, argv);
+    fprintf(stderr, "usage: nx_bench queries|spawn|grep|yaml|measure ...\n"
+                    "(see the comment at the top of bench/nx_bench.c)\n");
+    return 2;
+}

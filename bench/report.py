@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS-DIR SIZE OUT: turn the measurements bench/run
+left in RESULTS-DIR into a Markdown section, print it, and put it into OUT
+(replacing OUT's section for the same size, keeping the others, sections
+ordered by size).  Figures are reported as measured."""
+import json
+import os
+import re
+import sys
+
+HEADER = """# Benchmark results
+
+Written by `bench/run` (see `bench/README.md` for what is measured and
+how). Each section is one run at one size, all of its figures measured side
+by side in that run, on the machine it names. Nothing here is edited by
+hand; a rerun replaces its size's section. The targets are those of the
+performance issue, defined for 1M items on a 2-core machine; at other sizes
+they are shown for orientation.
+"""
+
+
+def load(res, name):
+    path = os.path.join(res, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        text = f.read()
+    if name.endswith(".json"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    return text.strip()
+
+
+def ms(x):
+    return "–" if x is None else ("%.1f ms" % x if x >= 10 else "%.2f ms" % x)
+
+
+def secs(x):
+    return "%.2f s" % x if x < 100 else "%.0f s" % x
+
+
+def mib(kb):
+    return "%.0f MiB" % (kb / 1024.0)
+
+
+def met(ok):
+    return "**met**" if ok else "**not met**"
+
+
+def main():
+    res, size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    machine = dict(line.split("=", 1) for line in
+                   (load(res, "machine.txt") or "").splitlines() if "=" in line)
+    yml = load(res, "yaml.json")
+    ld = load(res, "load.json")
+    idx = load(res, "index.json")
+    rerun = load(res, "rerun.json")
+    rerun1 = load(res, "rerun1.json")
+    q = load(res, "queries.json")
+    sp = load(res, "spawn.json")
+    rg = load(res, "rg.json")
+    items = int(load(res, "index.count") or 0)
+    nbytes = int(load(res, "index.bytes") or 0)
+    loaded = int(load(res, "load.count") or 0)
+    related = (load(res, "related.count") or "").split()
+    mutated = load(res, "mutate.txt") or ""
+    L = []
+    add = L.append
+
+    add("## %s items" % format(size, ","))
+    add("")
+    add("%s · %s (%s cores, %s) · %s, kernel %s · files and index on %s"
+        % (machine.get("date", "?"), machine.get("cpu", "?"),
+           machine.get("cores", "?"), machine.get("mem", "?"),
+           machine.get("os", "?"), machine.get("kernel", "?"),
+           machine.get("fs", "?")))
+    add("")
+    add("Software: %s; SQLite %s; libyaml %s; utf8proc %s; %s; %s (%s "
+        "build); generating the items took %s s."
+        % (machine.get("newsidx", "?"), machine.get("sqlite", "?"),
+           machine.get("libyaml", "?"), machine.get("utf8proc", "?"),
+           machine.get("ripgrep") or "ripgrep not installed",
+           machine.get("cc", "?"), machine.get("build", "?"),
+           machine.get("gen_seconds", "?")))
+    add("")
+
+    add("### Indexing")
+    add("")
+    add("| step | time | items/s | peak RSS | notes |")
+    add("|---|---:|---:|---:|---|")
+    t_idx = idx["seconds"] if idx else None
+    if idx:
+        add("| newsindex, empty index | %s | %.0f | %s | %d items indexed, "
+            "exit %d; %s bytes per item (%.0f MB) |"
+            % (secs(t_idx), items / t_idx if t_idx else 0,
+               mib(idx["max_rss_kb"]), items, idx["exit"],
+               format(round(nbytes / items) if items else 0, ","),
+               nbytes / 1e6))
+    t_floor = None
+    if yml and ld:
+        add("| floor: libyaml parse-only pass | %s | %.0f | – | %d files, "
+            "%d events |" % (secs(yml["seconds"]),
+                             yml["files"] / yml["seconds"], yml["files"],
+                             yml["events"]))
+        add("| floor: sqlite3 shell, plain FTS5 bulk load of title and "
+            "excerpt | %s | %.0f | %s | %d rows |"
+            % (secs(ld["seconds"]), loaded / ld["seconds"],
+               mib(ld["max_rss_kb"]), loaded))
+        t_floor = yml["seconds"] + ld["seconds"]
+        add("| floor: parse + load | %s | %.0f | – | |"
+            % (secs(t_floor), size / t_floor))
+        if t_idx:
+            add("| **newsindex / (parse + load)** | **%.2f×** | | | |"
+                % (t_idx / t_floor))
+    if rerun:
+        add("| newsindex re-run, no change | %s | – | %s | exit %d |"
+            % (secs(rerun["seconds"]), mib(rerun["max_rss_kb"]),
+               rerun["exit"]))
+    if rerun1:
+        add("| newsindex re-run, 1%% of files changed | %s | – | %s | %s; "
+            "exit %d |" % (secs(rerun1["seconds"]), mib(rerun1["max_rss_kb"]),
+                           mutated.replace("\n", " "), rerun1["exit"]))
+    if len(related) == 2:
+        add("")
+        add("Related entries: %s, of which %s resolve to an indexed item."
+            % (format(int(related[0]), ","), format(int(related[1]), ",")))
+    add("")
+
+    add("### Queries")
+    add("")
+    if q:
+        add("%d queries from `bench/queries.txt`. In-process: through "
+            "libnewsidx, query + run + every hit with its related items, "
+            "default options (top 10, collapsing on, 3 related), %d rounds "
+            "after a warm-up. Baselines: one run each after a warm-up, every "
+            "match scored in SQL over the same FTS5 table and the same WHERE "
+            "clause."
+            % (q["queries"], q["rounds"]))
+        add("")
+        add("| what | p50 | p95 | p99 | max |")
+        add("|---|---:|---:|---:|---:|")
+        rows = [
+            ("newsidx in-process, top 10 with related", "newsidx"),
+            ("newsidx in-process, no collapsing", "newsidx_no_collapse"),
+            ("baseline: FTS5 `ORDER BY -bm25(fts,10,4,1) × prior`",
+             "baseline_bm25"),
+            ("baseline: same formula as newsidx, `ORDER BY nx_bm25f(…) × "
+             "prior`", "baseline_bm25f")]
+        for label, key in rows:
+            s = q[key]
+            add("| %s | %s | %s | %s | %s |" % (label, ms(s["p50_ms"]),
+                                               ms(s["p95_ms"]),
+                                               ms(s["p99_ms"]),
+                                               ms(s["max_ms"])))
+        if sp:
+            s = sp["newsquery_json"]
+            add("| newsquery --format json, whole process (%d failed) | %s | "
+                "%s | %s | %s |" % (sp["failed"], ms(s["p50_ms"]),
+                                    ms(s["p95_ms"]), ms(s["p99_ms"]),
+                                    ms(s["max_ms"])))
+        if rg:
+            s = rg["ripgrep"]
+            add("| ripgrep `-l -i -w` over the files, %d one-word queries, "
+                "no ranking | %s | %s | %s | %s |"
+                % (rg["queries"], ms(s["p50_ms"]), ms(s["p95_ms"]),
+                   ms(s["p99_ms"]), ms(s["max_ms"])))
+        add("")
+        add("Top-10 equal to the exhaustive top-10 of the same formula: "
+            "**%d of %d** queries (%d more differ only in the order of equal "
+            "scores, %d differ)." % (q["same_top10"], q["queries"],
+                                     q["same_but_tie_order"],
+                                     q["different_top10"]))
+        add("")
+        if q.get("big_queries"):
+            add("Queries with more than 100,000 matches: %d. newsidx p50 %s, "
+                "p99 %s; FTS5 bm25 baseline p50 %s, p99 %s; speed-up "
+                "(geometric mean of per-query ratios) %.2f× against the FTS5 "
+                "bm25 baseline, %.2f× against the same-formula baseline."
+                % (q["big_queries"], ms(q["big_newsidx"]["p50_ms"]),
+                   ms(q["big_newsidx"]["p99_ms"]),
+                   ms(q["big_baseline_bm25"]["p50_ms"]),
+                   ms(q["big_baseline_bm25"]["p99_ms"]),
+                   q["big_speedup_bm25_geomean"],
+                   q["big_speedup_bm25f_geomean"]))
+        else:
+            add("No query has more than 100,000 matches at this size.")
+        add("")
+        add("| class | queries | median matches | newsidx p50 | newsidx p99 "
+            "| FTS5 bm25 p50 |")
+        add("|---|---:|---:|---:|---:|---:|")
+        for cls, s in q["classes"].items():
+            add("| %s | %d | %s | %s | %s | %s |"
+                % (cls, s["n"], format(s["median_matches"], ","),
+                   ms(s["p50_ms"]), ms(s["p99_ms"]), ms(s["bm25_p50_ms"])))
+        add("")
+
+    add("### Targets")
+    add("")
+    if size != 1000000:
+        add("The targets are defined for 1,000,000 items; at %s items they "
+            "are shown for orientation only." % format(size, ","))
+        add("")
+    add("| target | measured | |")
+    add("|---|---:|---|")
+    if idx and t_idx:
+        rate = items / t_idx
+        add("| indexing ≥ 15,000 items/s | %.0f items/s | %s |"
+            % (rate, met(rate >= 15000)))
+        add("| peak RSS ≤ 256 MiB | %s | %s |"
+            % (mib(idx["max_rss_kb"]), met(idx["max_rss_kb"] <= 256 * 1024)))
+    if rerun:
+        add("| re-run with no change ≤ 10 s | %s | %s |"
+            % (secs(rerun["seconds"]), met(rerun["seconds"] <= 10)))
+    if q:
+        p99 = q["newsidx"]["p99_ms"]
+        add("| in-process p99 ≤ 20 ms, whole query set | %s | %s |"
+            % (ms(p99), met(p99 <= 20)))
+        if q.get("big_queries"):
+            sp_b = q["big_speedup_bm25_geomean"]
+            worst = q["big_newsidx"]["p99_ms"]
+            add("| ≥ 20× faster than the FTS5 baseline on queries with "
+                "> 100k matches | %.2f× | %s |" % (sp_b, met(sp_b >= 20)))
+        else:
+            add("| ≥ 20× faster than the FTS5 baseline on queries with "
+                "> 100k matches | no such query at this size | – |")
+        same = q["same_top10"] == q["queries"]
+        add("| same top-10 as the exhaustive baseline | %d of %d | %s |"
+            % (q["same_top10"], q["queries"], met(same)))
+    add("")
+    section = "\n".join(L)
+    print(section)
+
+    # Merge into OUT.
+    sections = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            text = f.read()
+        for m in re.finditer(r"^## ([\d,]+) items\n.*?(?=^## |\Z)", text,
+                             re.S | re.M):
+            sections[int(m.group(1).replace(",", ""))] = m.group(0).rstrip()
+    sections[size] = section.rstrip()
+    with open(out, "w") as f:
+        f.write(HEADER)
+        for k in sorted(sections):
+            f.write("\n" + sections[k] + "\n")
+
+
+if __name__ == "__main__":
+    main()
