@@ -82,10 +82,10 @@ rank_exact_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
 }
 
 /* An upper bound of rank_exact_parts without the column lengths: a column
- * holding phrase i tf times is at least tf * (tokens of i) long, and sat()
+ * holding phrase i tf times is at least tf * n_tokens[i] long, and sat()
  * only falls as the length grows. */
 static void
-rank_cheap_parts(const rank_aux *aux, int n_phrases,
+rank_cheap_parts(const rank_aux *aux, int n_phrases, const int *n_tokens,
                  int (*tf)[RANK_TEXT_COLUMNS], double *parts)
 {
     double len[RANK_TEXT_COLUMNS] = {0, 0, 0};
@@ -93,7 +93,7 @@ rank_cheap_parts(const rank_aux *aux, int n_phrases,
 
     for (i = 0; i < n_phrases; i++) {
         for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
-            double l = (double)tf[i][c] * aux->n_tokens[i];
+            double l = (double)tf[i][c] * n_tokens[i];
 
             if (l > len[c])
                 len[c] = l;
@@ -122,18 +122,14 @@ static int
 rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
 {
     rank_count *cnt = payload;
-    int tf[1][RANK_TEXT_COLUMNS], c;
+    int tf[1][RANK_TEXT_COLUMNS];
     double part = 0;
     /* Inside xQueryPhrase, phrase 0 is the one counted. */
     int rc = rank_row_tf(api, fts, 1, tf);
 
-    for (c = 0; rc == SQLITE_OK && c < RANK_TEXT_COLUMNS; c++) {
-        if (tf[0][c] > 0)
-            part += cnt->aux->w[c] *
-                    rank_sat(tf[0][c],
-                             (double)tf[0][c] * cnt->aux->n_tokens[cnt->iphrase],
-                             cnt->aux->avg_len[c]);
-    }
+    if (rc == SQLITE_OK)
+        rank_cheap_parts(cnt->aux, 1, &cnt->aux->n_tokens[cnt->iphrase], tf,
+                         &part);
     cnt->n++;
     if (part > cnt->max_part)
         cnt->max_part = part;
@@ -228,7 +224,7 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
         state->weights != NULL) {
         double bound = 0;
 
-        rank_cheap_parts(aux, aux->n_phrases, tf, parts);
+        rank_cheap_parts(aux, aux->n_phrases, aux->n_tokens, tf, parts);
         for (i = 0; i < aux->n_phrases; i++)
             bound += aux->idf[i] * parts[i];
         bound *= nx_rank_level_bound(state->weights,
