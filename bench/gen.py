@@ -761,24 +761,23 @@ def queries():
     def rare():
         return logrank_word(5000, 50000)
 
-    used = set()
-    while sum(1 for x in L if x.startswith('rare\t')) < 24:
-        w = rare()
-        if w not in used:
-            used.add(w)
-            q('rare', w)
+    def distinct(cls, count, draw):
+        """q(cls, w) for `count` distinct words from draw()."""
+        used = set()
+        while len(used) < count:
+            w = draw()
+            if w not in used:
+                used.add(w)
+                q(cls, w)
+
+    distinct('rare', 24, rare)
     for r in range(1, 17):
         q('common', VOCAB[r - 1])
     q('common', VOCAB[0].upper())
     q('common', VOCAB[1].capitalize())
     q('common', accented(VOCAB[2]) if accented(VOCAB[2]) != VOCAB[2] else VOCAB[2].upper())
     q('common', VOCAB[3].upper())
-    used = set()
-    while sum(1 for x in L if x.startswith('mid\t')) < 16:
-        w = mid()
-        if w not in used:
-            used.add(w)
-            q('mid', w)
+    distinct('mid', 16, mid)
     for f in ([[common, common]] * 8 + [[common, mid]] * 8 + [[mid, mid]] * 4
               + [[mid, rare]] * 4):
         ws = []
