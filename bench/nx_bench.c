@@ -110,6 +110,18 @@ read_queries(const char *path, bench_query *qs)
     return n;
 }
 
+/* Free what read_queries and cmd_queries allocated. */
+static void
+free_queries(bench_query *qs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(qs[i].text);
+        free(qs[i].t_newsidx);
+    }
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -443,6 +455,14 @@ cmd_queries(int argc, char **argv)
            "  \"different_top10\": %zu\n}\n",
            n_same, n_tie, n_diff);
     newsidx_index_close(idx);
+    free(all);
+    free(big_nx);
+    free(big_bm25);
+    free(big_bm25f);
+    free(v1);
+    free(v2);
+    free(v3);
+    free_queries(qs, n);
     return n_diff > 0 ? 1 : 0;
 }
 
@@ -492,6 +512,8 @@ cmd_spawn(int argc, char **argv)
            n, rounds, failed);
     print_stats("newsquery_json", v, m, 0);
     printf("}\n");
+    free(v);
+    free_queries(qs, n);
     return failed ? 1 : 0;
 }
 
@@ -520,6 +542,8 @@ cmd_grep(int argc, char **argv)
     printf("{\n  \"queries\": %zu,\n", m);
     print_stats("ripgrep", v, m, 0);
     printf("}\n");
+    free(v);
+    free_queries(qs, n);
     return 0;
 }
 
