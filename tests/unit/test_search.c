@@ -15,40 +15,12 @@
 #include <sqlite3.h>
 
 #include "results.h"
-
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    newsidx_index *idx;
-} fixture;
+#include "fixture.h"
 
 static int
 setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/nx-search-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-    assert_int_equal(newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_CREATE,
-                                        NULL),
-                     NEWSIDX_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    fixture *f = *state;
-    char cmd[160];
-
-    newsidx_index_close(f->idx);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
-    return 0;
+    return fixture_setup(state, "/tmp/nx-search-XXXXXX");
 }
 
 static bool add_unpublished; /* add() writes published: false */

@@ -15,12 +15,8 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "fixture.h"
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    newsidx_index *idx;
-} fixture;
 
 static const char item_text[] =
     "---\n"
@@ -44,31 +40,7 @@ static const char item_text[] =
 static int
 setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    newsidx_error err;
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/nx-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-    assert_int_equal(newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_CREATE,
-                                        &err),
-                     NEWSIDX_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    fixture *f = *state;
-    char cmd[160];
-
-    newsidx_index_close(f->idx);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
-    return 0;
+    return fixture_setup(state, "/tmp/nx-store-XXXXXX");
 }
 
 /* The first column of the first row of `sql`, as an integer. */
