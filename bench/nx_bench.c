@@ -241,7 +241,8 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
     if (q->match[0] != '\0')
         snprintf(head, sizeof(head),
                  "SELECT fts.rowid, %s%s(fts, %.17g, %.17g, %.17g) * %s AS s",
-                 strcmp(text_fn, "bm25") == 0 ? "-" : "", text_fn, q->w.title, q->w.excerpt, q->w.body, prior);
+                 strcmp(text_fn, "bm25") == 0 ? "-" : "", text_fn, q->w.title,
+                 q->w.excerpt, q->w.body, prior);
     else
         snprintf(head, sizeof(head), "SELECT fts.rowid, %s AS s", prior);
     nx_search_where(&s, q);
@@ -292,7 +293,8 @@ cmp_u64(const void *a, const void *b)
 static void
 print_classes(const bench_query *qs, size_t n, size_t rounds)
 {
-    double *v = calloc(n * rounds, sizeof(double)), *b = calloc(n, sizeof(double));
+    double *v = calloc(n * rounds, sizeof(double)),
+           *b = calloc(n, sizeof(double));
     uint64_t *tot = calloc(n, sizeof(uint64_t));
     size_t i, j, k, n_printed = 0;
 
@@ -409,11 +411,11 @@ cmd_queries(int argc, char **argv)
                     "nx_bench: top-10 differs for '%s' (%d vs %d hits%s)\n",
                     qs[i].text, nh, nb, tie ? ", equal scores" : "");
             for (j = 0; j < TOP && (j < nh || j < nb); j++)
-                fprintf(stderr, "  %d: newsidx %lld %.12g | baseline %lld %.12g\n",
-                        j + 1, j < nh ? (long long)ids[j] : -1,
-                        j < nh ? sc[j] : 0,
-                        j < nb ? (long long)key_to_id(idx, keys[j]) : -1,
-                        j < nb ? bsc[j] : 0);
+                fprintf(
+                    stderr, "  %d: newsidx %lld %.12g | baseline %lld %.12g\n",
+                    j + 1, j < nh ? (long long)ids[j] : -1, j < nh ? sc[j] : 0,
+                    j < nb ? (long long)key_to_id(idx, keys[j]) : -1,
+                    j < nb ? bsc[j] : 0);
         }
         n_same += same;
         n_tie += !same && qs[i].tie_only;
@@ -499,8 +501,8 @@ cmd_spawn(int argc, char **argv)
     v = calloc(n * (rounds ? rounds : 1), sizeof(double));
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
-            char *args[] = {argv[2], "--db", argv[3], "--format", "json",
-                            qs[i].text, NULL};
+            char *args[] = {argv[2], "--db",     argv[3], "--format",
+                            "json",  qs[i].text, NULL};
 
             v[m++] = spawn_wait(args, &status, &ru);
             /* 0 = hits, 1 is not used by newsquery without --exit-status */
@@ -508,8 +510,8 @@ cmd_spawn(int argc, char **argv)
                 failed++;
         }
     }
-    printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n  \"failed\": %d,\n",
-           n, rounds, failed);
+    printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n  \"failed\": %d,\n", n,
+           rounds, failed);
     print_stats("newsquery_json", v, m, 0);
     printf("}\n");
     free(v);
@@ -531,8 +533,8 @@ cmd_grep(int argc, char **argv)
     n = read_queries(argv[4], qs);
     v = calloc(n, sizeof(double));
     for (i = 0; i < n; i++) {
-        char *args[] = {argv[2], "-l", "-i", "-w", "-F", qs[i].text, argv[3],
-                        NULL};
+        char *args[] = {argv[2], "-l",       "-i",    "-w",
+                        "-F",    qs[i].text, argv[3], NULL};
 
         if (strcmp(qs[i].cls, "rare") != 0 && strcmp(qs[i].cls, "mid") != 0 &&
             strcmp(qs[i].cls, "common") != 0)

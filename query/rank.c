@@ -103,8 +103,8 @@ rank_cheap_parts(const rank_aux *aux, int n_phrases, const int *n_tokens,
         parts[i] = 0;
         for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
             if (tf[i][c] > 0)
-                parts[i] += aux->w[c] * rank_sat(tf[i][c], len[c],
-                                                  aux->avg_len[c]);
+                parts[i] +=
+                    aux->w[c] * rank_sat(tf[i][c], len[c], aux->avg_len[c]);
         }
     }
 }
