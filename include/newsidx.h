@@ -188,7 +188,7 @@ typedef struct newsidx_index_options {
                                         NULL = "md", "markdown", "txt" */
     size_t n_extensions;             /* entries in `extensions` */
     bool is_rebuild;                 /* drop everything and start over */
-    unsigned batch_size;             /* files per transaction; 0 = 500 */
+    unsigned batch_size;             /* files per transaction; 0 = 5000 */
     uint64_t max_file_size;          /* bytes; larger files fail; 0 = 16 MiB */
     newsidx_event_cb on_event;       /* per-file events, or NULL */
     newsidx_progress_cb on_progress; /* progress, or NULL */
@@ -229,6 +229,10 @@ typedef struct newsidx_index_stats {
  *
  * Per-file problems are not failures of the call: they are counted in
  * `stats_out` and reported to `opts->on_event`.
+ *
+ * The call starts one helper thread that reads and parses files ahead of
+ * the writes, and joins it before returning.  Both callbacks run on the
+ * calling thread, one file at a time, in walk order.
  *
  * @param stats_out receives the counts (may be NULL).
  * @param idx       a read-write handle.

@@ -10,24 +10,29 @@
 
 #include "internal.h"
 
-/* Allocations left before injected failures start; -1 = never fail. */
+/* Allocations left before injected failures start; -1 = never fail.
+ * Atomic: the indexer parses on a worker thread. */
 static long alloc_budget = -1;
 
 static bool
 alloc_may_proceed(void)
 {
-    if (alloc_budget < 0)
-        return true;
-    if (alloc_budget == 0)
-        return false;
-    alloc_budget--;
+    long left = __atomic_load_n(&alloc_budget, __ATOMIC_RELAXED);
+
+    while (left >= 0) {
+        if (left == 0)
+            return false;
+        if (__atomic_compare_exchange_n(&alloc_budget, &left, left - 1, false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return true;
+    }
     return true;
 }
 
 void
 nx_alloc_fail_after(long n)
 {
-    alloc_budget = n;
+    __atomic_store_n(&alloc_budget, n, __ATOMIC_RELAXED);
 }
 
 void *

@@ -30,7 +30,7 @@ static const cli_option options[] = {
     {"rebuild", OPT_REBUILD, no_argument, NULL,
      "start over: empty the index, then index everything"},
     {"batch", OPT_BATCH, required_argument, "N",
-     "files per transaction (default: 500)"},
+     "files per transaction (default: 5000)"},
     {"max-size", OPT_MAX_SIZE, required_argument, "SIZE",
      "larger files fail (default: 16M; K, M, G suffixes)"},
     {"json", OPT_JSON, no_argument, NULL,
