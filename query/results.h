@@ -82,6 +82,8 @@ typedef struct search_run {
     search_cand *cands;
     size_t n_cands, cap;
     bool is_complete; /* every matching row was considered */
+    uint64_t n_rows;  /* rows the scan stepped through */
+    bool is_counted;  /* n_rows is every match: no LIMIT, no early stop */
 } search_run;
 
 void nx_search_where(search_sql *s, const newsidx_query *q);

@@ -388,13 +388,18 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     rank->threshold = -1;
     rank->weights = &q->w;
     run->is_complete = true;
+    /* Without a LIMIT in the SQL, a scan that runs to its end has seen
+     * every match: newsidx_query_run then needs no count(*). */
+    run->is_counted = q->opts.sort == NEWSIDX_SORT_RANK;
     while (rc == NEWSIDX_OK && !is_oom &&
            (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         search_cand c;
 
+        run->n_rows++;
         if (!search_may_improve(run, q, sqlite3_column_int64(stmt, 0),
                                 has_text)) {
             run->is_complete = false; /* later rows cannot get in */
+            run->is_counted = false;
             step = SQLITE_DONE;
             break;
         }
@@ -421,6 +426,8 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     rank->weights = NULL;
     if (q->opts.sort != NEWSIDX_SORT_RANK && run->n_cands == run->cap)
         run->is_complete = false;
+    if (is_oom || step != SQLITE_DONE)
+        run->is_counted = false;
     if (rc == NEWSIDX_OK && is_oom)
         rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
@@ -556,13 +563,15 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         *out = r; /* the item shares no term with any other */
         return NEWSIDX_OK;
     }
-    /* One read transaction: the count, the scan, the hits and the facets
+    /* One read transaction: the scan, the count, the hits and the facets
      * all see the same snapshot while an indexer commits. */
     rc = nx_store_exec(q->idx, "BEGIN", err);
-    if (rc == NEWSIDX_OK)
-        rc = search_count(r, err);
     if (rc == NEWSIDX_OK && !q->opts.is_count_only && q->opts.limit > 0)
         rc = search_candidates(&run, q, err);
+    if (rc == NEWSIDX_OK && run.is_counted)
+        r->total = run.n_rows; /* the scan saw every match */
+    else if (rc == NEWSIDX_OK)
+        rc = search_count(r, err);
     if (rc == NEWSIDX_OK && run.n_cands > q->opts.offset)
         rc = nx_hits_fill(r, run.cands + q->opts.offset,
                           run.n_cands - (size_t)q->opts.offset < q->opts.limit

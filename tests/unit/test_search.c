@@ -148,9 +148,10 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
 /* Exhaustive top 10 of `match` by the same score, as rank keys: every
  * match scored, the prior from the level in the rank key with equal quality
  * and heat weights, from quality and heat otherwise (docs/ranking.md). */
+/* The exhaustive top 10 of `match` into keys; *n_all = every match. */
 static size_t
 exhaustive(fixture *f, const char *match, const nx_weights *wq,
-           bool is_published_only, int64_t *keys)
+           bool is_published_only, int64_t *keys, size_t *n_all)
 {
     nx_weights w = *wq;
     sqlite3_stmt *stmt;
@@ -199,6 +200,7 @@ exhaustive(fixture *f, const char *match, const nx_weights *wq,
     }
     for (i = 0; i < n && i < 10; i++)
         keys[i] = all[i].key;
+    *n_all = n;
     return n < 10 ? n : 10;
 }
 
@@ -244,7 +246,7 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
         newsidx_results *r;
         const newsidx_hit *h;
         int64_t want[10];
-        size_t n_want, n = 0;
+        size_t n_want, n_all, n = 0;
         uint64_t before, pruned;
 
         opts.no_collapse = true;
@@ -256,7 +258,7 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
         assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
                          NEWSIDX_OK);
         n_want = exhaustive(f, newsidx_query_match(q), &w,
-                            !opts.include_unpublished, want);
+                            !opts.include_unpublished, want, &n_all);
         before = f->idx->rank.n_scored;
         pruned = f->idx->rank.n_pruned;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
@@ -266,6 +268,8 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
             n++;
         }
         assert_int_equal(n, n_want);
+        /* The total: from the scan when it saw every row, else count(*). */
+        assert_int_equal(newsidx_results_total(r), n_all);
         print_message("query '%s'%s%s: %llu matches, %llu rows visited, %llu "
                       "cut by the cheap bound\n",
                       text, opts.include_unpublished ? " --all" : "",
