@@ -594,14 +594,14 @@ index_entry_bytes(const nx_scan_entry *e)
     return (size_t)(e->size > 0 ? e->size : 0);
 }
 
-/* Look up the next file and post it to the worker. */
+/* Look up the next file in the index, into its ring slot (not yet
+ * handed over, so the caller owns it). */
 static int
-index_post(index_run *run, newsidx_error *err)
+index_lookup(index_run *run, index_job **out, newsidx_error *err)
 {
     index_pipe *pipe = &run->pipe;
-    size_t pos = pipe->n_posted;
-    index_job *job = &pipe->jobs[pos % INDEX_WINDOW];
-    const nx_scan_entry *e = &run->scan.entries[pos];
+    index_job *job = &pipe->jobs[pipe->n_posted % INDEX_WINDOW];
+    const nx_scan_entry *e = &run->scan.entries[pipe->n_posted];
     int rc;
 
     job->entry = e;
@@ -615,11 +615,26 @@ index_post(index_run *run, newsidx_error *err)
     else
         job->state = INDEX_JOB_QUEUED;
     pipe->n_bytes += index_entry_bytes(e);
-    pthread_mutex_lock(&pipe->lock);
-    pipe->n_posted = pos + 1;
-    pthread_cond_broadcast(&pipe->cond);
-    pthread_mutex_unlock(&pipe->lock);
+    *out = job;
     return NEWSIDX_OK;
+}
+
+/* Hand the looked-up job to the worker, or, with is_done, mark it done at
+ * once: an unchanged file with nothing in flight before it needs no
+ * worker, and a re-run with no change then costs no thread switch per
+ * file. */
+static void
+index_post(index_run *run, bool is_done)
+{
+    index_pipe *pipe = &run->pipe;
+
+    pthread_mutex_lock(&pipe->lock);
+    pipe->n_posted++;
+    if (is_done)
+        pipe->n_done = pipe->n_posted;
+    else
+        pthread_cond_broadcast(&pipe->cond);
+    pthread_mutex_unlock(&pipe->lock);
 }
 
 /* Whether the file after the posted ones may be posted while the job at
@@ -676,8 +691,19 @@ index_visit_all(index_run *run, newsidx_error *err)
             rc = nx_fail(err, NEWSIDX_CANCELLED, "cancelled");
             break;
         }
-        while (rc == NEWSIDX_OK && index_may_post(run, pos))
-            rc = index_post(run, err);
+        while (rc == NEWSIDX_OK && index_may_post(run, pos)) {
+            bool is_idle = run->pipe.n_posted == pos;
+            index_job *next;
+
+            rc = index_lookup(run, &next, err);
+            if (rc != NEWSIDX_OK)
+                break;
+            if (is_idle && next->state == INDEX_JOB_UNCHANGED) {
+                index_post(run, true);
+                break; /* write it now, look ahead when something changed */
+            }
+            index_post(run, false);
+        }
         if (rc != NEWSIDX_OK)
             break;
         job = index_wait(run, pos);
