@@ -203,9 +203,9 @@ prior_sql(char *out, size_t size, const nx_weights *w)
 {
     if (w->quality == w->heat) {
         snprintf(out, size,
-                 "(1.0 + %.17g * (2.0 * ((1023 - ((fts.rowid >> 40) & 1023))"
+                 "(1.0 + %.17g * (2.0 * ((1023 - ((fts.rowid >> %d) & 1023))"
                  " / 1023.0) - 1.0))",
-                 w->strength);
+                 w->strength, NX_RANK_LEVEL_SHIFT);
         return;
     }
     snprintf(out, size,

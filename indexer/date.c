@@ -29,3 +29,25 @@ nx_days_from_civil(int64_t y, int64_t m, int64_t d)
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
 }
+
+int64_t
+nx_month_of(int64_t t)
+{
+    /* Beyond +-35 million years the month number is clamped, so that no
+     * step below can overflow. */
+    const int64_t far = (int64_t)1 << 50;
+    int64_t days, z, era, doe, yoe, doy, mp, month, year;
+
+    t = t < -far ? -far : t > far ? far : t;
+    days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    /* H. Hinnant's civil_from_days. */
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
+    year = yoe + era * 400 + (month <= 2);
+    return (year - 1970) * 12 + (month - 1);
+}

@@ -245,6 +245,9 @@ void nx_item_free(nx_item *item);
 int nx_days_in_month(int64_t year, int64_t month);
 /* Days from 1970-01-01 to year-month-day (month 1..12). */
 int64_t nx_days_from_civil(int64_t y, int64_t m, int64_t d);
+/* The month number of a Unix time: months since 1970-01, UTC (negative
+ * before). */
+int64_t nx_month_of(int64_t unix_seconds);
 
 /**************************************************************************
 ** Interface to code in hash.c
@@ -395,15 +398,27 @@ int nx_prior_level(const nx_item *item);
 #define NX_PRIOR_QUALITY_TOP 200.0
 #define NX_PRIOR_HEAT_TOP    320.0
 double nx_prior_part(bool has, int64_t v, double top);
-/* The FTS5 rowid ("rank key") for a prior level, whether the item is
- * unpublished, and a sequence number: unpublished << 50 | (1023 - level)
- * << 40 | seq.  Published items come first, each part from the highest
- * prior down; "published only" is the rowid range below NX_RANK_UNPUBLISHED. */
+/* The FTS5 rowid ("rank key"): unpublished << 62 | (1023 - level) << 52 |
+ * month << 40 | seq.  Published items come first, each part from the
+ * highest prior level down, then by month bucket (newest first, items
+ * without a date last), then in indexing order.  "Published only" is the
+ * rowid range below NX_RANK_UNPUBLISHED.  The month bucket lets a date
+ * filter decide most rows from the rowid alone (nx_key_date in rank.c). */
 #define NX_RANK_SEQ_BITS    40
-#define NX_RANK_UNPUBLISHED ((int64_t)1 << 50)
-int64_t nx_rank_key(int level, bool is_unpublished, int64_t seq);
-/* The prior level of a rank key. */
+#define NX_RANK_MONTH_BITS  12
+#define NX_RANK_LEVEL_SHIFT (NX_RANK_SEQ_BITS + NX_RANK_MONTH_BITS)
+#define NX_RANK_UNPUBLISHED ((int64_t)1 << 62)
+/* Month buckets: NX_RANK_NO_DATE, or NX_RANK_MONTH_MAX - m where m counts
+ * months from 1970-01 (0) and is clamped to 0..NX_RANK_MONTH_MAX, so that
+ * the first and last buckets also hold every earlier or later date. */
+#define NX_RANK_NO_DATE   4095
+#define NX_RANK_MONTH_MAX 4094
+/* The month bucket of an item's date. */
+int nx_rank_month(bool has_date, int64_t unix_seconds);
+int64_t nx_rank_key(int level, bool is_unpublished, int month, int64_t seq);
+/* The prior level and the month bucket of a rank key. */
 int nx_rank_key_level(int64_t key);
+int nx_rank_key_month(int64_t key);
 
 /**************************************************************************
 ** Interface to code in scan.c

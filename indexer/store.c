@@ -561,11 +561,25 @@ nx_prior_level(const nx_item *item)
                                       : level;
 }
 
+int
+nx_rank_month(bool has_date, int64_t t)
+{
+    int64_t m;
+
+    if (!has_date)
+        return NX_RANK_NO_DATE;
+    m = nx_month_of(t);
+    m = m < 0 ? 0 : m > NX_RANK_MONTH_MAX ? NX_RANK_MONTH_MAX : m;
+    return NX_RANK_MONTH_MAX - (int)m;
+}
+
 int64_t
-nx_rank_key(int level, bool is_unpublished, int64_t seq)
+nx_rank_key(int level, bool is_unpublished, int month, int64_t seq)
 {
     return (is_unpublished ? NX_RANK_UNPUBLISHED : 0) |
-           ((int64_t)(NX_PRIOR_LEVELS - 1 - level) << NX_RANK_SEQ_BITS) |
+           ((int64_t)(NX_PRIOR_LEVELS - 1 - level) << NX_RANK_LEVEL_SHIFT) |
+           ((int64_t)(month & ((1 << NX_RANK_MONTH_BITS) - 1))
+            << NX_RANK_SEQ_BITS) |
            (seq & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1));
 }
 
@@ -573,7 +587,13 @@ int
 nx_rank_key_level(int64_t key)
 {
     return NX_PRIOR_LEVELS - 1 -
-           (int)((key >> NX_RANK_SEQ_BITS) & (NX_PRIOR_LEVELS - 1));
+           (int)((key >> NX_RANK_LEVEL_SHIFT) & (NX_PRIOR_LEVELS - 1));
+}
+
+int
+nx_rank_key_month(int64_t key)
+{
+    return (int)((key >> NX_RANK_SEQ_BITS) & ((1 << NX_RANK_MONTH_BITS) - 1));
 }
 
 static void
@@ -655,8 +675,10 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
          !nx_buf_reserve(&url_key, 0)))
         is_oom = true;
     warnings = store_warnings_json(item, &is_oom);
-    rank_key = nx_rank_key(nx_prior_level(item), item->published == 0,
-                           idx->next_seq++);
+    rank_key =
+        nx_rank_key(nx_prior_level(item), item->published == 0,
+                    nx_rank_month(item->has_published_at, item->published_at),
+                    idx->next_seq++);
     provider = store_provider(idx, item, &key, &rc, &is_oom);
     if (!is_oom)
         store_item_row(idx, id, rank_key, provider, item,

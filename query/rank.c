@@ -246,6 +246,33 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
         sqlite3_result_double(ctx, score);
 }
 
+/*
+ * nx_key_date(rowid, mlo, mhi): what the month bucket of a rank key says
+ * about a date filter whose bounds fall in months mlo and mhi (month
+ * numbers, nx_month_of; -1 and a huge number when a bound is open):
+ * 0 = the item fails (no date, or a month outside), 1 = it passes (a month
+ * strictly inside), 2 = its row must be read (a bound's month, or a
+ * clamped bucket that also holds earlier or later dates).
+ */
+static void
+rank_key_date(sqlite3_context *ctx, int n_args, sqlite3_value **args)
+{
+    int bucket = nx_rank_key_month(sqlite3_value_int64(args[0]));
+    int64_t lo = sqlite3_value_int64(args[1]);
+    int64_t hi = sqlite3_value_int64(args[2]);
+    int64_t m = NX_RANK_MONTH_MAX - bucket;
+
+    (void)n_args;
+    if (bucket == NX_RANK_NO_DATE)
+        sqlite3_result_int(ctx, 0);
+    else if (m <= 0 || m >= NX_RANK_MONTH_MAX)
+        sqlite3_result_int(ctx, 2);
+    else if (m < lo || m > hi)
+        sqlite3_result_int(ctx, 0);
+    else
+        sqlite3_result_int(ctx, m > lo && m < hi ? 1 : 2);
+}
+
 int
 nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
 {
@@ -262,8 +289,13 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
     if (api == NULL || api->iVersion < 2)
         return nx_fail(err, NEWSIDX_IO, "this SQLite has no usable FTS5");
     rc = api->xCreateFunction(api, "nx_bm25f", state, rank_bm25f, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "nx_key_date", 3,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+                                            SQLITE_INNOCUOUS,
+                                        NULL, rank_key_date, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return nx_fail(err, NEWSIDX_IO, "cannot register nx_bm25f: %s",
+        return nx_fail(err, NEWSIDX_IO, "cannot register the functions: %s",
                        sqlite3_errstr(rc));
     return NEWSIDX_OK;
 }

@@ -57,7 +57,7 @@ struct newsidx_results {
 };
 
 /* SQL under construction: the FROM/WHERE part and its parameters. */
-#define SEARCH_MAX_PARAMS 96
+#define SEARCH_MAX_PARAMS 128
 typedef struct search_sql {
     nx_buf where;
     struct {

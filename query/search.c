@@ -44,6 +44,32 @@ sql_param_int(search_sql *s, int64_t v)
     }
 }
 
+/*
+ * A date range.  The month bucket in the rank key decides most rows
+ * (nx_key_date); only rows in a bound's month, or in a clamped bucket,
+ * have their published_at read from the FTS5 content row.
+ */
+static void
+search_date_sql(search_sql *s, bool is_negated, bool has_lo, int64_t lo,
+                bool has_hi, int64_t hi)
+{
+    nx_buf_printf(&s->where,
+                  " AND %s(CASE nx_key_date(fts.rowid, ?, ?) WHEN 0 THEN 0"
+                  " WHEN 1 THEN 1 ELSE (fts.published_at IS NOT NULL",
+                  is_negated ? "NOT " : "");
+    sql_param_int(s, has_lo ? nx_month_of(lo) : -1);
+    sql_param_int(s, has_hi ? nx_month_of(hi) : INT64_MAX);
+    if (has_lo) {
+        nx_buf_puts(&s->where, " AND fts.published_at >= ?");
+        sql_param_int(s, lo);
+    }
+    if (has_hi) {
+        nx_buf_puts(&s->where, " AND fts.published_at <= ?");
+        sql_param_int(s, hi);
+    }
+    nx_buf_puts(&s->where, ") END)");
+}
+
 static void
 search_filter_sql(search_sql *s, const nx_filter *f)
 {
@@ -63,7 +89,6 @@ search_filter_sql(search_sql *s, const nx_filter *f)
             "SELECT rank_key FROM items WHERE lower(trim(category)) = ?",
     };
     static const char *const columns[] = {
-        [NX_FILTER_DATE] = "fts.published_at",
         [NX_FILTER_QUALITY] = "fts.quality",
         [NX_FILTER_HEAT] = "fts.heat",
     };
@@ -78,6 +103,10 @@ search_filter_sql(search_sql *s, const nx_filter *f)
             sql_param_text(s, f->text);
             sql_param_text(s, f->text);
         }
+        return;
+    }
+    if (f->kind == NX_FILTER_DATE) {
+        search_date_sql(s, f->is_negated, f->has_lo, f->lo, f->has_hi, f->hi);
         return;
     }
     nx_buf_printf(&s->where, " AND %s(%s IS NOT NULL",
@@ -116,14 +145,9 @@ nx_search_where(search_sql *s, const newsidx_query *q)
     if (!q->opts.include_unpublished)
         nx_buf_printf(&s->where, " AND fts.rowid < %lld",
                       (long long)NX_RANK_UNPUBLISHED);
-    if (q->opts.has_since) {
-        nx_buf_puts(&s->where, " AND fts.published_at >= ?");
-        sql_param_int(s, q->opts.since);
-    }
-    if (q->opts.has_until) {
-        nx_buf_puts(&s->where, " AND fts.published_at <= ?");
-        sql_param_int(s, q->opts.until);
-    }
+    if (q->opts.has_since || q->opts.has_until)
+        search_date_sql(s, false, q->opts.has_since, q->opts.since,
+                        q->opts.has_until, q->opts.until);
     if (q->self_key != 0) {
         nx_buf_puts(&s->where, " AND +fts.rowid <> ?");
         sql_param_int(s, q->self_key);
@@ -262,9 +286,9 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     c->rank_key = sqlite3_column_int64(stmt, 0);
     c->bm25 = has_text ? sqlite3_column_double(stmt, 1) : 1.0;
     if (is_key_only) {
-        c->prior = nx_rank_prior_factor(
-            &q->w, (double)nx_rank_key_level(c->rank_key) /
-                       (double)(NX_PRIOR_LEVELS - 1));
+        c->prior =
+            nx_rank_prior_factor(&q->w, (double)nx_rank_key_level(c->rank_key) /
+                                            (double)(NX_PRIOR_LEVELS - 1));
         c->fresh = 1.0;
     } else {
         bool has_q = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
@@ -272,9 +296,8 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
         bool has_d = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
 
         c->prior = nx_rank_prior_factor(
-            &q->w,
-            nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2), has_h,
-                          sqlite3_column_int64(stmt, 3)));
+            &q->w, nx_rank_prior(&q->w, has_q, sqlite3_column_int64(stmt, 2),
+                                 has_h, sqlite3_column_int64(stmt, 3)));
         c->fresh = nx_rank_fresh(&q->w, has_d, sqlite3_column_int64(stmt, 4));
     }
     c->score = c->bm25 * c->prior * c->fresh;

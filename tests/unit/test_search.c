@@ -15,7 +15,8 @@
 #include <sqlite3.h>
 
 #include "results.h"
-#include "fixture.h"
+
+#include "fixture.h" /* after the declarations it uses */
 
 static int
 setup(void **state)
@@ -42,8 +43,8 @@ add(fixture *f, const char *name, const char *title, const char *excerpt,
              "%s%s%s---\n",
              title, excerpt, name, q, h,
              add_unpublished ? "published: false\n" : "");
-    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text,
-                                              strlen(text), NULL, NULL, &err),
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
+                                              NULL, NULL, &err),
                      NEWSIDX_OK);
 }
 
@@ -124,8 +125,8 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
     nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
 
     (void)state;
-    assert_true(nx_rank_prior_factor(&w, nx_rank_prior(&w, false, 0, false,
-                                                       0)) == 1.0);
+    assert_true(
+        nx_rank_prior_factor(&w, nx_rank_prior(&w, false, 0, false, 0)) == 1.0);
     assert_true(nx_rank_prior(&w, true, 200, true, 320) == 1.0);
     assert_true(nx_rank_prior(&w, true, 0, true, 0) == 0.0);
     /* The level bound covers every item of the level, any weights. */
@@ -138,8 +139,8 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
             it.has_quality = it.has_heat = true;
             it.quality = qv;
             it.heat = hv;
-            assert_true(nx_rank_prior_factor(&w2, nx_rank_prior(&w2, true, qv,
-                                                                true, hv)) <=
+            assert_true(nx_rank_prior_factor(
+                            &w2, nx_rank_prior(&w2, true, qv, true, hv)) <=
                         nx_rank_level_bound(&w2, nx_prior_level(&it)) + 1e-12);
         }
     }
@@ -183,8 +184,8 @@ exhaustive(fixture *f, const char *match, const nx_weights *wq,
         else
             prior = nx_rank_prior(&w, hq, sqlite3_column_int64(stmt, 2), hh,
                                   sqlite3_column_int64(stmt, 3));
-        all[n].score = sqlite3_column_double(stmt, 1) *
-                       nx_rank_prior_factor(&w, prior);
+        all[n].score =
+            sqlite3_column_double(stmt, 1) * nx_rank_prior_factor(&w, prior);
         n++;
     }
     sqlite3_finalize(stmt);
@@ -208,10 +209,9 @@ static void
 test_search__early_stop_gives_the_exhaustive_top10(void **state)
 {
     static const char *const words[] = {"robot", "vision", "market", "chip",
-                                        "cloud", "policy", "court", "data"};
-    static const char *const queries[] = {"robot", "vision market",
-                                          "chip OR cloud", "court data policy",
-                                          "rob*"};
+                                        "cloud", "policy", "court",  "data"};
+    static const char *const queries[] = {
+        "robot", "vision market", "chip OR cloud", "court data policy", "rob*"};
     fixture *f = *state;
     char title[256], excerpt[512], name[32];
     unsigned seed = 12345;
@@ -282,12 +282,110 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
     }
 }
 
+/* The names (paths) of every hit of `text`, sorted, joined by spaces. */
+static const char *
+matched(fixture *f, const char *text)
+{
+    static char out[1024];
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    char names[32][8];
+    size_t n = 0, i, j;
+
+    opts.no_collapse = true;
+    opts.limit = 32;
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK && n < 32)
+        snprintf(names[n++], sizeof(names[0]), "%s", newsidx_hit_path(h));
+    assert_int_equal(newsidx_results_total(r), n);
+    for (i = 0; i < n; i++) { /* sort */
+        for (j = i + 1; j < n; j++) {
+            if (strcmp(names[j], names[i]) < 0) {
+                char t[8];
+
+                memcpy(t, names[i], sizeof(t));
+                memcpy(names[i], names[j], sizeof(t));
+                memcpy(names[j], t, sizeof(t));
+            }
+        }
+    }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(out, " ");
+        strcat(out, names[i]);
+    }
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return out;
+}
+
+/* Date filters decide most rows from the month bucket of the rank key:
+ * the months of the bounds, clamped buckets (before 1970, after 2310) and
+ * undated items must still come out right. */
+static void
+test_search__date_filters_at_month_edges(void **state)
+{
+    static const struct {
+        const char *name, *date;
+    } items[] = {
+        {"a", "2023-12-31T23:59:59Z"}, {"b", "2024-01-01T00:00:00Z"},
+        {"c", "2024-02-29T12:00:00Z"}, {"d", "2024-03-01T00:00:00Z"},
+        {"e", "2024-12-31T23:59:59Z"}, {"f", "2025-01-01T00:00:00Z"},
+        {"g", "1965-06-01T00:00:00Z"}, {"h", "1970-01-15T00:00:00Z"},
+        {"i", "2400-01-01T00:00:00Z"}, {"j", NULL},
+        {"k", "2024-06-15T08:00:00Z"}, {"l", "2024-02-28T23:59:59Z"},
+        {"m", "2024-03-02T00:00:00Z"},
+    };
+    fixture *f = *state;
+    char text[512];
+    size_t i;
+
+    for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+        newsidx_error err;
+
+        snprintf(text, sizeof(text), "---\ntitle: \"Walrus %s\"\n%s%s%s---\n",
+                 items[i].name, items[i].date ? "publishedDateTime: " : "",
+                 items[i].date ? items[i].date : "", items[i].date ? "\n" : "");
+        assert_int_equal(newsidx_index_add_buffer(f->idx, items[i].name, text,
+                                                  strlen(text), NULL, NULL,
+                                                  &err),
+                         NEWSIDX_OK);
+    }
+    assert_string_equal(matched(f, "walrus"), "a b c d e f g h i j k l m");
+    assert_string_equal(matched(f, "walrus date:2024"), "b c d e k l m");
+    assert_string_equal(matched(f, "walrus date:2024-02"), "c l");
+    assert_string_equal(matched(f, "walrus date:2024-02-29"), "c");
+    assert_string_equal(matched(f, "walrus date:2024-03-01"), "d");
+    assert_string_equal(matched(f, "walrus date:2023-12..2024-01"), "a b");
+    assert_string_equal(matched(f, "walrus date:2024-01..2024-12"),
+                        "b c d e k l m");
+    assert_string_equal(matched(f, "walrus date:2024-02-29..2024-03-01"),
+                        "c d");
+    assert_string_equal(matched(f, "walrus date:..1969"), "g");
+    assert_string_equal(matched(f, "walrus date:1970"), "h");
+    assert_string_equal(matched(f, "walrus date:1971..2399"),
+                        "a b c d e f k l m");
+    assert_string_equal(matched(f, "walrus date:2300.."), "i");
+    assert_string_equal(matched(f, "walrus date:2025.."), "f i");
+    assert_string_equal(matched(f, "walrus date:1000..9999"),
+                        "a b c d e f g h i k l m");
+    assert_string_equal(matched(f, "walrus -date:2024"), "a f g h i j");
+    assert_string_equal(matched(f, "walrus -date:1970"),
+                        "a b c d e f g i j k l m");
+}
+
 /* Limits on a query's size are syntax errors with a message, not cuts. */
 static void
 test_search__too_many_terms_or_filters_is_an_error(void **state)
 {
     fixture *f = *state;
     newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_results *r = NULL;
     newsidx_query *q = NULL;
     newsidx_error err;
     char text[2048] = "";
@@ -309,6 +407,15 @@ test_search__too_many_terms_or_filters_is_an_error(void **state)
     assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
                      NEWSIDX_PARSE);
     assert_non_null(strstr(err.message, "too many filters (25;"));
+    /* 24 of the filters with the most SQL parameters still run. */
+    strcpy(text, "walrus");
+    for (i = 0; i < 24; i++)
+        strcat(text, " date:2001-02-03..2030");
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
 }
 
 int
@@ -322,6 +429,7 @@ main(void)
         T(test_search__strong_title_match_beats_weak_match_with_high_prior),
         T(test_search__unknown_heat_is_not_punished),
         T(test_search__early_stop_gives_the_exhaustive_top10),
+        T(test_search__date_filters_at_month_edges),
         T(test_search__too_many_terms_or_filters_is_an_error),
 #undef T
     };

@@ -15,8 +15,8 @@
 #include <sqlite3.h>
 
 #include "internal.h"
-#include "fixture.h"
 
+#include "fixture.h" /* after the declarations it uses */
 
 static const char item_text[] =
     "---\n"
@@ -94,11 +94,10 @@ test_store__readonly_with_create_is_invalid(void **state)
     newsidx_index *idx;
 
     (void)state;
-    assert_int_equal(newsidx_index_open(&idx, "/tmp/x.db",
-                                        NEWSIDX_OPEN_READONLY |
-                                            NEWSIDX_OPEN_CREATE,
-                                        NULL),
-                     NEWSIDX_INVALID);
+    assert_int_equal(
+        newsidx_index_open(&idx, "/tmp/x.db",
+                           NEWSIDX_OPEN_READONLY | NEWSIDX_OPEN_CREATE, NULL),
+        NEWSIDX_INVALID);
     assert_null(idx);
 }
 
@@ -148,10 +147,10 @@ test_store__add_buffer_stores_every_part(void **state)
     assert_string_equal(query_text(f->idx, "SELECT name || '/' || domain"
                                            " FROM providers"),
                         "Example News/example.com");
-    assert_string_equal(
-        query_text(f->idx, "SELECT group_concat(title, '|') FROM"
-                           " (SELECT title FROM related ORDER BY ord)"),
-        "First related|Second related");
+    assert_string_equal(query_text(f->idx,
+                                   "SELECT group_concat(title, '|') FROM"
+                                   " (SELECT title FROM related ORDER BY ord)"),
+                        "First related|Second related");
     /* The first related entry points at the item itself (same URL key). */
     assert_int_equal(query_int(f->idx, "SELECT count(*) FROM related_resolved"
                                        " WHERE target_id IS NOT NULL"),
@@ -240,9 +239,9 @@ test_store__readonly_handle_refuses_writes(void **state)
     fixture *f = *state;
     newsidx_index *ro;
 
-    assert_int_equal(newsidx_index_open(&ro, f->path, NEWSIDX_OPEN_READONLY,
-                                        NULL),
-                     NEWSIDX_OK);
+    assert_int_equal(
+        newsidx_index_open(&ro, f->path, NEWSIDX_OPEN_READONLY, NULL),
+        NEWSIDX_OK);
     assert_int_equal(newsidx_index_add_buffer(ro, "mem:1", item_text,
                                               strlen(item_text), NULL, NULL,
                                               NULL),
@@ -263,17 +262,16 @@ test_store__other_schema_version_is_refused_or_rebuilt(void **state)
                                               strlen(item_text), NULL, NULL,
                                               NULL),
                      NEWSIDX_OK);
-    assert_int_equal(sqlite3_exec(f->idx->db, "PRAGMA user_version = 7", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(f->idx->db, "PRAGMA user_version = 7", NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_equal(newsidx_index_open(&idx, f->path, 0, &err),
                      NEWSIDX_SCHEMA);
     assert_non_null(strstr(err.message, "schema version 7"));
-    assert_int_equal(newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_REBUILD,
-                                        &err),
-                     NEWSIDX_OK);
-    assert_int_equal(newsidx_index_schema_version(idx),
-                     NEWSIDX_SCHEMA_VERSION);
+    assert_int_equal(
+        newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_REBUILD, &err),
+        NEWSIDX_OK);
+    assert_int_equal(newsidx_index_schema_version(idx), NEWSIDX_SCHEMA_VERSION);
     assert_int_equal(query_int(idx, "SELECT count(*) FROM items"), 0);
     newsidx_index_close(idx);
 }
@@ -314,16 +312,35 @@ test_store__rank_keys_order_by_prior(void **state)
     assert_true(nx_prior_level(&hi) > nx_prior_level(&unknown));
     assert_true(nx_prior_level(&unknown) > nx_prior_level(&lo));
     /* Higher prior, lower rowid: FTS5 visits it first in rowid order. */
-    assert_true(nx_rank_key(nx_prior_level(&hi), false, 1000) <
-                nx_rank_key(nx_prior_level(&lo), false, 1));
-    assert_true(nx_rank_key(5, false, 1) < nx_rank_key(5, false, 2));
-    assert_true(nx_rank_key(NX_PRIOR_LEVELS - 1, false, 0) >= 0);
+    assert_true(nx_rank_key(nx_prior_level(&hi), false, 0, 1000) <
+                nx_rank_key(nx_prior_level(&lo), false, 0, 1));
+    assert_true(nx_rank_key(5, false, 7, 1) < nx_rank_key(5, false, 7, 2));
+    assert_true(nx_rank_key(NX_PRIOR_LEVELS - 1, false, 0, 0) >= 0);
+    assert_true(nx_rank_key(0, true, NX_RANK_NO_DATE, (int64_t)1 << 40) > 0);
     /* Unpublished items after every published one, same order inside. */
-    assert_true(nx_rank_key(0, false, 999) < nx_rank_key(1023, true, 1));
-    assert_true(nx_rank_key(0, false, 999) < NX_RANK_UNPUBLISHED);
-    assert_true(nx_rank_key(0, true, 1) >= NX_RANK_UNPUBLISHED);
-    assert_int_equal(nx_rank_key_level(nx_rank_key(777, true, 5)), 777);
-    assert_int_equal(nx_rank_key_level(nx_rank_key(3, false, 5)), 3);
+    assert_true(nx_rank_key(0, false, NX_RANK_NO_DATE, 999) <
+                nx_rank_key(1023, true, 0, 1));
+    assert_true(nx_rank_key(0, false, NX_RANK_NO_DATE, 999) <
+                NX_RANK_UNPUBLISHED);
+    assert_true(nx_rank_key(0, true, 0, 1) >= NX_RANK_UNPUBLISHED);
+    assert_int_equal(nx_rank_key_level(nx_rank_key(777, true, 4095, 5)), 777);
+    assert_int_equal(nx_rank_key_level(nx_rank_key(3, false, 0, 5)), 3);
+    /* Inside a level: newer months first, undated items last. */
+    assert_true(nx_rank_key(9, false, nx_rank_month(true, 1700000000), 5) <
+                nx_rank_key(9, false, nx_rank_month(true, 1600000000), 1));
+    assert_true(nx_rank_key(9, false, nx_rank_month(true, 0), 5) <
+                nx_rank_key(9, false, nx_rank_month(false, 0), 1));
+    assert_int_equal(nx_rank_key_month(nx_rank_key(9, true, 1234, 77)), 1234);
+    /* Month numbers: UTC calendar months from 1970-01. */
+    assert_int_equal(nx_month_of(0), 0);
+    assert_int_equal(nx_month_of(-1), -1);            /* 1969-12-31 */
+    assert_int_equal(nx_month_of(951868799), 361);    /* 2000-02-29 */
+    assert_int_equal(nx_month_of(951868800), 362);    /* 2000-03-01 */
+    assert_int_equal(nx_month_of(1704067199), 647);   /* 2023-12-31 */
+    assert_int_equal(nx_month_of(1704067200), 648);   /* 2024-01-01 */
+    assert_int_equal(nx_month_of(-2208988800), -840); /* 1900-01-01 */
+    assert_int_equal(nx_rank_month(true, -2208988800), NX_RANK_MONTH_MAX);
+    assert_int_equal(nx_rank_month(true, (int64_t)1 << 40), 0);
 }
 
 static void
