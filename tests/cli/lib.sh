@@ -52,9 +52,12 @@ json_get() {
         "import json,sys; print(json.load(sys.stdin)['$1'])"
 }
 
-# sql DB QUERY: run a query with the stock sqlite3 shell.
+# sql DB QUERY: run a query with the stock sqlite3 shell.  It waits up to
+# 10 s for a lock, as newsidx does: in WAL mode a process closing the last
+# connection takes the file exclusively for a moment to checkpoint, and a
+# shell without a timeout then fails with "database is locked" (T620).
 sql() {
-    sqlite3 -batch -noheader "$1" "$2"
+    sqlite3 -batch -noheader -cmd '.timeout 10000' "$1" "$2"
 }
 
 # newsquery, next to newsindex in the build tree unless ctest says where.
