@@ -22,7 +22,7 @@ typedef struct rank_aux {
     double idf[RANK_MAX_PHRASES];
     double max_part[RANK_MAX_PHRASES]; /* upper bound of the weighted
                                           saturation of the phrase in any
-                                          row (rank_cheap_parts) */
+                                          row (rank_max_part) */
     double w[RANK_TEXT_COLUMNS];
 } rank_aux;
 
@@ -109,31 +109,37 @@ rank_cheap_parts(const rank_aux *aux, int n_phrases, const int *n_tokens,
     }
 }
 
-typedef struct rank_count {
-    rank_aux *aux;
-    int iphrase;
-    int64_t n;
-    double max_part;
-} rank_count;
-
-/* xQueryPhrase callback: count the rows of a phrase and find the largest
- * weighted saturation it reaches in any of them. */
+/* xQueryPhrase callback: count the rows of a phrase.  It reads nothing
+ * of the row: a walk over a common term's doclist is the bulk of the cost
+ * of a first call. */
 static int
 rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
 {
-    rank_count *cnt = payload;
-    int tf[1][RANK_TEXT_COLUMNS];
-    double part = 0;
-    /* Inside xQueryPhrase, phrase 0 is the one counted. */
-    int rc = rank_row_tf(api, fts, 1, tf);
+    (void)api;
+    (void)fts;
+    (*(int64_t *)payload)++;
+    return SQLITE_OK;
+}
 
-    if (rc == SQLITE_OK)
-        rank_cheap_parts(cnt->aux, 1, &cnt->aux->n_tokens[cnt->iphrase], tf,
-                         &part);
-    cnt->n++;
-    if (part > cnt->max_part)
-        cnt->max_part = part;
-    return rc;
+/*
+ * An upper bound of the weighted saturation phrase i reaches in any row,
+ * from the column averages alone: a column holding the phrase tf times is
+ * at least tf * n_tokens long, and sat(tf, tf * n) rises with tf towards
+ * (k1 + 1) / (1 + k1 * b * n / avg).
+ */
+static double
+rank_max_part(const rank_aux *aux, int i)
+{
+    double part = 0;
+    int c;
+
+    for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
+        double avg = aux->avg_len[c] > 0 ? aux->avg_len[c] : 1.0;
+
+        part += aux->w[c] * (NX_BM25_K1 + 1.0) /
+                (1.0 + NX_BM25_K1 * NX_BM25_B * aux->n_tokens[i] / avg);
+    }
+    return part;
 }
 
 static int
@@ -159,17 +165,17 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
         aux->avg_len[i] = n_rows > 0 ? (double)total / (double)n_rows : 1.0;
     }
     for (i = 0; i < aux->n_phrases && rc == SQLITE_OK; i++) {
-        rank_count cnt = {aux, i, 0, 0};
+        int64_t n = 0;
 
         aux->n_tokens[i] = api->xPhraseSize(fts, i);
         if (aux->n_tokens[i] < 1)
             aux->n_tokens[i] = 1;
 
-        rc = api->xQueryPhrase(fts, i, &cnt, rank_count_row);
+        rc = api->xQueryPhrase(fts, i, &n, rank_count_row);
         /* Lucene's idf: always positive, so common terms still count. */
-        aux->idf[i] = log(1.0 + ((double)n_rows - (double)cnt.n + 0.5) /
-                                    ((double)cnt.n + 0.5));
-        aux->max_part[i] = cnt.max_part;
+        aux->idf[i] =
+            log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
+        aux->max_part[i] = rank_max_part(aux, i);
     }
     if (rc != SQLITE_OK) {
         sqlite3_free(aux);

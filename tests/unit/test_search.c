@@ -282,6 +282,39 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
     }
 }
 
+/* When the scan stops early it has not seen every match: the total then
+ * comes from count(*), and must still be exact. */
+static void
+test_search__early_stop_still_counts_every_match(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    char name[32];
+    uint64_t before;
+    int i;
+
+    for (i = 0; i < 30; i++) { /* strong text, top prior */
+        snprintf(name, sizeof(name), "top%d", i);
+        add(f, name, "walrus", "walrus walrus walrus", 200, 320);
+    }
+    for (i = 0; i < 300; i++) { /* weak text, lowest prior */
+        snprintf(name, sizeof(name), "low%d", i);
+        add(f, name, "a walrus among many other words of a long title", "ice",
+            0, 0);
+    }
+    opts.no_collapse = true;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", &opts, NULL),
+                     NEWSIDX_OK);
+    before = f->idx->rank.n_scored;
+    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+    assert_true(f->idx->rank.n_scored - before < 330); /* it stopped early */
+    assert_int_equal(newsidx_results_total(r), 330);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+}
+
 /* The names (paths) of every hit of `text`, sorted, joined by spaces. */
 static const char *
 matched(fixture *f, const char *text)
@@ -430,6 +463,7 @@ main(void)
         T(test_search__unknown_heat_is_not_punished),
         T(test_search__early_stop_gives_the_exhaustive_top10),
         T(test_search__date_filters_at_month_edges),
+        T(test_search__early_stop_still_counts_every_match),
         T(test_search__too_many_terms_or_filters_is_an_error),
 #undef T
     };
