@@ -41,8 +41,8 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_TOPIC_GET] = "SELECT id FROM topics WHERE name = ?1",
     [NX_STMT_TOPIC_INSERT] = "INSERT INTO topics(name, key) VALUES(?1, ?2)",
     [NX_STMT_ITEM_TOPIC_INSERT] =
-        "INSERT OR IGNORE INTO item_topics(item_id, ord, topic_id)"
-        " VALUES(?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO item_topics(item_id, ord, topic_id, rank_key)"
+        " VALUES(?1, ?2, ?3, ?4)",
     [NX_STMT_ITEM_TOPIC_DELETE] = "DELETE FROM item_topics WHERE item_id = ?1",
     [NX_STMT_PROVIDER_GET] =
         "SELECT id FROM providers WHERE name = ?1 AND domain = ?2",
@@ -448,8 +448,8 @@ store_provider(newsidx_index *idx, const nx_item *item, nx_buf *key, int *rc,
 }
 
 static void
-store_topics(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
-             int *rc, bool *is_oom)
+store_topics(newsidx_index *idx, int64_t id, int64_t rank_key,
+             const nx_item *item, nx_buf *key, int *rc, bool *is_oom)
 {
     size_t i;
 
@@ -468,6 +468,7 @@ store_topics(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
         sqlite3_bind_int64(stmt, 1, id);
         sqlite3_bind_int64(stmt, 2, (int64_t)i);
         sqlite3_bind_int64(stmt, 3, topic);
+        sqlite3_bind_int64(stmt, 4, rank_key);
         store_step_done(stmt, rc);
     }
 }
@@ -687,7 +688,7 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
         store_fts_row(idx, rank_key, item, item->web_url ? url_key.data : NULL,
                       &rc, &is_oom);
     if (!is_oom)
-        store_topics(idx, id, item, &key, &rc, &is_oom);
+        store_topics(idx, id, rank_key, item, &key, &rc, &is_oom);
     if (!is_oom)
         store_related(idx, id, item, &key, &rc, &is_oom);
     nx_free(warnings);
