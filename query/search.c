@@ -82,8 +82,8 @@ search_filter_sql(search_sql *s, const nx_filter *f)
             " OR lower(domain) = 'www.' || ?)",
         /* Both read only an index (items_provider, item_topics_topic):
          * going through the items rows cost a page read per item. */
-        [NX_FILTER_TOPIC] = "SELECT it.rank_key FROM item_topics it JOIN"
-                            " topics t ON t.id = it.topic_id WHERE t.key = ?",
+        [NX_FILTER_TOPIC] = ("SELECT it.rank_key FROM item_topics it JOIN"
+                             " topics t ON t.id = it.topic_id WHERE t.key = ?"),
         [NX_FILTER_TYPE] =
             "SELECT rank_key FROM items WHERE lower(trim(type)) = ?",
         [NX_FILTER_CATEGORY] =
