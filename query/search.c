@@ -44,6 +44,23 @@ sql_param_int(search_sql *s, int64_t v)
     }
 }
 
+/* "(COL IS NOT NULL AND COL >= lo AND COL <= hi)", each bound if given. */
+static void
+search_range_sql(search_sql *s, const char *col, bool has_lo, int64_t lo,
+                 bool has_hi, int64_t hi)
+{
+    nx_buf_printf(&s->where, "(%s IS NOT NULL", col);
+    if (has_lo) {
+        nx_buf_printf(&s->where, " AND %s >= ?", col);
+        sql_param_int(s, lo);
+    }
+    if (has_hi) {
+        nx_buf_printf(&s->where, " AND %s <= ?", col);
+        sql_param_int(s, hi);
+    }
+    nx_buf_putc(&s->where, ')');
+}
+
 /*
  * A date range.  The month bucket in the rank key decides most rows
  * (nx_key_date); only rows in a bound's month, or in a clamped bucket,
@@ -55,19 +72,12 @@ search_date_sql(search_sql *s, bool is_negated, bool has_lo, int64_t lo,
 {
     nx_buf_printf(&s->where,
                   " AND %s(CASE nx_key_date(fts.rowid, ?, ?) WHEN 0 THEN 0"
-                  " WHEN 1 THEN 1 ELSE (fts.published_at IS NOT NULL",
+                  " WHEN 1 THEN 1 ELSE ",
                   is_negated ? "NOT " : "");
     sql_param_int(s, has_lo ? nx_month_of(lo) : -1);
     sql_param_int(s, has_hi ? nx_month_of(hi) : INT64_MAX);
-    if (has_lo) {
-        nx_buf_puts(&s->where, " AND fts.published_at >= ?");
-        sql_param_int(s, lo);
-    }
-    if (has_hi) {
-        nx_buf_puts(&s->where, " AND fts.published_at <= ?");
-        sql_param_int(s, hi);
-    }
-    nx_buf_puts(&s->where, ") END)");
+    search_range_sql(s, "fts.published_at", has_lo, lo, has_hi, hi);
+    nx_buf_puts(&s->where, " END)");
 }
 
 static void
@@ -110,17 +120,8 @@ search_filter_sql(search_sql *s, const nx_filter *f)
         search_date_sql(s, f->is_negated, f->has_lo, f->lo, f->has_hi, f->hi);
         return;
     }
-    nx_buf_printf(&s->where, " AND %s(%s IS NOT NULL",
-                  f->is_negated ? "NOT " : "", columns[f->kind]);
-    if (f->has_lo) {
-        nx_buf_printf(&s->where, " AND %s >= ?", columns[f->kind]);
-        sql_param_int(s, f->lo);
-    }
-    if (f->has_hi) {
-        nx_buf_printf(&s->where, " AND %s <= ?", columns[f->kind]);
-        sql_param_int(s, f->hi);
-    }
-    nx_buf_putc(&s->where, ')');
+    nx_buf_printf(&s->where, " AND %s", f->is_negated ? "NOT " : "");
+    search_range_sql(s, columns[f->kind], f->has_lo, f->lo, f->has_hi, f->hi);
 }
 
 /* Build "FROM fts WHERE ..." for the query into s->where. */
