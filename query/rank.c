@@ -20,9 +20,6 @@ typedef struct rank_aux {
     int n_tokens[RANK_MAX_PHRASES]; /* tokens of each phrase */
     double avg_len[RANK_TEXT_COLUMNS];
     double idf[RANK_MAX_PHRASES];
-    double max_part[RANK_MAX_PHRASES]; /* upper bound of the weighted
-                                          saturation of the phrase in any
-                                          row (rank_max_part) */
     double w[RANK_TEXT_COLUMNS];
 } rank_aux;
 
@@ -175,7 +172,6 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
         /* Lucene's idf: always positive, so common terms still count. */
         aux->idf[i] =
             log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
-        aux->max_part[i] = rank_max_part(aux, i);
     }
     if (rc != SQLITE_OK) {
         sqlite3_free(aux);
@@ -218,7 +214,7 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 
         rc = rank_aux_make(api, fts, args, n_args, &aux);
         for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
-            bound += aux->idf[i] * aux->max_part[i];
+            bound += aux->idf[i] * rank_max_part(aux, i);
         if (rc == SQLITE_OK && state != NULL) {
             state->text_bound = bound;
             state->has_bound = true;
