@@ -48,30 +48,58 @@ add(fixture *f, const char *name, const char *title, const char *excerpt,
                      NEWSIDX_OK);
 }
 
-/* The paths of the hits of `text`, joined by spaces. */
-static const char *
-ranked(fixture *f, const char *text)
+/* Run `text` without collapsing, at most `limit` hits; their paths go to
+ * names[], and the total must equal the number of hits when all fit. */
+#define HIT_NAME_SIZE 16
+static size_t
+hit_names(fixture *f, const char *text, uint64_t limit,
+          char (*names)[HIT_NAME_SIZE], size_t cap)
 {
-    static char out[1024];
     newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
     newsidx_query *q;
     newsidx_results *r;
     const newsidx_hit *h;
     newsidx_error err;
+    size_t n = 0;
 
     opts.no_collapse = true;
+    if (limit > 0)
+        opts.limit = limit;
     assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, &err),
                      NEWSIDX_OK);
     assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
-    out[0] = '\0';
-    while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
-        if (out[0] != '\0')
-            strcat(out, " ");
-        strcat(out, newsidx_hit_path(h));
-    }
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK && n < cap)
+        snprintf(names[n++], HIT_NAME_SIZE, "%s", newsidx_hit_path(h));
+    if (limit > 0)
+        assert_int_equal(newsidx_results_total(r), n);
     newsidx_results_free(r);
     newsidx_query_free(q);
+    return n;
+}
+
+/* names[0..n) joined by spaces, in a static buffer. */
+static const char *
+joined(char (*names)[HIT_NAME_SIZE], size_t n)
+{
+    static char out[1024];
+    size_t i;
+
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(out, " ");
+        strcat(out, names[i]);
+    }
     return out;
+}
+
+/* The paths of the hits of `text`, in rank order, joined by spaces. */
+static const char *
+ranked(fixture *f, const char *text)
+{
+    char names[32][HIT_NAME_SIZE];
+
+    return joined(names, hit_names(f, text, 0, names, 32));
 }
 
 static void
@@ -315,46 +343,21 @@ test_search__early_stop_still_counts_every_match(void **state)
     newsidx_query_free(q);
 }
 
-/* The names (paths) of every hit of `text`, sorted, joined by spaces. */
+static int
+name_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The paths of every hit of `text`, sorted, joined by spaces. */
 static const char *
 matched(fixture *f, const char *text)
 {
-    static char out[1024];
-    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
-    newsidx_query *q;
-    newsidx_results *r;
-    const newsidx_hit *h;
-    char names[32][8];
-    size_t n = 0, i, j;
+    char names[32][HIT_NAME_SIZE];
+    size_t n = hit_names(f, text, 32, names, 32);
 
-    opts.no_collapse = true;
-    opts.limit = 32;
-    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
-                     NEWSIDX_OK);
-    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
-    while (newsidx_results_next(&h, r) == NEWSIDX_OK && n < 32)
-        snprintf(names[n++], sizeof(names[0]), "%s", newsidx_hit_path(h));
-    assert_int_equal(newsidx_results_total(r), n);
-    for (i = 0; i < n; i++) { /* sort */
-        for (j = i + 1; j < n; j++) {
-            if (strcmp(names[j], names[i]) < 0) {
-                char t[8];
-
-                memcpy(t, names[i], sizeof(t));
-                memcpy(names[i], names[j], sizeof(t));
-                memcpy(names[j], t, sizeof(t));
-            }
-        }
-    }
-    out[0] = '\0';
-    for (i = 0; i < n; i++) {
-        if (i > 0)
-            strcat(out, " ");
-        strcat(out, names[i]);
-    }
-    newsidx_results_free(r);
-    newsidx_query_free(q);
-    return out;
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    return joined(names, n);
 }
 
 /* Date filters decide most rows from the month bucket of the rank key:
