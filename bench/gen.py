@@ -778,23 +778,23 @@ def queries():
     q('common', accented(VOCAB[2]) if accented(VOCAB[2]) != VOCAB[2] else VOCAB[2].upper())
     q('common', VOCAB[3].upper())
     distinct('mid', 16, mid)
-    for f in ([[common, common]] * 8 + [[common, mid]] * 8 + [[mid, mid]] * 4
-              + [[mid, rare]] * 4):
+
+    def words(draws):
+        """One distinct word from each of draws(), joined by spaces."""
         ws = []
-        while len(ws) < 2:
-            w = f[len(ws)]()
+        while len(ws) < len(draws):
+            w = draws[len(ws)]()
             if w not in ws:
                 ws.append(w)
-        q('two', ' '.join(ws))
+        return ' '.join(ws)
+
+    for f in ([[common, common]] * 8 + [[common, mid]] * 8 + [[mid, mid]] * 4
+              + [[mid, rare]] * 4):
+        q('two', words(f))
     for f, k in (([common] * 3, 6), ([common, common, mid], 8),
                  ([common, mid, mid], 6), ([common, mid, rare], 4)):
         for _ in range(k):
-            ws = []
-            while len(ws) < 3:
-                w = f[len(ws)]()
-                if w not in ws:
-                    ws.append(w)
-            q('three', ' '.join(ws))
+            q('three', words(f))
     # phrases: adjacent words of titles of published Latin items of seed 1
     seen = set()
     cand = []
