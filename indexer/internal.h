@@ -277,6 +277,7 @@ enum nx_stmt_id {
     NX_STMT_ITEM_RANK,
     NX_STMT_FTS_INSERT,
     NX_STMT_FTS_DELETE,
+    NX_STMT_FTS_TEXT,
     NX_STMT_TOPIC_GET,
     NX_STMT_TOPIC_INSERT,
     NX_STMT_ITEM_TOPIC_INSERT,
@@ -305,6 +306,12 @@ typedef struct nx_rank_state {
      * reading their column sizes.  threshold = -1 turns this off. */
     double threshold;
     const struct nx_weights *weights;
+    /* Set by a ranked scan while it runs: df[i] >= 0 is the number of rows
+     * holding phrase i (from the terms table), -1 = let FTS5 count them.
+     * Used only when n_df equals the statement's phrase count. */
+    const int64_t *df;
+    int n_df;
+    uint64_t n_counted; /* phrases FTS5 had to count (for tests) */
 } nx_rank_state;
 
 struct newsidx_index {
@@ -316,8 +323,9 @@ struct newsidx_index {
     bool is_locked;   /* the indexing lock is held */
     int64_t next_seq; /* next rank-key sequence number */
     sqlite3_stmt *stmt[NX_STMT_COUNT];
-    nx_buf scratch;     /* normalization scratch space */
-    nx_rank_state rank; /* see query/rank.c */
+    nx_buf scratch;         /* normalization scratch space */
+    nx_rank_state rank;     /* see query/rank.c */
+    struct nx_terms *terms; /* see terms.c; NULL until first used */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -325,6 +333,8 @@ struct newsidx_index {
 
 /* Create the tables of a new, empty index. */
 int nx_schema_create(sqlite3 *db, newsidx_error *err);
+/* Bring an index of schema 3 to this version, inside a transaction. */
+int nx_schema_upgrade(sqlite3 *db, newsidx_error *err);
 /* Drop every table of the index (for a rebuild of another version). */
 int nx_schema_drop(sqlite3 *db, newsidx_error *err);
 
@@ -365,6 +375,29 @@ int nx_store_begin(newsidx_index *idx, newsidx_error *err);
 int nx_store_commit(newsidx_index *idx, newsidx_error *err);
 void nx_store_rollback(newsidx_index *idx);
 void nx_store_finalize_all(newsidx_index *idx);
+
+/**************************************************************************
+** Interface to code in terms.c
+**
+** The `terms` table: for every token of the fts table, the number of rows
+** holding it, kept by the writes below so that queries get a word's idf
+** without walking its doclist.  Functions return SQLite result codes.
+*/
+typedef struct nx_terms nx_terms;
+
+/* Count the distinct tokens of one fts row's texts (n_texts of them; NULL
+ * texts are skipped) with `sign` +1 (a row added) or -1 (a row deleted).
+ * Inside the write transaction: may write counts out when they grow. */
+int nx_terms_count(newsidx_index *idx, const char *const *text,
+                   const size_t *len, size_t n_texts, int sign);
+/* Write the counts made since the last flush to `terms` (before COMMIT). */
+int nx_terms_flush(newsidx_index *idx);
+/* Forget the counts made since the last flush (after ROLLBACK). */
+void nx_terms_discard(newsidx_index *idx);
+/* The rows holding `text` when it is one token and `terms` knows it;
+ * otherwise -1 (FTS5 must count). */
+int nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df);
+void nx_terms_free(newsidx_index *idx);
 
 /* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */
 int nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,

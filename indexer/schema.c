@@ -16,6 +16,13 @@
  * a stock sqlite3 shell. */
 #define SCHEMA_DEFAULT_RANK "bm25(10.0, 4.0, 1.0)"
 
+/* Rows of the fts table holding each token (terms.c keeps it). */
+#define SCHEMA_TERMS_SQL                                                       \
+    "CREATE TABLE terms("                                                      \
+    "  term TEXT PRIMARY KEY,"                                                 \
+    "  df INTEGER NOT NULL"                                                    \
+    ") WITHOUT ROWID;"
+
 static const char schema_sql[] =
     "CREATE TABLE meta("
     "  key TEXT PRIMARY KEY,"
@@ -83,7 +90,8 @@ static const char schema_sql[] =
     "  rank_key INTEGER NOT NULL,"
     "  PRIMARY KEY(item_id, ord)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX item_topics_topic ON item_topics(topic_id, item_id, rank_key);"
+    "CREATE INDEX item_topics_topic ON item_topics(topic_id, item_id, "
+    "rank_key);"
     "CREATE TABLE related("
     "  item_id INTEGER NOT NULL,"
     "  ord INTEGER NOT NULL,"
@@ -102,7 +110,8 @@ static const char schema_sql[] =
     "  extra TEXT,"
     "  PRIMARY KEY(item_id, ord)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX related_url_key ON related(url_key) WHERE url_key <> '';"
+    "CREATE INDEX related_url_key ON related(url_key) WHERE url_key <> "
+    "'';" SCHEMA_TERMS_SQL
     /* title/excerpt/body hold normalized text (nx_normalize); the unindexed
      * columns make the ranking priors reachable without a join. */
     "CREATE VIRTUAL TABLE fts USING fts5("
@@ -151,6 +160,33 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
         return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
                        "cannot create the index tables: %s",
                        sqlite3_errmsg(db));
+    return NEWSIDX_OK;
+}
+
+/*
+ * Schema 3 -> 4 in place: schema 4 only adds `terms`, filled here from
+ * FTS5's own counts (fts5vocab), in the caller's transaction.
+ */
+int
+nx_schema_upgrade(sqlite3 *db, newsidx_error *err)
+{
+    char sql[512];
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             SCHEMA_TERMS_SQL
+             "CREATE VIRTUAL TABLE temp.nx_vocab USING"
+             "  fts5vocab(main, 'fts', 'row');"
+             "INSERT INTO terms(term, df) SELECT term, doc FROM temp.nx_vocab;"
+             "DROP TABLE temp.nx_vocab;"
+             "UPDATE meta SET value = %d WHERE key = 'schema_version';"
+             "PRAGMA user_version = %d;",
+             NEWSIDX_SCHEMA_VERSION, NEWSIDX_SCHEMA_VERSION);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
+                       "cannot upgrade the index to schema %d: %s",
+                       NEWSIDX_SCHEMA_VERSION, sqlite3_errmsg(db));
     return NEWSIDX_OK;
 }
 

@@ -38,6 +38,8 @@ static const char *const store_sql[NX_STMT_COUNT] = {
                            " quality, heat, published_at, published, url_key)"
                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [NX_STMT_FTS_DELETE] = "DELETE FROM fts WHERE rowid = ?1",
+    [NX_STMT_FTS_TEXT] =
+        "SELECT title, excerpt, body FROM fts WHERE rowid = ?1",
     [NX_STMT_TOPIC_GET] = "SELECT id FROM topics WHERE name = ?1",
     [NX_STMT_TOPIC_INSERT] = "INSERT INTO topics(name, key) VALUES(?1, ?2)",
     [NX_STMT_ITEM_TOPIC_INSERT] =
@@ -153,6 +155,7 @@ nx_store_finalize_all(newsidx_index *idx)
         sqlite3_finalize(idx->stmt[i]);
         idx->stmt[i] = NULL;
     }
+    nx_terms_free(idx);
 }
 
 static int
@@ -205,6 +208,8 @@ nx_store_commit(newsidx_index *idx, newsidx_error *err)
                                                : sqlite3_errcode(idx->db);
     }
     sqlite3_finalize(stmt);
+    if (rc == SQLITE_OK)
+        rc = nx_terms_flush(idx);
     if (rc != SQLITE_OK) {
         nx_store_rollback(idx);
         return nx_store_error(idx, rc, "cannot write the index", err);
@@ -220,6 +225,7 @@ nx_store_rollback(newsidx_index *idx)
 {
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+    nx_terms_discard(idx);
 }
 
 void
@@ -326,6 +332,34 @@ store_run_id(newsidx_index *idx, enum nx_stmt_id which, int64_t id, int *rc)
     store_step_done(stmt, rc);
 }
 
+/* Take the tokens of fts row `rank_key` out of the term counts. */
+static void
+store_fts_uncount(newsidx_index *idx, int64_t rank_key, int *rc)
+{
+    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_TEXT, rc);
+    const char *text[3];
+    size_t len[3];
+    int i, step;
+
+    if (stmt == NULL)
+        return;
+    sqlite3_bind_int64(stmt, 1, rank_key);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        for (i = 0; i < 3; i++) {
+            text[i] = (const char *)sqlite3_column_text(stmt, i);
+            len[i] = (size_t)sqlite3_column_bytes(stmt, i);
+            if (text[i] == NULL && sqlite3_column_type(stmt, i) != SQLITE_NULL)
+                *rc = SQLITE_NOMEM;
+        }
+        if (*rc == SQLITE_OK)
+            *rc = nx_terms_count(idx, text, len, 3, -1);
+    } else if (step != SQLITE_DONE) {
+        *rc = step;
+    }
+    sqlite3_reset(stmt);
+}
+
 int
 nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
 {
@@ -346,6 +380,7 @@ nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
         sqlite3_reset(stmt);
     }
     if (has_item) {
+        store_fts_uncount(idx, rank_key, &rc);
         store_run_id(idx, NX_STMT_FTS_DELETE, rank_key, &rc);
         store_run_id(idx, NX_STMT_ITEM_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_ITEM_TOPIC_DELETE, id, &rc);
@@ -637,13 +672,18 @@ store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
 {
     nx_buf norm[3] = {NX_BUF_INIT, NX_BUF_INIT, NX_BUF_INIT};
     const char *text[3] = {item->title, item->excerpt, item->body};
+    const char *norm_text[3] = {NULL, NULL, NULL};
+    size_t norm_len[3] = {0, 0, 0};
     sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_INSERT, rc);
     int i;
 
     for (i = 0; i < 3 && stmt != NULL; i++) {
-        if (text[i] != NULL && store_norm(&norm[i], text[i], is_oom) != NULL)
+        if (text[i] != NULL && store_norm(&norm[i], text[i], is_oom) != NULL) {
             sqlite3_bind_text(stmt, i + 2, norm[i].data, (int)norm[i].len,
                               SQLITE_STATIC);
+            norm_text[i] = norm[i].data;
+            norm_len[i] = norm[i].len;
+        }
     }
     if (stmt != NULL && !*is_oom) {
         sqlite3_bind_int64(stmt, 1, rank_key);
@@ -653,6 +693,8 @@ store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
         store_bind_opt_int(stmt, 8, item->published >= 0, item->published);
         store_bind_text(stmt, 9, url_key);
         store_step_done(stmt, rc);
+        if (*rc == SQLITE_OK)
+            *rc = nx_terms_count(idx, norm_text, norm_len, 3, 1);
     }
     for (i = 0; i < 3; i++)
         nx_buf_free(&norm[i]);
@@ -704,11 +746,12 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
 int
 nx_store_clear(newsidx_index *idx, newsidx_error *err)
 {
+    nx_terms_discard(idx);
     return nx_store_exec(idx,
                          "DELETE FROM related; DELETE FROM item_topics;"
                          " DELETE FROM items; DELETE FROM topics;"
                          " DELETE FROM providers; DELETE FROM files;"
-                         " DELETE FROM fts;"
+                         " DELETE FROM fts; DELETE FROM terms;"
                          " UPDATE meta SET value = 1 WHERE key = 'next_seq';",
                          err);
 }

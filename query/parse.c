@@ -239,7 +239,7 @@ parse_close_group(parse_state *st, bool is_more)
 
 /* Record a positive term (its tokens are in st->words). */
 static int
-parse_add_term(parse_state *st, bool is_prefix)
+parse_add_term(parse_state *st, bool is_prefix, bool is_column)
 {
     nx_parsed *q = st->q;
     nx_term *grown;
@@ -259,6 +259,7 @@ parse_add_term(parse_state *st, bool is_prefix)
         return NEWSIDX_NOMEM;
     q->terms[q->n_terms].text = text;
     q->terms[q->n_terms].is_prefix = is_prefix;
+    q->terms[q->n_terms].is_column = is_column;
     q->n_terms++;
     return NEWSIDX_OK;
 }
@@ -347,7 +348,7 @@ parse_add_text(parse_state *st, const parse_atom *a, const char *col)
     st->n_alts++;
     st->is_or_pending = false;
     st->is_after_term = true;
-    return parse_add_term(st, is_prefix);
+    return parse_add_term(st, is_prefix, col != NULL);
 }
 
 /**************************************************************************

@@ -41,6 +41,7 @@ typedef struct nx_filter {
 typedef struct nx_term {
     char *text;     /* normalized; may hold several tokens */
     bool is_prefix; /* word* */
+    bool is_column; /* title:word and the like */
 } nx_term;
 
 typedef struct nx_parsed {

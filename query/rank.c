@@ -141,9 +141,11 @@ rank_max_part(const rank_aux *aux, int i)
 
 static int
 rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
-              sqlite3_value **args, int n_args, rank_aux **out)
+              sqlite3_value **args, int n_args, nx_rank_state *state,
+              rank_aux **out)
 {
     rank_aux *aux = sqlite3_malloc(sizeof(*aux));
+    const int64_t *df = NULL;
     sqlite3_int64 n_rows = 0, total;
     int i, rc;
 
@@ -154,6 +156,9 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < RANK_TEXT_COLUMNS; i++)
         aux->w[i] = i < n_args ? sqlite3_value_double(args[i]) : 1.0;
     aux->n_phrases = api->xPhraseCount(fts);
+    /* Counts from the terms table fit only the expression they came with. */
+    if (state != NULL && state->n_df == aux->n_phrases)
+        df = state->df;
     if (aux->n_phrases > RANK_MAX_PHRASES)
         aux->n_phrases = RANK_MAX_PHRASES;
     rc = api->xRowCount(fts, &n_rows);
@@ -168,7 +173,13 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (aux->n_tokens[i] < 1)
             aux->n_tokens[i] = 1;
 
-        rc = api->xQueryPhrase(fts, i, &n, rank_count_row);
+        if (df != NULL && df[i] >= 0) {
+            n = df[i];
+        } else {
+            rc = api->xQueryPhrase(fts, i, &n, rank_count_row);
+            if (state != NULL)
+                state->n_counted++;
+        }
         /* Lucene's idf: always positive, so common terms still count. */
         aux->idf[i] =
             log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
@@ -212,7 +223,7 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
     if (aux == NULL) {
         double bound = 0;
 
-        rc = rank_aux_make(api, fts, args, n_args, &aux);
+        rc = rank_aux_make(api, fts, args, n_args, state, &aux);
         for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
             bound += aux->idf[i] * rank_max_part(aux, i);
         if (rc == SQLITE_OK && state != NULL) {

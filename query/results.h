@@ -58,6 +58,8 @@ struct newsidx_results {
 
 /* SQL under construction: the FROM/WHERE part and its parameters. */
 #define SEARCH_MAX_PARAMS 128
+/* Phrases a ranked scan looks up in the terms table (QUERY_MAX_TERMS). */
+#define SEARCH_MAX_TERMS 64
 typedef struct search_sql {
     nx_buf where;
     struct {

@@ -367,6 +367,34 @@ static const char *const search_order[] = {
                           " LIMIT ?",
 };
 
+/*
+ * The rows holding each phrase of the query's MATCH expression, from the
+ * terms table where it knows them (single words), so that nx_bm25f need
+ * not walk those doclists for the idf; -1 elsewhere.  Phrases are numbered
+ * as FTS5 numbers them: in the order parse.c wrote them, which is the
+ * order of q->parsed->terms.  *n_df = 0 when there is nothing to give.
+ */
+static int
+search_term_df(newsidx_query *q, int64_t *df, int *n_df, newsidx_error *err)
+{
+    const nx_parsed *p = q->parsed;
+    int i, rc = SQLITE_OK;
+
+    *n_df = 0;
+    if (p == NULL || q->self_key != 0 || p->n_terms > SEARCH_MAX_TERMS)
+        return NEWSIDX_OK;
+    for (i = 0; i < (int)p->n_terms && rc == SQLITE_OK; i++) {
+        df[i] = -1;
+        if (!p->terms[i].is_prefix && !p->terms[i].is_column)
+            rc = nx_terms_df(q->idx, p->terms[i].text, strlen(p->terms[i].text),
+                             &df[i]);
+    }
+    if (rc != SQLITE_OK)
+        return nx_store_error(q->idx, rc, "cannot read the term counts", err);
+    *n_df = (int)p->n_terms;
+    return NEWSIDX_OK;
+}
+
 /* One pass over the matches, keeping the best run->cap candidates. */
 static int
 search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
@@ -374,6 +402,8 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     bool has_text = q->match[0] != '\0', is_oom = false;
     bool is_key_only = search_is_key_only(q);
     nx_rank_state *rank = &q->idx->rank;
+    int64_t df[SEARCH_MAX_TERMS];
+    int n_df = 0;
     search_sql s;
     sqlite3_stmt *stmt = NULL, *lookup = NULL;
     char head[160];
@@ -409,9 +439,13 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
                            -1, &lookup, NULL) != SQLITE_OK)
         rc = nx_store_error(q->idx, sqlite3_errcode(q->idx->db),
                             "cannot run the query", err);
+    if (rc == NEWSIDX_OK && has_text)
+        rc = search_term_df(q, df, &n_df, err);
     rank->has_bound = false;
     rank->threshold = -1;
     rank->weights = &q->w;
+    rank->df = n_df > 0 ? df : NULL;
+    rank->n_df = n_df;
     run->is_complete = true;
     /* Without a LIMIT in the SQL, a scan that runs to its end has seen
      * every match: newsidx_query_run then needs no count(*). */
@@ -449,6 +483,8 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     }
     rank->threshold = -1;
     rank->weights = NULL;
+    rank->df = NULL;
+    rank->n_df = 0;
     if (q->opts.sort != NEWSIDX_SORT_RANK && run->n_cands == run->cap)
         run->is_complete = false;
     if (is_oom || step != SQLITE_DONE)

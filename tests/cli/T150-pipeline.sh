@@ -100,5 +100,14 @@ for word in changed market robot item0 item599; do
 done
 check_eq "fts integrity" "" \
     "$(sql t.db "INSERT INTO fts(fts) VALUES('integrity-check')")"
+# The term counts (queries' idf) equal FTS5's own, after every kind of
+# change the run made.
+check_eq "terms = fts5vocab" "0 $(sql t.db 'SELECT count(*) FROM terms')" \
+    "$(sql t.db "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, row);
+        SELECT (SELECT count(*) FROM (SELECT term, doc FROM v EXCEPT
+                                      SELECT term, df FROM terms)) +
+               (SELECT count(*) FROM (SELECT term, df FROM terms EXCEPT
+                                      SELECT term, doc FROM v)),
+               (SELECT count(*) FROM v)" | tr '|' ' ')"
 
 finish

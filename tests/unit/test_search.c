@@ -310,6 +310,87 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
     }
 }
 
+/* Rank keys and scores of the top 20 of `text`; returns how many. */
+static size_t
+scored(fixture *f, const char *text, int64_t *keys, double *scores)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    size_t n = 0;
+
+    opts.no_collapse = true;
+    opts.limit = 20;
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+        keys[n] = h->rank_key;
+        scores[n++] = newsidx_hit_score(h);
+    }
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return n;
+}
+
+/* Words get their idf from the terms table, without FTS5 counting their
+ * rows; the scores are exactly those FTS5's counts give. */
+static void
+test_search__idf_from_the_terms_table(void **state)
+{
+    static const struct {
+        const char *text;
+        unsigned counted; /* phrases FTS5 must count */
+    } queries[] = {
+        {"robot", 0},       {"Robot VISION", 0},    {"robot OR chip", 0},
+        {"rob*", 1},        {"title:robot chip", 1}, {"\"robot vision\"", 1},
+        {"\"robot robot\"", 1}, {"café robot", 0},
+    };
+    fixture *f = *state;
+    int64_t keys[20], keys2[20];
+    double scores[20], scores2[20];
+    size_t i, k, n, n2;
+
+    for (i = 0; i < 60; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "i%zu", i);
+        add(f, name,
+            i % 3 == 0   ? "Robot vision robot"
+            : i % 3 == 1 ? "Chip robot market"
+                         : "Cafe chip",
+            i % 4 == 0 ? "robot robot chip" : "vision story", (int)(i * 3 % 170),
+            (int)(i * 7 % 300));
+    }
+    for (k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+        uint64_t before = f->idx->rank.n_counted;
+
+        n = scored(f, queries[k].text, keys, scores);
+        assert_true(n > 0);
+        assert_int_equal(f->idx->rank.n_counted - before, queries[k].counted);
+        /* Without counts in the table FTS5 counts every phrase. */
+        assert_int_equal(sqlite3_exec(f->idx->db,
+                                      "CREATE TABLE temp.saved AS"
+                                      " SELECT * FROM terms; DELETE FROM terms",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        before = f->idx->rank.n_counted;
+        n2 = scored(f, queries[k].text, keys2, scores2);
+        assert_true(f->idx->rank.n_counted - before >= 1);
+        assert_int_equal(sqlite3_exec(f->idx->db,
+                                      "INSERT INTO terms SELECT * FROM saved;"
+                                      " DROP TABLE temp.saved",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(n2, n);
+        for (i = 0; i < n; i++) {
+            assert_int_equal(keys2[i], keys[i]);
+            assert_true(scores2[i] == scores[i]);
+        }
+    }
+}
+
 /* When the scan stops early it has not seen every match: the total then
  * comes from count(*), and must still be exact. */
 static void
@@ -468,6 +549,7 @@ main(void)
         T(test_search__date_filters_at_month_edges),
         T(test_search__early_stop_still_counts_every_match),
         T(test_search__too_many_terms_or_filters_is_an_error),
+        T(test_search__idf_from_the_terms_table),
 #undef T
     };
 

@@ -276,6 +276,110 @@ test_store__other_schema_version_is_refused_or_rebuilt(void **state)
     newsidx_index_close(idx);
 }
 
+/* Rows where `terms` and FTS5's own counts (fts5vocab) disagree. */
+static int64_t
+terms_mismatches(newsidx_index *idx)
+{
+    assert_int_equal(
+        sqlite3_exec(idx->db,
+                     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING"
+                     " fts5vocab(main, 'fts', 'row')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    return query_int(idx, "SELECT (SELECT count(*) FROM ("
+                          "  SELECT term, doc FROM temp.v EXCEPT"
+                          "  SELECT term, df FROM terms)) +"
+                          " (SELECT count(*) FROM ("
+                          "  SELECT term, df FROM terms EXCEPT"
+                          "  SELECT term, doc FROM temp.v))");
+}
+
+static void
+add_text(newsidx_index *idx, const char *source, const char *title,
+         const char *excerpt)
+{
+    char text[70000];
+
+    snprintf(text, sizeof(text),
+             "---\ntitle: \"%s\"\nexcerpt: \"%s\"\n"
+             "webUrl: https://example.com/%s\n---\nbody %s\n",
+             title, excerpt, source, title);
+    assert_int_equal(newsidx_index_add_buffer(idx, source, text, strlen(text),
+                                              NULL, NULL, NULL),
+                     NEWSIDX_OK);
+}
+
+static void
+test_store__terms_count_the_rows_of_each_token(void **state)
+{
+    fixture *f = *state;
+    static char long_word[40001];
+
+    memset(long_word, 'q', sizeof(long_word) - 1);
+    add_text(f->idx, "mem:1", "Zürich zurich ZURICH rises", "rises again");
+    add_text(f->idx, "mem:2", "Café news", "zurich café");
+    add_text(f->idx, "mem:3", long_word, "long words are cut at 32768 bytes");
+    assert_int_equal(terms_mismatches(f->idx), 0);
+    assert_int_equal(query_int(f->idx, "SELECT df FROM terms"
+                                       " WHERE term = 'zurich'"),
+                     2);
+    /* Replaced, removed, then everything dropped at once. */
+    add_text(f->idx, "mem:1", "Lugano rises", "no more of that city");
+    assert_int_equal(terms_mismatches(f->idx), 0);
+    assert_int_equal(query_int(f->idx, "SELECT df FROM terms"
+                                       " WHERE term = 'zurich'"),
+                     1);
+    assert_int_equal(newsidx_index_remove(f->idx, "mem:2", NULL), NEWSIDX_OK);
+    assert_int_equal(terms_mismatches(f->idx), 0);
+    assert_int_equal(query_int(f->idx, "SELECT count(*) FROM terms"
+                                       " WHERE term IN ('zurich', 'cafe')"),
+                     0);
+    assert_int_equal(query_int(f->idx, "SELECT count(*) FROM terms"
+                                       " WHERE df <= 0"),
+                     0);
+    assert_int_equal(newsidx_index_remove(f->idx, "mem:3", NULL), NEWSIDX_OK);
+    assert_int_equal(newsidx_index_remove(f->idx, "mem:1", NULL), NEWSIDX_OK);
+    assert_int_equal(query_int(f->idx, "SELECT count(*) FROM terms"), 0);
+}
+
+static void
+test_store__schema_3_is_read_as_is_and_upgraded_by_a_writer(void **state)
+{
+    fixture *f = *state;
+    newsidx_index *idx;
+
+    add_text(f->idx, "mem:1", "Zürich rises", "rises again");
+    add_text(f->idx, "mem:2", "Café news", "zurich café");
+    assert_int_equal(sqlite3_exec(f->idx->db,
+                                  "DROP TABLE terms; PRAGMA user_version = 3;"
+                                  " UPDATE meta SET value = 3"
+                                  " WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    newsidx_index_close(f->idx);
+    f->idx = NULL;
+    assert_int_equal(
+        newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_READONLY, NULL),
+        NEWSIDX_OK);
+    assert_int_equal(newsidx_index_schema_version(idx), 3);
+    newsidx_index_close(idx);
+    assert_int_equal(newsidx_index_open(&f->idx, f->path, 0, NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_index_schema_version(f->idx),
+                     NEWSIDX_SCHEMA_VERSION);
+    assert_int_equal(query_int(f->idx, "PRAGMA user_version"),
+                     NEWSIDX_SCHEMA_VERSION);
+    assert_int_equal(query_int(f->idx, "SELECT value FROM meta"
+                                       " WHERE key = 'schema_version'"),
+                     NEWSIDX_SCHEMA_VERSION);
+    assert_int_equal(query_int(f->idx, "SELECT df FROM terms"
+                                       " WHERE term = 'rises'"),
+                     1);
+    assert_int_equal(terms_mismatches(f->idx), 0);
+    add_text(f->idx, "mem:1", "Lugano", "calm");
+    assert_int_equal(terms_mismatches(f->idx), 0);
+}
+
 static void
 test_store__foreign_database_is_refused(void **state)
 {
@@ -381,6 +485,8 @@ main(void)
         T(test_store__readonly_handle_refuses_writes),
         T(test_store__other_schema_version_is_refused_or_rebuilt),
         T(test_store__foreign_database_is_refused),
+        T(test_store__terms_count_the_rows_of_each_token),
+        T(test_store__schema_3_is_read_as_is_and_upgraded_by_a_writer),
         T(test_store__add_buffer_survives_allocation_failures),
 #undef T
     };

@@ -1,0 +1,357 @@
+/*
+ * terms.c - per-term document frequencies, kept in the `terms` table so
+ * that a ranked query gets a word's idf without walking its doclist.
+ *
+ * The indexer cuts every text it gives to the fts table into tokens with
+ * FTS5's own tokenizer (unicode61 remove_diacritics 2, the one the fts
+ * table uses), and every text it deletes from it too.  Each distinct token
+ * of a row adds or takes one from that token's count in memory; the counts
+ * go to `terms` before the transaction commits (nx_store_commit), or
+ * earlier when they grow large.  So `terms` always holds, for every token
+ * in the fts table, the number of rows holding it: what fts5vocab's `doc`
+ * column says (tests/unit/test_store.c and T150 check that).
+ *
+ * Queries look single words up here (nx_terms_df); phrases, prefixes,
+ * column filters and words missing from the table are counted by FTS5.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+/* FTS5 keeps at most this many bytes of a token (FTS5_MAX_TOKEN_SIZE). */
+#define TERMS_MAX_TOKEN 32768
+/* Counts are written out early when their keys pass this size. */
+#define TERMS_FLUSH_BYTES ((size_t)16 << 20)
+
+typedef struct terms_slot {
+    size_t off;      /* of the token in `arena`; 0 = empty slot */
+    const char *key; /* the token, set just before the slots are sorted */
+    uint32_t len;    /* bytes of the token */
+    uint32_t hash;   /* of the token */
+    int64_t delta;   /* rows gained minus rows lost */
+    uint64_t stamp;  /* the last row that counted it */
+} terms_slot;
+
+struct nx_terms {
+    fts5_tokenizer api;
+    Fts5Tokenizer *tok;
+    sqlite3_stmt *add, *drop, *get;
+    bool has_table; /* false after `terms` was found missing (query side) */
+    terms_slot *slots;
+    size_t cap, used;
+    nx_buf arena; /* token bytes; offset 0 is a pad byte */
+    uint64_t stamp;
+    int sign;
+    int rc;
+};
+
+/* FNV-1a */
+static uint32_t
+terms_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+
+    while (n-- > 0)
+        h = (h ^ (unsigned char)*p++) * 16777619u;
+    return h;
+}
+
+static bool
+terms_grow(nx_terms *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : 4096, i, j;
+    terms_slot *slots = nx_calloc(cap, sizeof(*slots));
+
+    if (slots == NULL)
+        return false;
+    for (i = 0; i < t->cap; i++) {
+        if (t->slots[i].off == 0)
+            continue;
+        for (j = t->slots[i].hash & (cap - 1); slots[j].off != 0;
+             j = (j + 1) & (cap - 1))
+            ;
+        slots[j] = t->slots[i];
+    }
+    nx_free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return true;
+}
+
+/* xTokenize callback: count the token once per row. */
+static int
+terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+    nx_terms *t = ctx;
+    uint32_t h;
+    size_t i;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (n > TERMS_MAX_TOKEN)
+        n = TERMS_MAX_TOKEN;
+    if (2 * (t->used + 1) > t->cap && !terms_grow(t))
+        return SQLITE_NOMEM;
+    h = terms_hash(token, (size_t)n);
+    for (i = h & (t->cap - 1); t->slots[i].off != 0;
+         i = (i + 1) & (t->cap - 1)) {
+        terms_slot *s = &t->slots[i];
+
+        if (s->hash == h && s->len == (uint32_t)n &&
+            memcmp(t->arena.data + s->off, token, (size_t)n) == 0) {
+            if (s->stamp != t->stamp) {
+                s->stamp = t->stamp;
+                s->delta += t->sign;
+            }
+            return SQLITE_OK;
+        }
+    }
+    t->slots[i].off = t->arena.len;
+    t->slots[i].len = (uint32_t)n;
+    t->slots[i].hash = h;
+    t->slots[i].delta = t->sign;
+    t->slots[i].stamp = t->stamp;
+    nx_buf_put(&t->arena, token, (size_t)n);
+    if (nx_buf_oom(&t->arena)) {
+        t->slots[i].off = 0;
+        return SQLITE_NOMEM;
+    }
+    t->used++;
+    return SQLITE_OK;
+}
+
+/* The fts table's tokenizer, made on first use. */
+static int
+terms_open(newsidx_index *idx)
+{
+    static const char *args[] = {"remove_diacritics", "2"};
+    sqlite3_stmt *stmt = NULL;
+    fts5_api *api = NULL;
+    void *ud = NULL;
+    nx_terms *t;
+    int rc;
+
+    if (idx->terms != NULL)
+        return SQLITE_OK;
+    t = nx_calloc(1, sizeof(*t));
+    if (t == NULL)
+        return SQLITE_NOMEM;
+    t->has_table = true;
+    rc = sqlite3_prepare_v2(idx->db, "SELECT fts5(?1)", -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(stmt, 1, &api, "fts5_api_ptr", NULL);
+        sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (api == NULL)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        rc = api->xFindTokenizer(api, "unicode61", &ud, &t->api);
+    if (rc == SQLITE_OK)
+        rc = t->api.xCreate(ud, args, 2, &t->tok);
+    if (rc != SQLITE_OK) {
+        nx_free(t);
+        return rc;
+    }
+    nx_buf_putc(&t->arena, '\0'); /* so that offset 0 means "empty" */
+    idx->terms = t;
+    return SQLITE_OK;
+}
+
+static int
+terms_prepare(newsidx_index *idx, sqlite3_stmt **stmt, const char *sql)
+{
+    if (*stmt != NULL) {
+        sqlite3_reset(*stmt);
+        return SQLITE_OK;
+    }
+    return sqlite3_prepare_v3(idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
+                              NULL);
+}
+
+static int
+terms_cmp(const void *a, const void *b)
+{
+    const terms_slot *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int
+nx_terms_count(newsidx_index *idx, const char *const *text, const size_t *len,
+               size_t n_texts, int sign)
+{
+    nx_terms *t;
+    size_t i;
+    int rc = terms_open(idx);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    t = idx->terms;
+    t->stamp++;
+    t->sign = sign;
+    for (i = 0; i < n_texts && rc == SQLITE_OK; i++) {
+        if (text[i] != NULL && len[i] > 0)
+            rc = t->api.xTokenize(t->tok, t, FTS5_TOKENIZE_DOCUMENT, text[i],
+                                  (int)len[i], terms_token);
+    }
+    if (rc == SQLITE_OK && t->arena.len > TERMS_FLUSH_BYTES)
+        rc = nx_terms_flush(idx);
+    return rc;
+}
+
+/* Sort the counted tokens (for B-tree locality) into slots[0..used). */
+static void
+terms_pack(nx_terms *t)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < t->cap; i++) {
+        if (t->slots[i].off != 0 && t->slots[i].delta != 0) {
+            t->slots[n] = t->slots[i];
+            t->slots[n++].key = t->arena.data + t->slots[i].off;
+        }
+    }
+    t->used = n;
+    qsort(t->slots, n, sizeof(*t->slots), terms_cmp);
+}
+
+int
+nx_terms_flush(newsidx_index *idx)
+{
+    nx_terms *t = idx->terms;
+    size_t i;
+    int rc = SQLITE_OK;
+
+    if (t == NULL || t->used == 0)
+        return SQLITE_OK;
+    terms_pack(t);
+    rc =
+        terms_prepare(idx, &t->add,
+                      "INSERT INTO terms(term, df) VALUES(?1, ?2)"
+                      " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df");
+    if (rc == SQLITE_OK)
+        rc = terms_prepare(idx, &t->drop,
+                           "DELETE FROM terms WHERE term = ?1 AND df <= 0");
+    for (i = 0; i < t->used && rc == SQLITE_OK; i++) {
+        const terms_slot *s = &t->slots[i];
+        sqlite3_stmt *stmt = t->add;
+
+        sqlite3_bind_text(stmt, 1, t->arena.data + s->off, (int)s->len,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, s->delta);
+        rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
+                                               : sqlite3_errcode(idx->db);
+        sqlite3_reset(stmt);
+        if (rc == SQLITE_OK && s->delta < 0) {
+            stmt = t->drop;
+            sqlite3_bind_text(stmt, 1, t->arena.data + s->off, (int)s->len,
+                              SQLITE_STATIC);
+            rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
+                                                   : sqlite3_errcode(idx->db);
+            sqlite3_reset(stmt);
+        }
+    }
+    nx_terms_discard(idx);
+    return rc;
+}
+
+void
+nx_terms_discard(newsidx_index *idx)
+{
+    nx_terms *t = idx->terms;
+
+    if (t == NULL)
+        return;
+    if (t->slots != NULL)
+        memset(t->slots, 0, t->cap * sizeof(*t->slots));
+    t->used = 0;
+    if (nx_buf_oom(&t->arena))
+        nx_buf_free(&t->arena); /* an out-of-memory mark is sticky */
+    nx_buf_clear(&t->arena);
+    nx_buf_putc(&t->arena, '\0');
+}
+
+/* The tokens of a query word: the first one kept, all counted. */
+typedef struct terms_word {
+    char token[TERMS_MAX_TOKEN];
+    int len;
+    int n;
+} terms_word;
+
+static int
+terms_word_token(void *ctx, int flags, const char *token, int n, int start,
+                 int end)
+{
+    terms_word *w = ctx;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (w->n++ == 0) {
+        w->len = n > TERMS_MAX_TOKEN ? TERMS_MAX_TOKEN : n;
+        memcpy(w->token, token, (size_t)w->len);
+    }
+    return SQLITE_OK;
+}
+
+int
+nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df)
+{
+    terms_word *w;
+    nx_terms *t;
+    int rc = terms_open(idx);
+
+    *df = -1;
+    if (rc != SQLITE_OK)
+        return rc;
+    t = idx->terms;
+    if (!t->has_table)
+        return SQLITE_OK;
+    w = nx_malloc(sizeof(*w));
+    if (w == NULL)
+        return SQLITE_NOMEM;
+    w->n = 0;
+    rc = t->api.xTokenize(t->tok, w, FTS5_TOKENIZE_QUERY, text, (int)len,
+                          terms_word_token);
+    /* Only a text of one token is a word that FTS5 counts as we do. */
+    if (rc == SQLITE_OK && w->n == 1) {
+        if (terms_prepare(idx, &t->get,
+                          "SELECT df FROM terms WHERE term = ?1") !=
+            SQLITE_OK) {
+            t->has_table = false; /* an index without it: FTS5 counts */
+        } else {
+            sqlite3_bind_text(t->get, 1, w->token, w->len, SQLITE_STATIC);
+            rc = sqlite3_step(t->get);
+            if (rc == SQLITE_ROW)
+                *df = sqlite3_column_int64(t->get, 0);
+            rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+            sqlite3_reset(t->get);
+        }
+    }
+    nx_free(w);
+    return rc;
+}
+
+void
+nx_terms_free(newsidx_index *idx)
+{
+    nx_terms *t = idx->terms;
+
+    if (t == NULL)
+        return;
+    sqlite3_finalize(t->add);
+    sqlite3_finalize(t->drop);
+    sqlite3_finalize(t->get);
+    if (t->tok != NULL)
+        t->api.xDelete(t->tok);
+    nx_free(t->slots);
+    nx_buf_free(&t->arena);
+    nx_free(t);
+    idx->terms = NULL;
+}
