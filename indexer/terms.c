@@ -23,16 +23,24 @@
 
 /* FTS5 keeps at most this many bytes of a token (FTS5_MAX_TOKEN_SIZE). */
 #define TERMS_MAX_TOKEN 32768
-/* Counts are written out early when their keys pass this size. */
-#define TERMS_FLUSH_BYTES ((size_t)16 << 20)
+/* Counts are written out early past this many tokens or bytes of them,
+ * which bounds the memory (about 64 bytes a token) whatever the input. */
+#define TERMS_FLUSH_TOKENS ((size_t)1 << 18)
+#define TERMS_FLUSH_BYTES  ((size_t)4 << 20)
 
+/* A counted token.  Offsets fit: counts are written out past 4 MiB of
+ * keys, and one row's texts are at most a file (16 MiB by default). */
 typedef struct terms_slot {
-    size_t off;      /* of the token in `arena`; 0 = empty slot */
-    const char *key; /* the token, set just before the slots are sorted */
-    uint32_t len;    /* bytes of the token */
-    uint32_t hash;   /* of the token */
-    int64_t delta;   /* rows gained minus rows lost */
-    uint64_t stamp;  /* the last row that counted it */
+    union {
+        struct {
+            uint32_t off;  /* of the token in `arena`; 0 = empty slot */
+            uint32_t hash; /* of the token */
+        } at;
+        const char *key; /* the token, once the slots are packed to sort */
+    } u;
+    uint32_t len;   /* bytes of the token */
+    int32_t delta;  /* rows gained minus rows lost */
+    uint32_t stamp; /* the last row that counted it */
 } terms_slot;
 
 struct nx_terms {
@@ -42,8 +50,8 @@ struct nx_terms {
     bool has_table; /* false after `terms` was found missing (query side) */
     terms_slot *slots;
     size_t cap, used;
-    nx_buf arena; /* token bytes; offset 0 is a pad byte */
-    uint64_t stamp;
+    nx_buf arena;   /* token bytes; offset 0 is a pad byte */
+    uint32_t stamp; /* rows counted since the last flush */
     int sign;
     int rc;
 };
@@ -68,9 +76,9 @@ terms_grow(nx_terms *t)
     if (slots == NULL)
         return false;
     for (i = 0; i < t->cap; i++) {
-        if (t->slots[i].off == 0)
+        if (t->slots[i].u.at.off == 0)
             continue;
-        for (j = t->slots[i].hash & (cap - 1); slots[j].off != 0;
+        for (j = t->slots[i].u.at.hash & (cap - 1); slots[j].u.at.off != 0;
              j = (j + 1) & (cap - 1))
             ;
         slots[j] = t->slots[i];
@@ -94,15 +102,15 @@ terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
     (void)end;
     if (n > TERMS_MAX_TOKEN)
         n = TERMS_MAX_TOKEN;
-    if (2 * (t->used + 1) > t->cap && !terms_grow(t))
+    if (4 * (t->used + 1) > 3 * t->cap && !terms_grow(t))
         return SQLITE_NOMEM;
     h = terms_hash(token, (size_t)n);
-    for (i = h & (t->cap - 1); t->slots[i].off != 0;
+    for (i = h & (t->cap - 1); t->slots[i].u.at.off != 0;
          i = (i + 1) & (t->cap - 1)) {
         terms_slot *s = &t->slots[i];
 
-        if (s->hash == h && s->len == (uint32_t)n &&
-            memcmp(t->arena.data + s->off, token, (size_t)n) == 0) {
+        if (s->u.at.hash == h && s->len == (uint32_t)n &&
+            memcmp(t->arena.data + s->u.at.off, token, (size_t)n) == 0) {
             if (s->stamp != t->stamp) {
                 s->stamp = t->stamp;
                 s->delta += t->sign;
@@ -110,14 +118,16 @@ terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
             return SQLITE_OK;
         }
     }
-    t->slots[i].off = t->arena.len;
+    if (t->arena.len > UINT32_MAX - (size_t)n)
+        return SQLITE_NOMEM;
+    t->slots[i].u.at.off = (uint32_t)t->arena.len;
+    t->slots[i].u.at.hash = h;
     t->slots[i].len = (uint32_t)n;
-    t->slots[i].hash = h;
     t->slots[i].delta = t->sign;
     t->slots[i].stamp = t->stamp;
     nx_buf_put(&t->arena, token, (size_t)n);
     if (nx_buf_oom(&t->arena)) {
-        t->slots[i].off = 0;
+        t->slots[i].u.at.off = 0;
         return SQLITE_NOMEM;
     }
     t->used++;
@@ -177,7 +187,7 @@ static int
 terms_cmp(const void *a, const void *b)
 {
     const terms_slot *x = a, *y = b;
-    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    int c = memcmp(x->u.key, y->u.key, x->len < y->len ? x->len : y->len);
 
     return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
@@ -200,7 +210,8 @@ nx_terms_count(newsidx_index *idx, const char *const *text, const size_t *len,
             rc = t->api.xTokenize(t->tok, t, FTS5_TOKENIZE_DOCUMENT, text[i],
                                   (int)len[i], terms_token);
     }
-    if (rc == SQLITE_OK && t->arena.len > TERMS_FLUSH_BYTES)
+    if (rc == SQLITE_OK &&
+        (t->used > TERMS_FLUSH_TOKENS || t->arena.len > TERMS_FLUSH_BYTES))
         rc = nx_terms_flush(idx);
     return rc;
 }
@@ -212,9 +223,11 @@ terms_pack(nx_terms *t)
     size_t i, n = 0;
 
     for (i = 0; i < t->cap; i++) {
-        if (t->slots[i].off != 0 && t->slots[i].delta != 0) {
+        if (t->slots[i].u.at.off != 0 && t->slots[i].delta != 0) {
+            const char *key = t->arena.data + t->slots[i].u.at.off;
+
             t->slots[n] = t->slots[i];
-            t->slots[n++].key = t->arena.data + t->slots[i].off;
+            t->slots[n++].u.key = key;
         }
     }
     t->used = n;
@@ -242,16 +255,14 @@ nx_terms_flush(newsidx_index *idx)
         const terms_slot *s = &t->slots[i];
         sqlite3_stmt *stmt = t->add;
 
-        sqlite3_bind_text(stmt, 1, t->arena.data + s->off, (int)s->len,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 1, s->u.key, (int)s->len, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, s->delta);
         rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
                                                : sqlite3_errcode(idx->db);
         sqlite3_reset(stmt);
         if (rc == SQLITE_OK && s->delta < 0) {
             stmt = t->drop;
-            sqlite3_bind_text(stmt, 1, t->arena.data + s->off, (int)s->len,
-                              SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 1, s->u.key, (int)s->len, SQLITE_STATIC);
             rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
                                                    : sqlite3_errcode(idx->db);
             sqlite3_reset(stmt);
@@ -271,6 +282,7 @@ nx_terms_discard(newsidx_index *idx)
     if (t->slots != NULL)
         memset(t->slots, 0, t->cap * sizeof(*t->slots));
     t->used = 0;
+    t->stamp = 0;
     if (nx_buf_oom(&t->arena))
         nx_buf_free(&t->arena); /* an out-of-memory mark is sticky */
     nx_buf_clear(&t->arena);
