@@ -305,13 +305,18 @@ typedef struct nx_rank_state {
      * cannot enter the kept set; nx_bm25f returns -1 for them without
      * reading their column sizes.  threshold = -1 turns this off. */
     double threshold;
-    const struct nx_weights *weights;
+    const double *level_bound; /* nx_rank_level_bound of each level */
     /* Set by a ranked scan while it runs: df[i] >= 0 is the number of rows
      * holding phrase i (from the terms table), -1 = let FTS5 count them.
      * Used only when n_df equals the statement's phrase count. */
     const int64_t *df;
     int n_df;
     uint64_t n_counted; /* phrases FTS5 had to count (for tests) */
+    /* Set by a ranked scan of one phrase while it runs nx_scan: gets each
+     * row's rank key and score (-1: cut), returns false to stop. */
+    bool (*visit)(void *ctx, int64_t rank_key, double bm25);
+    void *visit_ctx;
+    uint64_t n_walks; /* scans run that way (for tests) */
 } nx_rank_state;
 
 struct newsidx_index {

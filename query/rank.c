@@ -208,55 +208,143 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
  * enter the kept set: the function returns -1 for it without reading the
  * row's column sizes.  Any other row gets its exact score.
  */
-static void
-rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-           int n_args, sqlite3_value **args)
+/* The aux data of the statement, made by its first call, which also puts
+ * the text bound (the sum over phrases of idf times an upper bound of the
+ * weighted saturation the phrase reaches in any row) into `state`. */
+static int
+rank_aux_get(const Fts5ExtensionApi *api, Fts5Context *fts,
+             sqlite3_value **args, int n_args, nx_rank_state *state,
+             rank_aux **out)
 {
-    rank_aux *aux = api->xGetAuxdata(fts, 0);
-    nx_rank_state *state = api->xUserData(fts);
-    double parts[RANK_MAX_PHRASES], score = 0;
-    int tf[RANK_MAX_PHRASES][RANK_TEXT_COLUMNS];
-    int i, rc = SQLITE_OK;
+    double bound = 0;
+    int i, rc;
 
+    *out = api->xGetAuxdata(fts, 0);
+    if (*out != NULL)
+        return SQLITE_OK;
+    rc = rank_aux_make(api, fts, args, n_args, state, out);
+    for (i = 0; rc == SQLITE_OK && i < (*out)->n_phrases; i++)
+        bound += (*out)->idf[i] * rank_max_part(*out, i);
+    if (rc == SQLITE_OK && state != NULL) {
+        state->text_bound = bound;
+        state->has_bound = true;
+    }
+    return rc;
+}
+
+/*
+ * The bm25f score of the current row of `fts`, whose phrases 0..n-1 are
+ * aux's.  While a ranked scan has set state->threshold, a row whose cheap
+ * bound (rank_cheap_parts) times the prior bound of its level is below it
+ * cannot enter the kept set: its score is -1, without a read of the row's
+ * column sizes.  Any other row gets its exact score.
+ */
+static int
+rank_row_score(const Fts5ExtensionApi *api, Fts5Context *fts,
+               const rank_aux *aux, nx_rank_state *state, double *score)
+{
+    double parts[RANK_MAX_PHRASES];
+    int tf[RANK_MAX_PHRASES][RANK_TEXT_COLUMNS];
+    int i, rc;
+
+    *score = 0;
     if (state != NULL)
         state->n_scored++;
-    if (aux == NULL) {
-        double bound = 0;
-
-        rc = rank_aux_make(api, fts, args, n_args, state, &aux);
-        for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
-            bound += aux->idf[i] * rank_max_part(aux, i);
-        if (rc == SQLITE_OK && state != NULL) {
-            state->text_bound = bound;
-            state->has_bound = true;
-        }
-    }
-    if (rc == SQLITE_OK)
-        rc = rank_row_tf(api, fts, aux->n_phrases, tf);
+    rc = rank_row_tf(api, fts, aux->n_phrases, tf);
     if (rc == SQLITE_OK && state != NULL && state->threshold > 0 &&
-        state->weights != NULL) {
+        state->level_bound != NULL) {
         double bound = 0;
 
         rank_cheap_parts(aux, aux->n_phrases, aux->n_tokens, tf, parts);
         for (i = 0; i < aux->n_phrases; i++)
             bound += aux->idf[i] * parts[i];
-        bound *= nx_rank_level_bound(state->weights,
-                                     nx_rank_key_level(api->xRowid(fts)));
+        bound *= state->level_bound[nx_rank_key_level(api->xRowid(fts))];
         /* The same slack as the early stop: never cut a near-tie. */
         if (bound * (1.0 + 1e-9) < state->threshold) {
             state->n_pruned++;
-            sqlite3_result_double(ctx, -1.0);
-            return;
+            *score = -1.0;
+            return SQLITE_OK;
         }
     }
     if (rc == SQLITE_OK)
         rc = rank_exact_parts(api, fts, aux, aux->n_phrases, tf, parts);
     for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
-        score += aux->idf[i] * parts[i];
+        *score += aux->idf[i] * parts[i];
+    return rc;
+}
+
+/*
+ * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
+ * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c),
+ * or -1 for a row cut by the cheap bound (rank_row_score).
+ */
+static void
+rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+           int n_args, sqlite3_value **args)
+{
+    nx_rank_state *state = api->xUserData(fts);
+    rank_aux *aux;
+    double score = 0;
+    int rc = rank_aux_get(api, fts, args, n_args, state, &aux);
+
+    if (rc == SQLITE_OK)
+        rc = rank_row_score(api, fts, aux, state, &score);
     if (rc != SQLITE_OK)
         sqlite3_result_error_code(ctx, rc);
     else
         sqlite3_result_double(ctx, score);
+}
+
+typedef struct rank_walk {
+    const rank_aux *aux;
+    nx_rank_state *state;
+} rank_walk;
+
+/* xQueryPhrase callback of nx_scan: score the row, hand it on. */
+static int
+rank_walk_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
+{
+    rank_walk *w = payload;
+    double score;
+    int rc = rank_row_score(api, fts, w->aux, w->state, &score);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    return w->state->visit(w->state->visit_ctx, api->xRowid(fts), score)
+               ? SQLITE_OK
+               : SQLITE_DONE; /* the scan has what it needs */
+}
+
+/*
+ * nx_scan(fts, w_title, w_excerpt, w_body), for an expression of one
+ * phrase: on the statement's first row, walk every row of that phrase in
+ * rowid order (xQueryPhrase) and hand each rank key and nx_bm25f score to
+ * state->visit, until it returns false.  A ranked scan of one word or
+ * prefix runs this way in one call instead of one SQL row per match.
+ */
+static void
+rank_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+          int n_args, sqlite3_value **args)
+{
+    nx_rank_state *state = api->xUserData(fts);
+    rank_walk w;
+    rank_aux *aux;
+    int rc;
+
+    if (state == NULL || state->visit == NULL || api->xPhraseCount(fts) != 1) {
+        sqlite3_result_error(ctx, "nx_scan: not a one-phrase ranked scan", -1);
+        return;
+    }
+    state->n_walks++;
+    rc = rank_aux_get(api, fts, args, n_args, state, &aux);
+    w.aux = aux;
+    w.state = state;
+    if (rc == SQLITE_OK)
+        rc = api->xQueryPhrase(fts, 0, &w, rank_walk_row);
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    else
+        sqlite3_result_null(ctx);
 }
 
 /*
@@ -302,6 +390,8 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
     if (api == NULL || api->iVersion < 2)
         return nx_fail(err, NEWSIDX_IO, "this SQLite has no usable FTS5");
     rc = api->xCreateFunction(api, "nx_bm25f", state, rank_bm25f, NULL);
+    if (rc == SQLITE_OK)
+        rc = api->xCreateFunction(api, "nx_scan", state, rank_scan, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "nx_key_date", 3,
                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC |

@@ -280,6 +280,14 @@ search_is_key_only(const newsidx_query *q)
            q->opts.sort == NEWSIDX_SORT_RANK;
 }
 
+/* The prior factor of a key-only scan's row: from its rank key's level. */
+static double
+search_key_prior(const newsidx_query *q, int64_t rank_key)
+{
+    return nx_rank_prior_factor(&q->w, (double)nx_rank_key_level(rank_key) /
+                                           (double)(NX_PRIOR_LEVELS - 1));
+}
+
 /* Score the current row of the scan statement into `c`. */
 static void
 search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
@@ -288,9 +296,7 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     c->rank_key = sqlite3_column_int64(stmt, 0);
     c->bm25 = has_text ? sqlite3_column_double(stmt, 1) : 1.0;
     if (is_key_only) {
-        c->prior =
-            nx_rank_prior_factor(&q->w, (double)nx_rank_key_level(c->rank_key) /
-                                            (double)(NX_PRIOR_LEVELS - 1));
+        c->prior = search_key_prior(q, c->rank_key);
         c->fresh = 1.0;
     } else {
         bool has_q = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
@@ -352,7 +358,7 @@ search_may_improve(const search_run *run, const newsidx_query *q, int64_t key,
     if (has_text && !q->idx->rank.has_bound)
         return true;
     bound = (has_text ? q->idx->rank.text_bound : 1.0) *
-            nx_rank_level_bound(&q->w, level < 0 ? 0 : level);
+            q->idx->rank.level_bound[level < 0 ? 0 : level];
     /* A little slack for rounding: never stop on a near-tie. */
     return bound * (1.0 + 1e-9) >= run->cands[0].score;
 }
@@ -395,25 +401,102 @@ search_term_df(newsidx_query *q, int64_t *df, int *n_df, newsidx_error *err)
     return NEWSIDX_OK;
 }
 
+/* A ranked scan under way, whichever way it reads its rows. */
+typedef struct search_walk {
+    search_run *run;
+    newsidx_query *q;
+    sqlite3_stmt *stmt;   /* the scan statement (columns 5, 6), or NULL */
+    sqlite3_stmt *lookup; /* collapse keys of a key-only scan, or NULL */
+    bool has_text;
+    bool is_oom;
+} search_walk;
+
+/* Take one row of a ranked scan, scored into `c`; false when the scan
+ * should end (out of memory, or no later row can get in). */
+static bool
+search_take(search_walk *w, search_cand *c)
+{
+    search_run *run = w->run;
+
+    run->n_rows++;
+    if (!search_may_improve(run, w->q, c->rank_key, w->has_text)) {
+        run->is_complete = false; /* later rows cannot get in */
+        run->is_counted = false;
+        return false;
+    }
+    if (c->bm25 < 0) { /* cut by nx_bm25f's cheap bound */
+        run->is_complete = false;
+        return true;
+    }
+    if (run->n_cands == run->cap)
+        run->is_complete = false; /* something may be dropped */
+    w->is_oom = !search_keep(run, c, w->stmt, w->lookup);
+    /* Rows that cannot beat the worst kept need no exact score. */
+    if (run->n_cands == run->cap && w->has_text)
+        w->q->idx->rank.threshold = run->cands[0].score;
+    return !w->is_oom;
+}
+
+/* nx_scan's visitor (a ranked scan of one phrase): rows come in rank-key
+ * order, the unpublished ones last. */
+static bool
+search_visit(void *ctx, int64_t rank_key, double bm25)
+{
+    search_walk *w = ctx;
+    search_cand c;
+
+    if (!w->q->opts.include_unpublished && rank_key >= NX_RANK_UNPUBLISHED)
+        return false; /* every published match has been seen */
+    c.rank_key = rank_key;
+    c.bm25 = bm25;
+    c.prior = search_key_prior(w->q, rank_key);
+    c.fresh = 1.0;
+    c.score = c.bm25 * c.prior * c.fresh;
+    c.title_key = c.url_key = NULL;
+    return search_take(w, &c);
+}
+
+/*
+ * Can the ranked scan run inside FTS5 (nx_scan)?  For a query of one word,
+ * prefix or phrase and nothing else that needs SQL: no filter, exclusion
+ * or date range, and a prior from the rank key.  That walks the phrase's
+ * rows in one call instead of one SQL row (and one function call) each.
+ */
+static bool
+search_is_one_phrase(const newsidx_query *q)
+{
+    const nx_parsed *p = q->parsed;
+
+    return search_is_key_only(q) && p != NULL && p->n_terms == 1 &&
+           p->n_filters == 0 && p->exclude[0] == '\0' && q->self_key == 0 &&
+           !q->opts.has_since && !q->opts.has_until;
+}
+
 /* One pass over the matches, keeping the best run->cap candidates. */
 static int
 search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 {
-    bool has_text = q->match[0] != '\0', is_oom = false;
+    bool has_text = q->match[0] != '\0';
     bool is_key_only = search_is_key_only(q);
+    bool is_one_phrase = has_text && search_is_one_phrase(q);
     nx_rank_state *rank = &q->idx->rank;
     int64_t df[SEARCH_MAX_TERMS];
-    int n_df = 0;
+    double level_bound[NX_PRIOR_LEVELS];
+    int i, n_df = 0;
+    search_walk w;
     search_sql s;
     sqlite3_stmt *stmt = NULL, *lookup = NULL;
     char head[160];
     int rc, step = SQLITE_DONE;
 
-    snprintf(head, sizeof(head), "SELECT fts.rowid, %s%s",
-             has_text ? "nx_bm25f(fts, ?, ?, ?)" : "0",
-             is_key_only ? ""
-                         : ", fts.quality, fts.heat, fts.published_at,"
-                           " fts.title, fts.url_key");
+    if (is_one_phrase)
+        snprintf(head, sizeof(head), "SELECT nx_scan(fts, ?, ?, ?)");
+    else
+        snprintf(head, sizeof(head), "SELECT fts.rowid, %s%s",
+                 has_text ? "nx_bm25f(fts, ?, ?, ?)" : "0",
+                 is_key_only ? ""
+                             : ", fts.quality, fts.heat, fts.published_at,"
+                               " fts.title, fts.url_key");
     nx_search_where(&s, q);
     if (has_text && s.n_params + 3 > SEARCH_MAX_PARAMS)
         s.is_overflow = true;
@@ -425,8 +508,9 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     }
     if (q->opts.sort != NEWSIDX_SORT_RANK)
         sql_param_int(&s, (int64_t)run->cap);
-    rc = nx_search_prepare(&stmt, q->idx, &s, head, search_order[q->opts.sort],
-                           err);
+    rc = nx_search_prepare(
+        &stmt, q->idx, &s, head,
+        is_one_phrase ? " LIMIT 1" : search_order[q->opts.sort], err);
     if (rc == NEWSIDX_OK && has_text) {
         sqlite3_bind_double(stmt, 1, q->w.title);
         sqlite3_bind_double(stmt, 2, q->w.excerpt);
@@ -441,55 +525,56 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
                             "cannot run the query", err);
     if (rc == NEWSIDX_OK && has_text)
         rc = search_term_df(q, df, &n_df, err);
+    w.run = run;
+    w.q = q;
+    w.stmt = is_key_only ? NULL : stmt;
+    w.lookup = lookup;
+    w.has_text = has_text;
+    w.is_oom = false;
     rank->has_bound = false;
     rank->threshold = -1;
-    rank->weights = &q->w;
+    for (i = 0; i < NX_PRIOR_LEVELS; i++)
+        level_bound[i] = nx_rank_level_bound(&q->w, i);
+    rank->level_bound = level_bound;
     rank->df = n_df > 0 ? df : NULL;
     rank->n_df = n_df;
+    rank->visit = is_one_phrase ? search_visit : NULL;
+    rank->visit_ctx = &w;
     run->is_complete = true;
     /* Without a LIMIT in the SQL, a scan that runs to its end has seen
      * every match: newsidx_query_run then needs no count(*). */
     run->is_counted = q->opts.sort == NEWSIDX_SORT_RANK;
-    while (rc == NEWSIDX_OK && !is_oom &&
+    while (rc == NEWSIDX_OK && !w.is_oom &&
            (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         search_cand c;
 
-        run->n_rows++;
-        if (!search_may_improve(run, q, sqlite3_column_int64(stmt, 0),
-                                has_text)) {
-            run->is_complete = false; /* later rows cannot get in */
-            run->is_counted = false;
-            step = SQLITE_DONE;
-            break;
-        }
+        if (is_one_phrase) /* nx_scan has visited every row it needed */
+            continue;
         search_score_row(q, stmt, has_text, is_key_only, &c);
-        if (c.bm25 < 0) { /* cut by nx_bm25f's cheap bound */
-            run->is_complete = false;
+        if (q->opts.sort == NEWSIDX_SORT_RANK) {
+            if (!search_take(&w, &c) && !w.is_oom) {
+                step = SQLITE_DONE; /* stopped early */
+                break;
+            }
             continue;
         }
-        if (q->opts.sort != NEWSIDX_SORT_RANK) {
-            c.score = c.bm25 * c.prior * c.fresh;
-            c.title_key = search_col_dup(stmt, 5, &is_oom);
-            c.url_key = search_col_dup(stmt, 6, &is_oom);
-            run->cands[run->n_cands++] = c;
-        } else {
-            if (run->n_cands == run->cap)
-                run->is_complete = false; /* something may be dropped */
-            is_oom = !search_keep(run, &c, stmt, lookup);
-            /* Rows that cannot beat the worst kept need no exact score. */
-            if (run->n_cands == run->cap && has_text)
-                rank->threshold = run->cands[0].score;
-        }
+        run->n_rows++;
+        c.score = c.bm25 * c.prior * c.fresh;
+        c.title_key = search_col_dup(stmt, 5, &w.is_oom);
+        c.url_key = search_col_dup(stmt, 6, &w.is_oom);
+        run->cands[run->n_cands++] = c;
     }
     rank->threshold = -1;
-    rank->weights = NULL;
+    rank->level_bound = NULL;
     rank->df = NULL;
     rank->n_df = 0;
+    rank->visit = NULL;
+    rank->visit_ctx = NULL;
     if (q->opts.sort != NEWSIDX_SORT_RANK && run->n_cands == run->cap)
         run->is_complete = false;
-    if (is_oom || step != SQLITE_DONE)
+    if (w.is_oom || step != SQLITE_DONE)
         run->is_counted = false;
-    if (rc == NEWSIDX_OK && is_oom)
+    if (rc == NEWSIDX_OK && w.is_oom)
         rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
         rc = nx_store_error(q->idx, step, "cannot run the query", err);

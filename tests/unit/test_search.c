@@ -239,7 +239,8 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
     static const char *const words[] = {"robot", "vision", "market", "chip",
                                         "cloud", "policy", "court",  "data"};
     static const char *const queries[] = {
-        "robot", "vision market", "chip OR cloud", "court data policy", "rob*"};
+        "robot",  "vision market", "chip OR cloud", "court data policy",
+        "rob*",   "title:robot",   "\"vision market\""};
     fixture *f = *state;
     char title[256], excerpt[512], name[32];
     unsigned seed = 12345;
@@ -275,7 +276,7 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
         const newsidx_hit *h;
         int64_t want[10];
         size_t n_want, n_all, n = 0;
-        uint64_t before, pruned;
+        uint64_t before, pruned, walks;
 
         opts.no_collapse = true;
         opts.include_unpublished = k % 2 == 1;
@@ -289,7 +290,12 @@ test_search__early_stop_gives_the_exhaustive_top10(void **state)
                             !opts.include_unpublished, want, &n_all);
         before = f->idx->rank.n_scored;
         pruned = f->idx->rank.n_pruned;
+        walks = f->idx->rank.n_walks;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+        /* One phrase alone, prior from the key: walked inside FTS5. */
+        assert_int_equal(f->idx->rank.n_walks - walks,
+                         k % 4 < 2 && (strchr(text, ' ') == NULL ||
+                                       text[0] == '"'));
         while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
             assert_true(n < n_want);
             assert_int_equal(h->rank_key, want[n]);
@@ -389,6 +395,17 @@ test_search__idf_from_the_terms_table(void **state)
             assert_true(scores2[i] == scores[i]);
         }
     }
+    /* An exclusion or a filter needs SQL: no walk inside FTS5. */
+    for (k = 0; k < 2; k++) {
+        uint64_t walks = f->idx->rank.n_walks;
+
+        n = scored(f, k == 0 ? "robot -chip" : "robot date:2020..", keys,
+                   scores);
+        assert_int_equal(f->idx->rank.n_walks, walks);
+    }
+    k = f->idx->rank.n_walks;
+    n = scored(f, "robot", keys, scores);
+    assert_int_equal(f->idx->rank.n_walks - k, 1);
 }
 
 /* When the scan stops early it has not seen every match: the total then
