@@ -61,6 +61,7 @@ typedef struct index_job {
     bool is_touched;        /* known, same bytes: only the mtime moved */
     int prc;                /* nx_frontmatter_parse's status */
     nx_item *item;          /* its item when prc is NEWSIDX_OK */
+    nx_doc doc;             /* the item prepared to write (nx_prep_doc) */
     nx_parse_pos pos;       /* where a parse failed */
     newsidx_error file_err; /* why reading or parsing failed */
 } index_job;
@@ -75,6 +76,7 @@ typedef struct index_pipe {
     bool has_worker;
     pthread_t thread;
     nx_buf content; /* the worker's read buffer */
+    nx_prep *prep;  /* the worker's preparer */
     index_job jobs[INDEX_WINDOW];
 } index_pipe;
 
@@ -319,10 +321,11 @@ index_emit_warnings(const index_run *run, const char *path, const nx_item *item)
 
 /*
  * The worker's part of a file: read it, hash it and, unless only its mtime
- * moved, parse it.  Touches nothing but the job and the worker's buffer.
+ * moved, parse it and prepare the item for writing.  Touches nothing but
+ * the job, the worker's buffer and its preparer.
  */
 static void
-index_work(index_job *job, nx_buf *content, uint64_t max_size)
+index_work(index_job *job, nx_buf *content, nx_prep *prep, uint64_t max_size)
 {
     nx_error_clear(&job->file_err);
     job->read_rc =
@@ -337,14 +340,22 @@ index_work(index_job *job, nx_buf *content, uint64_t max_size)
     }
     job->prc = nx_frontmatter_parse(&job->item, content->data, content->len,
                                     &job->pos, &job->file_err);
+    if (job->prc == NEWSIDX_OK &&
+        nx_prep_doc(prep, &job->doc, job->item) != NEWSIDX_OK) {
+        nx_item_free(job->item);
+        job->item = NULL;
+        job->prc = nx_fail(&job->file_err, NEWSIDX_NOMEM,
+                           "out of memory preparing the item");
+    }
 }
 
 /* index_work, then let go of a big read buffer rather than keep it for
  * the rest of the run. */
 static void
-index_work_once(index_job *job, nx_buf *content, uint64_t max_size)
+index_work_once(index_job *job, nx_buf *content, nx_prep *prep,
+                uint64_t max_size)
 {
-    index_work(job, content, max_size);
+    index_work(job, content, prep, max_size);
     if (content->cap >= INDEX_BIG_FILE)
         nx_buf_free(content);
 }
@@ -375,7 +386,7 @@ index_apply(index_run *run, index_job *job, nx_file_rec *rec, bool had_item,
     }
     rc = nx_store_file_put(run->idx, rec, path, err);
     if (rc == NEWSIDX_OK && prc == NEWSIDX_OK)
-        rc = nx_store_item_put(run->idx, rec->id, job->item, err);
+        rc = nx_store_item_put(run->idx, rec->id, job->item, &job->doc, err);
     else if (rc == NEWSIDX_OK && prc == NEWSIDX_NOTFOUND)
         rc = nx_store_item_delete(run->idx, rec->id, err);
     /* A file that fails to parse keeps its last good item (if any) until
@@ -504,6 +515,7 @@ index_job_clear(index_job *job)
 {
     nx_file_rec_clear(&job->rec);
     nx_item_free(job->item);
+    nx_doc_clear(&job->doc);
     memset(job, 0, sizeof(*job));
 }
 
@@ -546,7 +558,7 @@ index_worker(void *arg)
         pthread_mutex_unlock(&pipe->lock);
         if (pipe->jobs[pos % INDEX_WINDOW].state == INDEX_JOB_QUEUED)
             index_work_once(&pipe->jobs[pos % INDEX_WINDOW], &pipe->content,
-                            run->opts.max_file_size);
+                            pipe->prep, run->opts.max_file_size);
         pthread_mutex_lock(&pipe->lock);
         pipe->n_done = pos + 1;
         pthread_cond_broadcast(&pipe->cond);
@@ -555,15 +567,22 @@ index_worker(void *arg)
     return NULL;
 }
 
-static void
-index_pipe_start(index_run *run)
+/* Start the worker, with its preparer made here (it needs the index's
+ * connection).  Without a thread the caller does the work itself. */
+static int
+index_pipe_start(index_run *run, newsidx_error *err)
 {
     index_pipe *pipe = &run->pipe;
+    int rc;
 
     pthread_mutex_init(&pipe->lock, NULL);
     pthread_cond_init(&pipe->cond, NULL);
+    rc = nx_prep_new(&pipe->prep, run->idx->db);
+    if (rc != SQLITE_OK)
+        return nx_store_error(run->idx, rc, "cannot set up the tokenizer", err);
     pipe->has_worker =
         pthread_create(&pipe->thread, NULL, index_worker, run) == 0;
+    return NEWSIDX_OK;
 }
 
 static void
@@ -585,6 +604,8 @@ index_pipe_stop(index_run *run)
     for (i = 0; i < INDEX_WINDOW; i++)
         index_job_clear(&pipe->jobs[i]);
     nx_buf_free(&pipe->content);
+    nx_prep_free(pipe->prep);
+    pipe->prep = NULL;
 }
 
 /* Bytes a walked file may hold in flight: its size as the walk saw it. */
@@ -665,7 +686,8 @@ index_wait(index_run *run, size_t pos)
 
     if (!pipe->has_worker) {
         if (job->state == INDEX_JOB_QUEUED)
-            index_work_once(job, &pipe->content, run->opts.max_file_size);
+            index_work_once(job, &pipe->content, pipe->prep,
+                            run->opts.max_file_size);
         pipe->n_done = pos + 1;
         return job;
     }
@@ -683,7 +705,7 @@ index_visit_all(index_run *run, newsidx_error *err)
     size_t n = run->scan.n_entries, pos;
     int rc = NEWSIDX_OK;
 
-    index_pipe_start(run);
+    rc = index_pipe_start(run, err);
     for (pos = 0; pos < n && rc == NEWSIDX_OK; pos++) {
         index_job *job;
 
@@ -878,7 +900,7 @@ newsidx_index_add_buffer(newsidx_index *idx, const char *source,
         rec.line = rec.column = 0;
         rc = nx_store_file_put(idx, &rec, source, err);
         if (rc == NEWSIDX_OK)
-            rc = nx_store_item_put(idx, rec.id, item, err);
+            rc = nx_store_item_put_now(idx, rec.id, item, err);
         if (rc == NEWSIDX_OK)
             rc = nx_store_commit(idx, err);
         nx_file_rec_clear(&rec);

@@ -328,9 +328,11 @@ struct newsidx_index {
     bool is_locked;   /* the indexing lock is held */
     int64_t next_seq; /* next rank-key sequence number */
     sqlite3_stmt *stmt[NX_STMT_COUNT];
-    nx_buf scratch;         /* normalization scratch space */
-    nx_rank_state rank;     /* see query/rank.c */
-    struct nx_terms *terms; /* see terms.c; NULL until first used */
+    nx_buf scratch;                 /* normalization scratch space */
+    nx_rank_state rank;             /* see query/rank.c */
+    struct nx_terms *terms;         /* see terms.c; NULL until first used */
+    struct nx_fts_queue *fts_queue; /* see store.c; NULL until first used */
+    struct nx_prep *prep; /* for items prepared on the calling thread */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -347,6 +349,66 @@ int nx_schema_drop(sqlite3 *db, newsidx_error *err);
  * NEWSIDX_BUSY when another process holds it. */
 int nx_db_lock(newsidx_index *idx, newsidx_error *err);
 void nx_db_unlock(newsidx_index *idx);
+
+/**************************************************************************
+** Interface to code in tokenizer.c (owns the use of FTS5's tokenizer)
+**
+** Functions return SQLite result codes.
+*/
+typedef struct nx_tokenizer nx_tokenizer;
+/* xTokenize's callback: one token (`n` bytes) of the text. */
+typedef int (*nx_token_fn)(void *ctx, int flags, const char *token, int n,
+                           int start, int end);
+
+/* A new instance of the fts table's tokenizer, from `db`'s FTS5. */
+int nx_tokenizer_new(nx_tokenizer **out, sqlite3 *db);
+void nx_tokenizer_free(nx_tokenizer *t);
+/* Cut `text` as FTS5 does for a document (or, with is_query, a query). */
+int nx_tokenizer_run(nx_tokenizer *t, bool is_query, const char *text,
+                     size_t len, nx_token_fn cb, void *ctx);
+/* The hash the term counts key tokens by (FNV-1a). */
+uint32_t nx_token_hash(const char *p, size_t n);
+
+/**************************************************************************
+** Interface to code in prepare.c
+**
+** What store.c writes for an item, worked out from the item alone, so that
+** the indexing pipeline can do it off the writing thread.
+*/
+typedef struct nx_doc_token {
+    uint32_t off;  /* of the token in nx_doc.tokens */
+    uint32_t len;  /* bytes, at most FTS5's 32768 */
+    uint32_t hash; /* nx_token_hash */
+} nx_doc_token;
+
+typedef struct nx_doc {
+    char *text[3];         /* normalized title, excerpt, body; NULL = none */
+    size_t len[3];         /* their bytes */
+    uint32_t n_tokens[3];  /* the tokens FTS5 counts in each */
+    char *url_key;         /* of the webUrl; NULL without one */
+    char **related_keys;   /* n_related URL keys, NULL without a URL */
+    size_t n_related;      /* = the item's */
+    char **topic_keys;     /* n_topics normalized topic names */
+    size_t n_topics;       /* = the item's */
+    char *provider_key;    /* normalized provider name; NULL = no provider */
+    char *warnings_json;   /* the warnings as a JSON array, or NULL */
+    int level;             /* nx_prior_level */
+    int month;             /* nx_rank_month */
+    nx_buf tokens;         /* bytes of the distinct tokens */
+    nx_doc_token *tok;     /* the distinct tokens of the three texts */
+    size_t n_tok, cap_tok; /* used and allocated entries of `tok` */
+} nx_doc;
+
+/* Per-thread state of nx_prep_doc: a tokenizer and scratch space. */
+typedef struct nx_prep nx_prep;
+/* A new preparer with a tokenizer from `db`'s FTS5 (made on the thread
+ * that owns `db`; then usable on any one thread).  SQLite result code. */
+int nx_prep_new(nx_prep **out, sqlite3 *db);
+void nx_prep_free(nx_prep *p);
+/* Prepare `item` into `out` (free with nx_doc_clear; on failure it is
+ * cleared already).  NEWSIDX_OK or NEWSIDX_NOMEM. */
+int nx_prep_doc(nx_prep *p, nx_doc *out, const nx_item *item);
+void nx_doc_clear(nx_doc *doc);
 
 /**************************************************************************
 ** Interface to code in store.c
@@ -379,6 +441,16 @@ int nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
 int nx_store_begin(newsidx_index *idx, newsidx_error *err);
 int nx_store_commit(newsidx_index *idx, newsidx_error *err);
 void nx_store_rollback(newsidx_index *idx);
+/*
+ * The fts writes of a transaction wait in a queue and go to FTS5 in rowid
+ * order, deletes first: FTS5 writes its pending terms out as a new segment
+ * whenever a write's rowid is not above the last one, and rank keys come
+ * in any order.  The queue is applied at commit (nx_store_commit), or
+ * earlier when its texts pass a size limit; a rollback drops it.
+ */
+typedef struct nx_fts_queue nx_fts_queue;
+int nx_store_fts_flush(newsidx_index *idx);
+void nx_store_fts_discard(newsidx_index *idx);
 void nx_store_finalize_all(newsidx_index *idx);
 
 /**************************************************************************
@@ -395,6 +467,8 @@ typedef struct nx_terms nx_terms;
  * Inside the write transaction: may write counts out when they grow. */
 int nx_terms_count(newsidx_index *idx, const char *const *text,
                    const size_t *len, size_t n_texts, int sign);
+/* Count the distinct tokens of a prepared document (nx_prep_doc). */
+int nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, int sign);
 /* Write the counts made since the last flush to `terms` (before COMMIT). */
 int nx_terms_flush(newsidx_index *idx);
 /* Forget the counts made since the last flush (after ROLLBACK). */
@@ -415,9 +489,13 @@ int nx_store_file_move(newsidx_index *idx, int64_t id, const char *new_path,
                        int64_t size, int64_t mtime_ns, newsidx_error *err);
 /* Delete a file row with its item, if any. */
 int nx_store_file_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
-/* Write `item` as the item of file `id`, replacing the old one. */
+/* Write `item`, prepared as `doc`, as the item of file `id`, replacing
+ * the old one.  The texts of `doc` are taken over (set to NULL). */
 int nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
-                      newsidx_error *err);
+                      nx_doc *doc, newsidx_error *err);
+/* nx_store_item_put for an item prepared here, on the calling thread. */
+int nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
+                          newsidx_error *err);
 /* Remove the item of file `id` (no error if there is none). */
 int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
 /* Remove everything (files, items, ...), keeping the schema. */

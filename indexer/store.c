@@ -7,6 +7,7 @@
  * so a reader never sees half of a file applied.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -62,6 +63,31 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_UNDER_ROOT] = "SELECT id, path, hash, status FROM files"
                            " WHERE path > ?1 AND path < ?2 ORDER BY path",
 };
+
+/* An fts row waiting in the queue: normalized texts and the unindexed
+ * columns. */
+typedef struct store_fts_row {
+    int64_t rank_key;
+    char *text[3]; /* normalized title, excerpt, body; NULL when absent */
+    size_t len[3];
+    char *url_key; /* or NULL */
+    int64_t quality, heat, published_at, published;
+    bool has_quality, has_heat, has_published_at, has_published;
+} store_fts_row;
+
+/* The fts writes of the open transaction (nx_store_fts_flush). */
+struct nx_fts_queue {
+    store_fts_row *rows; /* to insert */
+    size_t n_rows, cap_rows;
+    int64_t *gone; /* rowids to delete */
+    size_t n_gone, cap_gone;
+    size_t bytes;      /* text bytes in `rows` */
+    int64_t first_seq; /* rank-key sequence of the first queued row */
+};
+
+/* The queue is applied early past this many bytes of text, which bounds
+ * its memory whatever the files hold. */
+#define STORE_FTS_QUEUE_BYTES ((size_t)16 << 20)
 
 int
 nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
@@ -156,6 +182,11 @@ nx_store_finalize_all(newsidx_index *idx)
         idx->stmt[i] = NULL;
     }
     nx_terms_free(idx);
+    nx_store_fts_discard(idx);
+    nx_free(idx->fts_queue);
+    idx->fts_queue = NULL;
+    nx_prep_free(idx->prep);
+    idx->prep = NULL;
 }
 
 static int
@@ -196,12 +227,13 @@ nx_store_begin(newsidx_index *idx, newsidx_error *err)
 int
 nx_store_commit(newsidx_index *idx, newsidx_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc;
+    sqlite3_stmt *stmt = NULL;
+    int rc = nx_store_fts_flush(idx);
 
-    rc = sqlite3_prepare_v2(idx->db,
-                            "UPDATE meta SET value = ?1 WHERE key = 'next_seq'",
-                            -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            idx->db, "UPDATE meta SET value = ?1 WHERE key = 'next_seq'", -1,
+            &stmt, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(stmt, 1, idx->next_seq);
         rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
@@ -226,6 +258,7 @@ nx_store_rollback(newsidx_index *idx)
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
     nx_terms_discard(idx);
+    nx_store_fts_discard(idx);
 }
 
 void
@@ -360,6 +393,164 @@ store_fts_uncount(newsidx_index *idx, int64_t rank_key, int *rc)
     sqlite3_reset(stmt);
 }
 
+static void
+store_fts_row_free(store_fts_row *row)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        nx_free(row->text[i]);
+    nx_free(row->url_key);
+}
+
+void
+nx_store_fts_discard(newsidx_index *idx)
+{
+    nx_fts_queue *q = idx->fts_queue;
+    size_t i;
+
+    if (q == NULL)
+        return;
+    for (i = 0; i < q->n_rows; i++)
+        store_fts_row_free(&q->rows[i]);
+    nx_free(q->rows);
+    nx_free(q->gone);
+    memset(q, 0, sizeof(*q));
+}
+
+static nx_fts_queue *
+store_fts_queue(newsidx_index *idx)
+{
+    if (idx->fts_queue == NULL)
+        idx->fts_queue = nx_calloc(1, sizeof(*idx->fts_queue));
+    return idx->fts_queue;
+}
+
+/* Grow an array of `size`-byte elements to hold one more; false on
+ * out-of-memory (the array is unchanged). */
+static bool
+store_grow(void **array, size_t *cap, size_t n, size_t size)
+{
+    size_t ncap;
+    void *p;
+
+    if (n < *cap)
+        return true;
+    ncap = *cap ? *cap * 2 : 256;
+    p = nx_realloc(*array, ncap * size);
+    if (p == NULL)
+        return false;
+    *array = p;
+    *cap = ncap;
+    return true;
+}
+
+static int
+store_cmp_key(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int
+store_cmp_row(const void *a, const void *b)
+{
+    return store_cmp_key(&((const store_fts_row *)a)->rank_key,
+                         &((const store_fts_row *)b)->rank_key);
+}
+
+static void
+store_fts_insert(newsidx_index *idx, const store_fts_row *row, int *rc)
+{
+    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_INSERT, rc);
+    int i;
+
+    if (stmt == NULL)
+        return;
+    sqlite3_bind_int64(stmt, 1, row->rank_key);
+    for (i = 0; i < 3; i++) {
+        if (row->text[i] != NULL)
+            sqlite3_bind_text(stmt, i + 2, row->text[i], (int)row->len[i],
+                              SQLITE_STATIC);
+    }
+    store_bind_opt_int(stmt, 5, row->has_quality, row->quality);
+    store_bind_opt_int(stmt, 6, row->has_heat, row->heat);
+    store_bind_opt_int(stmt, 7, row->has_published_at, row->published_at);
+    store_bind_opt_int(stmt, 8, row->has_published, row->published);
+    store_bind_text(stmt, 9, row->url_key);
+    store_step_done(stmt, rc);
+}
+
+int
+nx_store_fts_flush(newsidx_index *idx)
+{
+    nx_fts_queue *q = idx->fts_queue;
+    size_t i;
+    int rc = SQLITE_OK;
+
+    if (q == NULL || (q->n_rows == 0 && q->n_gone == 0))
+        return SQLITE_OK;
+    qsort(q->gone, q->n_gone, sizeof(*q->gone), store_cmp_key);
+    qsort(q->rows, q->n_rows, sizeof(*q->rows), store_cmp_row);
+    for (i = 0; i < q->n_gone && rc == SQLITE_OK; i++)
+        store_run_id(idx, NX_STMT_FTS_DELETE, q->gone[i], &rc);
+    for (i = 0; i < q->n_rows && rc == SQLITE_OK; i++)
+        store_fts_insert(idx, &q->rows[i], &rc);
+    nx_store_fts_discard(idx);
+    return rc;
+}
+
+/* The queued row of `rank_key`, or NULL.  Only rows queued since the last
+ * flush can be there, and their sequence numbers are the newest. */
+static store_fts_row *
+store_fts_queued(nx_fts_queue *q, int64_t rank_key)
+{
+    int64_t seq = rank_key & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1);
+    size_t i;
+
+    if (q == NULL || q->n_rows == 0 || seq < q->first_seq)
+        return NULL;
+    for (i = q->n_rows; i-- > 0;) {
+        if (q->rows[i].rank_key == rank_key)
+            return &q->rows[i];
+    }
+    return NULL;
+}
+
+/* Take fts row `rank_key` out of the term counts and out of the fts
+ * table: at once from the queue when it is still there, else by a queued
+ * delete. */
+static void
+store_fts_remove(newsidx_index *idx, int64_t rank_key, int *rc)
+{
+    nx_fts_queue *q = store_fts_queue(idx);
+    store_fts_row *row = store_fts_queued(q, rank_key);
+
+    if (*rc != SQLITE_OK)
+        return;
+    if (q == NULL) {
+        *rc = SQLITE_NOMEM;
+        return;
+    }
+    if (row != NULL) {
+        *rc = nx_terms_count(idx, (const char *const *)row->text, row->len, 3,
+                             -1);
+        q->bytes -= row->len[0] + row->len[1] + row->len[2];
+        store_fts_row_free(row);
+        *row = q->rows[--q->n_rows];
+        return;
+    }
+    if (!store_grow((void **)&q->gone, &q->cap_gone, q->n_gone,
+                    sizeof(*q->gone))) {
+        *rc = SQLITE_NOMEM;
+        return;
+    }
+    store_fts_uncount(idx, rank_key, rc);
+    if (*rc == SQLITE_OK)
+        q->gone[q->n_gone++] = rank_key;
+}
+
 int
 nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
 {
@@ -380,8 +571,7 @@ nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
         sqlite3_reset(stmt);
     }
     if (has_item) {
-        store_fts_uncount(idx, rank_key, &rc);
-        store_run_id(idx, NX_STMT_FTS_DELETE, rank_key, &rc);
+        store_fts_remove(idx, rank_key, &rc);
         store_run_id(idx, NX_STMT_ITEM_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_ITEM_TOPIC_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_RELATED_DELETE, id, &rc);
@@ -441,37 +631,19 @@ store_intern(newsidx_index *idx, enum nx_stmt_id get, enum nx_stmt_id put,
     return *rc == SQLITE_OK ? sqlite3_last_insert_rowid(idx->db) : 0;
 }
 
-/* Normalize `s` into the scratch buffer; NULL stays NULL. */
-static const char *
-store_norm(nx_buf *buf, const char *s, bool *is_oom)
-{
-    nx_buf_clear(buf);
-    if (s == NULL)
-        return NULL;
-    if (!nx_normalize(buf, s, strlen(s)) || !nx_buf_reserve(buf, 0)) {
-        *is_oom = true;
-        return NULL;
-    }
-    return buf->data;
-}
-
 static int64_t
-store_provider(newsidx_index *idx, const nx_item *item, nx_buf *key, int *rc,
-               bool *is_oom)
+store_provider(newsidx_index *idx, const nx_item *item, const char *key,
+               int *rc)
 {
-    const char *name = item->provider_name ? item->provider_name : "";
-    const char *domain = item->provider_domain ? item->provider_domain : "";
-    const char *norm;
     sqlite3_stmt *stmt;
     int64_t id;
 
-    if (*name == '\0' && *domain == '\0')
+    if (key == NULL)
         return 0;
-    norm = store_norm(key, name, is_oom);
-    if (norm == NULL)
-        return 0;
-    id = store_intern(idx, NX_STMT_PROVIDER_GET, NX_STMT_PROVIDER_INSERT, name,
-                      domain, norm, rc);
+    id = store_intern(idx, NX_STMT_PROVIDER_GET, NX_STMT_PROVIDER_INSERT,
+                      item->provider_name ? item->provider_name : "",
+                      item->provider_domain ? item->provider_domain : "", key,
+                      rc);
     if (id != 0 && item->provider_images_json != NULL &&
         (stmt = store_stmt(idx, NX_STMT_PROVIDER_IMAGES, rc)) != NULL) {
         sqlite3_bind_int64(stmt, 1, id);
@@ -484,20 +656,16 @@ store_provider(newsidx_index *idx, const nx_item *item, nx_buf *key, int *rc,
 
 static void
 store_topics(newsidx_index *idx, int64_t id, int64_t rank_key,
-             const nx_item *item, nx_buf *key, int *rc, bool *is_oom)
+             const nx_item *item, const nx_doc *doc, int *rc)
 {
     size_t i;
 
-    for (i = 0; i < item->n_topics && *rc == SQLITE_OK && !*is_oom; i++) {
-        const char *norm = store_norm(key, item->topics[i], is_oom);
-        int64_t topic;
-        sqlite3_stmt *stmt;
+    for (i = 0; i < item->n_topics && *rc == SQLITE_OK; i++) {
+        int64_t topic =
+            store_intern(idx, NX_STMT_TOPIC_GET, NX_STMT_TOPIC_INSERT,
+                         item->topics[i], NULL, doc->topic_keys[i], rc);
+        sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_TOPIC_INSERT, rc);
 
-        if (norm == NULL)
-            return;
-        topic = store_intern(idx, NX_STMT_TOPIC_GET, NX_STMT_TOPIC_INSERT,
-                             item->topics[i], NULL, norm, rc);
-        stmt = store_stmt(idx, NX_STMT_ITEM_TOPIC_INSERT, rc);
         if (stmt == NULL)
             return;
         sqlite3_bind_int64(stmt, 1, id);
@@ -509,8 +677,8 @@ store_topics(newsidx_index *idx, int64_t id, int64_t rank_key,
 }
 
 static void
-store_related(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
-              int *rc, bool *is_oom)
+store_related(newsidx_index *idx, int64_t id, const nx_item *item,
+              const nx_doc *doc, int *rc)
 {
     size_t i;
 
@@ -520,19 +688,13 @@ store_related(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
 
         if (stmt == NULL)
             return;
-        nx_buf_clear(key);
-        if (r->url != NULL && (!nx_url_normalize(key, r->url, strlen(r->url)) ||
-                               !nx_buf_reserve(key, 0))) {
-            *is_oom = true;
-            return;
-        }
         sqlite3_bind_int64(stmt, 1, id);
         sqlite3_bind_int64(stmt, 2, (int64_t)i);
         store_bind_text(stmt, 3, r->title);
         store_bind_text(stmt, 4, r->excerpt);
         store_bind_opt_int(stmt, 5, r->has_published_at, r->published_at);
         store_bind_text(stmt, 6, r->url);
-        store_bind_text(stmt, 7, r->url ? key->data : NULL);
+        store_bind_text(stmt, 7, doc->related_keys[i]);
         store_bind_text(stmt, 8, r->amp_url);
         store_bind_text(stmt, 9, r->cdn_amp_url);
         store_bind_text(stmt, 10, r->type);
@@ -543,35 +705,6 @@ store_related(newsidx_index *idx, int64_t id, const nx_item *item, nx_buf *key,
         store_bind_text(stmt, 15, r->extra_json);
         store_step_done(stmt, rc);
     }
-}
-
-/* The item's warnings as a JSON array, or NULL when there are none. */
-static char *
-store_warnings_json(const nx_item *item, bool *is_oom)
-{
-    nx_buf out = NX_BUF_INIT;
-    size_t i;
-
-    if (item->n_warnings == 0)
-        return NULL;
-    nx_buf_putc(&out, '[');
-    for (i = 0; i < item->n_warnings; i++) {
-        const nx_warning *w = &item->warnings[i];
-        const char *field = w->field ? w->field : "";
-        const char *msg = w->message ? w->message : "";
-
-        nx_buf_printf(&out,
-                      "%s{\"line\":%u,\"column\":%u,\"field\":", i ? "," : "",
-                      w->line, w->column);
-        nx_buf_json_string(&out, field, strlen(field));
-        nx_buf_puts(&out, ",\"message\":");
-        nx_buf_json_string(&out, msg, strlen(msg));
-        nx_buf_putc(&out, '}');
-    }
-    nx_buf_putc(&out, ']');
-    if (nx_buf_oom(&out))
-        *is_oom = true;
-    return nx_buf_detach(&out);
 }
 
 double
@@ -665,77 +798,70 @@ store_item_row(newsidx_index *idx, int64_t id, int64_t rank_key,
     store_step_done(stmt, rc);
 }
 
-/* The fts row: normalized text plus the ranking priors. */
+/* Queue the fts row: the document's normalized texts (taken over) plus
+ * the ranking priors; count its terms. */
 static void
-store_fts_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
-              const char *url_key, int *rc, bool *is_oom)
+store_fts_queue_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
+                    nx_doc *doc, int *rc, bool *is_oom)
 {
-    nx_buf norm[3] = {NX_BUF_INIT, NX_BUF_INIT, NX_BUF_INIT};
-    const char *text[3] = {item->title, item->excerpt, item->body};
-    const char *norm_text[3] = {NULL, NULL, NULL};
-    size_t norm_len[3] = {0, 0, 0};
-    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_INSERT, rc);
+    nx_fts_queue *q = store_fts_queue(idx);
+    store_fts_row row;
     int i;
 
-    for (i = 0; i < 3 && stmt != NULL; i++) {
-        if (text[i] != NULL && store_norm(&norm[i], text[i], is_oom) != NULL) {
-            sqlite3_bind_text(stmt, i + 2, norm[i].data, (int)norm[i].len,
-                              SQLITE_STATIC);
-            norm_text[i] = norm[i].data;
-            norm_len[i] = norm[i].len;
-        }
+    if (*rc != SQLITE_OK || *is_oom)
+        return;
+    if (q == NULL || !store_grow((void **)&q->rows, &q->cap_rows, q->n_rows,
+                                 sizeof(*q->rows))) {
+        *is_oom = true;
+        return;
     }
-    if (stmt != NULL && !*is_oom) {
-        sqlite3_bind_int64(stmt, 1, rank_key);
-        store_bind_opt_int(stmt, 5, item->has_quality, item->quality);
-        store_bind_opt_int(stmt, 6, item->has_heat, item->heat);
-        store_bind_opt_int(stmt, 7, item->has_published_at, item->published_at);
-        store_bind_opt_int(stmt, 8, item->published >= 0, item->published);
-        store_bind_text(stmt, 9, url_key);
-        store_step_done(stmt, rc);
-        if (*rc == SQLITE_OK)
-            *rc = nx_terms_count(idx, norm_text, norm_len, 3, 1);
+    *rc = nx_terms_count_doc(idx, doc, 1);
+    if (*rc != SQLITE_OK)
+        return;
+    memset(&row, 0, sizeof(row));
+    row.rank_key = rank_key;
+    for (i = 0; i < 3; i++) {
+        row.text[i] = doc->text[i];
+        row.len[i] = doc->len[i];
+        doc->text[i] = NULL;
+        q->bytes += row.len[i];
     }
-    for (i = 0; i < 3; i++)
-        nx_buf_free(&norm[i]);
+    row.url_key = doc->url_key;
+    doc->url_key = NULL;
+    row.has_quality = item->has_quality;
+    row.quality = item->quality;
+    row.has_heat = item->has_heat;
+    row.heat = item->heat;
+    row.has_published_at = item->has_published_at;
+    row.published_at = item->published_at;
+    row.has_published = item->published >= 0;
+    row.published = item->published;
+    if (q->n_rows == 0)
+        q->first_seq = rank_key & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1);
+    q->rows[q->n_rows++] = row;
+    if (q->bytes > STORE_FTS_QUEUE_BYTES)
+        *rc = nx_store_fts_flush(idx);
 }
 
 int
 nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
-                  newsidx_error *err)
+                  nx_doc *doc, newsidx_error *err)
 {
-    nx_buf key = NX_BUF_INIT, url_key = NX_BUF_INIT;
     int64_t rank_key, provider;
-    char *warnings;
     bool is_oom = false;
     int rc = SQLITE_OK, status;
 
     status = nx_store_item_delete(idx, id, err);
     if (status != NEWSIDX_OK)
         return status;
-    if (item->web_url != NULL &&
-        (!nx_url_normalize(&url_key, item->web_url, strlen(item->web_url)) ||
-         !nx_buf_reserve(&url_key, 0)))
-        is_oom = true;
-    warnings = store_warnings_json(item, &is_oom);
-    rank_key =
-        nx_rank_key(nx_prior_level(item), item->published == 0,
-                    nx_rank_month(item->has_published_at, item->published_at),
-                    idx->next_seq++);
-    provider = store_provider(idx, item, &key, &rc, &is_oom);
-    if (!is_oom)
-        store_item_row(idx, id, rank_key, provider, item,
-                       item->web_url ? url_key.data : NULL, warnings, &rc);
-    if (!is_oom)
-        store_fts_row(idx, rank_key, item, item->web_url ? url_key.data : NULL,
-                      &rc, &is_oom);
-    if (!is_oom)
-        store_topics(idx, id, rank_key, item, &key, &rc, &is_oom);
-    if (!is_oom)
-        store_related(idx, id, item, &key, &rc, &is_oom);
-    nx_free(warnings);
-    nx_buf_free(&key);
-    nx_buf_free(&url_key);
+    rank_key = nx_rank_key(doc->level, item->published == 0, doc->month,
+                           idx->next_seq++);
+    provider = store_provider(idx, item, doc->provider_key, &rc);
+    store_item_row(idx, id, rank_key, provider, item, doc->url_key,
+                   doc->warnings_json, &rc);
+    store_fts_queue_row(idx, rank_key, item, doc, &rc, &is_oom);
+    store_topics(idx, id, rank_key, item, doc, &rc);
+    store_related(idx, id, item, doc, &rc);
     if (is_oom)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     return rc == SQLITE_OK
@@ -744,9 +870,28 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
 }
 
 int
+nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
+                      newsidx_error *err)
+{
+    nx_doc doc;
+    int rc;
+
+    rc = idx->prep == NULL ? nx_prep_new(&idx->prep, idx->db) : SQLITE_OK;
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot set up the tokenizer", err);
+    rc = nx_prep_doc(idx->prep, &doc, item);
+    if (rc != NEWSIDX_OK)
+        return nx_fail(err, rc, "out of memory");
+    rc = nx_store_item_put(idx, id, item, &doc, err);
+    nx_doc_clear(&doc);
+    return rc;
+}
+
+int
 nx_store_clear(newsidx_index *idx, newsidx_error *err)
 {
     nx_terms_discard(idx);
+    nx_store_fts_discard(idx);
     return nx_store_exec(idx,
                          "DELETE FROM related; DELETE FROM item_topics;"
                          " DELETE FROM items; DELETE FROM topics;"

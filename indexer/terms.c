@@ -44,8 +44,7 @@ typedef struct terms_slot {
 } terms_slot;
 
 struct nx_terms {
-    fts5_tokenizer api;
-    Fts5Tokenizer *tok;
+    nx_tokenizer *tok;
     sqlite3_stmt *add, *drop, *get;
     bool has_table; /* false after `terms` was found missing (query side) */
     terms_slot *slots;
@@ -55,17 +54,6 @@ struct nx_terms {
     int sign;
     int rc;
 };
-
-/* FNV-1a */
-static uint32_t
-terms_hash(const char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-
-    while (n-- > 0)
-        h = (h ^ (unsigned char)*p++) * 16777619u;
-    return h;
-}
 
 static bool
 terms_grow(nx_terms *t)
@@ -89,28 +77,20 @@ terms_grow(nx_terms *t)
     return true;
 }
 
-/* xTokenize callback: count the token once per row. */
+/* Count a token (`n` bytes, hash `h`) once for the current row. */
 static int
-terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
+terms_add(nx_terms *t, const char *token, size_t n, uint32_t h)
 {
-    nx_terms *t = ctx;
-    uint32_t h;
     size_t i;
 
-    (void)flags;
-    (void)start;
-    (void)end;
-    if (n > TERMS_MAX_TOKEN)
-        n = TERMS_MAX_TOKEN;
     if (4 * (t->used + 1) > 3 * t->cap && !terms_grow(t))
         return SQLITE_NOMEM;
-    h = terms_hash(token, (size_t)n);
     for (i = h & (t->cap - 1); t->slots[i].u.at.off != 0;
          i = (i + 1) & (t->cap - 1)) {
         terms_slot *s = &t->slots[i];
 
         if (s->u.at.hash == h && s->len == (uint32_t)n &&
-            memcmp(t->arena.data + s->u.at.off, token, (size_t)n) == 0) {
+            memcmp(t->arena.data + s->u.at.off, token, n) == 0) {
             if (s->stamp != t->stamp) {
                 s->stamp = t->stamp;
                 s->delta += t->sign;
@@ -118,14 +98,14 @@ terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
             return SQLITE_OK;
         }
     }
-    if (t->arena.len > UINT32_MAX - (size_t)n)
+    if (t->arena.len > UINT32_MAX - n)
         return SQLITE_NOMEM;
     t->slots[i].u.at.off = (uint32_t)t->arena.len;
     t->slots[i].u.at.hash = h;
     t->slots[i].len = (uint32_t)n;
     t->slots[i].delta = t->sign;
     t->slots[i].stamp = t->stamp;
-    nx_buf_put(&t->arena, token, (size_t)n);
+    nx_buf_put(&t->arena, token, n);
     if (nx_buf_oom(&t->arena)) {
         t->slots[i].u.at.off = 0;
         return SQLITE_NOMEM;
@@ -134,14 +114,22 @@ terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
     return SQLITE_OK;
 }
 
-/* The fts table's tokenizer, made on first use. */
+/* xTokenize callback: count the token once per row. */
+static int
+terms_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (n > TERMS_MAX_TOKEN)
+        n = TERMS_MAX_TOKEN;
+    return terms_add(ctx, token, (size_t)n, nx_token_hash(token, (size_t)n));
+}
+
+/* The counts and the fts table's tokenizer, made on first use. */
 static int
 terms_open(newsidx_index *idx)
 {
-    static const char *args[] = {"remove_diacritics", "2"};
-    sqlite3_stmt *stmt = NULL;
-    fts5_api *api = NULL;
-    void *ud = NULL;
     nx_terms *t;
     int rc;
 
@@ -151,18 +139,7 @@ terms_open(newsidx_index *idx)
     if (t == NULL)
         return SQLITE_NOMEM;
     t->has_table = true;
-    rc = sqlite3_prepare_v2(idx->db, "SELECT fts5(?1)", -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_pointer(stmt, 1, &api, "fts5_api_ptr", NULL);
-        sqlite3_step(stmt);
-    }
-    sqlite3_finalize(stmt);
-    if (api == NULL)
-        rc = SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = api->xFindTokenizer(api, "unicode61", &ud, &t->api);
-    if (rc == SQLITE_OK)
-        rc = t->api.xCreate(ud, args, 2, &t->tok);
+    rc = nx_tokenizer_new(&t->tok, idx->db);
     if (rc != SQLITE_OK) {
         nx_free(t);
         return rc;
@@ -207,9 +184,30 @@ nx_terms_count(newsidx_index *idx, const char *const *text, const size_t *len,
     t->sign = sign;
     for (i = 0; i < n_texts && rc == SQLITE_OK; i++) {
         if (text[i] != NULL && len[i] > 0)
-            rc = t->api.xTokenize(t->tok, t, FTS5_TOKENIZE_DOCUMENT, text[i],
-                                  (int)len[i], terms_token);
+            rc = nx_tokenizer_run(t->tok, false, text[i], len[i], terms_token,
+                                  t);
     }
+    if (rc == SQLITE_OK &&
+        (t->used > TERMS_FLUSH_TOKENS || t->arena.len > TERMS_FLUSH_BYTES))
+        rc = nx_terms_flush(idx);
+    return rc;
+}
+
+int
+nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, int sign)
+{
+    nx_terms *t;
+    size_t i;
+    int rc = terms_open(idx);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    t = idx->terms;
+    t->stamp++;
+    t->sign = sign;
+    for (i = 0; i < doc->n_tok && rc == SQLITE_OK; i++)
+        rc = terms_add(t, doc->tokens.data + doc->tok[i].off, doc->tok[i].len,
+                       doc->tok[i].hash);
     if (rc == SQLITE_OK &&
         (t->used > TERMS_FLUSH_TOKENS || t->arena.len > TERMS_FLUSH_BYTES))
         rc = nx_terms_flush(idx);
@@ -329,8 +327,7 @@ nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df)
     if (w == NULL)
         return SQLITE_NOMEM;
     w->n = 0;
-    rc = t->api.xTokenize(t->tok, w, FTS5_TOKENIZE_QUERY, text, (int)len,
-                          terms_word_token);
+    rc = nx_tokenizer_run(t->tok, true, text, len, terms_word_token, w);
     /* Only a text of one token is a word that FTS5 counts as we do. */
     if (rc == SQLITE_OK && w->n == 1) {
         if (terms_prepare(idx, &t->get,
@@ -360,8 +357,7 @@ nx_terms_free(newsidx_index *idx)
     sqlite3_finalize(t->add);
     sqlite3_finalize(t->drop);
     sqlite3_finalize(t->get);
-    if (t->tok != NULL)
-        t->api.xDelete(t->tok);
+    nx_tokenizer_free(t->tok);
     nx_free(t->slots);
     nx_buf_free(&t->arena);
     nx_free(t);
