@@ -196,33 +196,31 @@ run_newsidx(newsidx_index *idx, const char *text, bool no_collapse,
 }
 
 /* The prior factor of docs/ranking.md in SQL.  With equal quality and heat
- * weights (the default) it is the item's level / 1023, the level being in
- * its rank key; otherwise it comes from quality and heat. */
+ * weights (the default) it is the item's level / 1023 (items.level);
+ * otherwise it comes from quality and heat. */
 static void
 prior_sql(char *out, size_t size, const nx_weights *w)
 {
     if (w->quality == w->heat) {
-        snprintf(out, size,
-                 "(1.0 + %.17g * (2.0 * ((1023 - ((fts.rowid >> %d) & 1023))"
-                 " / 1023.0) - 1.0))",
-                 w->strength, NX_RANK_LEVEL_SHIFT);
+        snprintf(out, size, "(1.0 + %.17g * (2.0 * (i.level / 1023.0) - 1.0))",
+                 w->strength);
         return;
     }
     snprintf(out, size,
-             "(1.0 + %.17g * (2.0 * ((%.17g * (CASE WHEN fts.quality IS NULL"
-             " OR fts.quality < 0 THEN 0.5 WHEN fts.quality >= %.17g THEN 1.0"
-             " ELSE ln(1.0 + fts.quality) / ln(1.0 + %.17g) END) + %.17g *"
-             " (CASE WHEN fts.heat IS NULL OR fts.heat < 0 THEN 0.5 WHEN"
-             " fts.heat >= %.17g THEN 1.0 ELSE ln(1.0 + fts.heat) / ln(1.0 +"
+             "(1.0 + %.17g * (2.0 * ((%.17g * (CASE WHEN i.quality IS NULL"
+             " OR i.quality < 0 THEN 0.5 WHEN i.quality >= %.17g THEN 1.0"
+             " ELSE ln(1.0 + i.quality) / ln(1.0 + %.17g) END) + %.17g *"
+             " (CASE WHEN i.heat IS NULL OR i.heat < 0 THEN 0.5 WHEN"
+             " i.heat >= %.17g THEN 1.0 ELSE ln(1.0 + i.heat) / ln(1.0 +"
              " %.17g) END)) / %.17g) - 1.0))",
              w->strength, w->quality, NX_PRIOR_QUALITY_TOP,
              NX_PRIOR_QUALITY_TOP, w->heat, NX_PRIOR_HEAT_TOP,
              NX_PRIOR_HEAT_TOP, w->quality + w->heat);
 }
 
-/* A baseline: every match scored in SQL, top 10 by score then rowid.
+/* A baseline: every match scored in SQL, top 10 by score then id.
  * `text_fn` is "bm25" (FTS5's, negated: it is lower for better matches) or
- * "nx_bm25f".  Rank keys go to keys[]. */
+ * "nx_bm25f".  Item ids go to keys[]. */
 static int
 run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
              int64_t *keys, double *scores)
@@ -240,14 +238,14 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
     prior_sql(prior, sizeof(prior), &q->w);
     if (q->match[0] != '\0')
         snprintf(head, sizeof(head),
-                 "SELECT fts.rowid, %s%s(fts, %.17g, %.17g, %.17g) * %s AS s",
+                 "SELECT i.id, %s%s(fts, %.17g, %.17g, %.17g) * %s AS s",
                  strcmp(text_fn, "bm25") == 0 ? "-" : "", text_fn, q->w.title,
                  q->w.excerpt, q->w.body, prior);
     else
-        snprintf(head, sizeof(head), "SELECT fts.rowid, %s AS s", prior);
+        snprintf(head, sizeof(head), "SELECT i.id, %s AS s", prior);
     nx_search_where(&s, q);
     rc = nx_search_prepare(&stmt, idx, &s, head,
-                           " ORDER BY s DESC, fts.rowid LIMIT 10", &err);
+                           " ORDER BY s DESC, i.id LIMIT 10", &err);
     if (rc != NEWSIDX_OK) {
         fprintf(stderr, "nx_bench: baseline '%s': %s\n", text, err.message);
         n = -1;
@@ -261,22 +259,6 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
     nx_search_sql_free(&s);
     newsidx_query_free(q);
     return n;
-}
-
-/* The item id of a rank key. */
-static int64_t
-key_to_id(newsidx_index *idx, int64_t key)
-{
-    sqlite3_stmt *st;
-    int64_t id = -1;
-
-    sqlite3_prepare_v2(idx->db, "SELECT id FROM items WHERE rank_key = ?", -1,
-                       &st, NULL);
-    sqlite3_bind_int64(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
 }
 
 static int
@@ -398,7 +380,7 @@ cmd_queries(int argc, char **argv)
             nh = TOP;
         same = nh == nb;
         for (j = 0; same && j < nb; j++)
-            same = key_to_id(idx, keys[j]) == ids[j];
+            same = keys[j] == ids[j];
         qs[i].same = same;
         if (!same) {
             /* Only equal scores in another order? */
@@ -414,8 +396,7 @@ cmd_queries(int argc, char **argv)
                 fprintf(
                     stderr, "  %d: newsidx %lld %.12g | baseline %lld %.12g\n",
                     j + 1, j < nh ? (long long)ids[j] : -1, j < nh ? sc[j] : 0,
-                    j < nb ? (long long)key_to_id(idx, keys[j]) : -1,
-                    j < nb ? bsc[j] : 0);
+                    j < nb ? (long long)keys[j] : -1, j < nb ? bsc[j] : 0);
         }
         n_same += same;
         n_tie += !same && qs[i].tie_only;

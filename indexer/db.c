@@ -76,30 +76,6 @@ db_make_schema(newsidx_index *idx, bool is_drop, newsidx_error *err)
     return rc;
 }
 
-/* The older schema that a writer upgrades in place (nx_schema_upgrade). */
-#define DB_UPGRADABLE 3
-
-static int
-db_upgrade(newsidx_index *idx, newsidx_error *err)
-{
-    int version = 0, rc = nx_store_exec(idx, "BEGIN IMMEDIATE", err);
-
-    /* Another process may have upgraded it while we waited for the lock. */
-    if (rc == NEWSIDX_OK &&
-        db_pragma_int(idx->db, "PRAGMA user_version", &version) != SQLITE_OK)
-        rc = nx_store_error(idx, sqlite3_errcode(idx->db),
-                            "cannot read the index", err);
-    if (rc == NEWSIDX_OK && version == DB_UPGRADABLE)
-        rc = nx_schema_upgrade(idx->db, err);
-    if (rc == NEWSIDX_OK)
-        rc = nx_store_exec(idx, "COMMIT", err);
-    if (rc != NEWSIDX_OK)
-        nx_store_rollback(idx);
-    else
-        idx->schema_version = NEWSIDX_SCHEMA_VERSION;
-    return rc;
-}
-
 /* Check the file is ours and of our version before anything is written to
  * it: a foreign SQLite file is refused untouched.  Then set up the
  * connection and create the schema of a new file.  With `is_rebuild`, an
@@ -125,23 +101,16 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
                        "'%s' is not a newsidx index (application_id %d)",
                        idx->path, app_id);
     idx->schema_version = is_empty ? NEWSIDX_SCHEMA_VERSION : version;
-    /* Schema 3 lacks only `terms`: readable as is (queries count terms
-     * with FTS5), upgraded in place by any writer. */
-    if (version == DB_UPGRADABLE && idx->is_readonly)
-        return NEWSIDX_OK;
-    if (!is_empty && version != NEWSIDX_SCHEMA_VERSION && !is_rebuild &&
-        version != DB_UPGRADABLE)
+    if (!is_empty && version != NEWSIDX_SCHEMA_VERSION && !is_rebuild)
         return nx_fail(err, NEWSIDX_SCHEMA,
                        "'%s' has schema version %d, this newsidx uses %d; "
-                       "rebuild it with newsindex --rebuild",
+                       "run newsindex --rebuild",
                        idx->path, version, NEWSIDX_SCHEMA_VERSION);
     if (idx->is_readonly)
         return NEWSIDX_OK;
     rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return nx_store_error(idx, rc, "cannot set up the index", err);
-    if (version == DB_UPGRADABLE && !is_rebuild)
-        return db_upgrade(idx, err);
     if (is_empty || version != NEWSIDX_SCHEMA_VERSION)
         return db_make_schema(idx, !is_empty, err);
     return NEWSIDX_OK;

@@ -274,10 +274,7 @@ enum nx_stmt_id {
     NX_STMT_FILE_DELETE,
     NX_STMT_ITEM_INSERT,
     NX_STMT_ITEM_DELETE,
-    NX_STMT_ITEM_RANK,
-    NX_STMT_FTS_INSERT,
-    NX_STMT_FTS_DELETE,
-    NX_STMT_FTS_TEXT,
+    NX_STMT_ITEM_EXISTS,
     NX_STMT_TOPIC_GET,
     NX_STMT_TOPIC_INSERT,
     NX_STMT_ITEM_TOPIC_INSERT,
@@ -293,30 +290,14 @@ enum nx_stmt_id {
 
 /* The side channel of the nx_bm25f ranking function (query/rank.c). */
 typedef struct nx_rank_state {
-    double text_bound; /* max bm25f any matching row can reach; set by
-                          the first call of nx_bm25f in a statement */
-    bool has_bound;
     bool is_registered; /* nx_bm25f exists on this connection */
-    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests and
-                           benchmarks: how early a ranked scan stopped) */
-    uint64_t n_pruned;  /* of those, rows cut by the cheap bound */
-    /* Set by a ranked scan while it runs (query/search.c): rows whose
-     * cheap upper bound x prior bound of their level is below `threshold`
-     * cannot enter the kept set; nx_bm25f returns -1 for them without
-     * reading their column sizes.  threshold = -1 turns this off. */
-    double threshold;
-    const double *level_bound; /* nx_rank_level_bound of each level */
-    /* Set by a ranked scan while it runs: df[i] >= 0 is the number of rows
+    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
+    /* Set by the SQL scan while it runs: df[i] >= 0 is the number of rows
      * holding phrase i (from the terms table), -1 = let FTS5 count them.
      * Used only when n_df equals the statement's phrase count. */
     const int64_t *df;
     int n_df;
     uint64_t n_counted; /* phrases FTS5 had to count (for tests) */
-    /* Set by a ranked scan of one phrase while it runs nx_scan: gets each
-     * row's rank key and score (-1: cut), returns false to stop. */
-    bool (*visit)(void *ctx, int64_t rank_key, double bm25);
-    void *visit_ctx;
-    uint64_t n_walks; /* scans run that way (for tests) */
 } nx_rank_state;
 
 struct newsidx_index {
@@ -324,15 +305,15 @@ struct newsidx_index {
     char *path; /* the index file name */
     bool is_readonly;
     int schema_version;
-    int lock_fd;      /* descriptor for flock(), or -1 */
-    bool is_locked;   /* the indexing lock is held */
-    int64_t next_seq; /* next rank-key sequence number */
+    int lock_fd;    /* descriptor for flock(), or -1 */
+    bool is_locked; /* the indexing lock is held */
     sqlite3_stmt *stmt[NX_STMT_COUNT];
     nx_buf scratch;                 /* normalization scratch space */
     nx_rank_state rank;             /* see query/rank.c */
     struct nx_terms *terms;         /* see terms.c; NULL until first used */
-    struct nx_fts_queue *fts_queue; /* see store.c; NULL until first used */
+    struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
     struct nx_prep *prep; /* for items prepared on the calling thread */
+    struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -340,8 +321,6 @@ struct newsidx_index {
 
 /* Create the tables of a new, empty index. */
 int nx_schema_create(sqlite3 *db, newsidx_error *err);
-/* Bring an index of schema 3 to this version, inside a transaction. */
-int nx_schema_upgrade(sqlite3 *db, newsidx_error *err);
 /* Drop every table of the index (for a rebuild of another version). */
 int nx_schema_drop(sqlite3 *db, newsidx_error *err);
 
@@ -392,8 +371,9 @@ typedef struct nx_doc {
     size_t n_topics;       /* = the item's */
     char *provider_key;    /* normalized provider name; NULL = no provider */
     char *warnings_json;   /* the warnings as a JSON array, or NULL */
+    char *type_key;        /* normalized type; NULL without one */
+    char *category_key;    /* normalized category; NULL without one */
     int level;             /* nx_prior_level */
-    int month;             /* nx_rank_month */
     nx_buf tokens;         /* bytes of the distinct tokens */
     nx_doc_token *tok;     /* the distinct tokens of the three texts */
     size_t n_tok, cap_tok; /* used and allocated entries of `tok` */
@@ -441,17 +421,49 @@ int nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
 int nx_store_begin(newsidx_index *idx, newsidx_error *err);
 int nx_store_commit(newsidx_index *idx, newsidx_error *err);
 void nx_store_rollback(newsidx_index *idx);
-/*
- * The fts writes of a transaction wait in a queue and go to FTS5 in rowid
- * order, deletes first: FTS5 writes its pending terms out as a new segment
- * whenever a write's rowid is not above the last one, and rank keys come
- * in any order.  The queue is applied at commit (nx_store_commit), or
- * earlier when its texts pass a size limit; a rollback drops it.
- */
-typedef struct nx_fts_queue nx_fts_queue;
-int nx_store_fts_flush(newsidx_index *idx);
-void nx_store_fts_discard(newsidx_index *idx);
+
 void nx_store_finalize_all(newsidx_index *idx);
+
+/**************************************************************************
+** Interface to code in ftsqueue.c
+**
+** Every write to the fts table (columns title, excerpt, body, tags; the
+** rowid is the item id) and the term counts that go with it.  Writes wait
+** in a queue and go to FTS5 in rowid order at nx_fts_flush (before
+** COMMIT).  Functions return SQLite result codes.
+*/
+#define NX_FTS_COLUMNS 4
+/* The filter tokens of the tags column (store.c writes them): U+E000 and
+ * a letter, then a topic or provider id, or 16 hex digits of nx_hash64 of
+ * the normalized type or category; the last one marks published: false. */
+#define NX_TAG_TOPIC                                                           \
+    "\xee\x80\x80"                                                             \
+    "t"
+#define NX_TAG_PROVIDER                                                        \
+    "\xee\x80\x80"                                                             \
+    "p"
+#define NX_TAG_TYPE                                                            \
+    "\xee\x80\x80"                                                             \
+    "y"
+#define NX_TAG_CATEGORY                                                        \
+    "\xee\x80\x80"                                                             \
+    "c"
+#define NX_TAG_UNPUBLISHED                                                     \
+    "\xee\x80\x80"                                                             \
+    "u"
+/* The fts column of the tags. */
+#define NX_FTS_TAGS 3
+typedef struct nx_fts_queue nx_fts_queue;
+/* Queue fts row `id`: doc's texts (taken over: set to NULL) and `tags`
+ * (taken over, freed with nx_free, even on failure); counts its terms. */
+int nx_fts_add(newsidx_index *idx, int64_t id, nx_doc *doc, char *tags,
+               size_t tags_len);
+/* Take fts row `id` out: at once when it is still queued, else by a queued
+ * delete; its terms are uncounted either way. */
+int nx_fts_remove(newsidx_index *idx, int64_t id);
+int nx_fts_flush(newsidx_index *idx);
+void nx_fts_discard(newsidx_index *idx);
+void nx_fts_free(newsidx_index *idx);
 
 /**************************************************************************
 ** Interface to code in terms.c
@@ -467,8 +479,10 @@ typedef struct nx_terms nx_terms;
  * Inside the write transaction: may write counts out when they grow. */
 int nx_terms_count(newsidx_index *idx, const char *const *text,
                    const size_t *len, size_t n_texts, int sign);
-/* Count the distinct tokens of a prepared document (nx_prep_doc). */
-int nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, int sign);
+/* Count, as one row, the distinct tokens of a prepared document
+ * (nx_prep_doc) and those of `extra` (may be NULL). */
+int nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, const char *extra,
+                       size_t extra_len, int sign);
 /* Write the counts made since the last flush to `terms` (before COMMIT). */
 int nx_terms_flush(newsidx_index *idx);
 /* Forget the counts made since the last flush (after ROLLBACK). */
@@ -503,38 +517,77 @@ int nx_store_clear(newsidx_index *idx, newsidx_error *err);
 
 /*
  * The prior level of an item, 0 (lowest) to NX_PRIOR_LEVELS-1, from its
- * quality and heat.  FTS5 rowids are ordered by descending level, so a
- * ranked query can visit the likely best items first and stop early.
+ * quality and heat: round(1023 * (quality part + heat part) / 2).  With
+ * equal prior weights the prior of docs/ranking.md is level / 1023.
  */
 #define NX_PRIOR_LEVELS 1024
 int nx_prior_level(const nx_item *item);
 /* A quality or heat value mapped onto 0..1 on a log scale, reaching 1 at
  * `top`; 0.5 (neutral) when unknown, so missing values neither help nor
- * hurt.  The level is round(1023 * (quality part + heat part) / 2). */
+ * hurt. */
 #define NX_PRIOR_QUALITY_TOP 200.0
 #define NX_PRIOR_HEAT_TOP    320.0
 double nx_prior_part(bool has, int64_t v, double top);
-/* The FTS5 rowid ("rank key"): unpublished << 62 | (1023 - level) << 52 |
- * month << 40 | seq.  Published items come first, each part from the
- * highest prior level down, then by month bucket (newest first, items
- * without a date last), then in indexing order.  "Published only" is the
- * rowid range below NX_RANK_UNPUBLISHED.  The month bucket lets a date
- * filter decide most rows from the rowid alone (nx_key_date in rank.c). */
-#define NX_RANK_SEQ_BITS    40
-#define NX_RANK_MONTH_BITS  12
-#define NX_RANK_LEVEL_SHIFT (NX_RANK_SEQ_BITS + NX_RANK_MONTH_BITS)
-#define NX_RANK_UNPUBLISHED ((int64_t)1 << 62)
-/* Month buckets: NX_RANK_NO_DATE, or NX_RANK_MONTH_MAX - m where m counts
- * months from 1970-01 (0) and is clamped to 0..NX_RANK_MONTH_MAX, so that
- * the first and last buckets also hold every earlier or later date. */
-#define NX_RANK_NO_DATE   4095
-#define NX_RANK_MONTH_MAX 4094
-/* The month bucket of an item's date. */
-int nx_rank_month(bool has_date, int64_t unix_seconds);
-int64_t nx_rank_key(int level, bool is_unpublished, int month, int64_t seq);
-/* The prior level and the month bucket of a rank key. */
-int nx_rank_key_level(int64_t key);
-int nx_rank_key_month(int64_t key);
+
+/**************************************************************************
+** Interface to code in docinfo.c
+**
+** The `docinfo` table: block B holds items B * NX_DOCINFO_SLOTS to
+** (B + 1) * NX_DOCINFO_SLOTS - 1, slot = id % NX_DOCINFO_SLOTS, as arrays
+** of little-endian numbers at these byte offsets of its blob:
+**   NX_DOCINFO_LEN_OFF(c)  u16 token count of column c (title, excerpt,
+**                          body); NX_DOCINFO_LEN_BIG means that many or
+**                          more: the exact count is in fts_docsize
+**   NX_DOCINFO_LEVEL_OFF   u16 prior level
+**   NX_DOCINFO_FLAGS_OFF   u8  NX_DOC_* bits; 0 = no item in the slot
+**   NX_DOCINFO_QUALITY_OFF i32 quality (clamped to 32 bits)
+**   NX_DOCINFO_HEAT_OFF    i32 heat (clamped to 32 bits)
+**   NX_DOCINFO_DATE_OFF    i64 published_at, Unix seconds
+** The first NX_DOCINFO_HOT_BYTES hold everything a default ranked query
+** reads.  Functions return SQLite result codes.
+*/
+#define NX_DOCINFO_SHIFT       10
+#define NX_DOCINFO_SLOTS       (1 << NX_DOCINFO_SHIFT)
+#define NX_DOCINFO_LEN_OFF(c)  ((c)*2 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_LEVEL_OFF   (6 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_FLAGS_OFF   (8 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_HOT_BYTES   (9 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_QUALITY_OFF (9 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_HEAT_OFF    (13 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_DATE_OFF    (17 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_BYTES       (25 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_LEN_BIG     0xFFFFu
+
+#define NX_DOC_PRESENT     0x01u
+#define NX_DOC_UNPUBLISHED 0x02u /* published: false */
+#define NX_DOC_HAS_DATE    0x04u
+#define NX_DOC_HAS_QUALITY 0x08u
+#define NX_DOC_HAS_HEAT    0x10u
+
+/* What docinfo records of one item. */
+typedef struct nx_docinfo_rec {
+    uint32_t len[3]; /* tokens in title, excerpt, body */
+    int level;
+    bool is_unpublished, has_date, has_quality, has_heat;
+    int64_t published_at, quality, heat;
+} nx_docinfo_rec;
+
+typedef struct nx_docinfo_cache nx_docinfo_cache;
+
+/* Write `rec` into slot `slot` of a block's data. */
+void nx_docinfo_pack(unsigned char *data, unsigned slot,
+                     const nx_docinfo_rec *rec);
+/* Readers of the little-endian fields. */
+unsigned nx_docinfo_u16(const unsigned char *p);
+uint32_t nx_docinfo_u32(const unsigned char *p);
+uint64_t nx_docinfo_u64(const unsigned char *p);
+/* Record item `id`, or mark its slot empty, in the open transaction. */
+int nx_docinfo_set(newsidx_index *idx, int64_t id, const nx_docinfo_rec *rec);
+int nx_docinfo_clear(newsidx_index *idx, int64_t id);
+/* Write the changed blocks (before COMMIT); forget them (after ROLLBACK). */
+int nx_docinfo_flush(newsidx_index *idx);
+void nx_docinfo_discard(newsidx_index *idx);
+void nx_docinfo_free(newsidx_index *idx);
 
 /**************************************************************************
 ** Interface to code in scan.c

@@ -66,6 +66,8 @@ nx_doc_clear(nx_doc *doc)
         nx_free(doc->topic_keys[i]);
     nx_free(doc->topic_keys);
     nx_free(doc->provider_key);
+    nx_free(doc->type_key);
+    nx_free(doc->category_key);
     nx_free(doc->warnings_json);
     nx_buf_free(&doc->tokens);
     nx_free(doc->tok);
@@ -247,9 +249,10 @@ nx_prep_doc(nx_prep *p, nx_doc *out, const nx_item *item)
     if (*provider != '\0' ||
         (item->provider_domain != NULL && *item->provider_domain != '\0'))
         out->provider_key = prep_norm(provider, NULL, &is_oom);
+    out->type_key = prep_norm(item->type, NULL, &is_oom);
+    out->category_key = prep_norm(item->category, NULL, &is_oom);
     out->warnings_json = prep_warnings_json(item, &is_oom);
     out->level = nx_prior_level(item);
-    out->month = nx_rank_month(item->has_published_at, item->published_at);
     if (out->related_keys == NULL || out->topic_keys == NULL)
         is_oom = true;
     if (!is_oom && prep_tokenize(p, out) != SQLITE_OK)

@@ -11,17 +11,10 @@
 
 #include "internal.h"
 
-/* Default BM25 weights of the fts columns (title, excerpt, body), stored as
- * the table's persistent `rank` so that `ORDER BY rank` uses them even from
- * a stock sqlite3 shell. */
-#define SCHEMA_DEFAULT_RANK "bm25(10.0, 4.0, 1.0)"
-
-/* Rows of the fts table holding each token (terms.c keeps it). */
-#define SCHEMA_TERMS_SQL                                                       \
-    "CREATE TABLE terms("                                                      \
-    "  term TEXT PRIMARY KEY,"                                                 \
-    "  df INTEGER NOT NULL"                                                    \
-    ") WITHOUT ROWID;"
+/* Default BM25 weights of the fts columns (title, excerpt, body, tags),
+ * stored as the table's persistent `rank` so that `ORDER BY rank` uses
+ * them even from a stock sqlite3 shell.  Tags never count. */
+#define SCHEMA_DEFAULT_RANK "bm25(10.0, 4.0, 1.0, 0.0)"
 
 static const char schema_sql[] =
     "CREATE TABLE meta("
@@ -40,7 +33,6 @@ static const char schema_sql[] =
     "  col INTEGER,"
     "  indexed_at INTEGER NOT NULL"
     ");"
-    "CREATE INDEX files_hash ON files(hash);"
     "CREATE TABLE providers("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"
@@ -59,7 +51,6 @@ static const char schema_sql[] =
     "CREATE INDEX topics_key ON topics(key);"
     "CREATE TABLE items("
     "  id INTEGER PRIMARY KEY,"
-    "  rank_key INTEGER NOT NULL UNIQUE,"
     "  category TEXT,"
     "  title TEXT,"
     "  excerpt TEXT,"
@@ -73,6 +64,7 @@ static const char schema_sql[] =
     "  quality INTEGER,"
     "  heat INTEGER,"
     "  published INTEGER,"
+    "  level INTEGER NOT NULL,"
     "  provider_id INTEGER REFERENCES providers(id),"
     "  images TEXT,"
     "  secured TEXT,"
@@ -81,17 +73,12 @@ static const char schema_sql[] =
     "  warnings TEXT"
     ");"
     "CREATE INDEX items_url_key ON items(url_key) WHERE url_key <> '';"
-    "CREATE INDEX items_published_at ON items(published_at);"
-    "CREATE INDEX items_provider ON items(provider_id, id, rank_key);"
     "CREATE TABLE item_topics("
     "  item_id INTEGER NOT NULL,"
     "  ord INTEGER NOT NULL,"
     "  topic_id INTEGER NOT NULL,"
-    "  rank_key INTEGER NOT NULL,"
     "  PRIMARY KEY(item_id, ord)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX item_topics_topic ON item_topics(topic_id, item_id, "
-    "rank_key);"
     "CREATE TABLE related("
     "  item_id INTEGER NOT NULL,"
     "  ord INTEGER NOT NULL,"
@@ -110,14 +97,21 @@ static const char schema_sql[] =
     "  extra TEXT,"
     "  PRIMARY KEY(item_id, ord)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX related_url_key ON related(url_key) WHERE url_key <> "
-    "'';" SCHEMA_TERMS_SQL
-    /* title/excerpt/body hold normalized text (nx_normalize); the unindexed
-     * columns make the ranking priors reachable without a join. */
+    /* Rows of the fts table holding each token (terms.c keeps it). */
+    "CREATE TABLE terms("
+    "  term TEXT PRIMARY KEY,"
+    "  df INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    /* What the engine scores and filters with, per item, in blocks of
+     * NX_DOCINFO_SLOTS item ids (docinfo.c has the layout). */
+    "CREATE TABLE docinfo("
+    "  block INTEGER PRIMARY KEY,"
+    "  data BLOB NOT NULL"
+    ");"
+    /* title/excerpt/body hold normalized text (nx_normalize); tags holds
+     * the item's filter tokens (docs/schema.md).  The rowid is items.id. */
     "CREATE VIRTUAL TABLE fts USING fts5("
-    "  title, excerpt, body,"
-    "  quality UNINDEXED, heat UNINDEXED, published_at UNINDEXED,"
-    "  published UNINDEXED, url_key UNINDEXED,"
+    "  title, excerpt, body, tags,"
     "  tokenize = 'unicode61 remove_diacritics 2'"
     ");"
     "INSERT INTO fts(fts, rank) VALUES('rank', '" SCHEMA_DEFAULT_RANK "');"
@@ -147,8 +141,7 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
         snprintf(sql, sizeof(sql),
                  "INSERT INTO meta VALUES('schema_version', %d),"
                  "('created_by', 'newsidx %s'),"
-                 "('rank', '%s'),"
-                 "('next_seq', 1);"
+                 "('rank', '%s');"
                  "PRAGMA application_id = %d;"
                  "PRAGMA user_version = %d;",
                  NEWSIDX_SCHEMA_VERSION, NEWSIDX_VERSION_STRING,
@@ -160,33 +153,6 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
         return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
                        "cannot create the index tables: %s",
                        sqlite3_errmsg(db));
-    return NEWSIDX_OK;
-}
-
-/*
- * Schema 3 -> 4 in place: schema 4 only adds `terms`, filled here from
- * FTS5's own counts (fts5vocab), in the caller's transaction.
- */
-int
-nx_schema_upgrade(sqlite3 *db, newsidx_error *err)
-{
-    char sql[512];
-    int rc;
-
-    snprintf(sql, sizeof(sql),
-             SCHEMA_TERMS_SQL
-             "CREATE VIRTUAL TABLE temp.nx_vocab USING"
-             "  fts5vocab(main, 'fts', 'row');"
-             "INSERT INTO terms(term, df) SELECT term, doc FROM temp.nx_vocab;"
-             "DROP TABLE temp.nx_vocab;"
-             "UPDATE meta SET value = %d WHERE key = 'schema_version';"
-             "PRAGMA user_version = %d;",
-             NEWSIDX_SCHEMA_VERSION, NEWSIDX_SCHEMA_VERSION);
-    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
-                       "cannot upgrade the index to schema %d: %s",
-                       NEWSIDX_SCHEMA_VERSION, sqlite3_errmsg(db));
     return NEWSIDX_OK;
 }
 

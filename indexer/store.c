@@ -28,24 +28,18 @@ static const char *const store_sql[NX_STMT_COUNT] = {
         "UPDATE files SET path = ?2, size = ?3, mtime_ns = ?4 WHERE id = ?1",
     [NX_STMT_FILE_DELETE] = "DELETE FROM files WHERE id = ?1",
     [NX_STMT_ITEM_INSERT] =
-        "INSERT INTO items(id, rank_key, category, title, excerpt, type,"
+        "INSERT INTO items(id, level, category, title, excerpt, type,"
         " web_url, url_key, original_url, amp_url, cdn_amp_url, published_at,"
         " quality, heat, published, provider_id, images, secured, extra,"
         " body, warnings) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
         " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     [NX_STMT_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
-    [NX_STMT_ITEM_RANK] = "SELECT rank_key FROM items WHERE id = ?1",
-    [NX_STMT_FTS_INSERT] = "INSERT INTO fts(rowid, title, excerpt, body,"
-                           " quality, heat, published_at, published, url_key)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [NX_STMT_FTS_DELETE] = "DELETE FROM fts WHERE rowid = ?1",
-    [NX_STMT_FTS_TEXT] =
-        "SELECT title, excerpt, body FROM fts WHERE rowid = ?1",
+    [NX_STMT_ITEM_EXISTS] = "SELECT 1 FROM items WHERE id = ?1",
     [NX_STMT_TOPIC_GET] = "SELECT id FROM topics WHERE name = ?1",
     [NX_STMT_TOPIC_INSERT] = "INSERT INTO topics(name, key) VALUES(?1, ?2)",
     [NX_STMT_ITEM_TOPIC_INSERT] =
-        "INSERT OR IGNORE INTO item_topics(item_id, ord, topic_id, rank_key)"
-        " VALUES(?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO item_topics(item_id, ord, topic_id)"
+        " VALUES(?1, ?2, ?3)",
     [NX_STMT_ITEM_TOPIC_DELETE] = "DELETE FROM item_topics WHERE item_id = ?1",
     [NX_STMT_PROVIDER_GET] =
         "SELECT id FROM providers WHERE name = ?1 AND domain = ?2",
@@ -63,31 +57,6 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_UNDER_ROOT] = "SELECT id, path, hash, status FROM files"
                            " WHERE path > ?1 AND path < ?2 ORDER BY path",
 };
-
-/* An fts row waiting in the queue: normalized texts and the unindexed
- * columns. */
-typedef struct store_fts_row {
-    int64_t rank_key;
-    char *text[3]; /* normalized title, excerpt, body; NULL when absent */
-    size_t len[3];
-    char *url_key; /* or NULL */
-    int64_t quality, heat, published_at, published;
-    bool has_quality, has_heat, has_published_at, has_published;
-} store_fts_row;
-
-/* The fts writes of the open transaction (nx_store_fts_flush). */
-struct nx_fts_queue {
-    store_fts_row *rows; /* to insert */
-    size_t n_rows, cap_rows;
-    int64_t *gone; /* rowids to delete */
-    size_t n_gone, cap_gone;
-    size_t bytes;      /* text bytes in `rows` */
-    int64_t first_seq; /* rank-key sequence of the first queued row */
-};
-
-/* The queue is applied early past this many bytes of text, which bounds
- * its memory whatever the files hold. */
-#define STORE_FTS_QUEUE_BYTES ((size_t)16 << 20)
 
 int
 nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
@@ -182,30 +151,10 @@ nx_store_finalize_all(newsidx_index *idx)
         idx->stmt[i] = NULL;
     }
     nx_terms_free(idx);
-    nx_store_fts_discard(idx);
-    nx_free(idx->fts_queue);
-    idx->fts_queue = NULL;
+    nx_fts_free(idx);
+    nx_docinfo_free(idx);
     nx_prep_free(idx->prep);
     idx->prep = NULL;
-}
-
-static int
-store_load_seq(newsidx_index *idx, newsidx_error *err)
-{
-    sqlite3_stmt *stmt;
-    int rc;
-
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT value FROM meta WHERE key = 'next_seq'", -1,
-                            &stmt, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        idx->next_seq = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return nx_store_error(idx, rc, "cannot read the index", err);
-    if (idx->next_seq < 1)
-        idx->next_seq = 1;
-    return NEWSIDX_OK;
 }
 
 int
@@ -217,8 +166,6 @@ nx_store_begin(newsidx_index *idx, newsidx_error *err)
         return nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
                        idx->path);
     rc = nx_store_exec(idx, "BEGIN IMMEDIATE", err);
-    if (rc == NEWSIDX_OK)
-        rc = store_load_seq(idx, err);
     if (rc != NEWSIDX_OK)
         nx_store_rollback(idx);
     return rc;
@@ -227,19 +174,10 @@ nx_store_begin(newsidx_index *idx, newsidx_error *err)
 int
 nx_store_commit(newsidx_index *idx, newsidx_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = nx_store_fts_flush(idx);
+    int rc = nx_fts_flush(idx);
 
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(
-            idx->db, "UPDATE meta SET value = ?1 WHERE key = 'next_seq'", -1,
-            &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, idx->next_seq);
-        rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
-                                               : sqlite3_errcode(idx->db);
-    }
-    sqlite3_finalize(stmt);
+        rc = nx_docinfo_flush(idx);
     if (rc == SQLITE_OK)
         rc = nx_terms_flush(idx);
     if (rc != SQLITE_OK) {
@@ -258,7 +196,8 @@ nx_store_rollback(newsidx_index *idx)
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
     nx_terms_discard(idx);
-    nx_store_fts_discard(idx);
+    nx_fts_discard(idx);
+    nx_docinfo_discard(idx);
 }
 
 void
@@ -365,213 +304,26 @@ store_run_id(newsidx_index *idx, enum nx_stmt_id which, int64_t id, int *rc)
     store_step_done(stmt, rc);
 }
 
-/* Take the tokens of fts row `rank_key` out of the term counts. */
-static void
-store_fts_uncount(newsidx_index *idx, int64_t rank_key, int *rc)
-{
-    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_TEXT, rc);
-    const char *text[3];
-    size_t len[3];
-    int i, step;
-
-    if (stmt == NULL)
-        return;
-    sqlite3_bind_int64(stmt, 1, rank_key);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        for (i = 0; i < 3; i++) {
-            text[i] = (const char *)sqlite3_column_text(stmt, i);
-            len[i] = (size_t)sqlite3_column_bytes(stmt, i);
-            if (text[i] == NULL && sqlite3_column_type(stmt, i) != SQLITE_NULL)
-                *rc = SQLITE_NOMEM;
-        }
-        if (*rc == SQLITE_OK)
-            *rc = nx_terms_count(idx, text, len, 3, -1);
-    } else if (step != SQLITE_DONE) {
-        *rc = step;
-    }
-    sqlite3_reset(stmt);
-}
-
-static void
-store_fts_row_free(store_fts_row *row)
-{
-    int i;
-
-    for (i = 0; i < 3; i++)
-        nx_free(row->text[i]);
-    nx_free(row->url_key);
-}
-
-void
-nx_store_fts_discard(newsidx_index *idx)
-{
-    nx_fts_queue *q = idx->fts_queue;
-    size_t i;
-
-    if (q == NULL)
-        return;
-    for (i = 0; i < q->n_rows; i++)
-        store_fts_row_free(&q->rows[i]);
-    nx_free(q->rows);
-    nx_free(q->gone);
-    memset(q, 0, sizeof(*q));
-}
-
-static nx_fts_queue *
-store_fts_queue(newsidx_index *idx)
-{
-    if (idx->fts_queue == NULL)
-        idx->fts_queue = nx_calloc(1, sizeof(*idx->fts_queue));
-    return idx->fts_queue;
-}
-
-/* Grow an array of `size`-byte elements to hold one more; false on
- * out-of-memory (the array is unchanged). */
-static bool
-store_grow(void **array, size_t *cap, size_t n, size_t size)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : 256;
-    p = nx_realloc(*array, ncap * size);
-    if (p == NULL)
-        return false;
-    *array = p;
-    *cap = ncap;
-    return true;
-}
-
-static int
-store_cmp_key(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
-static int
-store_cmp_row(const void *a, const void *b)
-{
-    return store_cmp_key(&((const store_fts_row *)a)->rank_key,
-                         &((const store_fts_row *)b)->rank_key);
-}
-
-static void
-store_fts_insert(newsidx_index *idx, const store_fts_row *row, int *rc)
-{
-    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_FTS_INSERT, rc);
-    int i;
-
-    if (stmt == NULL)
-        return;
-    sqlite3_bind_int64(stmt, 1, row->rank_key);
-    for (i = 0; i < 3; i++) {
-        if (row->text[i] != NULL)
-            sqlite3_bind_text(stmt, i + 2, row->text[i], (int)row->len[i],
-                              SQLITE_STATIC);
-    }
-    store_bind_opt_int(stmt, 5, row->has_quality, row->quality);
-    store_bind_opt_int(stmt, 6, row->has_heat, row->heat);
-    store_bind_opt_int(stmt, 7, row->has_published_at, row->published_at);
-    store_bind_opt_int(stmt, 8, row->has_published, row->published);
-    store_bind_text(stmt, 9, row->url_key);
-    store_step_done(stmt, rc);
-}
-
-int
-nx_store_fts_flush(newsidx_index *idx)
-{
-    nx_fts_queue *q = idx->fts_queue;
-    size_t i;
-    int rc = SQLITE_OK;
-
-    if (q == NULL || (q->n_rows == 0 && q->n_gone == 0))
-        return SQLITE_OK;
-    qsort(q->gone, q->n_gone, sizeof(*q->gone), store_cmp_key);
-    qsort(q->rows, q->n_rows, sizeof(*q->rows), store_cmp_row);
-    for (i = 0; i < q->n_gone && rc == SQLITE_OK; i++)
-        store_run_id(idx, NX_STMT_FTS_DELETE, q->gone[i], &rc);
-    for (i = 0; i < q->n_rows && rc == SQLITE_OK; i++)
-        store_fts_insert(idx, &q->rows[i], &rc);
-    nx_store_fts_discard(idx);
-    return rc;
-}
-
-/* The queued row of `rank_key`, or NULL.  Only rows queued since the last
- * flush can be there, and their sequence numbers are the newest. */
-static store_fts_row *
-store_fts_queued(nx_fts_queue *q, int64_t rank_key)
-{
-    int64_t seq = rank_key & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1);
-    size_t i;
-
-    if (q == NULL || q->n_rows == 0 || seq < q->first_seq)
-        return NULL;
-    for (i = q->n_rows; i-- > 0;) {
-        if (q->rows[i].rank_key == rank_key)
-            return &q->rows[i];
-    }
-    return NULL;
-}
-
-/* Take fts row `rank_key` out of the term counts and out of the fts
- * table: at once from the queue when it is still there, else by a queued
- * delete. */
-static void
-store_fts_remove(newsidx_index *idx, int64_t rank_key, int *rc)
-{
-    nx_fts_queue *q = store_fts_queue(idx);
-    store_fts_row *row = store_fts_queued(q, rank_key);
-
-    if (*rc != SQLITE_OK)
-        return;
-    if (q == NULL) {
-        *rc = SQLITE_NOMEM;
-        return;
-    }
-    if (row != NULL) {
-        *rc = nx_terms_count(idx, (const char *const *)row->text, row->len, 3,
-                             -1);
-        q->bytes -= row->len[0] + row->len[1] + row->len[2];
-        store_fts_row_free(row);
-        *row = q->rows[--q->n_rows];
-        return;
-    }
-    if (!store_grow((void **)&q->gone, &q->cap_gone, q->n_gone,
-                    sizeof(*q->gone))) {
-        *rc = SQLITE_NOMEM;
-        return;
-    }
-    store_fts_uncount(idx, rank_key, rc);
-    if (*rc == SQLITE_OK)
-        q->gone[q->n_gone++] = rank_key;
-}
-
 int
 nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
 {
     int rc = SQLITE_OK, step;
-    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_RANK, &rc);
-    int64_t rank_key = 0;
+    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_EXISTS, &rc);
     bool has_item = false;
 
     if (stmt != NULL) {
         sqlite3_bind_int64(stmt, 1, id);
         step = sqlite3_step(stmt);
-        if (step == SQLITE_ROW) {
-            rank_key = sqlite3_column_int64(stmt, 0);
+        if (step == SQLITE_ROW)
             has_item = true;
-        } else if (step != SQLITE_DONE) {
+        else if (step != SQLITE_DONE)
             rc = step;
-        }
         sqlite3_reset(stmt);
     }
     if (has_item) {
-        store_fts_remove(idx, rank_key, &rc);
+        rc = nx_fts_remove(idx, id);
+        if (rc == SQLITE_OK)
+            rc = nx_docinfo_clear(idx, id);
         store_run_id(idx, NX_STMT_ITEM_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_ITEM_TOPIC_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_RELATED_DELETE, id, &rc);
@@ -654,9 +406,10 @@ store_provider(newsidx_index *idx, const nx_item *item, const char *key,
     return id;
 }
 
+/* Write the item's topics; their ids go into `topic_ids`. */
 static void
-store_topics(newsidx_index *idx, int64_t id, int64_t rank_key,
-             const nx_item *item, const nx_doc *doc, int *rc)
+store_topics(newsidx_index *idx, int64_t id, const nx_item *item,
+             const nx_doc *doc, int64_t *topic_ids, int *rc)
 {
     size_t i;
 
@@ -666,12 +419,12 @@ store_topics(newsidx_index *idx, int64_t id, int64_t rank_key,
                          item->topics[i], NULL, doc->topic_keys[i], rc);
         sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_TOPIC_INSERT, rc);
 
+        topic_ids[i] = topic;
         if (stmt == NULL)
             return;
         sqlite3_bind_int64(stmt, 1, id);
         sqlite3_bind_int64(stmt, 2, (int64_t)i);
         sqlite3_bind_int64(stmt, 3, topic);
-        sqlite3_bind_int64(stmt, 4, rank_key);
         store_step_done(stmt, rc);
     }
 }
@@ -730,52 +483,17 @@ nx_prior_level(const nx_item *item)
                                       : level;
 }
 
-int
-nx_rank_month(bool has_date, int64_t t)
-{
-    int64_t m;
-
-    if (!has_date)
-        return NX_RANK_NO_DATE;
-    m = nx_month_of(t);
-    m = m < 0 ? 0 : m > NX_RANK_MONTH_MAX ? NX_RANK_MONTH_MAX : m;
-    return NX_RANK_MONTH_MAX - (int)m;
-}
-
-int64_t
-nx_rank_key(int level, bool is_unpublished, int month, int64_t seq)
-{
-    return (is_unpublished ? NX_RANK_UNPUBLISHED : 0) |
-           ((int64_t)(NX_PRIOR_LEVELS - 1 - level) << NX_RANK_LEVEL_SHIFT) |
-           ((int64_t)(month & ((1 << NX_RANK_MONTH_BITS) - 1))
-            << NX_RANK_SEQ_BITS) |
-           (seq & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1));
-}
-
-int
-nx_rank_key_level(int64_t key)
-{
-    return NX_PRIOR_LEVELS - 1 -
-           (int)((key >> NX_RANK_LEVEL_SHIFT) & (NX_PRIOR_LEVELS - 1));
-}
-
-int
-nx_rank_key_month(int64_t key)
-{
-    return (int)((key >> NX_RANK_SEQ_BITS) & ((1 << NX_RANK_MONTH_BITS) - 1));
-}
-
 static void
-store_item_row(newsidx_index *idx, int64_t id, int64_t rank_key,
-               int64_t provider, const nx_item *item, const char *url_key,
-               const char *warnings, int *rc)
+store_item_row(newsidx_index *idx, int64_t id, int level, int64_t provider,
+               const nx_item *item, const char *url_key, const char *warnings,
+               int *rc)
 {
     sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_INSERT, rc);
 
     if (stmt == NULL)
         return;
     sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, rank_key);
+    sqlite3_bind_int(stmt, 2, level);
     store_bind_text(stmt, 3, item->category);
     store_bind_text(stmt, 4, item->title);
     store_bind_text(stmt, 5, item->excerpt);
@@ -798,72 +516,91 @@ store_item_row(newsidx_index *idx, int64_t id, int64_t rank_key,
     store_step_done(stmt, rc);
 }
 
-/* Queue the fts row: the document's normalized texts (taken over) plus
- * the ranking priors; count its terms. */
-static void
-store_fts_queue_row(newsidx_index *idx, int64_t rank_key, const nx_item *item,
-                    nx_doc *doc, int *rc, bool *is_oom)
+/*
+ * The item's filter tokens for the fts `tags` column: topic and provider
+ * ids, hashes of the normalized type and category, and a mark for
+ * unpublished items.  Each starts with a private-use character, which the
+ * unicode61 tokenizer keeps in tokens and nx_normalize never makes, so no
+ * word of a text or a query is ever one of them.  docs/schema.md lists
+ * them; query/engine.c writes the same ones.
+ */
+static char *
+store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,
+           int64_t provider, size_t *len_out)
 {
-    nx_fts_queue *q = store_fts_queue(idx);
-    store_fts_row row;
-    int i;
+    nx_buf b = NX_BUF_INIT;
+    size_t i;
 
-    if (*rc != SQLITE_OK || *is_oom)
-        return;
-    if (q == NULL || !store_grow((void **)&q->rows, &q->cap_rows, q->n_rows,
-                                 sizeof(*q->rows))) {
-        *is_oom = true;
-        return;
-    }
-    *rc = nx_terms_count_doc(idx, doc, 1);
-    if (*rc != SQLITE_OK)
-        return;
-    memset(&row, 0, sizeof(row));
-    row.rank_key = rank_key;
-    for (i = 0; i < 3; i++) {
-        row.text[i] = doc->text[i];
-        row.len[i] = doc->len[i];
-        doc->text[i] = NULL;
-        q->bytes += row.len[i];
-    }
-    row.url_key = doc->url_key;
-    doc->url_key = NULL;
-    row.has_quality = item->has_quality;
-    row.quality = item->quality;
-    row.has_heat = item->has_heat;
-    row.heat = item->heat;
-    row.has_published_at = item->has_published_at;
-    row.published_at = item->published_at;
-    row.has_published = item->published >= 0;
-    row.published = item->published;
-    if (q->n_rows == 0)
-        q->first_seq = rank_key & (((int64_t)1 << NX_RANK_SEQ_BITS) - 1);
-    q->rows[q->n_rows++] = row;
-    if (q->bytes > STORE_FTS_QUEUE_BYTES)
-        *rc = nx_store_fts_flush(idx);
+    for (i = 0; i < item->n_topics; i++)
+        nx_buf_printf(&b, "%s%s%lld", b.len ? " " : "", NX_TAG_TOPIC,
+                      (long long)topic_ids[i]);
+    if (provider != 0)
+        nx_buf_printf(&b, "%s%s%lld", b.len ? " " : "", NX_TAG_PROVIDER,
+                      (long long)provider);
+    if (doc->type_key != NULL)
+        nx_buf_printf(&b, "%s%s%016llx", b.len ? " " : "", NX_TAG_TYPE,
+                      (unsigned long long)nx_hash64(doc->type_key,
+                                                    strlen(doc->type_key)));
+    if (doc->category_key != NULL)
+        nx_buf_printf(&b, "%s%s%016llx", b.len ? " " : "", NX_TAG_CATEGORY,
+                      (unsigned long long)nx_hash64(doc->category_key,
+                                                    strlen(doc->category_key)));
+    if (item->published == 0)
+        nx_buf_printf(&b, "%s%s", b.len ? " " : "", NX_TAG_UNPUBLISHED);
+    nx_buf_put(&b, "", 0);
+    *len_out = b.len;
+    return nx_buf_detach(&b);
+}
+
+/* The item's docinfo record. */
+static void
+store_docinfo_rec(nx_docinfo_rec *rec, const nx_item *item, const nx_doc *doc)
+{
+    int c;
+
+    memset(rec, 0, sizeof(*rec));
+    for (c = 0; c < 3; c++)
+        rec->len[c] = doc->n_tokens[c];
+    rec->level = doc->level;
+    rec->is_unpublished = item->published == 0;
+    rec->has_date = item->has_published_at;
+    rec->published_at = item->published_at;
+    rec->has_quality = item->has_quality;
+    rec->quality = item->quality;
+    rec->has_heat = item->has_heat;
+    rec->heat = item->heat;
 }
 
 int
 nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
                   nx_doc *doc, newsidx_error *err)
 {
-    int64_t rank_key, provider;
-    bool is_oom = false;
+    int64_t provider, *topic_ids = NULL;
+    nx_docinfo_rec rec;
+    char *tags = NULL;
+    size_t tags_len = 0;
     int rc = SQLITE_OK, status;
 
     status = nx_store_item_delete(idx, id, err);
     if (status != NEWSIDX_OK)
         return status;
-    rank_key = nx_rank_key(doc->level, item->published == 0, doc->month,
-                           idx->next_seq++);
-    provider = store_provider(idx, item, doc->provider_key, &rc);
-    store_item_row(idx, id, rank_key, provider, item, doc->url_key,
-                   doc->warnings_json, &rc);
-    store_fts_queue_row(idx, rank_key, item, doc, &rc, &is_oom);
-    store_topics(idx, id, rank_key, item, doc, &rc);
-    store_related(idx, id, item, doc, &rc);
-    if (is_oom)
+    topic_ids = nx_calloc(item->n_topics + 1, sizeof(*topic_ids));
+    if (topic_ids == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    provider = store_provider(idx, item, doc->provider_key, &rc);
+    store_item_row(idx, id, doc->level, provider, item, doc->url_key,
+                   doc->warnings_json, &rc);
+    store_topics(idx, id, item, doc, topic_ids, &rc);
+    store_related(idx, id, item, doc, &rc);
+    if (rc == SQLITE_OK) {
+        tags = store_tags(item, doc, topic_ids, provider, &tags_len);
+        rc = tags != NULL ? nx_fts_add(idx, id, doc, tags, tags_len)
+                          : SQLITE_NOMEM;
+    }
+    store_docinfo_rec(&rec, item, doc);
+    if (rc == SQLITE_OK)
+        rc = nx_docinfo_set(idx, id, &rec);
+    nx_free(topic_ids);
     return rc == SQLITE_OK
                ? NEWSIDX_OK
                : nx_store_error(idx, rc, "cannot write an item", err);
@@ -891,12 +628,13 @@ int
 nx_store_clear(newsidx_index *idx, newsidx_error *err)
 {
     nx_terms_discard(idx);
-    nx_store_fts_discard(idx);
+    nx_fts_discard(idx);
+    nx_docinfo_discard(idx);
     return nx_store_exec(idx,
                          "DELETE FROM related; DELETE FROM item_topics;"
                          " DELETE FROM items; DELETE FROM topics;"
                          " DELETE FROM providers; DELETE FROM files;"
                          " DELETE FROM fts; DELETE FROM terms;"
-                         " UPDATE meta SET value = 1 WHERE key = 'next_seq';",
+                         " DELETE FROM docinfo;",
                          err);
 }

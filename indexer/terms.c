@@ -194,7 +194,8 @@ nx_terms_count(newsidx_index *idx, const char *const *text, const size_t *len,
 }
 
 int
-nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, int sign)
+nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, const char *extra,
+                   size_t extra_len, int sign)
 {
     nx_terms *t;
     size_t i;
@@ -208,6 +209,8 @@ nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, int sign)
     for (i = 0; i < doc->n_tok && rc == SQLITE_OK; i++)
         rc = terms_add(t, doc->tokens.data + doc->tok[i].off, doc->tok[i].len,
                        doc->tok[i].hash);
+    if (rc == SQLITE_OK && extra != NULL)
+        rc = nx_tokenizer_run(t->tok, false, extra, extra_len, terms_token, t);
     if (rc == SQLITE_OK &&
         (t->used > TERMS_FLUSH_TOKENS || t->arena.len > TERMS_FLUSH_BYTES))
         rc = nx_terms_flush(idx);

@@ -143,7 +143,6 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
 {
     int rc;
 
-    h->rank_key = c->rank_key;
     h->score = c->score;
     h->bm25 = c->bm25;
     h->prior = c->prior;
@@ -154,8 +153,8 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                    " i.published_at, p.name, p.domain, i.quality, i.heat"
                    " FROM items i JOIN files f ON f.id = i.id"
                    " LEFT JOIN providers p ON p.id = i.provider_id"
-                   " WHERE i.rank_key = ?1",
-                   c->rank_key, 0, hits_item_row, h, err);
+                   " WHERE i.id = ?1",
+                   c->id, 0, hits_item_row, h, err);
     if (rc == NEWSIDX_OK)
         rc = hits_each(q->idx,
                        "SELECT t.name FROM item_topics it JOIN topics t"
@@ -242,16 +241,16 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
     } facets[] = {
         {NEWSIDX_FACET_TOPIC,
          "SELECT min(t.name), count(DISTINCT it.item_id) FROM item_topics it"
-         " JOIN topics t ON t.id = it.topic_id JOIN items i"
-         " ON i.id = it.item_id WHERE i.rank_key IN (SELECT fts.rowid",
+         " JOIN topics t ON t.id = it.topic_id WHERE it.item_id IN"
+         " (SELECT i.id",
          ") GROUP BY t.key ORDER BY 2 DESC, 1 LIMIT 50"},
         {NEWSIDX_FACET_PROVIDER,
-         "SELECT p.name, count(*) FROM items i JOIN providers p"
-         " ON p.id = i.provider_id WHERE i.rank_key IN (SELECT fts.rowid",
+         "SELECT p.name, count(*) FROM items m JOIN providers p"
+         " ON p.id = m.provider_id WHERE m.id IN (SELECT i.id",
          ") GROUP BY p.name ORDER BY 2 DESC, 1 LIMIT 50"},
         {NEWSIDX_FACET_YEAR,
-         "SELECT strftime('%Y', fts.published_at, 'unixepoch'), count(*)",
-         " AND fts.published_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"},
+         "SELECT strftime('%Y', i.published_at, 'unixepoch'), count(*)",
+         " AND i.published_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"},
     };
     size_t k;
     int rc = NEWSIDX_OK;

@@ -127,6 +127,119 @@ query_make(newsidx_query **out, newsidx_index *idx,
     return NEWSIDX_OK;
 }
 
+/* Append one tag token, owned by `t`; false on out-of-memory. */
+static bool
+query_tag_add(nx_tags *t, const char *prefix, const char *value)
+{
+    char **grown = nx_realloc(t->tok, (t->n + 1) * sizeof(*grown));
+    nx_buf b = NX_BUF_INIT;
+
+    if (grown == NULL)
+        return false;
+    t->tok = grown;
+    nx_buf_puts(&b, prefix);
+    nx_buf_puts(&b, value);
+    t->tok[t->n] = nx_buf_detach(&b);
+    return t->tok[t->n++] != NULL;
+}
+
+/* The ids that `sql` (one text parameter, bound three times) gives, as
+ * tag tokens with `prefix`. */
+static int
+query_tags_by_id(nx_tags *t, newsidx_index *idx, const char *sql,
+                 const char *prefix, const char *value, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    bool is_ok = true;
+    char num[24];
+    int i, rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    for (i = 1; i <= sqlite3_bind_parameter_count(stmt); i++)
+        sqlite3_bind_text(stmt, i, value, -1, SQLITE_STATIC);
+    while (is_ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        snprintf(num, sizeof(num), "%lld",
+                 (long long)sqlite3_column_int64(stmt, 0));
+        is_ok = query_tag_add(t, prefix, num);
+    }
+    sqlite3_finalize(stmt);
+    if (!is_ok)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (rc != SQLITE_DONE)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    return NEWSIDX_OK;
+}
+
+/* The FTS5 expression `tags : ("a" OR "b")` for the tokens of `t`. */
+static int
+query_tags_match(nx_tags *t, newsidx_error *err)
+{
+    nx_buf b = NX_BUF_INIT;
+    size_t i;
+
+    if (t->n == 0)
+        return NEWSIDX_OK;
+    nx_buf_puts(&b, "tags : (");
+    for (i = 0; i < t->n; i++)
+        nx_buf_printf(&b, "%s\"%s\"", i ? " OR " : "", t->tok[i]);
+    nx_buf_putc(&b, ')');
+    t->match = nx_buf_detach(&b);
+    return t->match != NULL ? NEWSIDX_OK
+                            : nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+}
+
+/* What filter `f` stands for in this index (text filters only). */
+static int
+query_resolve(nx_tags *t, newsidx_index *idx, const nx_filter *f,
+              newsidx_error *err)
+{
+    char hex[24];
+    int rc = NEWSIDX_OK;
+
+    switch (f->kind) {
+    case NX_FILTER_PROVIDER:
+        rc = query_tags_by_id(t, idx,
+                              "SELECT id FROM providers WHERE key = ?1 OR"
+                              " lower(domain) = ?1 OR lower(domain) = 'www.'"
+                              " || ?1 ORDER BY id",
+                              NX_TAG_PROVIDER, f->text, err);
+        break;
+    case NX_FILTER_TOPIC:
+        rc = query_tags_by_id(
+            t, idx, "SELECT id FROM topics WHERE key = ?1 ORDER BY id",
+            NX_TAG_TOPIC, f->text, err);
+        break;
+    case NX_FILTER_TYPE:
+    case NX_FILTER_CATEGORY:
+        snprintf(hex, sizeof(hex), "%016llx",
+                 (unsigned long long)nx_hash64(f->text, strlen(f->text)));
+        if (!query_tag_add(
+                t, f->kind == NX_FILTER_TYPE ? NX_TAG_TYPE : NX_TAG_CATEGORY,
+                hex))
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        break;
+    default:
+        return NEWSIDX_OK;
+    }
+    return rc == NEWSIDX_OK ? query_tags_match(t, err) : rc;
+}
+
+/* Resolve every text filter of q->parsed into q->tags. */
+static int
+query_resolve_all(newsidx_query *q, newsidx_error *err)
+{
+    size_t i;
+    int rc = NEWSIDX_OK;
+
+    q->tags = nx_calloc(q->parsed->n_filters + 1, sizeof(*q->tags));
+    if (q->tags == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (i = 0; i < q->parsed->n_filters && rc == NEWSIDX_OK; i++)
+        rc = query_resolve(&q->tags[i], q->idx, &q->parsed->filters[i], err);
+    return rc;
+}
+
 int
 newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
                   const newsidx_query_options *opts, newsidx_error *err)
@@ -150,6 +263,8 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
                         "too many words and phrases (%zu; at most %d)",
                         q->parsed->n_terms + q->parsed->n_excluded,
                         QUERY_MAX_TERMS);
+    if (rc == NEWSIDX_OK)
+        rc = query_resolve_all(q, err);
     if (rc == NEWSIDX_OK) {
         q->text = nx_strdup(text);
         q->match = nx_strdup(q->parsed->match);
@@ -164,17 +279,15 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
     return NEWSIDX_OK;
 }
 
-/* The item's normalized text and rank key. */
+/* The item's normalized text. */
 static int
 query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
                   int64_t id, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2(idx->db,
-                                "SELECT fts.rowid, fts.title, fts.excerpt"
-                                " FROM items i JOIN fts ON fts.rowid ="
-                                " i.rank_key WHERE i.id = ?",
-                                -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(
+        idx->db, "SELECT rowid, title, excerpt FROM fts WHERE rowid = ?", -1,
+        &stmt, NULL);
 
     if (rc != SQLITE_OK)
         return nx_store_error(idx, rc, "cannot read the index", err);
@@ -208,7 +321,7 @@ newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
 
     if (rc != NEWSIDX_OK)
         return rc;
-    rc = query_like_source(&text, &q->self_key, idx, id, err);
+    rc = query_like_source(&text, &q->self_id, idx, id, err);
     if (rc == NEWSIDX_OK)
         rc = nx_like_match(&match, idx, text.data, err);
     if (rc == NEWSIDX_OK) {
@@ -237,8 +350,19 @@ newsidx_query_match(const newsidx_query *q)
 void
 newsidx_query_free(newsidx_query *q)
 {
+    size_t i, j;
+
     if (q == NULL)
         return;
+    for (i = 0;
+         q->tags != NULL && q->parsed != NULL && i < q->parsed->n_filters;
+         i++) {
+        for (j = 0; j < q->tags[i].n; j++)
+            nx_free(q->tags[i].tok[j]);
+        nx_free(q->tags[i].tok);
+        nx_free(q->tags[i].match);
+    }
+    nx_free(q->tags);
     nx_parsed_free(q->parsed);
     nx_free(q->text);
     nx_free(q->match);

@@ -37,6 +37,14 @@ typedef struct nx_filter {
     int64_t lo, hi; /* inclusive bounds */
 } nx_filter;
 
+/* What a provider:, topic:, type: or category: filter stands for in this
+ * index: its tokens in the fts `tags` column (query.c resolves them). */
+typedef struct nx_tags {
+    char **tok;  /* NX_TAG_* tokens; none when nothing in the index fits */
+    size_t n;    /* tokens in `tok` */
+    char *match; /* FTS5 expression `tags : ("a" OR "b")`, or NULL */
+} nx_tags;
+
 /* A positive search term, for highlighting and suggestions. */
 typedef struct nx_term {
     char *text;     /* normalized; may hold several tokens */

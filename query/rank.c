@@ -78,34 +78,6 @@ rank_exact_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
     return rc;
 }
 
-/* An upper bound of rank_exact_parts without the column lengths: a column
- * holding phrase i tf times is at least tf * n_tokens[i] long, and sat()
- * only falls as the length grows. */
-static void
-rank_cheap_parts(const rank_aux *aux, int n_phrases, const int *n_tokens,
-                 int (*tf)[RANK_TEXT_COLUMNS], double *parts)
-{
-    double len[RANK_TEXT_COLUMNS] = {0, 0, 0};
-    int i, c;
-
-    for (i = 0; i < n_phrases; i++) {
-        for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
-            double l = (double)tf[i][c] * n_tokens[i];
-
-            if (l > len[c])
-                len[c] = l;
-        }
-    }
-    for (i = 0; i < n_phrases; i++) {
-        parts[i] = 0;
-        for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
-            if (tf[i][c] > 0)
-                parts[i] +=
-                    aux->w[c] * rank_sat(tf[i][c], len[c], aux->avg_len[c]);
-        }
-    }
-}
-
 /* xQueryPhrase callback: count the rows of a phrase.  It reads nothing
  * of the row: a walk over a common term's doclist is the bulk of the cost
  * of a first call. */
@@ -116,27 +88,6 @@ rank_count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
     (void)fts;
     (*(int64_t *)payload)++;
     return SQLITE_OK;
-}
-
-/*
- * An upper bound of the weighted saturation phrase i reaches in any row,
- * from the column averages alone: a column holding the phrase tf times is
- * at least tf * n_tokens long, and sat(tf, tf * n) rises with tf towards
- * (k1 + 1) / (1 + k1 * b * n / avg).
- */
-static double
-rank_max_part(const rank_aux *aux, int i)
-{
-    double part = 0;
-    int c;
-
-    for (c = 0; c < RANK_TEXT_COLUMNS; c++) {
-        double avg = aux->avg_len[c] > 0 ? aux->avg_len[c] : 1.0;
-
-        part += aux->w[c] * (NX_BM25_K1 + 1.0) /
-                (1.0 + NX_BM25_K1 * NX_BM25_B * aux->n_tokens[i] / avg);
-    }
-    return part;
 }
 
 static int
@@ -196,49 +147,20 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
     return SQLITE_OK;
 }
 
-/*
- * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
- * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c).
- * The first call of a statement also stores the text bound (the sum over
- * phrases of idf times an upper bound of the weighted saturation the
- * phrase reaches in any row) in the registered nx_rank_state.
- *
- * While a ranked scan has set state->threshold, a row whose cheap bound
- * (rank_cheap_parts) times the prior bound of its level is below it cannot
- * enter the kept set: the function returns -1 for it without reading the
- * row's column sizes.  Any other row gets its exact score.
- */
-/* The aux data of the statement, made by its first call, which also puts
- * the text bound (the sum over phrases of idf times an upper bound of the
- * weighted saturation the phrase reaches in any row) into `state`. */
+/* The aux data of the statement, made by its first call. */
 static int
 rank_aux_get(const Fts5ExtensionApi *api, Fts5Context *fts,
              sqlite3_value **args, int n_args, nx_rank_state *state,
              rank_aux **out)
 {
-    double bound = 0;
-    int i, rc;
-
     *out = api->xGetAuxdata(fts, 0);
     if (*out != NULL)
         return SQLITE_OK;
-    rc = rank_aux_make(api, fts, args, n_args, state, out);
-    for (i = 0; rc == SQLITE_OK && i < (*out)->n_phrases; i++)
-        bound += (*out)->idf[i] * rank_max_part(*out, i);
-    if (rc == SQLITE_OK && state != NULL) {
-        state->text_bound = bound;
-        state->has_bound = true;
-    }
-    return rc;
+    return rank_aux_make(api, fts, args, n_args, state, out);
 }
 
-/*
- * The bm25f score of the current row of `fts`, whose phrases 0..n-1 are
- * aux's.  While a ranked scan has set state->threshold, a row whose cheap
- * bound (rank_cheap_parts) times the prior bound of its level is below it
- * cannot enter the kept set: its score is -1, without a read of the row's
- * column sizes.  Any other row gets its exact score.
- */
+/* The bm25f score of the current row of `fts`, whose phrases 0..n-1 are
+ * aux's. */
 static int
 rank_row_score(const Fts5ExtensionApi *api, Fts5Context *fts,
                const rank_aux *aux, nx_rank_state *state, double *score)
@@ -251,21 +173,6 @@ rank_row_score(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (state != NULL)
         state->n_scored++;
     rc = rank_row_tf(api, fts, aux->n_phrases, tf);
-    if (rc == SQLITE_OK && state != NULL && state->threshold > 0 &&
-        state->level_bound != NULL) {
-        double bound = 0;
-
-        rank_cheap_parts(aux, aux->n_phrases, aux->n_tokens, tf, parts);
-        for (i = 0; i < aux->n_phrases; i++)
-            bound += aux->idf[i] * parts[i];
-        bound *= state->level_bound[nx_rank_key_level(api->xRowid(fts))];
-        /* The same slack as the early stop: never cut a near-tie. */
-        if (bound * (1.0 + 1e-9) < state->threshold) {
-            state->n_pruned++;
-            *score = -1.0;
-            return SQLITE_OK;
-        }
-    }
     if (rc == SQLITE_OK)
         rc = rank_exact_parts(api, fts, aux, aux->n_phrases, tf, parts);
     for (i = 0; rc == SQLITE_OK && i < aux->n_phrases; i++)
@@ -275,8 +182,9 @@ rank_row_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 /*
  * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
- * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c),
- * or -1 for a row cut by the cheap bound (rank_row_score).
+ * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c).
+ * The idf of a phrase the ranked scan gave a row count for (state->df)
+ * comes from that count; otherwise FTS5 counts the phrase's rows.
  */
 static void
 rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
@@ -295,85 +203,6 @@ rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
         sqlite3_result_double(ctx, score);
 }
 
-typedef struct rank_walk {
-    const rank_aux *aux;
-    nx_rank_state *state;
-} rank_walk;
-
-/* xQueryPhrase callback of nx_scan: score the row, hand it on. */
-static int
-rank_walk_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *payload)
-{
-    rank_walk *w = payload;
-    double score;
-    int rc = rank_row_score(api, fts, w->aux, w->state, &score);
-
-    if (rc != SQLITE_OK)
-        return rc;
-    return w->state->visit(w->state->visit_ctx, api->xRowid(fts), score)
-               ? SQLITE_OK
-               : SQLITE_DONE; /* the scan has what it needs */
-}
-
-/*
- * nx_scan(fts, w_title, w_excerpt, w_body), for an expression of one
- * phrase: on the statement's first row, walk every row of that phrase in
- * rowid order (xQueryPhrase) and hand each rank key and nx_bm25f score to
- * state->visit, until it returns false.  A ranked scan of one word or
- * prefix runs this way in one call instead of one SQL row per match.
- */
-static void
-rank_scan(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-          int n_args, sqlite3_value **args)
-{
-    nx_rank_state *state = api->xUserData(fts);
-    rank_walk w;
-    rank_aux *aux;
-    int rc;
-
-    if (state == NULL || state->visit == NULL || api->xPhraseCount(fts) != 1) {
-        sqlite3_result_error(ctx, "nx_scan: not a one-phrase ranked scan", -1);
-        return;
-    }
-    state->n_walks++;
-    rc = rank_aux_get(api, fts, args, n_args, state, &aux);
-    w.aux = aux;
-    w.state = state;
-    if (rc == SQLITE_OK)
-        rc = api->xQueryPhrase(fts, 0, &w, rank_walk_row);
-    if (rc != SQLITE_OK)
-        sqlite3_result_error_code(ctx, rc);
-    else
-        sqlite3_result_null(ctx);
-}
-
-/*
- * nx_key_date(rowid, mlo, mhi): what the month bucket of a rank key says
- * about a date filter whose bounds fall in months mlo and mhi (month
- * numbers, nx_month_of; -1 and a huge number when a bound is open):
- * 0 = the item fails (no date, or a month outside), 1 = it passes (a month
- * strictly inside), 2 = its row must be read (a bound's month, or a
- * clamped bucket that also holds earlier or later dates).
- */
-static void
-rank_key_date(sqlite3_context *ctx, int n_args, sqlite3_value **args)
-{
-    int bucket = nx_rank_key_month(sqlite3_value_int64(args[0]));
-    int64_t lo = sqlite3_value_int64(args[1]);
-    int64_t hi = sqlite3_value_int64(args[2]);
-    int64_t m = NX_RANK_MONTH_MAX - bucket;
-
-    (void)n_args;
-    if (bucket == NX_RANK_NO_DATE)
-        sqlite3_result_int(ctx, 0);
-    else if (m <= 0 || m >= NX_RANK_MONTH_MAX)
-        sqlite3_result_int(ctx, 2);
-    else if (m < lo || m > hi)
-        sqlite3_result_int(ctx, 0);
-    else
-        sqlite3_result_int(ctx, m > lo && m < hi ? 1 : 2);
-}
-
 int
 nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
 {
@@ -390,13 +219,6 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
     if (api == NULL || api->iVersion < 2)
         return nx_fail(err, NEWSIDX_IO, "this SQLite has no usable FTS5");
     rc = api->xCreateFunction(api, "nx_bm25f", state, rank_bm25f, NULL);
-    if (rc == SQLITE_OK)
-        rc = api->xCreateFunction(api, "nx_scan", state, rank_scan, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "nx_key_date", 3,
-                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-                                            SQLITE_INNOCUOUS,
-                                        NULL, rank_key_date, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return nx_fail(err, NEWSIDX_IO, "cannot register the functions: %s",
                        sqlite3_errstr(rc));

@@ -14,7 +14,8 @@ struct newsidx_query {
     nx_parsed *parsed; /* NULL for --like */
     char *text;        /* as typed (or "like:ID") */
     char *match;       /* the FTS5 MATCH expression, or "" */
-    int64_t self_key;  /* --like: the item itself is left out */
+    int64_t self_id;   /* --like: the item itself is left out */
+    nx_tags *tags;     /* q->parsed->n_filters resolved text filters */
     char mark_open[32];
     char mark_close[32];
 };
@@ -26,7 +27,7 @@ typedef struct nx_hit_related {
 } nx_hit_related;
 
 struct newsidx_hit {
-    int64_t id, rank_key;
+    int64_t id;
     char *path, *title, *excerpt, *url, *provider_name, *provider_domain;
     bool has_published_at, has_quality, has_heat;
     int64_t published_at, quality, heat;
@@ -73,20 +74,35 @@ typedef struct search_sql {
 
 /* One scored row of the scan. */
 typedef struct search_cand {
-    int64_t rank_key;
+    int64_t id;
     double score, bm25, prior, fresh;
+    double key;      /* what the sort orders by (the score for rank) */
     char *title_key; /* normalized title, for collapsing */
     char *url_key;
     uint64_t collapsed; /* rows folded into this one */
 } search_cand;
 
 typedef struct search_run {
-    search_cand *cands;
+    search_cand *cands; /* a min-heap on "better" while a scan runs */
     size_t n_cands, cap;
     bool is_complete; /* every matching row was considered */
-    uint64_t n_rows;  /* rows the scan stepped through */
-    bool is_counted;  /* n_rows is every match: no LIMIT, no early stop */
+    uint64_t n_rows;  /* matches the scan saw */
+    bool is_counted;  /* n_rows is every match */
 } search_run;
+
+/* Keep candidate `c` if it is among the best run->cap (search.c). */
+void nx_search_offer(search_run *run, const search_cand *c);
+/* The prior factor of an item under the query's weights. */
+double nx_search_prior(const newsidx_query *q, int level, bool has_q,
+                       int64_t quality, bool has_h, int64_t heat);
+
+/* engine.c: the query engine.  Both return NX_ENGINE_DECLINED, having done
+ * nothing, for a query the engine does not run; search.c then uses SQL. */
+#define NX_ENGINE_DECLINED (-100)
+/* The best run->cap candidates into run (a heap, via nx_search_offer). */
+int nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err);
+/* The number of matches. */
+int nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err);
 
 void nx_search_where(search_sql *s, const newsidx_query *q);
 void nx_search_sql_free(search_sql *s);

@@ -90,7 +90,7 @@ check_eq "items: the fresh ones and the broken files' last good ones" \
     $(($(sql fresh.db 'SELECT count(*) FROM items') + broken)) \
     "$(sql t.db 'SELECT count(*) FROM items')"
 matches() {
-    sql "$1" "SELECT count(*) FROM fts JOIN items i ON i.rank_key = fts.rowid
+    sql "$1" "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid
                 JOIN files f ON f.id = i.id
                WHERE fts MATCH '$2' AND f.status = 0"
 }

@@ -84,7 +84,7 @@ else
 fi
 
 # --- paging, counting, sorting -----------------------------------------
-total=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai' AND published IS NOT 0")
+total=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published IS NOT 0")
 run_query -n 2 --offset 2 ai
 check_eq "--offset 2 -n 2: header" "$total matches, showing 3-4" "$(head -n 1 .out)"
 check "--offset: rank 3" has '^  3\. '

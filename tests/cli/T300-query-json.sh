@@ -176,7 +176,7 @@ run_query -f json --count ai
 n_pub=$(jq_out .total)
 run_query -f json --count --all ai
 n_all=$(jq_out .total)
-n=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai' AND published = 0")
+n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published = 0")
 check_eq "--all adds the unpublished ai items" "$((n_pub + n))" "$n_all"
 check "--all adds some" test "$n_all" -gt "$n_pub"
 n=$(published "published_at IS NOT NULL")
@@ -218,7 +218,7 @@ check_jq "--limit 6: 6 hits" '.hits | length == 6'
 run_query -f json -n 2 --offset 2 ai
 check_eq "--offset 2 --limit 2: hits 3-4" "$(jq -c '.[2:4]' <<<"$all6")" "$(jq_out '[.hits[].id]')"
 check_jq "--offset is echoed" '.offset == 2'
-n=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai' AND published IS NOT 0")
+n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published IS NOT 0")
 run_query -f json -n 0 ai
 check_jq "--limit 0: total ($n), no hits" ".total == $n and .hits == []"
 run_query -f json --offset 1000 ai
@@ -271,13 +271,13 @@ run_query -f json -n 1 --facets topic,provider,year ai
 check_jq "--facets: three kinds" '.facets | keys == ["provider", "topic", "year"]'
 check_jq "--facets: value/count pairs" 'all(.facets[][]; (.value | type) == "string" and (.count | type) == "number" and .count > 0)'
 check_jq "--facets: providers sum to the total" '([.facets.provider[].count] | add) == .total'
-n=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai' AND published IS NOT 0 AND published_at IS NOT NULL")
+n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published IS NOT 0 AND i.published_at IS NOT NULL")
 check_jq "--facets: years sum to the dated matches ($n)" "([.facets.year[].count] | add) == $n"
 check_jq "--facets: topics and providers most frequent first" \
     'all(.facets.topic, .facets.provider; [.[].count] | . == (sort | reverse))'
 check_jq "--facets: years newest first" \
     '[.facets.year[].value] | . == (sort | reverse)'
-n=$(sql t.db "SELECT count(*) FROM fts f JOIN items i ON i.rank_key = f.rowid JOIN item_topics it ON it.item_id = i.id JOIN topics t ON t.id = it.topic_id WHERE fts MATCH 'ai' AND i.published IS NOT 0 AND t.name = 'AI'")
+n=$(sql t.db "SELECT count(*) FROM fts f JOIN items i ON i.id = f.rowid JOIN item_topics it ON it.item_id = i.id JOIN topics t ON t.id = it.topic_id WHERE fts MATCH 'ai' AND i.published IS NOT 0 AND t.name = 'AI'")
 check_jq "--facets: topic AI counted ($n)" ".facets.topic[] | select(.value == \"AI\") | .count == $n"
 run_query -f json --facets year zurich
 check_jq "--facets year: 2021 and 2022" '.facets == {"year": [{"value": "2021", "count": 1}, {"value": "2022", "count": 1}]} or .facets == {"year": [{"value": "2022", "count": 1}, {"value": "2021", "count": 1}]}'

@@ -1,7 +1,7 @@
 /*
  * test_store.c - the index file: creating and opening it, writing and
- * replacing items, removing them, schema versions, URL keys and the rank
- * key order.
+ * replacing items, removing them, schema versions, URL keys, prior
+ * levels and the docinfo blocks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -343,41 +343,33 @@ test_store__terms_count_the_rows_of_each_token(void **state)
 }
 
 static void
-test_store__schema_3_is_read_as_is_and_upgraded_by_a_writer(void **state)
+test_store__other_schema_is_refused_until_rebuilt(void **state)
 {
     fixture *f = *state;
     newsidx_index *idx;
+    newsidx_error err;
+    int64_t n = -1;
 
     add_text(f->idx, "mem:1", "Zürich rises", "rises again");
-    add_text(f->idx, "mem:2", "Café news", "zurich café");
-    assert_int_equal(sqlite3_exec(f->idx->db,
-                                  "DROP TABLE terms; PRAGMA user_version = 3;"
-                                  " UPDATE meta SET value = 3"
-                                  " WHERE key = 'schema_version'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(f->idx->db, "PRAGMA user_version = 4", NULL, NULL, NULL),
+        SQLITE_OK);
     newsidx_index_close(f->idx);
     f->idx = NULL;
+    assert_int_equal(newsidx_index_open(&idx, f->path, 0, &err),
+                     NEWSIDX_SCHEMA);
+    assert_non_null(strstr(err.message, "schema version 4"));
+    assert_non_null(strstr(err.message, "run newsindex --rebuild"));
     assert_int_equal(
-        newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_READONLY, NULL),
+        newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_READONLY, &err),
+        NEWSIDX_SCHEMA);
+    assert_int_equal(
+        newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_REBUILD, NULL),
         NEWSIDX_OK);
-    assert_int_equal(newsidx_index_schema_version(idx), 3);
-    newsidx_index_close(idx);
-    assert_int_equal(newsidx_index_open(&f->idx, f->path, 0, NULL),
-                     NEWSIDX_OK);
     assert_int_equal(newsidx_index_schema_version(f->idx),
                      NEWSIDX_SCHEMA_VERSION);
-    assert_int_equal(query_int(f->idx, "PRAGMA user_version"),
-                     NEWSIDX_SCHEMA_VERSION);
-    assert_int_equal(query_int(f->idx, "SELECT value FROM meta"
-                                       " WHERE key = 'schema_version'"),
-                     NEWSIDX_SCHEMA_VERSION);
-    assert_int_equal(query_int(f->idx, "SELECT df FROM terms"
-                                       " WHERE term = 'rises'"),
-                     1);
-    assert_int_equal(terms_mismatches(f->idx), 0);
-    add_text(f->idx, "mem:1", "Lugano", "calm");
-    assert_int_equal(terms_mismatches(f->idx), 0);
+    assert_int_equal(newsidx_index_count(&n, f->idx, NULL), NEWSIDX_OK);
+    assert_int_equal(n, 0);
 }
 
 static void
@@ -399,7 +391,7 @@ test_store__foreign_database_is_refused(void **state)
 }
 
 static void
-test_store__rank_keys_order_by_prior(void **state)
+test_store__prior_levels_order_by_quality_and_heat(void **state)
 {
     nx_item hi, lo, unknown;
 
@@ -415,36 +407,117 @@ test_store__rank_keys_order_by_prior(void **state)
     lo.heat = 0;
     assert_true(nx_prior_level(&hi) > nx_prior_level(&unknown));
     assert_true(nx_prior_level(&unknown) > nx_prior_level(&lo));
-    /* Higher prior, lower rowid: FTS5 visits it first in rowid order. */
-    assert_true(nx_rank_key(nx_prior_level(&hi), false, 0, 1000) <
-                nx_rank_key(nx_prior_level(&lo), false, 0, 1));
-    assert_true(nx_rank_key(5, false, 7, 1) < nx_rank_key(5, false, 7, 2));
-    assert_true(nx_rank_key(NX_PRIOR_LEVELS - 1, false, 0, 0) >= 0);
-    assert_true(nx_rank_key(0, true, NX_RANK_NO_DATE, (int64_t)1 << 40) > 0);
-    /* Unpublished items after every published one, same order inside. */
-    assert_true(nx_rank_key(0, false, NX_RANK_NO_DATE, 999) <
-                nx_rank_key(1023, true, 0, 1));
-    assert_true(nx_rank_key(0, false, NX_RANK_NO_DATE, 999) <
-                NX_RANK_UNPUBLISHED);
-    assert_true(nx_rank_key(0, true, 0, 1) >= NX_RANK_UNPUBLISHED);
-    assert_int_equal(nx_rank_key_level(nx_rank_key(777, true, 4095, 5)), 777);
-    assert_int_equal(nx_rank_key_level(nx_rank_key(3, false, 0, 5)), 3);
-    /* Inside a level: newer months first, undated items last. */
-    assert_true(nx_rank_key(9, false, nx_rank_month(true, 1700000000), 5) <
-                nx_rank_key(9, false, nx_rank_month(true, 1600000000), 1));
-    assert_true(nx_rank_key(9, false, nx_rank_month(true, 0), 5) <
-                nx_rank_key(9, false, nx_rank_month(false, 0), 1));
-    assert_int_equal(nx_rank_key_month(nx_rank_key(9, true, 1234, 77)), 1234);
-    /* Month numbers: UTC calendar months from 1970-01. */
-    assert_int_equal(nx_month_of(0), 0);
-    assert_int_equal(nx_month_of(-1), -1);            /* 1969-12-31 */
-    assert_int_equal(nx_month_of(951868799), 361);    /* 2000-02-29 */
-    assert_int_equal(nx_month_of(951868800), 362);    /* 2000-03-01 */
-    assert_int_equal(nx_month_of(1704067199), 647);   /* 2023-12-31 */
-    assert_int_equal(nx_month_of(1704067200), 648);   /* 2024-01-01 */
-    assert_int_equal(nx_month_of(-2208988800), -840); /* 1900-01-01 */
-    assert_int_equal(nx_rank_month(true, -2208988800), NX_RANK_MONTH_MAX);
-    assert_int_equal(nx_rank_month(true, (int64_t)1 << 40), 0);
+    assert_int_equal(nx_prior_level(&unknown), 512);
+    hi.quality = 100000;
+    hi.heat = 100000;
+    assert_int_equal(nx_prior_level(&hi), NX_PRIOR_LEVELS - 1);
+}
+
+/* The varints of an fts_docsize blob: the token count of each column. */
+static void
+docsize_cols(const unsigned char *p, int n, uint32_t *cols, int n_cols)
+{
+    int c = 0, i = 0;
+
+    memset(cols, 0, (size_t)n_cols * sizeof(*cols));
+    while (i < n && c < n_cols) {
+        uint32_t v = 0;
+
+        while (i < n && (p[i] & 0x80))
+            v = (v << 7) | (p[i++] & 0x7f);
+        if (i < n)
+            v = (v << 7) | p[i++];
+        cols[c++] = v;
+    }
+}
+
+/* docinfo holds, for every item, its level, flags, quality, heat, date
+ * and the token counts FTS5 keeps in fts_docsize; removed items leave an
+ * empty slot. */
+static void
+test_store__docinfo_matches_items(void **state)
+{
+    fixture *f = *state;
+    sqlite3_stmt *stmt;
+    static char long_item[200000];
+    size_t i, n_checked = 0, len;
+
+    /* A title of 70000 words: more tokens than a u16 holds. */
+    len = (size_t)snprintf(long_item, sizeof(long_item), "---\ntitle: \"");
+    for (i = 0; i < 140000; i++)
+        long_item[len++] = i % 2 ? ' ' : 'w';
+    len += (size_t)snprintf(long_item + len, sizeof(long_item) - len,
+                            "\"\nexcerpt: many words\n---\n");
+    add_text(f->idx, "mem:1", "Zürich rises", "rises again");
+    assert_int_equal(newsidx_index_add_buffer(f->idx, "mem:2", item_text,
+                                              strlen(item_text), NULL, NULL,
+                                              NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_index_add_buffer(f->idx, "mem:3", long_item, len,
+                                              NULL, NULL, NULL),
+                     NEWSIDX_OK);
+    add_text(f->idx, "mem:4", "Gone soon", "removed below");
+    assert_int_equal(newsidx_index_remove(f->idx, "mem:4", NULL), NEWSIDX_OK);
+    assert_int_equal(sqlite3_prepare_v2(
+                         f->idx->db,
+                         "SELECT f.id, i.id, i.level, i.published,"
+                         " i.published_at, i.quality, i.heat, d.sz,"
+                         " (SELECT data FROM docinfo WHERE block = f.id >> ?1)"
+                         " FROM files f LEFT JOIN items i ON i.id = f.id"
+                         " LEFT JOIN fts_docsize d ON d.id = f.id",
+                         -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int(stmt, 1, NX_DOCINFO_SHIFT);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        unsigned slot = (unsigned)(id & (NX_DOCINFO_SLOTS - 1));
+        const unsigned char *data = sqlite3_column_blob(stmt, 8);
+        uint32_t cols[4];
+        unsigned flags;
+        int c;
+
+        assert_non_null(data);
+        assert_int_equal(sqlite3_column_bytes(stmt, 8), NX_DOCINFO_BYTES);
+        flags = data[NX_DOCINFO_FLAGS_OFF + slot];
+        if (sqlite3_column_type(stmt, 1) == SQLITE_NULL) {
+            assert_int_equal(flags, 0);
+            continue;
+        }
+        assert_true(flags & NX_DOC_PRESENT);
+        assert_int_equal(nx_docinfo_u16(data + NX_DOCINFO_LEVEL_OFF + 2 * slot),
+                         sqlite3_column_int(stmt, 2));
+        assert_int_equal((flags & NX_DOC_UNPUBLISHED) != 0,
+                         sqlite3_column_type(stmt, 3) != SQLITE_NULL &&
+                             sqlite3_column_int(stmt, 3) == 0);
+        assert_int_equal((flags & NX_DOC_HAS_DATE) != 0,
+                         sqlite3_column_type(stmt, 4) != SQLITE_NULL);
+        if (flags & NX_DOC_HAS_DATE)
+            assert_int_equal(
+                (int64_t)nx_docinfo_u64(data + NX_DOCINFO_DATE_OFF + 8 * slot),
+                sqlite3_column_int64(stmt, 4));
+        assert_int_equal((flags & NX_DOC_HAS_QUALITY) != 0,
+                         sqlite3_column_type(stmt, 5) != SQLITE_NULL);
+        if (flags & NX_DOC_HAS_QUALITY)
+            assert_int_equal((int32_t)nx_docinfo_u32(
+                                 data + NX_DOCINFO_QUALITY_OFF + 4 * slot),
+                             sqlite3_column_int64(stmt, 5));
+        assert_int_equal((flags & NX_DOC_HAS_HEAT) != 0,
+                         sqlite3_column_type(stmt, 6) != SQLITE_NULL);
+        docsize_cols(sqlite3_column_blob(stmt, 7),
+                     sqlite3_column_bytes(stmt, 7), cols, 4);
+        for (c = 0; c < 3; c++) {
+            unsigned n_tok =
+                nx_docinfo_u16(data + NX_DOCINFO_LEN_OFF(c) + 2 * slot);
+
+            if (cols[c] >= NX_DOCINFO_LEN_BIG)
+                assert_int_equal(n_tok, NX_DOCINFO_LEN_BIG);
+            else
+                assert_int_equal(n_tok, cols[c]);
+        }
+        n_checked++;
+    }
+    sqlite3_finalize(stmt);
+    assert_int_equal(n_checked, 3);
 }
 
 static void
@@ -475,7 +548,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store__open_missing_without_create_is_notfound),
         cmocka_unit_test(test_store__readonly_with_create_is_invalid),
-        cmocka_unit_test(test_store__rank_keys_order_by_prior),
+        cmocka_unit_test(test_store__prior_levels_order_by_quality_and_heat),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_store__new_index_is_empty_and_versioned),
         T(test_store__add_buffer_stores_every_part),
@@ -486,7 +559,8 @@ main(void)
         T(test_store__other_schema_version_is_refused_or_rebuilt),
         T(test_store__foreign_database_is_refused),
         T(test_store__terms_count_the_rows_of_each_token),
-        T(test_store__schema_3_is_read_as_is_and_upgraded_by_a_writer),
+        T(test_store__other_schema_is_refused_until_rebuilt),
+        T(test_store__docinfo_matches_items),
         T(test_store__add_buffer_survives_allocation_failures),
 #undef T
     };
