@@ -1,0 +1,847 @@
+/*
+ * fts5read.c - reading the fts table's inverted index straight from its
+ * `fts_data` and `fts_idx` tables, as FTS5 3.40 lays them out, so that the
+ * engine can walk a term's rows without going through SQL row by row.
+ *
+ * Owns the knowledge of FTS5's storage format; nothing else looks inside
+ * fts_data.  The format is the one ext/fts5/fts5_index.c of SQLite 3.40
+ * documents (FTS5 "version" 4, detail=full, no prefix indexes, legacy
+ * structure record).  nx_fr_open checks for it and reports anything else
+ * as unsupported, so that the caller falls back to SQL; every read is
+ * bounds-checked and a malformed record is an error, never a crash.
+ *
+ * A term iterator merges the term's doclists of every segment the way
+ * FTS5 does: for each rowid the entry of the newest segment wins (segments
+ * are taken in FTS5's order: level 0 first, the newest segment of a level
+ * first), and a winning entry with an empty position list is a deleted
+ * row.  Only committed data is read, in the caller's read transaction.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "query.h"
+
+/* FTS5's limits and record ids (fts5_index.c). */
+#define FR_STRUCTURE_ROWID 10
+#define FR_AVERAGES_ROWID  1
+#define FR_MAX_SEGMENTS    2000
+#define FR_MAX_LEVELS      64
+#define FR_PAD             16 /* zero bytes after every record read */
+
+static int64_t
+fr_segment_rowid(int segid, int pgno)
+{
+    return ((int64_t)segid << 37) + pgno;
+}
+
+/* One segment of the structure record. */
+typedef struct fr_segment {
+    int segid, pg_first, pg_last;
+} fr_segment;
+
+struct nx_fr {
+    sqlite3 *db;
+    sqlite3_blob *blob; /* on fts_data.block, reopened for each record */
+    sqlite3_stmt *idx;  /* the leaf that may hold a term */
+    fr_segment *segs;   /* in FTS5's merge order: newest first */
+    int n_segs;
+    int64_t n_rows; /* rows of the fts table (averages record) */
+    int64_t col_total[NX_FR_COLUMNS];
+    nx_buf scratch;     /* record reads */
+    int rc;             /* sticky SQLite result code */
+    newsidx_error *err; /* where errors of the open go */
+    uint64_t n_pages;   /* leaf pages read (for tests) */
+};
+
+/* A leaf page read into memory (padded with FR_PAD zero bytes). */
+typedef struct fr_page {
+    unsigned char *p;
+    int nn;     /* bytes of the record */
+    int sz;     /* bytes before the page index (szLeaf) */
+    size_t cap; /* allocated */
+    int pgno;
+} fr_page;
+
+/* One segment's part of a term iterator. */
+typedef struct fr_seg_iter {
+    const fr_segment *seg;
+    fr_page page; /* the current leaf */
+    fr_page next; /* a prefetched following leaf, or pgno 0 */
+    int off;      /* offset of the current position list */
+    int n_pos;    /* its size in bytes */
+    int eod;      /* offset where the term's doclist ends on the page */
+    int64_t rowid;
+    bool is_eof;
+} fr_seg_iter;
+
+struct nx_fr_term {
+    nx_fr *r;
+    fr_seg_iter *s; /* n of them, in merge order */
+    int n;
+    int win; /* the segment whose entry is current */
+    int64_t rowid;
+    bool is_eof;
+    nx_buf poslist; /* a position list spanning pages, put together */
+};
+
+/**************************************************************************
+** Varints: SQLite's format (big-endian groups of 7 bits, the ninth byte
+** whole).  Callers make sure 9 readable bytes follow `p` (the pad).
+*/
+static int
+fr_varint(const unsigned char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        x = (x << 7) | (p[i] & 0x7f);
+        if (!(p[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    *v = (x << 8) | p[8];
+    return 9;
+}
+
+static int
+fr_varint32(const unsigned char *p, int *v)
+{
+    uint64_t x;
+    int n = fr_varint(p, &x);
+
+    *v = (int)(x & 0x7fffffff);
+    return n;
+}
+
+static unsigned
+fr_u16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+/**************************************************************************
+** Records
+*/
+static int
+fr_corrupt(nx_fr *r)
+{
+    if (r->rc == SQLITE_OK)
+        r->rc = SQLITE_CORRUPT;
+    return r->rc;
+}
+
+/* Read record `rowid` of fts_data into `buf` (grown as needed, padded).
+ * *n_out gets its size.  SQLITE_OK, or the sticky error. */
+static int
+fr_read(nx_fr *r, int64_t rowid, unsigned char **buf, size_t *cap, int *n_out)
+{
+    int n, rc;
+
+    if (r->rc != SQLITE_OK)
+        return r->rc;
+    rc = r->blob != NULL ? sqlite3_blob_reopen(r->blob, rowid)
+                         : sqlite3_blob_open(r->db, "main", "fts_data", "block",
+                                             rowid, 0, &r->blob);
+    if (rc != SQLITE_OK) {
+        /* A missing record means a damaged index. */
+        r->rc = rc == SQLITE_ERROR ? SQLITE_CORRUPT : rc;
+        return r->rc;
+    }
+    n = sqlite3_blob_bytes(r->blob);
+    if (*cap < (size_t)n + FR_PAD) {
+        size_t ncap = (size_t)n + FR_PAD + 4096;
+        unsigned char *p = nx_realloc(*buf, ncap);
+
+        if (p == NULL) {
+            r->rc = SQLITE_NOMEM;
+            return r->rc;
+        }
+        *buf = p;
+        *cap = ncap;
+    }
+    rc = sqlite3_blob_read(r->blob, *buf, n, 0);
+    if (rc != SQLITE_OK) {
+        r->rc = rc;
+        return rc;
+    }
+    memset(*buf + n, 0, FR_PAD);
+    *n_out = n;
+    return SQLITE_OK;
+}
+
+/* Read leaf `pgno` of segment `seg` into `pg`. */
+static int
+fr_read_leaf(nx_fr *r, const fr_segment *seg, int pgno, fr_page *pg)
+{
+    int rc = fr_read(r, fr_segment_rowid(seg->segid, pgno), &pg->p, &pg->cap,
+                     &pg->nn);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    r->n_pages++;
+    pg->pgno = pgno;
+    if (pg->nn < 4)
+        return fr_corrupt(r);
+    pg->sz = (int)fr_u16(pg->p + 2);
+    if (pg->sz > pg->nn || pg->sz < 4)
+        return fr_corrupt(r);
+    return SQLITE_OK;
+}
+
+static bool
+fr_page_is_termless(const fr_page *pg)
+{
+    return pg->sz >= pg->nn;
+}
+
+/* Parse the structure record: the segments in merge order. */
+static int
+fr_structure(nx_fr *r, const unsigned char *a, int n)
+{
+    int i = 4, n_levels, n_total, lv, k, at = 0;
+    uint64_t unused;
+
+    if (n < 7) /* the cookie and three varints */
+        return fr_corrupt(r);
+    /* A V2 record (contentless_delete tables of later SQLite) starts with
+     * 0xff after the cookie: not a layout this reader knows. */
+    if (a[4] == 0xff)
+        return SQLITE_NOTFOUND;
+    i += fr_varint32(a + i, &n_levels);
+    i += fr_varint32(a + i, &n_total);
+    i += fr_varint(a + i, &unused); /* write counter */
+    if (n_levels < 0 || n_levels > FR_MAX_LEVELS || n_total < 0 ||
+        n_total > FR_MAX_SEGMENTS)
+        return fr_corrupt(r);
+    r->segs = nx_calloc((size_t)n_total + 1, sizeof(*r->segs));
+    if (r->segs == NULL)
+        return r->rc = SQLITE_NOMEM;
+    for (lv = 0; lv < n_levels; lv++) {
+        int n_merge, n_seg;
+
+        if (i >= n)
+            return fr_corrupt(r);
+        i += fr_varint32(a + i, &n_merge);
+        i += fr_varint32(a + i, &n_seg);
+        if (n_seg < 0 || at + n_seg > n_total || n_merge > n_seg)
+            return fr_corrupt(r);
+        /* Oldest first in the record; the merge takes the newest first. */
+        for (k = 0; k < n_seg; k++) {
+            fr_segment *s = &r->segs[at + n_seg - 1 - k];
+
+            if (i >= n)
+                return fr_corrupt(r);
+            i += fr_varint32(a + i, &s->segid);
+            i += fr_varint32(a + i, &s->pg_first);
+            i += fr_varint32(a + i, &s->pg_last);
+            if (s->pg_last < s->pg_first || s->segid <= 0)
+                return fr_corrupt(r);
+        }
+        at += n_seg;
+    }
+    if (at != n_total || i > n)
+        return fr_corrupt(r);
+    r->n_segs = n_total;
+    return SQLITE_OK;
+}
+
+/* Parse the averages record: rows and tokens per column. */
+static int
+fr_averages(nx_fr *r, const unsigned char *a, int n)
+{
+    int i = 0, c;
+    uint64_t v;
+
+    if (n == 0) { /* an empty table */
+        r->n_rows = 0;
+        memset(r->col_total, 0, sizeof(r->col_total));
+        return SQLITE_OK;
+    }
+    i += fr_varint(a, &v);
+    r->n_rows = (int64_t)v;
+    for (c = 0; c < NX_FR_COLUMNS; c++) {
+        if (i >= n)
+            return fr_corrupt(r);
+        i += fr_varint(a + i, &v);
+        r->col_total[c] = (int64_t)v;
+    }
+    return i > n ? fr_corrupt(r) : SQLITE_OK;
+}
+
+/* Does fts_data hold record `rowid`? */
+static bool
+fr_has_record(nx_fr *r, int64_t rowid)
+{
+    sqlite3_stmt *stmt;
+    bool has = false;
+
+    if (r->rc != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db, "SELECT 1 FROM fts_data WHERE id = ?1", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(stmt, 1, rowid);
+    has = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return has;
+}
+
+/* Is the fts table one this reader knows?  Version 4 of FTS5's format,
+ * created by schema.c (so detail=full and no prefix index). */
+static int
+fr_check_version(nx_fr *r)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(
+        r->db, "SELECT v FROM fts_config WHERE k = 'version'", -1, &stmt, NULL);
+    int version = -1;
+
+    if (rc != SQLITE_OK)
+        return r->rc = rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    rc = sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK)
+        return r->rc = rc;
+    return version == 4 ? SQLITE_OK : SQLITE_NOTFOUND;
+}
+
+int
+nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
+{
+    nx_fr *r = nx_calloc(1, sizeof(*r));
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    int n = 0, rc;
+
+    *out = NULL;
+    if (r == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    r->db = db;
+    rc = fr_check_version(r);
+    if (rc == SQLITE_OK)
+        rc = fr_read(r, FR_STRUCTURE_ROWID, &buf, &cap, &n);
+    if (rc == SQLITE_OK)
+        rc = fr_structure(r, buf, n);
+    if (rc == SQLITE_OK && fr_has_record(r, FR_AVERAGES_ROWID))
+        rc = fr_read(r, FR_AVERAGES_ROWID, &buf, &cap, &n);
+    else
+        n = 0; /* no row was ever written */
+    if (rc == SQLITE_OK)
+        rc = fr_averages(r, buf, n);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v3(db,
+                                "SELECT pgno FROM fts_idx WHERE segid = ?1 AND"
+                                " term <= ?2 ORDER BY term DESC LIMIT 1",
+                                -1, 0, &r->idx, NULL);
+    nx_free(buf);
+    if (rc == SQLITE_NOTFOUND) {
+        nx_fr_close(r);
+        return NX_FR_UNSUPPORTED;
+    }
+    if (rc != SQLITE_OK) {
+        r->rc = r->rc != SQLITE_OK ? r->rc : rc;
+        rc = nx_fr_error(r, err);
+        nx_fr_close(r);
+        return rc;
+    }
+    *out = r;
+    return NEWSIDX_OK;
+}
+
+void
+nx_fr_close(nx_fr *r)
+{
+    if (r == NULL)
+        return;
+    sqlite3_blob_close(r->blob);
+    sqlite3_finalize(r->idx);
+    nx_free(r->segs);
+    nx_buf_free(&r->scratch);
+    nx_free(r);
+}
+
+int64_t
+nx_fr_rows(const nx_fr *r)
+{
+    return r->n_rows;
+}
+
+int64_t
+nx_fr_col_total(const nx_fr *r, int col)
+{
+    return col >= 0 && col < NX_FR_COLUMNS ? r->col_total[col] : 0;
+}
+
+uint64_t
+nx_fr_pages_read(const nx_fr *r)
+{
+    return r->n_pages;
+}
+
+int
+nx_fr_error(const nx_fr *r, newsidx_error *err)
+{
+    if (r->rc == SQLITE_OK)
+        return NEWSIDX_OK;
+    if (r->rc == SQLITE_NOMEM)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (r->rc == SQLITE_CORRUPT)
+        return nx_fail(err, NEWSIDX_INTERNAL,
+                       "the fts index is damaged (malformed record)");
+    return nx_fail(err, NEWSIDX_IO, "cannot read the fts index: %s",
+                   sqlite3_errstr(r->rc));
+}
+
+/**************************************************************************
+** One segment's doclist of one term
+*/
+
+/* The page where the doclist of `key` (the term with FTS5's '0' prefix)
+ * starts in segment `seg`, from fts_idx; 0 on error. */
+static int
+fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n)
+{
+    int pg = seg->pg_first, rc;
+
+    sqlite3_reset(r->idx);
+    sqlite3_bind_int(r->idx, 1, seg->segid);
+    sqlite3_bind_blob(r->idx, 2, key, n, SQLITE_STATIC);
+    rc = sqlite3_step(r->idx);
+    if (rc == SQLITE_ROW) {
+        pg = (int)(sqlite3_column_int64(r->idx, 0) >> 1);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(r->idx);
+    if (rc != SQLITE_DONE) {
+        r->rc = rc;
+        return 0;
+    }
+    return pg < seg->pg_first ? seg->pg_first : pg;
+}
+
+/* Read the position-list size at s->off; s->off moves past it. */
+static int
+fr_seg_load_npos(nx_fr *r, fr_seg_iter *s)
+{
+    int sz;
+
+    if (s->off >= s->page.sz)
+        return fr_corrupt(r);
+    s->off += fr_varint32(s->page.p + s->off, &sz);
+    s->n_pos = sz >> 1;
+    return SQLITE_OK;
+}
+
+/* Read the rowid (absolute) at s->off, moving to the next page first when
+ * the doclist's first rowid does not fit on this one. */
+static int
+fr_seg_load_first_rowid(nx_fr *r, fr_seg_iter *s)
+{
+    uint64_t v;
+
+    if (s->off >= s->page.sz) {
+        if (s->page.pgno >= s->seg->pg_last ||
+            fr_read_leaf(r, s->seg, s->page.pgno + 1, &s->page) != SQLITE_OK)
+            return fr_corrupt(r);
+        s->off = 4;
+        s->eod = fr_page_is_termless(&s->page) ? s->page.nn + 1 : 0;
+        if (!fr_page_is_termless(&s->page))
+            fr_varint32(s->page.p + s->page.sz, &s->eod);
+    }
+    s->off += fr_varint(s->page.p + s->off, &v);
+    s->rowid = (int64_t)v;
+    return fr_seg_load_npos(r, s);
+}
+
+/*
+ * Find the term `key` (n bytes) on the current page: the footer lists the
+ * offsets of the page's terms, each prefix-compressed against the one
+ * before.  On success s->off points at the term's first rowid and s->eod
+ * where its doclist ends on this page (past the page when it goes on).
+ */
+static int
+fr_seg_find_term(nx_fr *r, fr_seg_iter *s, const char *key, int n)
+{
+    const unsigned char *a = s->page.p;
+    int nn = s->page.nn, pgidx = s->page.sz, term_off, off;
+    int n_keep = 0, n_new, n_match = 0;
+
+    if (fr_page_is_termless(&s->page))
+        return SQLITE_NOTFOUND;
+    pgidx += fr_varint32(a + pgidx, &term_off);
+    off = term_off;
+    for (;;) {
+        int i, n_cmp;
+
+        if (off >= s->page.sz)
+            return fr_corrupt(r);
+        off += fr_varint32(a + off, &n_new);
+        if (n_new < 0 || off + n_new > s->page.sz)
+            return fr_corrupt(r);
+        if (n_keep < n_match)
+            return SQLITE_NOTFOUND; /* passed where it would be */
+        if (n_keep == n_match) {
+            n_cmp = n_new < n - n_match ? n_new : n - n_match;
+            for (i = 0;
+                 i < n_cmp && a[off + i] == (unsigned char)key[n_match + i];
+                 i++)
+                ;
+            n_match += i;
+            if (n_match == n)
+                return i == n_new ? (s->off = off + n_new, SQLITE_OK)
+                                  : SQLITE_NOTFOUND;
+            if (i < n_new && a[off + i] > (unsigned char)key[n_match])
+                return SQLITE_NOTFOUND;
+        }
+        if (pgidx >= nn)
+            return SQLITE_NOTFOUND;
+        {
+            int delta;
+
+            pgidx += fr_varint32(a + pgidx, &delta);
+            term_off += delta;
+        }
+        off = term_off;
+        if (off >= s->page.sz)
+            return fr_corrupt(r);
+        off += fr_varint32(a + off, &n_keep);
+    }
+}
+
+/* Where the doclist that starts at s->off ends on this page: at the next
+ * term the footer lists, or past the page. */
+static void
+fr_seg_set_eod(fr_seg_iter *s)
+{
+    const unsigned char *a = s->page.p;
+    int pgidx = s->page.sz, term_off = 0, delta;
+
+    pgidx += fr_varint32(a + pgidx, &term_off);
+    while (pgidx < s->page.nn && term_off < s->off) {
+        pgidx += fr_varint32(a + pgidx, &delta);
+        term_off += delta;
+    }
+    s->eod = term_off >= s->off ? term_off : s->page.nn + 1;
+}
+
+/* Position `s` on the first entry of `key` in its segment; is_eof when the
+ * segment does not hold the term. */
+static int
+fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
+            int n)
+{
+    int pg, rc;
+
+    s->seg = seg;
+    s->is_eof = true;
+    pg = fr_idx_page(r, seg, key, n);
+    if (pg == 0 || pg > seg->pg_last)
+        return r->rc;
+    rc = fr_read_leaf(r, seg, pg, &s->page);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = fr_seg_find_term(r, s, key, n);
+    if (rc == SQLITE_NOTFOUND)
+        return SQLITE_OK;
+    if (rc != SQLITE_OK)
+        return rc;
+    fr_seg_set_eod(s);
+    s->is_eof = false;
+    return fr_seg_load_first_rowid(r, s);
+}
+
+/* The leaf after the current one (kept for reuse). */
+static int
+fr_seg_next_page(nx_fr *r, fr_seg_iter *s)
+{
+    fr_page t;
+
+    if (s->page.pgno >= s->seg->pg_last) {
+        s->is_eof = true;
+        return SQLITE_OK;
+    }
+    if (s->next.pgno == s->page.pgno + 1) {
+        t = s->page;
+        s->page = s->next;
+        s->next = t;
+        s->next.pgno = 0;
+        return SQLITE_OK;
+    }
+    return fr_read_leaf(r, s->seg, s->page.pgno + 1, &s->page);
+}
+
+/* Advance to the next entry of the term in this segment. */
+static int
+fr_seg_next(nx_fr *r, fr_seg_iter *s)
+{
+    int off = s->off + s->n_pos;
+    uint64_t delta;
+
+    if (off < s->page.sz) {
+        if (off >= s->eod) { /* the next term starts here */
+            s->is_eof = true;
+            return SQLITE_OK;
+        }
+        off += fr_varint(s->page.p + off, &delta);
+        if (delta == 0)
+            return fr_corrupt(r);
+        s->rowid += (int64_t)delta;
+        s->off = off;
+        return fr_seg_load_npos(r, s);
+    }
+    /* The next entry is on a later page: the first whose header says it
+     * starts a rowid; a page that starts a term ends this doclist. */
+    for (;;) {
+        int rc = fr_seg_next_page(r, s);
+        unsigned first;
+
+        if (rc != SQLITE_OK || s->is_eof)
+            return rc;
+        first = fr_u16(s->page.p);
+        s->eod = s->page.nn + 1;
+        if (!fr_page_is_termless(&s->page))
+            fr_varint32(s->page.p + s->page.sz, &s->eod);
+        if (first != 0 && (int)first < s->page.sz) {
+            uint64_t v;
+
+            s->off = (int)first;
+            s->off += fr_varint(s->page.p + s->off, &v);
+            s->rowid = (int64_t)v;
+            return fr_seg_load_npos(r, s);
+        }
+        if (!fr_page_is_termless(&s->page)) {
+            s->is_eof = true;
+            return SQLITE_OK;
+        }
+    }
+}
+
+/* The current position list of `s`, put together in `buf` when it goes
+ * on over later pages (the next of them is kept for fr_seg_next). */
+static int
+fr_seg_poslist(nx_fr *r, fr_seg_iter *s, nx_buf *buf, const unsigned char **p,
+               int *n)
+{
+    int have = s->page.sz - s->off, rem, pgno;
+
+    if (s->n_pos <= have) {
+        *p = s->page.p + s->off;
+        *n = s->n_pos;
+        return SQLITE_OK;
+    }
+    nx_buf_clear(buf);
+    nx_buf_put(buf, s->page.p + s->off, (size_t)(have > 0 ? have : 0));
+    rem = s->n_pos - (have > 0 ? have : 0);
+    for (pgno = s->page.pgno + 1; rem > 0; pgno++) {
+        int take;
+
+        if (pgno > s->seg->pg_last ||
+            fr_read_leaf(r, s->seg, pgno, &s->next) != SQLITE_OK)
+            return fr_corrupt(r);
+        take = s->next.sz - 4 < rem ? s->next.sz - 4 : rem;
+        nx_buf_put(buf, s->next.p + 4, (size_t)take);
+        rem -= take;
+    }
+    if (nx_buf_oom(buf))
+        return r->rc = SQLITE_NOMEM;
+    nx_buf_reserve(buf, FR_PAD);
+    memset(buf->data + buf->len, 0, FR_PAD);
+    *p = (const unsigned char *)buf->data;
+    *n = s->n_pos;
+    return SQLITE_OK;
+}
+
+static void
+fr_seg_free(fr_seg_iter *s)
+{
+    nx_free(s->page.p);
+    nx_free(s->next.p);
+}
+
+/**************************************************************************
+** A term over every segment
+*/
+
+/* Settle on the smallest rowid of the segments: the first segment (the
+ * newest) holding it wins; a winner with an empty position list is a
+ * deleted row, skipped with every older entry of that rowid. */
+static int
+fr_term_settle(nx_fr_term *t)
+{
+    for (;;) {
+        int64_t best = INT64_MAX;
+        int i, win = -1;
+
+        for (i = 0; i < t->n; i++) {
+            if (!t->s[i].is_eof && t->s[i].rowid < best) {
+                best = t->s[i].rowid;
+                win = i;
+            }
+        }
+        if (win < 0) {
+            t->is_eof = true;
+            return SQLITE_OK;
+        }
+        if (t->s[win].n_pos > 0) {
+            t->win = win;
+            t->rowid = best;
+            return SQLITE_OK;
+        }
+        for (i = 0; i < t->n; i++) {
+            if (!t->s[i].is_eof && t->s[i].rowid == best &&
+                fr_seg_next(t->r, &t->s[i]) != SQLITE_OK)
+                return t->r->rc;
+        }
+    }
+}
+
+int
+nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
+{
+    nx_fr_term *t;
+    char *key;
+    int i, n = (int)len + 1;
+
+    *out = NULL;
+    if (r->rc != SQLITE_OK)
+        return r->rc;
+    if (len > 65536)
+        return SQLITE_OK; /* FTS5 keeps no token this long */
+    t = nx_calloc(1, sizeof(*t));
+    key = nx_malloc((size_t)n);
+    if (t == NULL || key == NULL ||
+        (t->s = nx_calloc((size_t)r->n_segs + 1, sizeof(*t->s))) == NULL) {
+        nx_free(t);
+        nx_free(key);
+        return r->rc = SQLITE_NOMEM;
+    }
+    key[0] = '0'; /* FTS5's main index */
+    memcpy(key + 1, term, len);
+    t->r = r;
+    for (i = 0; i < r->n_segs && r->rc == SQLITE_OK; i++) {
+        fr_seg_iter *s = &t->s[t->n];
+
+        fr_seg_open(r, s, &r->segs[i], key, n);
+        if (!s->is_eof)
+            t->n++;
+        else
+            fr_seg_free(s), memset(s, 0, sizeof(*s));
+    }
+    nx_free(key);
+    if (r->rc == SQLITE_OK)
+        fr_term_settle(t);
+    if (r->rc != SQLITE_OK || t->is_eof) {
+        nx_fr_term_close(t);
+        return r->rc;
+    }
+    *out = t;
+    return SQLITE_OK;
+}
+
+int
+nx_fr_term_next(nx_fr_term *t)
+{
+    int64_t at = t->rowid;
+    int i;
+
+    if (t->is_eof)
+        return SQLITE_OK;
+    for (i = 0; i < t->n; i++) {
+        if (!t->s[i].is_eof && t->s[i].rowid == at &&
+            fr_seg_next(t->r, &t->s[i]) != SQLITE_OK)
+            return t->r->rc;
+    }
+    return fr_term_settle(t);
+}
+
+int
+nx_fr_term_seek(nx_fr_term *t, int64_t rowid)
+{
+    int i;
+
+    if (t->is_eof || t->rowid >= rowid)
+        return SQLITE_OK;
+    for (i = 0; i < t->n; i++) {
+        fr_seg_iter *s = &t->s[i];
+
+        while (!s->is_eof && s->rowid < rowid) {
+            if (fr_seg_next(t->r, s) != SQLITE_OK)
+                return t->r->rc;
+        }
+    }
+    return fr_term_settle(t);
+}
+
+bool
+nx_fr_term_eof(const nx_fr_term *t)
+{
+    return t == NULL || t->is_eof;
+}
+
+int64_t
+nx_fr_term_rowid(const nx_fr_term *t)
+{
+    return t->rowid;
+}
+
+int
+nx_fr_term_poslist(nx_fr_term *t, const unsigned char **p, int *n)
+{
+    return fr_seg_poslist(t->r, &t->s[t->win], &t->poslist, p, n);
+}
+
+void
+nx_fr_term_close(nx_fr_term *t)
+{
+    int i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->r->n_segs && t->s != NULL; i++)
+        fr_seg_free(&t->s[i]);
+    nx_free(t->s);
+    nx_buf_free(&t->poslist);
+    nx_free(t);
+}
+
+/**************************************************************************
+** Position lists
+*/
+void
+nx_fr_pos_init(nx_fr_pos *it, const unsigned char *p, int n)
+{
+    it->p = p;
+    it->n = n;
+    it->off = 0;
+    it->col = 0;
+    it->pos = 0;
+}
+
+/* The next (column, offset) of the list; false at its end.  Offsets are
+ * stored as (delta + 2) per column; 0x01 and a varint switch columns. */
+bool
+nx_fr_pos_next(nx_fr_pos *it)
+{
+    while (it->off < it->n) {
+        int v;
+
+        if (it->p[it->off] == 0x01) {
+            it->off++;
+            if (it->off >= it->n)
+                return false;
+            it->off += fr_varint32(it->p + it->off, &v);
+            it->col = v;
+            it->pos = 0;
+            continue;
+        }
+        it->off += fr_varint32(it->p + it->off, &v);
+        if (v < 2)
+            return false; /* malformed; stop */
+        it->pos += v - 2;
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,418 @@
+/*
+ * test_fts5read.c - the reader of FTS5's index format against FTS5 itself:
+ * every term's rows and positions as fts5vocab's `instance` table lists
+ * them, on indexes built to stress the format (many segments, tiny pages
+ * so that doclists and position lists run over several of them, deletes,
+ * rows replaced in the same and in later transactions), and seeks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "query.h"
+
+typedef struct db_fixture {
+    char path[64];
+    sqlite3 *db;
+} db_fixture;
+
+static int
+setup(void **state)
+{
+    db_fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    snprintf(f->path, sizeof(f->path), "/tmp/nx-fr-%d.db", (int)getpid());
+    unlink(f->path);
+    assert_int_equal(sqlite3_open(f->path, &f->db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(f->db,
+                     "CREATE VIRTUAL TABLE fts USING fts5(title, excerpt,"
+                     " body, tags, tokenize = 'unicode61 remove_diacritics 2');"
+                     "CREATE VIRTUAL TABLE temp.vi USING"
+                     " fts5vocab(main, 'fts', 'instance');"
+                     "CREATE VIRTUAL TABLE temp.vr USING"
+                     " fts5vocab(main, 'fts', 'row');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    db_fixture *f = *state;
+
+    sqlite3_close(f->db);
+    unlink(f->path);
+    free(f);
+    return 0;
+}
+
+static void
+exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+static unsigned rng = 1;
+
+static unsigned
+next_rand(void)
+{
+    rng = rng * 1103515245u + 12345u;
+    return (rng >> 16) & 0x7fff;
+}
+
+/* A text of `n` words drawn from a small vocabulary, the first words far
+ * more often than the rest. */
+static void
+words(char *out, size_t size, int n)
+{
+    static const char *const vocab[] = {
+        "the",  "robot", "vision", "cafe",   "zurich", "chip",   "cloud",
+        "data", "court", "policy", "market", "quokka", "walrus", "xylo",
+        "αβγ",  "日",    "本",     "naïve",  "über",   "x1",     "x2"};
+    size_t len = 0;
+    int i;
+
+    out[0] = '\0';
+    for (i = 0; i < n && len + 16 < size; i++) {
+        unsigned r = next_rand() % 100;
+        unsigned k = r < 40 ? r % 3 : r < 80 ? 3 + r % 8 : 11 + r % 10;
+
+        len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "",
+                                vocab[k]);
+    }
+}
+
+/* Insert or replace row `rowid` with random texts. */
+static void
+put_row(sqlite3 *db, int64_t rowid, int long_words)
+{
+    static char t[256], e[1024], b[65536];
+    sqlite3_stmt *stmt;
+
+    words(t, sizeof(t), 1 + (int)(next_rand() % 8));
+    words(e, sizeof(e), (int)(next_rand() % 40));
+    if (long_words > 0) {
+        size_t len = 0;
+        int i;
+
+        for (i = 0; i < long_words && len + 8 < sizeof(b); i++)
+            len += (size_t)snprintf(b + len, sizeof(b) - len, "walrus ");
+    } else {
+        words(b, sizeof(b), (int)(next_rand() % 4));
+    }
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT OR REPLACE INTO fts(rowid,"
+                                        " title, excerpt, body, tags)"
+                                        " VALUES(?, ?, ?, ?, ?)",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, rowid);
+    sqlite3_bind_text(stmt, 2, t, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, e, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, b, -1, SQLITE_STATIC);
+    if (next_rand() % 3 == 0)
+        sqlite3_bind_text(stmt, 5, "\xee\x80\x80t1 \xee\x80\x80p2", -1,
+                          SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+}
+
+static int
+col_index(const char *name)
+{
+    static const char *const cols[] = {"title", "excerpt", "body", "tags"};
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (strcmp(name, cols[i]) == 0)
+            return i;
+    }
+    fail_msg("unknown column %s", name);
+    return -1;
+}
+
+/* Every (rowid, column, offset) of `term`, from FTS5, into out[]. */
+static size_t
+expected(sqlite3 *db, const char *term, int64_t (*out)[3], size_t cap)
+{
+    sqlite3_stmt *stmt;
+    size_t n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT doc, col, offset FROM vi"
+                                        " WHERE term = ?",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        assert_true(n < cap);
+        out[n][0] = sqlite3_column_int64(stmt, 0);
+        out[n][1] = col_index((const char *)sqlite3_column_text(stmt, 1));
+        out[n][2] = sqlite3_column_int64(stmt, 2);
+        n++;
+    }
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+#define MAX_INSTANCES 400000
+
+/* Compare the reader with FTS5 for every term, and seeks into each. */
+static void
+check_all_terms(sqlite3 *db)
+{
+    static int64_t want[MAX_INSTANCES][3];
+    sqlite3_stmt *terms;
+    nx_fr *r;
+    size_t n_terms = 0;
+
+    exec(db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, db, NULL), NEWSIDX_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT term FROM vr", -1, &terms, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(terms) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(terms, 0);
+        size_t n_want = expected(db, term, want, MAX_INSTANCES), at = 0;
+        nx_fr_term *t = NULL;
+
+        assert_int_equal(nx_fr_term_open(&t, r, term, strlen(term)), SQLITE_OK);
+        for (; !nx_fr_term_eof(t); assert_int_equal(nx_fr_term_next(t), 0)) {
+            const unsigned char *p;
+            nx_fr_pos pos;
+            int n;
+
+            assert_true(at < n_want);
+            assert_int_equal(nx_fr_term_rowid(t), want[at][0]);
+            assert_int_equal(nx_fr_term_poslist(t, &p, &n), SQLITE_OK);
+            nx_fr_pos_init(&pos, p, n);
+            while (nx_fr_pos_next(&pos)) {
+                assert_true(at < n_want);
+                assert_int_equal(nx_fr_term_rowid(t), want[at][0]);
+                assert_int_equal(pos.col, want[at][1]);
+                assert_int_equal(pos.pos, want[at][2]);
+                at++;
+            }
+        }
+        assert_int_equal(at, n_want);
+        nx_fr_term_close(t);
+        /* Seeks: to a random rowid, then to a few further ones. */
+        if (n_want > 0) {
+            int k;
+
+            assert_int_equal(nx_fr_term_open(&t, r, term, strlen(term)),
+                             SQLITE_OK);
+            for (k = 0; k < 8 && !nx_fr_term_eof(t); k++) {
+                int64_t target =
+                    nx_fr_term_rowid(t) + (int64_t)(next_rand() % 300);
+                size_t j;
+
+                assert_int_equal(nx_fr_term_seek(t, target), SQLITE_OK);
+                for (j = 0; j < n_want && want[j][0] < target; j++)
+                    ;
+                if (j == n_want)
+                    assert_true(nx_fr_term_eof(t));
+                else
+                    assert_int_equal(nx_fr_term_rowid(t), want[j][0]);
+            }
+            nx_fr_term_close(t);
+        }
+        n_terms++;
+    }
+    sqlite3_finalize(terms);
+    assert_true(n_terms > 10);
+    /* A term no row holds. */
+    {
+        nx_fr_term *t = (nx_fr_term *)1;
+
+        assert_int_equal(nx_fr_term_open(&t, r, "nosuchterm", 10), SQLITE_OK);
+        assert_null(t);
+    }
+    assert_int_equal(nx_fr_error(r, NULL), NEWSIDX_OK);
+    nx_fr_close(r);
+    exec(db, "COMMIT");
+}
+
+/* The averages: rows and tokens per column, as FTS5 counts them. */
+static void
+check_averages(sqlite3 *db)
+{
+    sqlite3_stmt *stmt;
+    nx_fr *r;
+    int c;
+
+    exec(db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, db, NULL), NEWSIDX_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM fts", -1, &stmt, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(nx_fr_rows(r), sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+    for (c = 0; c < 4; c++) {
+        static const char *const sql[] = {
+            "SELECT count(*) FROM vi WHERE col = 'title'",
+            "SELECT count(*) FROM vi WHERE col = 'excerpt'",
+            "SELECT count(*) FROM vi WHERE col = 'body'",
+            "SELECT count(*) FROM vi WHERE col = 'tags'"};
+
+        assert_int_equal(sqlite3_prepare_v2(db, sql[c], -1, &stmt, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_int_equal(nx_fr_col_total(r, c), sqlite3_column_int64(stmt, 0));
+        sqlite3_finalize(stmt);
+    }
+    nx_fr_close(r);
+    exec(db, "COMMIT");
+}
+
+/* Build an index in `n_txn` transactions of `per_txn` rows, with deletes
+ * and replacements, pages of `pgsz` bytes and automerge `am`. */
+static void
+build(sqlite3 *db, int pgsz, int am, int n_txn, int per_txn)
+{
+    char sql[128];
+    int t, i;
+    int64_t next = 1;
+
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO fts(fts, rank) VALUES('pgsz', %d);"
+             "INSERT INTO fts(fts, rank) VALUES('automerge', %d);",
+             pgsz, am);
+    exec(db, sql);
+    for (t = 0; t < n_txn; t++) {
+        exec(db, "BEGIN");
+        for (i = 0; i < per_txn; i++) {
+            unsigned r = next_rand() % 100;
+
+            if (r < 8 && next > 5) { /* replace an older row */
+                put_row(db, 1 + (int64_t)(next_rand() % (unsigned)(next - 1)),
+                        0);
+            } else if (r < 12 && next > 5) { /* delete an older row */
+                snprintf(sql, sizeof(sql), "DELETE FROM fts WHERE rowid = %lld",
+                         (long long)(1 + next_rand() % (unsigned)(next - 1)));
+                exec(db, sql);
+            } else {
+                /* Rowids with gaps; now and then a very long body, whose
+                 * position list runs over many pages. */
+                next += 1 + next_rand() % 3;
+                put_row(db, next, r == 99 ? 3000 : 0);
+                if (r == 98) /* the same row again in one transaction */
+                    put_row(db, next, 0);
+            }
+        }
+        exec(db, "COMMIT");
+    }
+}
+
+static void
+test_fts5read__matches_fts5_with_default_pages(void **state)
+{
+    db_fixture *f = *state;
+
+    rng = 7;
+    build(f->db, 4050, 4, 12, 150);
+    check_all_terms(f->db);
+    check_averages(f->db);
+}
+
+static void
+test_fts5read__matches_fts5_with_tiny_pages_and_many_segments(void **state)
+{
+    db_fixture *f = *state;
+
+    rng = 11;
+    build(f->db, 64, 0, 25, 60); /* no automerge: 25 segments or more */
+    check_all_terms(f->db);
+    check_averages(f->db);
+}
+
+static void
+test_fts5read__matches_fts5_after_optimize(void **state)
+{
+    db_fixture *f = *state;
+
+    rng = 13;
+    build(f->db, 128, 2, 10, 120);
+    exec(f->db, "INSERT INTO fts(fts) VALUES('optimize')");
+    check_all_terms(f->db);
+    /* Then more writes on top of the one merged segment. */
+    build(f->db, 128, 2, 3, 50);
+    check_all_terms(f->db);
+}
+
+static void
+test_fts5read__empty_table(void **state)
+{
+    db_fixture *f = *state;
+    nx_fr *r;
+    nx_fr_term *t = (nx_fr_term *)1;
+
+    exec(f->db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, f->db, NULL), NEWSIDX_OK);
+    assert_int_equal(nx_fr_rows(r), 0);
+    assert_int_equal(nx_fr_term_open(&t, r, "the", 3), SQLITE_OK);
+    assert_null(t);
+    nx_fr_close(r);
+    exec(f->db, "COMMIT");
+}
+
+/* Another FTS5 version, or a damaged structure record. */
+static void
+test_fts5read__unknown_or_damaged_is_reported(void **state)
+{
+    db_fixture *f = *state;
+    newsidx_error err;
+    nx_fr *r;
+
+    rng = 17;
+    build(f->db, 4050, 4, 2, 20);
+    exec(f->db, "UPDATE fts_config SET v = 5 WHERE k = 'version'");
+    exec(f->db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, f->db, &err), NX_FR_UNSUPPORTED);
+    assert_null(r);
+    exec(f->db, "COMMIT");
+    exec(f->db, "UPDATE fts_config SET v = 4 WHERE k = 'version';"
+                "UPDATE fts_data SET block = x'00000001ffffff' WHERE id = 10");
+    exec(f->db, "BEGIN");
+    assert_int_not_equal(nx_fr_open(&r, f->db, &err), NEWSIDX_OK);
+    assert_null(r);
+    exec(f->db, "COMMIT");
+    exec(f->db,
+         "UPDATE fts_data SET block = x'0000000103020100' WHERE id = 10");
+    exec(f->db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, f->db, &err), NEWSIDX_INTERNAL);
+    assert_non_null(strstr(err.message, "malformed"));
+    exec(f->db, "COMMIT");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_fts5read__matches_fts5_with_default_pages),
+        T(test_fts5read__matches_fts5_with_tiny_pages_and_many_segments),
+        T(test_fts5read__matches_fts5_after_optimize),
+        T(test_fts5read__empty_table),
+        T(test_fts5read__unknown_or_damaged_is_reported),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
