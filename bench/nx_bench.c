@@ -13,6 +13,9 @@
  *       (no collapsing) must equal the exhaustive nx_bm25f top-10.
  *       Writes a JSON summary to stdout and one line per query to stderr
  *       when a check fails.
+ *   nx_bench profile DB QUERIES [ROUNDS]
+ *       Only the in-process newsidx queries, ROUNDS times (default 10),
+ *       and the time they took: a loop to run under perf or callgrind.
  *   nx_bench spawn NEWSQUERY DB QUERIES [ROUNDS]
  *       Whole-process latency: `NEWSQUERY --db DB --format json QUERY`
  *       started with posix_spawn for every query, output to /dev/null.
@@ -231,10 +234,23 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
     search_sql s;
     sqlite3_stmt *stmt = NULL;
     char prior[1024], head[2048];
-    int n = 0, rc;
+    double idf[SEARCH_MAX_TERMS];
+    int64_t n_rows = 0;
+    int n = 0, n_idf = 0, rc;
 
     if (newsidx_query_new(&q, idx, text, &opts, &err) != NEWSIDX_OK)
         return -1;
+    /* The same formula: nx_bm25f with the query's idfs (docs/ranking.md),
+     * worked out as newsidx does. */
+    if (strcmp(text_fn, "nx_bm25f") == 0 &&
+        (nx_search_rows(q, &n_rows, &err) != NEWSIDX_OK ||
+         nx_search_idf(q, n_rows, idf, &n_idf, &err) != NEWSIDX_OK)) {
+        fprintf(stderr, "nx_bench: baseline '%s': %s\n", text, err.message);
+        newsidx_query_free(q);
+        return -1;
+    }
+    idx->rank.idf = n_idf > 0 ? idf : NULL;
+    idx->rank.n_idf = n_idf;
     prior_sql(prior, sizeof(prior), &q->w);
     if (q->match[0] != '\0')
         snprintf(head, sizeof(head),
@@ -256,6 +272,8 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
         n++;
     }
     sqlite3_finalize(stmt);
+    idx->rank.idf = NULL;
+    idx->rank.n_idf = 0;
     nx_search_sql_free(&s);
     newsidx_query_free(q);
     return n;
@@ -418,6 +436,21 @@ cmd_queries(int argc, char **argv)
         }
     }
 
+    if (getenv("NX_BENCH_DETAIL") != NULL) {
+        FILE *fp = fopen(getenv("NX_BENCH_DETAIL"), "w");
+
+        /* Per query: class, text, matches, newsidx median and the
+         * baselines, in ms (a tab-separated file for a closer look). */
+        for (i = 0; fp != NULL && i < n; i++) {
+            qsort(qs[i].t_newsidx, rounds, sizeof(double), cmp_double);
+            fprintf(fp, "%s\t%s\t%llu\t%.3f\t%.3f\t%.3f\n", qs[i].cls,
+                    qs[i].text, (unsigned long long)qs[i].total,
+                    qs[i].t_newsidx[rounds / 2] * 1e3, qs[i].t_bm25 * 1e3,
+                    qs[i].t_bm25f * 1e3);
+        }
+        if (fp != NULL)
+            fclose(fp);
+    }
     printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n", n, rounds);
     print_stats("newsidx", all, n_all, 1);
     print_stats("newsidx_no_collapse", v1, n, 1);
@@ -631,11 +664,44 @@ cmd_measure(int argc, char **argv)
     return 0;
 }
 
+static int
+cmd_profile(int argc, char **argv)
+{
+    static bench_query qs[MAX_QUERIES];
+    newsidx_index *idx = NULL;
+    newsidx_error err;
+    size_t n, i, k, rounds = argc > 4 ? (size_t)atoi(argv[4]) : 10;
+    double t0 = now_s();
+
+    if (argc < 4)
+        die("usage:", "nx_bench profile DB QUERIES [ROUNDS]");
+    n = read_queries(argv[3], qs);
+    if (newsidx_index_open(&idx, argv[2], NEWSIDX_OPEN_READONLY, &err) !=
+        NEWSIDX_OK)
+        die("cannot open the index:", err.message);
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            int64_t ids[TOP];
+            double sc[TOP];
+
+            run_newsidx(idx, qs[i].text, false, ids, sc, &qs[i].total);
+        }
+    }
+    printf("{\"queries\": %zu, \"rounds\": %zu, \"seconds\": %.3f}\n", n,
+           rounds, now_s() - t0);
+    newsidx_index_close(idx);
+    for (i = 0; i < n; i++)
+        free(qs[i].text);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "queries") == 0)
         return cmd_queries(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "profile") == 0)
+        return cmd_profile(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "spawn") == 0)
         return cmd_spawn(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "grep") == 0)
@@ -644,7 +710,8 @@ main(int argc, char **argv)
         return cmd_yaml(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "measure") == 0)
         return cmd_measure(argc, argv);
-    fprintf(stderr, "usage: nx_bench queries|spawn|grep|yaml|measure ...\n"
+    fprintf(stderr, "usage: nx_bench queries|profile|spawn|grep|yaml|measure"
+                    " ...\n"
                     "(see the comment at the top of bench/nx_bench.c)\n");
     return 2;
 }

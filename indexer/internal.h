@@ -292,12 +292,13 @@ enum nx_stmt_id {
 typedef struct nx_rank_state {
     bool is_registered; /* nx_bm25f exists on this connection */
     uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
-    /* Set by the SQL scan while it runs: df[i] >= 0 is the number of rows
-     * holding phrase i (from the terms table), -1 = let FTS5 count them.
-     * Used only when n_df equals the statement's phrase count. */
-    const int64_t *df;
-    int n_df;
-    uint64_t n_counted; /* phrases FTS5 had to count (for tests) */
+    /* Set by the SQL scan while it runs: the idf of each phrase
+     * (docs/ranking.md), used when n_idf equals the statement's phrase
+     * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
+    const double *idf;
+    int n_idf;
+    uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
+                           walk over their rows (for tests) */
 } nx_rank_state;
 
 struct newsidx_index {
@@ -314,6 +315,7 @@ struct newsidx_index {
     struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
+    struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -490,6 +492,13 @@ void nx_terms_discard(newsidx_index *idx);
 /* The rows holding `text` when it is one token and `terms` knows it;
  * otherwise -1 (FTS5 must count). */
 int nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df);
+/* The rows holding each token of `text` (as a query cuts it), into df[]
+ * (at most `max`; SQLITE_TOOBIG beyond), 0 for a token no row holds. */
+int nx_terms_word_dfs(newsidx_index *idx, const char *text, size_t len,
+                      int64_t *df, int max, int *n_out);
+/* The sum of the rows holding each token that starts with `prefix`. */
+int nx_terms_prefix_df(newsidx_index *idx, const char *prefix, size_t len,
+                       int64_t *sum);
 void nx_terms_free(newsidx_index *idx);
 
 /* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */

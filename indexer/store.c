@@ -155,6 +155,8 @@ nx_store_finalize_all(newsidx_index *idx)
     nx_docinfo_free(idx);
     nx_prep_free(idx->prep);
     idx->prep = NULL;
+    nx_tokenizer_free(idx->qtok);
+    idx->qtok = NULL;
 }
 
 int

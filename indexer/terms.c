@@ -350,6 +350,110 @@ nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df)
     return rc;
 }
 
+/* xTokenize callback of nx_terms_word_dfs: look each token up. */
+typedef struct terms_dfs {
+    newsidx_index *idx;
+    int64_t *df;
+    int max, n;
+    int rc;
+} terms_dfs;
+
+static int
+terms_df_of(newsidx_index *idx, const char *token, size_t n, int64_t *df)
+{
+    nx_terms *t = idx->terms;
+    int rc;
+
+    *df = 0;
+    if (terms_prepare(idx, &t->get, "SELECT df FROM terms WHERE term = ?1") !=
+        SQLITE_OK)
+        return sqlite3_errcode(idx->db);
+    sqlite3_bind_text(t->get, 1, token, (int)n, SQLITE_STATIC);
+    rc = sqlite3_step(t->get);
+    if (rc == SQLITE_ROW)
+        *df = sqlite3_column_int64(t->get, 0);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    sqlite3_reset(t->get);
+    return rc;
+}
+
+static int
+terms_dfs_token(void *ctx, int flags, const char *token, int n, int start,
+                int end)
+{
+    terms_dfs *d = ctx;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (d->n >= d->max)
+        return SQLITE_TOOBIG;
+    if (n > TERMS_MAX_TOKEN)
+        n = TERMS_MAX_TOKEN;
+    d->rc = terms_df_of(d->idx, token, (size_t)n, &d->df[d->n]);
+    if (d->rc == SQLITE_OK)
+        d->n++;
+    return d->rc;
+}
+
+int
+nx_terms_word_dfs(newsidx_index *idx, const char *text, size_t len, int64_t *df,
+                  int max, int *n_out)
+{
+    terms_dfs d;
+    int rc = terms_open(idx);
+
+    *n_out = 0;
+    if (rc != SQLITE_OK)
+        return rc;
+    d.idx = idx;
+    d.df = df;
+    d.max = max;
+    d.n = 0;
+    d.rc = SQLITE_OK;
+    rc =
+        nx_tokenizer_run(idx->terms->tok, true, text, len, terms_dfs_token, &d);
+    *n_out = d.n;
+    return rc == SQLITE_OK ? d.rc : rc;
+}
+
+int
+nx_terms_prefix_df(newsidx_index *idx, const char *prefix, size_t len,
+                   int64_t *sum)
+{
+    sqlite3_stmt *stmt;
+    nx_buf hi = NX_BUF_INIT;
+    size_t n = len;
+    int rc;
+
+    *sum = 0;
+    while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
+        n--;
+    if (n > 0) {
+        nx_buf_put(&hi, prefix, n);
+        if (nx_buf_oom(&hi))
+            return SQLITE_NOMEM;
+        hi.data[n - 1] = (char)((unsigned char)hi.data[n - 1] + 1);
+    }
+    rc = sqlite3_prepare_v2(
+        idx->db,
+        n > 0 ? "SELECT total(df) FROM terms WHERE term >= ?1 AND term < ?2"
+              : "SELECT total(df) FROM terms WHERE term >= ?1",
+        -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, prefix, (int)len, SQLITE_STATIC);
+        if (n > 0)
+            sqlite3_bind_text(stmt, 2, hi.data, (int)n, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            *sum = (int64_t)sqlite3_column_double(stmt, 0);
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(stmt);
+    nx_buf_free(&hi);
+    return rc;
+}
+
 void
 nx_terms_free(newsidx_index *idx)
 {

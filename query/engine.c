@@ -1,23 +1,1057 @@
 /*
- * engine.c - the query engine (work in progress: declines every query, so
- * search.c runs them in SQL).
+ * engine.c - the query engine: a query's matches found by walking the fts
+ * index's doclists directly (fts5read.c) and scored from the docinfo
+ * blocks, with the same formula and the same arithmetic as the nx_bm25f
+ * SQL function (rank.c), so that its top-k is exactly the SQL scan's.
+ *
+ * A query is an AND of groups, each an OR of phrases (a word, a quoted
+ * phrase, a prefix, each perhaps restricted to a column), plus the tag
+ * filters (an OR of tag tokens each), the excluded phrases and the range
+ * filters.  Rows are visited in rowid order: the required groups are
+ * leapfrogged (each seeks to the highest rowid any of them is on) until
+ * all agree on a row, which then goes through the exclusions and the
+ * docinfo filters before it is counted and scored.
+ *
+ * The engine declines what it does not run (--like, a prefix phrase of
+ * several words, a query of filters alone, an index whose FTS5 format the
+ * reader does not know); search.c then runs the query in SQL.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
 #include "results.h"
+
+#define ENG_EOF          INT64_MAX
+#define ENG_MAX_PHRASES  (SEARCH_MAX_TERMS + 64) /* words and tags */
+#define ENG_MAX_ALTS     4096 /* terms a prefix may stand for */
+#define ENG_MAX_POSITION 4096 /* positions of a token kept for phrases */
+
+/* A phrase: a word, a quoted phrase, a prefix or a tag. */
+typedef struct eng_phrase {
+    int column;       /* -1: any column; else the one it must be in */
+    int n_tok;        /* tokens of a word or a phrase */
+    nx_fr_term **tok; /* their iterators; NULL when a token has no row */
+    nx_fr_term **alt; /* a prefix: an iterator per term it stands for */
+    int n_alt;
+    int *heap; /* a prefix: alt[] not at their end, a min-heap on
+                  their rowids */
+    int n_heap;
+    bool is_prefix;
+    bool is_empty;  /* no row can match */
+    int64_t rowid;  /* the current match; ENG_EOF past the last */
+    int64_t tf_row; /* the row tf[] was worked out for */
+    int tf[3];      /* occurrences in title, excerpt, body there */
+    int64_t df;     /* rows holding it, from the terms table; -1 if not
+                       known there */
+} eng_phrase;
+
+/* An OR of phrases: a group of the query, a tag filter, an exclusion. */
+typedef struct eng_group {
+    eng_phrase **ph;
+    int n;
+    int64_t rowid; /* the lowest current match of its phrases */
+    int64_t cost;  /* rows it may match, for the order of the leapfrog */
+} eng_group;
+
+typedef struct eng {
+    newsidx_query *q;
+    nx_fr *r;
+    nx_tokenizer *tok;
+    eng_phrase ph[ENG_MAX_PHRASES];
+    int n_ph;
+    int n_scored; /* ph[0..n_scored) are the query's terms, in FTS5 order */
+    eng_group req[ENG_MAX_PHRASES];
+    int n_req;
+    eng_group neg[ENG_MAX_PHRASES];
+    int n_neg;
+    double idf[SEARCH_MAX_TERMS];
+    double avg[3];
+    double w[3];
+    bool has_text;
+    bool is_void; /* a required part matches nothing */
+    /* docinfo: the block of the current row */
+    sqlite3_blob *dblob;
+    int64_t dblock; /* block in dbuf, -1 = none */
+    bool dhas;      /* that block exists */
+    bool need_full; /* quality, heat or the date are needed */
+    unsigned char dbuf[NX_DOCINFO_BYTES];
+    sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
+    nx_buf scratch;
+    /* positions of the tokens of a phrase at a row */
+    int pos_n[SEARCH_MAX_TERMS];
+    int pos_buf[SEARCH_MAX_TERMS][ENG_MAX_POSITION];
+    int rc; /* sticky SQLite result code */
+} eng;
+
+/**************************************************************************
+** Phrases
+*/
+
+/* Count the positions of iterator `t`'s current row per column into tf
+ * (columns 0..2; `col` >= 0 keeps that column only); true when it has
+ * one in `col` (any column when col < 0). */
+static bool
+eng_tf_of(eng *e, nx_fr_term *t, int col, int *tf)
+{
+    const unsigned char *p;
+    nx_fr_pos it;
+    bool has = false;
+    int n;
+
+    if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK) {
+        e->rc = SQLITE_CORRUPT;
+        return false;
+    }
+    nx_fr_pos_init(&it, p, n);
+    while (nx_fr_pos_next(&it)) {
+        if (col >= 0 && it.col != col)
+            continue;
+        has = true;
+        if (tf != NULL && it.col < 3)
+            tf[it.col]++;
+    }
+    return has;
+}
+
+/* Positions (column << 24 | offset) of iterator `t`'s current row into
+ * e->pos_buf[k]; false when there are too many to check as a phrase. */
+static bool
+eng_positions(eng *e, nx_fr_term *t, int k)
+{
+    const unsigned char *p;
+    nx_fr_pos it;
+    int n, m = 0;
+
+    if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK) {
+        e->rc = SQLITE_CORRUPT;
+        return false;
+    }
+    nx_fr_pos_init(&it, p, n);
+    while (nx_fr_pos_next(&it)) {
+        if (m == ENG_MAX_POSITION)
+            return false;
+        e->pos_buf[k][m++] = it.col << 24 | (it.pos & 0xffffff);
+    }
+    e->pos_n[k] = m;
+    return true;
+}
+
+static bool
+eng_has_pos(const int *a, int n, int v)
+{
+    int lo = 0, hi = n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (a[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == v;
+}
+
+/* Is the phrase, whose tokens all hold row p->tok[0]'s, there as a
+ * phrase (consecutive tokens in one column, in p->column if set)?  Its
+ * occurrences go to p->tf. */
+static bool
+eng_phrase_here(eng *e, eng_phrase *p)
+{
+    int k, i, n_hits = 0;
+
+    memset(p->tf, 0, sizeof(p->tf));
+    for (k = 0; k < p->n_tok; k++) {
+        if (!eng_positions(e, p->tok[k], k)) {
+            if (e->rc == SQLITE_OK)
+                e->rc = SQLITE_TOOBIG; /* caught by the caller */
+            return false;
+        }
+    }
+    for (i = 0; i < e->pos_n[0]; i++) {
+        int v = e->pos_buf[0][i], col = v >> 24;
+
+        if (p->column >= 0 && col != p->column)
+            continue;
+        for (k = 1; k < p->n_tok; k++) {
+            if (!eng_has_pos(e->pos_buf[k], e->pos_n[k], v + k))
+                break;
+        }
+        if (k == p->n_tok) {
+            n_hits++;
+            if (col < 3)
+                p->tf[col]++;
+        }
+    }
+    return n_hits > 0;
+}
+
+static int64_t
+eng_heap_rowid(const eng_phrase *p, int i)
+{
+    return nx_fr_term_rowid(p->alt[p->heap[i]]);
+}
+
+static void
+eng_heap_down(eng_phrase *p, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i, t;
+
+        if (l < p->n_heap && eng_heap_rowid(p, l) < eng_heap_rowid(p, m))
+            m = l;
+        if (r < p->n_heap && eng_heap_rowid(p, r) < eng_heap_rowid(p, m))
+            m = r;
+        if (m == i)
+            return;
+        t = p->heap[i];
+        p->heap[i] = p->heap[m];
+        p->heap[m] = t;
+        i = m;
+    }
+}
+
+/* Order a prefix's terms into its heap. */
+static bool
+eng_heap_make(eng_phrase *p)
+{
+    int i;
+
+    p->heap = nx_malloc((size_t)(p->n_alt + 1) * sizeof(*p->heap));
+    if (p->heap == NULL)
+        return false;
+    for (i = 0; i < p->n_alt; i++)
+        p->heap[i] = i;
+    p->n_heap = p->n_alt;
+    for (i = p->n_heap / 2; i-- > 0;)
+        eng_heap_down(p, i);
+    return true;
+}
+
+/* Move the prefix's terms to `target` or past it, in heap order. */
+static void
+eng_heap_seek(eng *e, eng_phrase *p, int64_t target)
+{
+    while (p->n_heap > 0 && eng_heap_rowid(p, 0) < target) {
+        nx_fr_term *t = p->alt[p->heap[0]];
+
+        if (nx_fr_term_seek(t, target) != SQLITE_OK)
+            e->rc = SQLITE_CORRUPT;
+        if (nx_fr_term_eof(t) || e->rc != SQLITE_OK)
+            p->heap[0] = p->heap[--p->n_heap];
+        eng_heap_down(p, 0);
+    }
+}
+
+/* Count into p->tf the occurrences of the prefix's terms at row `at`,
+ * from heap node `i` down; true when one is in p->column (any when
+ * < 0). */
+static bool
+eng_heap_tf(eng *e, eng_phrase *p, int i, int64_t at)
+{
+    bool has;
+
+    if (i >= p->n_heap || eng_heap_rowid(p, i) != at)
+        return false;
+    has = eng_tf_of(e, p->alt[p->heap[i]], p->column, p->tf);
+    has = eng_heap_tf(e, p, 2 * i + 1, at) || has;
+    return eng_heap_tf(e, p, 2 * i + 2, at) || has;
+}
+
+/* Move phrase `p` to its first match at or after `target`. */
+static void
+eng_phrase_seek(eng *e, eng_phrase *p, int64_t target)
+{
+    while (p->rowid < target && e->rc == SQLITE_OK) {
+        int64_t at = target;
+        int k;
+
+        if (p->is_empty) {
+            p->rowid = ENG_EOF;
+            return;
+        }
+        if (p->is_prefix) {
+            eng_heap_seek(e, p, target);
+            at = p->n_heap > 0 ? eng_heap_rowid(p, 0) : ENG_EOF;
+            memset(p->tf, 0, sizeof(p->tf));
+            if (at == ENG_EOF || eng_heap_tf(e, p, 0, at)) {
+                p->rowid = at;
+                p->tf_row = at;
+                return;
+            }
+            target = at + 1;
+            continue;
+        }
+        /* Every token at one row (leapfrog), then the phrase check. */
+        for (k = 0; k < p->n_tok; k++) {
+            if (nx_fr_term_seek(p->tok[k], at) != SQLITE_OK)
+                e->rc = SQLITE_CORRUPT;
+            if (nx_fr_term_eof(p->tok[k])) {
+                p->rowid = ENG_EOF;
+                return;
+            }
+            if (nx_fr_term_rowid(p->tok[k]) > at) {
+                at = nx_fr_term_rowid(p->tok[k]);
+                k = -1;
+            }
+        }
+        if (p->n_tok == 1 && p->column < 0) {
+            p->rowid = at; /* tf on demand */
+            return;
+        }
+        if (p->n_tok == 1) {
+            memset(p->tf, 0, sizeof(p->tf));
+            if (eng_tf_of(e, p->tok[0], p->column, p->tf)) {
+                p->rowid = p->tf_row = at;
+                return;
+            }
+        } else if (eng_phrase_here(e, p)) {
+            p->rowid = p->tf_row = at;
+            return;
+        }
+        target = at + 1;
+    }
+}
+
+/* The phrase's occurrences per column at its current row. */
+static const int *
+eng_phrase_tf(eng *e, eng_phrase *p)
+{
+    if (p->tf_row != p->rowid) {
+        memset(p->tf, 0, sizeof(p->tf));
+        eng_tf_of(e, p->tok[0], p->column, p->tf);
+        p->tf_row = p->rowid;
+    }
+    return p->tf;
+}
+
+static void
+eng_phrase_free(eng_phrase *p)
+{
+    int i;
+
+    for (i = 0; i < p->n_tok; i++)
+        nx_fr_term_close(p->tok[i]);
+    for (i = 0; i < p->n_alt; i++)
+        nx_fr_term_close(p->alt[i]);
+    nx_free(p->tok);
+    nx_free(p->alt);
+    nx_free(p->heap);
+    memset(p, 0, sizeof(*p));
+}
+
+/**************************************************************************
+** Building the phrases
+*/
+
+typedef struct eng_tokens {
+    eng *e;
+    eng_phrase *p;
+    int n_max;
+} eng_tokens;
+
+/* xTokenize callback: open an iterator for each token of a phrase. */
+static int
+eng_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+    eng_tokens *t = ctx;
+    eng_phrase *p = t->p;
+    nx_fr_term **grown;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (p->n_tok >= t->n_max)
+        return SQLITE_TOOBIG;
+    grown = nx_realloc(p->tok, (size_t)(p->n_tok + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return SQLITE_NOMEM;
+    p->tok = grown;
+    p->tok[p->n_tok] = NULL;
+    if (nx_fr_term_open(&p->tok[p->n_tok], t->e->r, token, (size_t)n) !=
+        SQLITE_OK)
+        return SQLITE_CORRUPT;
+    if (p->tok[p->n_tok] == NULL)
+        p->is_empty = true;
+    p->n_tok++;
+    return SQLITE_OK;
+}
+
+/* The bytes just past every string that starts with `s` (n bytes), into
+ * `out`; false when there is none (all 0xff). */
+static bool
+eng_prefix_end(nx_buf *out, const char *s, size_t n)
+{
+    while (n > 0 && (unsigned char)s[n - 1] == 0xff)
+        n--;
+    nx_buf_clear(out);
+    if (n == 0)
+        return false;
+    nx_buf_put(out, s, n);
+    if (nx_buf_oom(out))
+        return false;
+    out->data[n - 1] = (char)((unsigned char)s[n - 1] + 1);
+    return true;
+}
+
+/* A prefix: an iterator for every term of the index that starts with the
+ * prefix (the terms table lists them all); NX_ENGINE_DECLINED for too
+ * many. */
+static int
+eng_prefix(eng *e, eng_phrase *p, const char *text)
+{
+    sqlite3_stmt *stmt;
+    bool has_end = eng_prefix_end(&e->scratch, text, strlen(text));
+    int rc = sqlite3_prepare_v2(
+        e->q->idx->db,
+        has_end ? "SELECT term, df FROM terms WHERE term >= ?1 AND term < ?2"
+                : "SELECT term, df FROM terms WHERE term >= ?1",
+        -1, &stmt, NULL);
+
+    p->is_prefix = true;
+    p->df = 0;
+    if (rc != SQLITE_OK)
+        return e->rc = rc;
+    sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    if (has_end)
+        sqlite3_bind_text(stmt, 2, e->scratch.data, (int)e->scratch.len,
+                          SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        nx_fr_term *t = NULL, **grown;
+
+        if (p->n_alt == ENG_MAX_ALTS) {
+            sqlite3_finalize(stmt);
+            return NX_ENGINE_DECLINED;
+        }
+        if (nx_fr_term_open(
+                &t, e->r, (const char *)sqlite3_column_text(stmt, 0),
+                (size_t)sqlite3_column_bytes(stmt, 0)) != SQLITE_OK) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        if (t == NULL)
+            continue;
+        grown = nx_realloc(p->alt, (size_t)(p->n_alt + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            nx_fr_term_close(t);
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        p->alt = grown;
+        p->alt[p->n_alt++] = t;
+        p->df += sqlite3_column_int64(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return e->rc = rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    p->is_empty = p->n_alt == 0;
+    if (!eng_heap_make(p))
+        return e->rc = SQLITE_NOMEM;
+    return SQLITE_OK;
+}
+
+/* Make a phrase from a term of the query. */
+static int
+eng_phrase_make(eng *e, eng_phrase *p, const nx_term *t)
+{
+    eng_tokens tk;
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    p->rowid = -1;
+    p->tf_row = -1;
+    p->df = -1;
+    p->column = t->is_column ? t->column : -1;
+    if (t->is_prefix) {
+        if (strchr(t->text, ' ') != NULL)
+            return NX_ENGINE_DECLINED; /* a prefix phrase of several words */
+        return eng_prefix(e, p, t->text);
+    }
+    tk.e = e;
+    tk.p = p;
+    tk.n_max = SEARCH_MAX_TERMS;
+    rc = nx_tokenizer_run(e->tok, true, t->text, strlen(t->text), eng_token,
+                          &tk);
+    if (rc == SQLITE_TOOBIG)
+        return NX_ENGINE_DECLINED;
+    if (rc != SQLITE_OK)
+        return e->rc = rc;
+    if (p->n_tok == 0)
+        p->is_empty = true;
+    if (p->n_tok == 1 && !t->is_column) {
+        rc = nx_terms_df(e->q->idx, t->text, strlen(t->text), &p->df);
+        if (rc != SQLITE_OK)
+            return e->rc = rc;
+    }
+    return SQLITE_OK;
+}
+
+/* A tag phrase: one token, in the tags column. */
+static int
+eng_tag_make(eng *e, eng_phrase *p, const char *tag)
+{
+    memset(p, 0, sizeof(*p));
+    p->rowid = -1;
+    p->tf_row = -1;
+    p->column = NX_FTS_TAGS;
+    p->n_tok = 1;
+    p->tok = nx_calloc(1, sizeof(*p->tok));
+    if (p->tok == NULL)
+        return e->rc = SQLITE_NOMEM;
+    if (nx_fr_term_open(&p->tok[0], e->r, tag, strlen(tag)) != SQLITE_OK)
+        return e->rc = SQLITE_CORRUPT;
+    p->is_empty = p->tok[0] == NULL;
+    return nx_terms_df(e->q->idx, tag, strlen(tag), &p->df);
+}
+
+/* About how many rows a phrase matches, for the order of the leapfrog:
+ * the terms table's count, or a large number when it has none. */
+static int64_t
+eng_phrase_cost(const eng_phrase *p)
+{
+    if (p->is_empty)
+        return 0;
+    return p->df >= 0 ? p->df : ENG_EOF / 1024;
+}
+
+/* Add phrase `p` to the OR of group `g`. */
+static void
+eng_group_add(eng *e, eng_group *g, eng_phrase *p)
+{
+    eng_phrase **grown = nx_realloc(g->ph, (size_t)(g->n + 1) * sizeof(*grown));
+
+    if (grown == NULL) {
+        e->rc = SQLITE_NOMEM;
+        return;
+    }
+    g->ph = grown;
+    g->ph[g->n++] = p;
+    g->cost += eng_phrase_cost(p);
+}
+
+/* The range filters are answered from docinfo, which clamps quality and
+ * heat to 32 bits: bounds beyond that are left to SQL. */
+static bool
+eng_filters_fit(const nx_parsed *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_filters; i++) {
+        const nx_filter *f = &p->filters[i];
+
+        if ((f->kind == NX_FILTER_QUALITY || f->kind == NX_FILTER_HEAT) &&
+            ((f->has_lo && (f->lo < INT32_MIN + 1 || f->lo > INT32_MAX - 1)) ||
+             (f->has_hi && (f->hi < INT32_MIN + 1 || f->hi > INT32_MAX - 1))))
+            return false;
+    }
+    return true;
+}
+
+static int
+eng_group_cmp(const void *a, const void *b)
+{
+    const eng_group *x = a, *y = b;
+
+    return (x->cost > y->cost) - (x->cost < y->cost);
+}
+
+/* Every phrase of the query, grouped. */
+static int
+eng_build(eng *e)
+{
+    const nx_parsed *p = e->q->parsed;
+    size_t i, j;
+    int rc;
+
+    if (p->n_terms + p->n_excluded > SEARCH_MAX_TERMS || !eng_filters_fit(p))
+        return NX_ENGINE_DECLINED;
+    e->has_text = p->n_terms > 0;
+    for (i = 0; i < p->n_terms; i++) { /* the scored phrases first */
+        rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->terms[i]);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (p->terms[i].group >= (size_t)e->n_req)
+            e->n_req = (int)p->terms[i].group + 1;
+        eng_group_add(e, &e->req[p->terms[i].group], &e->ph[e->n_ph - 1]);
+    }
+    e->n_scored = e->n_ph;
+    for (i = 0; i < p->n_excluded; i++) {
+        rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->excluded[i]);
+        if (rc != SQLITE_OK)
+            return rc;
+        eng_group_add(e, &e->neg[e->n_neg++], &e->ph[e->n_ph - 1]);
+    }
+    for (i = 0; i < p->n_filters; i++) {
+        const nx_tags *t = &e->q->tags[i];
+        eng_group *list = p->filters[i].is_negated ? e->neg : e->req;
+        int *n = p->filters[i].is_negated ? &e->n_neg : &e->n_req;
+
+        if (p->filters[i].kind > NX_FILTER_CATEGORY)
+            continue;
+        if (t->n == 0) { /* nothing in the index fits */
+            if (!p->filters[i].is_negated)
+                e->is_void = true;
+            continue;
+        }
+        if (e->n_ph + (int)t->n > ENG_MAX_PHRASES)
+            return NX_ENGINE_DECLINED;
+        for (j = 0; j < t->n; j++) {
+            rc = eng_tag_make(e, &e->ph[e->n_ph++], t->tok[j]);
+            if (rc != SQLITE_OK)
+                return rc;
+            eng_group_add(e, &list[*n], &e->ph[e->n_ph - 1]);
+        }
+        (*n)++;
+    }
+    if (e->n_req == 0)
+        return NX_ENGINE_DECLINED; /* filters alone: SQL walks the items */
+    /* The cheapest group leads the leapfrog. */
+    qsort(e->req, (size_t)e->n_req, sizeof(*e->req), eng_group_cmp);
+    return e->rc;
+}
+
+/**************************************************************************
+** Groups and the walk
+*/
+
+/* Move every phrase of `g` to its first match at or after `target`. */
+static void
+eng_group_seek(eng *e, eng_group *g, int64_t target)
+{
+    int64_t best = ENG_EOF;
+    int i;
+
+    if (g->rowid >= target && g->rowid != -1)
+        return;
+    for (i = 0; i < g->n; i++) {
+        eng_phrase_seek(e, g->ph[i], target);
+        if (g->ph[i]->rowid < best)
+            best = g->ph[i]->rowid;
+    }
+    g->rowid = best;
+}
+
+/* The next row at or after `from` that every required group matches. */
+static int64_t
+eng_next_match(eng *e, int64_t from)
+{
+    int64_t at = from;
+    int i;
+
+    for (i = 0; i < e->n_req && e->rc == SQLITE_OK; i++) {
+        eng_group_seek(e, &e->req[i], at);
+        if (e->req[i].rowid == ENG_EOF)
+            return ENG_EOF;
+        if (e->req[i].rowid > at) {
+            at = e->req[i].rowid;
+            i = -1; /* start over: every group must reach `at` */
+        }
+    }
+    return e->rc == SQLITE_OK ? at : ENG_EOF;
+}
+
+/**************************************************************************
+** docinfo
+*/
+
+/* The docinfo block of row `id` in e->dbuf; false when it is missing. */
+static bool
+eng_docinfo(eng *e, int64_t id)
+{
+    int64_t block = id >> NX_DOCINFO_SHIFT;
+    int rc, n;
+
+    if (block == e->dblock)
+        return e->dhas;
+    e->dblock = block;
+    e->dhas = false;
+    rc = e->dblob != NULL ? sqlite3_blob_reopen(e->dblob, block)
+                          : sqlite3_blob_open(e->q->idx->db, "main", "docinfo",
+                                              "data", block, 0, &e->dblob);
+    if (rc == SQLITE_ERROR) /* no such block */
+        return false;
+    if (rc != SQLITE_OK) {
+        e->rc = rc;
+        return false;
+    }
+    n = sqlite3_blob_bytes(e->dblob);
+    if (n != NX_DOCINFO_BYTES) {
+        e->rc = SQLITE_CORRUPT;
+        return false;
+    }
+    rc = sqlite3_blob_read(
+        e->dblob, e->dbuf,
+        e->need_full ? NX_DOCINFO_BYTES : NX_DOCINFO_HOT_BYTES, 0);
+    if (rc != SQLITE_OK) {
+        e->rc = rc;
+        return false;
+    }
+    e->dhas = true;
+    return true;
+}
+
+/* The exact token count of column `col` of row `id` (fts_docsize), for a
+ * count docinfo could not hold. */
+static uint32_t
+eng_docsize(eng *e, int64_t id, int col)
+{
+    uint32_t v = 0;
+    int c = 0, i = 0, n;
+    const unsigned char *p;
+
+    if (e->docsize == NULL &&
+        sqlite3_prepare_v2(e->q->idx->db,
+                           "SELECT sz FROM fts_docsize WHERE id = ?1", -1,
+                           &e->docsize, NULL) != SQLITE_OK) {
+        e->rc = sqlite3_errcode(e->q->idx->db);
+        return 0;
+    }
+    sqlite3_reset(e->docsize);
+    sqlite3_bind_int64(e->docsize, 1, id);
+    if (sqlite3_step(e->docsize) != SQLITE_ROW)
+        return 0;
+    p = sqlite3_column_blob(e->docsize, 0);
+    n = sqlite3_column_bytes(e->docsize, 0);
+    while (i < n && c <= col) {
+        v = 0;
+        while (i < n && (p[i] & 0x80))
+            v = (v << 7) | (p[i++] & 0x7f);
+        if (i < n)
+            v = (v << 7) | p[i++];
+        c++;
+    }
+    return c > col ? v : 0;
+}
+
+static bool
+eng_in_range(bool has, int64_t v, const nx_filter *f)
+{
+    if (!has)
+        return false;
+    return (!f->has_lo || v >= f->lo) && (!f->has_hi || v <= f->hi);
+}
+
+/* The filters answered from docinfo (slot `s`); false drops the row. */
+static bool
+eng_keep(eng *e, unsigned s)
+{
+    const newsidx_query *q = e->q;
+    const unsigned char *d = e->dbuf;
+    unsigned flags = d[NX_DOCINFO_FLAGS_OFF + s];
+    bool has_date = (flags & NX_DOC_HAS_DATE) != 0;
+    int64_t date = 0;
+    size_t i;
+
+    if (!(flags & NX_DOC_PRESENT))
+        return false;
+    if (!q->opts.include_unpublished && (flags & NX_DOC_UNPUBLISHED))
+        return false;
+    if (!e->need_full)
+        return true;
+    if (has_date)
+        date = (int64_t)nx_docinfo_u64(d + NX_DOCINFO_DATE_OFF + 8 * s);
+    if ((q->opts.has_since || q->opts.has_until) &&
+        !(has_date && (!q->opts.has_since || date >= q->opts.since) &&
+          (!q->opts.has_until || date <= q->opts.until)))
+        return false;
+    for (i = 0; i < q->parsed->n_filters; i++) {
+        const nx_filter *f = &q->parsed->filters[i];
+        bool in;
+
+        switch (f->kind) {
+        case NX_FILTER_DATE:
+            in = eng_in_range(has_date, date, f);
+            break;
+        case NX_FILTER_QUALITY:
+            in = eng_in_range(
+                (flags & NX_DOC_HAS_QUALITY) != 0,
+                (int32_t)nx_docinfo_u32(d + NX_DOCINFO_QUALITY_OFF + 4 * s), f);
+            break;
+        case NX_FILTER_HEAT:
+            in = eng_in_range(
+                (flags & NX_DOC_HAS_HEAT) != 0,
+                (int32_t)nx_docinfo_u32(d + NX_DOCINFO_HEAT_OFF + 4 * s), f);
+            break;
+        default:
+            continue;
+        }
+        if (in == f->is_negated)
+            return false;
+    }
+    return true;
+}
+
+/* Does an excluded phrase or a negated tag filter hold row `id`? */
+static bool
+eng_is_excluded(eng *e, int64_t id)
+{
+    int i;
+
+    for (i = 0; i < e->n_neg; i++) {
+        eng_group_seek(e, &e->neg[i], id);
+        if (e->neg[i].rowid == id)
+            return true;
+    }
+    return false;
+}
+
+/**************************************************************************
+** Scoring
+*/
+
+/* bm25f of row `id` (docinfo slot `s`), as nx_bm25f computes it: for each
+ * phrase the weighted saturations of its columns, times its idf. */
+static double
+eng_bm25f(eng *e, int64_t id, unsigned s)
+{
+    uint32_t len[3];
+    bool has_len[3] = {false, false, false};
+    double score = 0;
+    int i, c;
+
+    for (i = 0; i < e->n_scored; i++) {
+        eng_phrase *p = &e->ph[i];
+        const int *tf;
+        double part = 0;
+
+        if (p->rowid != id)
+            continue;
+        tf = eng_phrase_tf(e, p);
+        for (c = 0; c < 3; c++) {
+            if (tf[c] == 0)
+                continue;
+            if (!has_len[c]) {
+                len[c] =
+                    nx_docinfo_u16(e->dbuf + NX_DOCINFO_LEN_OFF(c) + 2 * s);
+                if (len[c] >= NX_DOCINFO_LEN_BIG)
+                    len[c] = eng_docsize(e, id, c);
+                has_len[c] = true;
+            }
+            part += e->w[c] * nx_rank_sat(tf[c], len[c], e->avg[c]);
+        }
+        score += e->idf[i] * part;
+    }
+    return score;
+}
+
+/* Score row `id` into `c` (search.c's fields and sort key). */
+static void
+eng_score(eng *e, int64_t id, unsigned s, search_cand *c)
+{
+    const newsidx_query *q = e->q;
+    const unsigned char *d = e->dbuf;
+    unsigned flags = d[NX_DOCINFO_FLAGS_OFF + s];
+    int level = (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s);
+    bool has_q = (flags & NX_DOC_HAS_QUALITY) != 0;
+    bool has_h = (flags & NX_DOC_HAS_HEAT) != 0;
+    bool has_d = (flags & NX_DOC_HAS_DATE) != 0;
+    int64_t quality = 0, heat = 0, date = 0;
+
+    if (e->need_full) {
+        quality = (int32_t)nx_docinfo_u32(d + NX_DOCINFO_QUALITY_OFF + 4 * s);
+        heat = (int32_t)nx_docinfo_u32(d + NX_DOCINFO_HEAT_OFF + 4 * s);
+        date = (int64_t)nx_docinfo_u64(d + NX_DOCINFO_DATE_OFF + 8 * s);
+    }
+    memset(c, 0, sizeof(*c));
+    c->id = id;
+    c->bm25 = e->has_text ? eng_bm25f(e, id, s) : 1.0;
+    c->prior = nx_search_prior(q, level, has_q, quality, has_h, heat);
+    c->fresh = nx_rank_fresh(&q->w, has_d, date);
+    c->score = c->bm25 * c->prior * c->fresh;
+    switch (q->opts.sort) {
+    case NEWSIDX_SORT_RANK:
+        c->key = c->score;
+        break;
+    case NEWSIDX_SORT_DATE:
+        c->key = has_d ? (double)date : -1e300;
+        break;
+    case NEWSIDX_SORT_QUALITY:
+        c->key = has_q ? (double)quality : -1e300;
+        break;
+    case NEWSIDX_SORT_HEAT:
+        c->key = has_h ? (double)heat : -1e300;
+        break;
+    }
+}
+
+/* The idf of each scored phrase (nx_search_idf) and the column averages,
+ * as nx_bm25f works them out (rank.c). */
+static int
+eng_weights(eng *e, newsidx_error *err)
+{
+    int64_t n_rows = nx_fr_rows(e->r);
+    int c, n = 0, rc;
+
+    e->w[0] = e->q->w.title;
+    e->w[1] = e->q->w.excerpt;
+    e->w[2] = e->q->w.body;
+    for (c = 0; c < 3; c++)
+        e->avg[c] = n_rows > 0
+                        ? (double)nx_fr_col_total(e->r, c) / (double)n_rows
+                        : 1.0;
+    rc = nx_search_idf(e->q, n_rows, e->idf, &n, err);
+    if (rc == NEWSIDX_OK && n != e->n_scored)
+        rc = NX_ENGINE_DECLINED;
+    return rc;
+}
+
+/**************************************************************************
+** Running a query
+*/
+
+static bool
+eng_needs_full(const newsidx_query *q)
+{
+    size_t i;
+
+    if (q->w.quality != q->w.heat || q->w.fresh_half_life > 0 ||
+        q->opts.sort != NEWSIDX_SORT_RANK || q->opts.has_since ||
+        q->opts.has_until)
+        return true;
+    for (i = 0; i < q->parsed->n_filters; i++) {
+        if (q->parsed->filters[i].kind > NX_FILTER_CATEGORY)
+            return true;
+    }
+    return false;
+}
+
+static void
+eng_free(eng *e)
+{
+    int i;
+
+    for (i = 0; i < e->n_ph; i++)
+        eng_phrase_free(&e->ph[i]);
+    for (i = 0; i < ENG_MAX_PHRASES; i++) {
+        nx_free(e->req[i].ph);
+        nx_free(e->neg[i].ph);
+    }
+    sqlite3_blob_close(e->dblob);
+    sqlite3_finalize(e->docsize);
+    nx_fr_close(e->r);
+    nx_buf_free(&e->scratch);
+    nx_free(e);
+}
+
+static int eng_error(eng *e, newsidx_error *err);
+
+/* Set up the engine for `q`: NEWSIDX_OK, NX_ENGINE_DECLINED, or an error
+ * with its message. */
+static int
+eng_open(eng **out, newsidx_query *q, newsidx_error *err)
+{
+    eng *e;
+    int rc, i;
+
+    *out = NULL;
+    if (q->parsed == NULL || q->self_id != 0)
+        return NX_ENGINE_DECLINED;
+    e = nx_calloc(1, sizeof(*e));
+    if (e == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    e->q = q;
+    e->dblock = -1;
+    for (i = 0; i < ENG_MAX_PHRASES; i++)
+        e->req[i].rowid = e->neg[i].rowid = -1;
+    rc = nx_fr_open(&e->r, q->idx->db, err);
+    if (rc == NX_FR_UNSUPPORTED)
+        rc = NX_ENGINE_DECLINED;
+    if (rc == NEWSIDX_OK) {
+        if (q->idx->qtok == NULL)
+            e->rc = nx_tokenizer_new(&q->idx->qtok, q->idx->db);
+        e->tok = q->idx->qtok;
+        rc = e->rc == SQLITE_OK ? eng_build(e) : NEWSIDX_OK;
+    }
+    if (rc == NEWSIDX_OK && e->rc == SQLITE_OK)
+        rc = eng_weights(e, err);
+    e->need_full = eng_needs_full(q);
+    if (rc == NEWSIDX_OK && e->rc != SQLITE_OK)
+        rc = eng_error(e, err);
+    if (rc != NEWSIDX_OK) {
+        eng_free(e);
+        return rc;
+    }
+    *out = e;
+    return NEWSIDX_OK;
+}
+
+/* Walk every match; score them into `run` when it is not NULL.  Returns
+ * the number of matches. */
+static uint64_t
+eng_walk(eng *e, search_run *run)
+{
+    uint64_t n = 0;
+    int64_t at = 0;
+
+    if (e->is_void)
+        return 0;
+    for (;;) {
+        unsigned s;
+
+        at = eng_next_match(e, at);
+        if (at == ENG_EOF || e->rc != SQLITE_OK)
+            break;
+        s = (unsigned)(at & (NX_DOCINFO_SLOTS - 1));
+        if (eng_docinfo(e, at) && eng_keep(e, s) && at != e->q->self_id &&
+            !eng_is_excluded(e, at)) {
+            n++;
+            if (run != NULL) {
+                search_cand c;
+
+                eng_score(e, at, s, &c);
+                nx_search_offer(run, &c);
+            }
+        }
+        at++;
+    }
+    return n;
+}
+
+/* The engine's failure as a status. */
+static int
+eng_error(eng *e, newsidx_error *err)
+{
+    int rc;
+
+    if (e->rc == SQLITE_TOOBIG)
+        return NX_ENGINE_DECLINED; /* a phrase too long to check */
+    if (e->r != NULL && (rc = nx_fr_error(e->r, err)) != NEWSIDX_OK)
+        return rc;
+    if (e->rc == SQLITE_CORRUPT)
+        return nx_fail(err, NEWSIDX_INTERNAL,
+                       "the fts index is damaged (malformed record)");
+    if (e->rc == SQLITE_NOMEM)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    return nx_store_error(e->q->idx, e->rc, "cannot run the query", err);
+}
 
 int
 nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
 {
-    (void)run;
-    (void)q;
-    (void)err;
-    return NX_ENGINE_DECLINED;
+    eng *e;
+    int rc = eng_open(&e, q, err);
+
+    if (rc != NEWSIDX_OK)
+        return rc;
+    run->n_rows = eng_walk(e, run);
+    run->is_counted = true;
+    rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
+    eng_free(e);
+    return rc;
 }
 
 int
 nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err)
 {
-    (void)total_out;
-    (void)q;
-    (void)err;
-    return NX_ENGINE_DECLINED;
+    eng *e;
+    int rc = eng_open(&e, q, err);
+
+    if (rc != NEWSIDX_OK)
+        return rc;
+    *total_out = eng_walk(e, NULL);
+    rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
+    eng_free(e);
+    return rc;
 }

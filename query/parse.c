@@ -50,6 +50,7 @@ typedef struct parse_state {
     newsidx_error *err; /* may be NULL */
     nx_parsed *q;       /* the result being built */
     size_t terms_cap;   /* slots allocated in q->terms */
+    size_t excl_cap;    /* slots allocated in q->excluded */
     size_t filters_cap; /* slots allocated in q->filters */
     nx_buf match;       /* the finished AND groups */
     nx_buf group;       /* the open group: alternatives joined by OR */
@@ -237,30 +238,36 @@ parse_close_group(parse_state *st, bool is_more)
     st->n_alts = 0;
 }
 
-/* Record a positive term (its tokens are in st->words). */
+/* Record a term (its tokens are in st->words): a positive one in
+ * q->terms, as an alternative of the open group, or an excluded one. */
 static int
-parse_add_term(parse_state *st, bool is_prefix, bool is_column)
+parse_add_term(parse_state *st, bool is_negated, bool is_prefix, int column)
 {
     nx_parsed *q = st->q;
-    nx_term *grown;
-    char *text;
+    nx_term **list = is_negated ? &q->excluded : &q->terms;
+    size_t *n = is_negated ? &q->n_excluded : &q->n_terms;
+    size_t *cap = is_negated ? &st->excl_cap : &st->terms_cap;
+    nx_term *grown, *t;
 
-    if (q->n_terms == st->terms_cap) {
-        size_t cap = st->terms_cap ? 2 * st->terms_cap : 8;
+    if (*n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 8;
 
-        grown = nx_realloc(q->terms, cap * sizeof(*grown));
+        grown = nx_realloc(*list, ncap * sizeof(*grown));
         if (grown == NULL)
             return NEWSIDX_NOMEM;
-        q->terms = grown;
-        st->terms_cap = cap;
+        *list = grown;
+        *cap = ncap;
     }
-    text = nx_strndup(st->words.data, st->words.len);
-    if (text == NULL)
+    t = &(*list)[*n];
+    memset(t, 0, sizeof(*t));
+    t->text = nx_strndup(st->words.data, st->words.len);
+    if (t->text == NULL)
         return NEWSIDX_NOMEM;
-    q->terms[q->n_terms].text = text;
-    q->terms[q->n_terms].is_prefix = is_prefix;
-    q->terms[q->n_terms].is_column = is_column;
-    q->n_terms++;
+    t->is_prefix = is_prefix;
+    t->is_column = column >= 0;
+    t->column = column;
+    t->group = st->n_groups;
+    (*n)++;
     return NEWSIDX_OK;
 }
 
@@ -322,7 +329,8 @@ parse_words(parse_state *st, const char *s, size_t len)
  * character.
  */
 static int
-parse_add_text(parse_state *st, const parse_atom *a, const char *col)
+parse_add_text(parse_state *st, const parse_atom *a, const char *col,
+               int column)
 {
     size_t len = a->value_len - (a->is_quoted ? 0 : a->n_stars);
     bool is_prefix = a->n_stars > 0;
@@ -336,9 +344,8 @@ parse_add_text(parse_state *st, const parse_atom *a, const char *col)
             nx_buf_puts(&st->exclude, " OR ");
         parse_put_string(&st->exclude, col, st->words.data, st->words.len,
                          is_prefix);
-        st->q->n_excluded++;
         st->is_or_pending = st->is_after_term = false;
-        return NEWSIDX_OK;
+        return parse_add_term(st, true, is_prefix, column);
     }
     if (st->is_or_pending)
         nx_buf_puts(&st->group, " OR ");
@@ -348,7 +355,7 @@ parse_add_text(parse_state *st, const parse_atom *a, const char *col)
     st->n_alts++;
     st->is_or_pending = false;
     st->is_after_term = true;
-    return parse_add_term(st, is_prefix, col != NULL);
+    return parse_add_term(st, false, is_prefix, column);
 }
 
 /**************************************************************************
@@ -566,7 +573,7 @@ parse_field(parse_state *st, const parse_atom *a)
 
     for (i = 0; i < PARSE_N(parse_columns); i++) {
         if (parse_name_is(a, parse_columns[i]))
-            return parse_add_text(st, a, parse_columns[i]);
+            return parse_add_text(st, a, parse_columns[i], (int)i);
     }
     for (i = 0; i < PARSE_N(parse_filters); i++) {
         if (!parse_name_is(a, parse_filters[i].name))
@@ -605,7 +612,7 @@ parse_token(parse_state *st)
         parse_or(st);
         return NEWSIDX_OK;
     }
-    return parse_add_text(st, &a, NULL);
+    return parse_add_text(st, &a, NULL, -1);
 }
 
 /* Has an append to one of the output buffers failed? */
@@ -622,6 +629,7 @@ static bool
 parse_finish(parse_state *st)
 {
     parse_close_group(st, false);
+    st->q->n_groups = st->n_groups;
     nx_buf_put(&st->match, "", 0);
     nx_buf_put(&st->exclude, "", 0);
     if (parse_is_oom(st))
@@ -681,6 +689,9 @@ nx_parsed_free(nx_parsed *q)
         return;
     for (i = 0; i < q->n_terms; i++)
         nx_free(q->terms[i].text);
+    for (i = 0; i < q->n_excluded; i++)
+        nx_free(q->excluded[i].text);
+    nx_free(q->excluded);
     for (i = 0; i < q->n_filters; i++) {
         nx_free(q->filters[i].text);
         nx_free(q->filters[i].raw);

@@ -45,18 +45,24 @@ typedef struct nx_tags {
     char *match; /* FTS5 expression `tags : ("a" OR "b")`, or NULL */
 } nx_tags;
 
-/* A positive search term, for highlighting and suggestions. */
+/* A word or phrase of the query. */
 typedef struct nx_term {
-    char *text;     /* normalized; may hold several tokens */
+    char *text;     /* normalized tokens joined by spaces */
     bool is_prefix; /* word* */
     bool is_column; /* title:word and the like */
+    int column;     /* with is_column: 0 title, 1 excerpt, 2 body */
+    size_t group;   /* positive terms: the AND group it is an alternative
+                       of (terms of one group are ORed) */
 } nx_term;
 
 typedef struct nx_parsed {
-    char *match;   /* FTS5 expression of the positive part, or "" */
-    char *exclude; /* FTS5 expression ORing the excluded parts, or "" */
-    nx_term *terms;
+    char *match;    /* FTS5 expression of the positive part, or "" */
+    char *exclude;  /* FTS5 expression ORing the excluded parts, or "" */
+    nx_term *terms; /* the positive terms, in the order of `match`
+                       (FTS5's phrase numbers) */
     size_t n_terms;
+    size_t n_groups;   /* AND groups of `match` */
+    nx_term *excluded; /* the terms of `exclude`, in its order */
     size_t n_excluded; /* words and phrases in `exclude` */
     nx_filter *filters;
     size_t n_filters;
@@ -85,6 +91,58 @@ bool nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
                          bool *has_hi, int64_t *hi);
 
 /**************************************************************************
+** Interface to code in fts5read.c
+**
+** The fts table's inverted index read from fts_data and fts_idx directly
+** (FTS5's storage format of SQLite 3.40).  Functions returning int give
+** SQLite result codes unless they say otherwise; after a failure the
+** reader stays failed and nx_fr_error() turns it into a status.
+*/
+#define NX_FR_COLUMNS 4 /* title, excerpt, body, tags */
+/* nx_fr_open's status for an fts table this reader does not know. */
+#define NX_FR_UNSUPPORTED (-101)
+
+typedef struct nx_fr nx_fr;
+typedef struct nx_fr_term nx_fr_term;
+
+/* A reader of `db`'s fts index, inside the caller's read transaction.
+ * NEWSIDX_OK; NX_FR_UNSUPPORTED (another FTS5 format: use SQL);
+ * NEWSIDX_IO, NEWSIDX_NOMEM, NEWSIDX_INTERNAL (a malformed record). */
+int nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err);
+void nx_fr_close(nx_fr *r);
+/* The rows of the fts table and the tokens in column `col` of them all
+ * (FTS5's averages record: what xRowCount and xColumnTotalSize give). */
+int64_t nx_fr_rows(const nx_fr *r);
+int64_t nx_fr_col_total(const nx_fr *r, int col);
+/* Leaf pages read so far (for tests and benchmarks). */
+uint64_t nx_fr_pages_read(const nx_fr *r);
+/* The reader's failure as a newsidx status with a message, or NEWSIDX_OK. */
+int nx_fr_error(const nx_fr *r, newsidx_error *err);
+
+/* An iterator over the rows holding `term` (its exact bytes), in rowid
+ * order, on the first of them; *out is NULL when no row holds it. */
+int nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len);
+/* Move to the next row, or to the first row >= `rowid`. */
+int nx_fr_term_next(nx_fr_term *t);
+int nx_fr_term_seek(nx_fr_term *t, int64_t rowid);
+bool nx_fr_term_eof(const nx_fr_term *t); /* true for NULL too */
+int64_t nx_fr_term_rowid(const nx_fr_term *t);
+/* The position list of the current row (valid until the iterator moves;
+ * 16 readable zero bytes follow it). */
+int nx_fr_term_poslist(nx_fr_term *t, const unsigned char **p, int *n);
+void nx_fr_term_close(nx_fr_term *t);
+
+/* Walking a position list: each (column, token offset) in order. */
+typedef struct nx_fr_pos {
+    const unsigned char *p;
+    int n, off;
+    int col; /* current column */
+    int pos; /* current token offset in it */
+} nx_fr_pos;
+void nx_fr_pos_init(nx_fr_pos *it, const unsigned char *p, int n);
+bool nx_fr_pos_next(nx_fr_pos *it);
+
+/**************************************************************************
 ** Interface to code in rank.c
 **
 ** score = bm25f x prior factor x freshness (docs/ranking.md).  bm25f is
@@ -104,6 +162,11 @@ typedef struct nx_weights {
 #define NX_BM25_K1 1.2
 #define NX_BM25_B  0.75
 
+/* BM25's saturated term frequency of one column: tf (k1 + 1) / (tf + k1
+ * (1 - b + b len / avg)).  nx_bm25f and the engine both score with it. */
+double nx_rank_sat(double tf, double len, double avg);
+/* Lucene's idf of a phrase held by `n` of `n_rows` rows. */
+double nx_rank_idf(int64_t n_rows, int64_t n);
 /* Register nx_bm25f on `db` with `state` as its side channel. */
 int nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err);
 /* The prior in 0..1 and its factor for an item's quality and heat. */

@@ -23,9 +23,15 @@ typedef struct rank_aux {
     double w[RANK_TEXT_COLUMNS];
 } rank_aux;
 
-/* The saturated term frequency of BM25 for one column. */
-static double
-rank_sat(double tf, double len, double avg)
+/* Lucene's idf: always positive, so common terms still count. */
+double
+nx_rank_idf(int64_t n_rows, int64_t n)
+{
+    return log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
+}
+
+double
+nx_rank_sat(double tf, double len, double avg)
 {
     double norm = 1.0 - NX_BM25_B + NX_BM25_B * (avg > 0 ? len / avg : 1.0);
 
@@ -72,7 +78,8 @@ rank_exact_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
                 continue;
             if (len[c] < 0)
                 rc = api->xColumnSize(fts, c, &len[c]);
-            parts[i] += aux->w[c] * rank_sat(tf[i][c], len[c], aux->avg_len[c]);
+            parts[i] +=
+                aux->w[c] * nx_rank_sat(tf[i][c], len[c], aux->avg_len[c]);
         }
     }
     return rc;
@@ -96,7 +103,7 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
               rank_aux **out)
 {
     rank_aux *aux = sqlite3_malloc(sizeof(*aux));
-    const int64_t *df = NULL;
+    const double *idf = NULL;
     sqlite3_int64 n_rows = 0, total;
     int i, rc;
 
@@ -107,9 +114,9 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < RANK_TEXT_COLUMNS; i++)
         aux->w[i] = i < n_args ? sqlite3_value_double(args[i]) : 1.0;
     aux->n_phrases = api->xPhraseCount(fts);
-    /* Counts from the terms table fit only the expression they came with. */
-    if (state != NULL && state->n_df == aux->n_phrases)
-        df = state->df;
+    /* The query's idfs fit only the expression they came with. */
+    if (state != NULL && state->n_idf == aux->n_phrases)
+        idf = state->idf;
     if (aux->n_phrases > RANK_MAX_PHRASES)
         aux->n_phrases = RANK_MAX_PHRASES;
     rc = api->xRowCount(fts, &n_rows);
@@ -124,16 +131,14 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (aux->n_tokens[i] < 1)
             aux->n_tokens[i] = 1;
 
-        if (df != NULL && df[i] >= 0) {
-            n = df[i];
-        } else {
-            rc = api->xQueryPhrase(fts, i, &n, rank_count_row);
-            if (state != NULL)
-                state->n_counted++;
+        if (idf != NULL) {
+            aux->idf[i] = idf[i];
+            continue;
         }
-        /* Lucene's idf: always positive, so common terms still count. */
-        aux->idf[i] =
-            log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
+        rc = api->xQueryPhrase(fts, i, &n, rank_count_row);
+        if (state != NULL)
+            state->n_counted++;
+        aux->idf[i] = nx_rank_idf(n_rows, n);
     }
     if (rc != SQLITE_OK) {
         sqlite3_free(aux);
@@ -183,8 +188,8 @@ rank_row_score(const Fts5ExtensionApi *api, Fts5Context *fts,
 /*
  * nx_bm25f(fts, w_title, w_excerpt, w_body): BM25F with per-column
  * saturation, sum over phrases of idf * sum over columns w_c * sat(tf_c).
- * The idf of a phrase the ranked scan gave a row count for (state->df)
- * comes from that count; otherwise FTS5 counts the phrase's rows.
+ * The idfs are the query's (state->idf, docs/ranking.md) when the caller
+ * set them; otherwise each comes from FTS5's count of the phrase's rows.
  */
 static void
 rank_bm25f(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,

@@ -92,6 +92,15 @@ typedef struct search_run {
 
 /* Keep candidate `c` if it is among the best run->cap (search.c). */
 void nx_search_offer(search_run *run, const search_cand *c);
+/* The idf of each positive term of the query (docs/ranking.md): a word's
+ * from the rows holding it, a phrase's the sum of its words', a prefix's
+ * from the rows holding the words it stands for, counted with repeats and
+ * at most n_rows.  *n_out = the number of terms, or 0 when the query has
+ * no parsed terms (--like) or too many words in them. */
+int nx_search_idf(newsidx_query *q, int64_t n_rows, double *idf, int *n_out,
+                  newsidx_error *err);
+/* The rows of the fts table, as FTS5 counts them (its averages record). */
+int nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err);
 /* The prior factor of an item under the query's weights. */
 double nx_search_prior(const newsidx_query *q, int level, bool has_q,
                        int64_t quality, bool has_h, int64_t heat);

@@ -298,32 +298,67 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     }
 }
 
-/*
- * The rows holding each phrase of the query's MATCH expression, from the
- * terms table where it knows them (single words), so that nx_bm25f need
- * not walk those doclists for the idf; -1 elsewhere.  Phrases are numbered
- * as FTS5 numbers them: in the order parse.c wrote them, which is the
- * order of q->parsed->terms.  *n_df = 0 when there is nothing to give.
- */
-static int
-search_term_df(newsidx_query *q, int64_t *df, int *n_df, newsidx_error *err)
+int
+nx_search_idf(newsidx_query *q, int64_t n_rows, double *idf, int *n_out,
+              newsidx_error *err)
 {
     const nx_parsed *p = q->parsed;
-    int i, rc = SQLITE_OK;
+    int64_t df[SEARCH_MAX_TERMS];
+    int i, k, n, rc = SQLITE_OK;
 
-    *n_df = 0;
-    if (p == NULL || q->self_id != 0 || p->n_terms > SEARCH_MAX_TERMS)
+    *n_out = 0;
+    if (p == NULL || p->n_terms > SEARCH_MAX_TERMS)
         return NEWSIDX_OK;
     for (i = 0; i < (int)p->n_terms && rc == SQLITE_OK; i++) {
-        df[i] = -1;
-        if (!p->terms[i].is_prefix && !p->terms[i].is_column)
-            rc = nx_terms_df(q->idx, p->terms[i].text, strlen(p->terms[i].text),
-                             &df[i]);
+        const nx_term *t = &p->terms[i];
+
+        if (t->is_prefix) {
+            /* The rows holding any word it stands for, counted with
+             * repeats, at most every row. */
+            rc = nx_terms_prefix_df(q->idx, t->text, strlen(t->text), &df[0]);
+            idf[i] = nx_rank_idf(n_rows, df[0] < n_rows ? df[0] : n_rows);
+            continue;
+        }
+        rc = nx_terms_word_dfs(q->idx, t->text, strlen(t->text), df,
+                               SEARCH_MAX_TERMS, &n);
+        /* A phrase weighs as its words together (as in Lucene). */
+        idf[i] = 0;
+        for (k = 0; rc == SQLITE_OK && k < n; k++)
+            idf[i] += nx_rank_idf(n_rows, df[k]);
     }
+    if (rc == SQLITE_TOOBIG)
+        return NEWSIDX_OK; /* too many words: nx_bm25f counts */
     if (rc != SQLITE_OK)
         return nx_store_error(q->idx, rc, "cannot read the term counts", err);
-    *n_df = (int)p->n_terms;
+    *n_out = (int)p->n_terms;
     return NEWSIDX_OK;
+}
+
+int
+nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    nx_fr *r = NULL;
+    int rc = nx_fr_open(&r, q->idx->db, err);
+
+    if (rc == NEWSIDX_OK) {
+        *n_rows = nx_fr_rows(r);
+        nx_fr_close(r);
+        return NEWSIDX_OK;
+    }
+    if (rc != NX_FR_UNSUPPORTED)
+        return rc;
+    /* Another FTS5 format: count (every fts row is an item). */
+    rc = sqlite3_prepare_v2(q->idx->db, "SELECT count(*) FROM items", -1, &stmt,
+                            NULL);
+    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        *n_rows = sqlite3_column_int64(stmt, 0);
+    else if (rc == SQLITE_OK)
+        rc = sqlite3_errcode(q->idx->db);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_store_error(q->idx, rc, "cannot read the index", err);
 }
 
 /* The SQL scan: every match scored, the best run->cap kept. */
@@ -332,8 +367,9 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 {
     bool has_text = q->match[0] != '\0';
     nx_rank_state *rank = &q->idx->rank;
-    int64_t df[SEARCH_MAX_TERMS];
-    int n_df = 0;
+    double idf[SEARCH_MAX_TERMS];
+    int64_t n_rows = 0;
+    int n_idf = 0;
     search_sql s;
     sqlite3_stmt *stmt = NULL;
     char head[160];
@@ -357,10 +393,12 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         sqlite3_bind_double(stmt, 2, q->w.excerpt);
         sqlite3_bind_double(stmt, 3, q->w.body);
     }
-    if (rc == NEWSIDX_OK && has_text)
-        rc = search_term_df(q, df, &n_df, err);
-    rank->df = n_df > 0 ? df : NULL;
-    rank->n_df = n_df;
+    if (rc == NEWSIDX_OK && has_text && q->self_id == 0)
+        rc = nx_search_rows(q, &n_rows, err);
+    if (rc == NEWSIDX_OK && has_text && q->self_id == 0)
+        rc = nx_search_idf(q, n_rows, idf, &n_idf, err);
+    rank->idf = n_idf > 0 ? idf : NULL;
+    rank->n_idf = n_idf;
     while (rc == NEWSIDX_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         search_cand c;
 
@@ -368,8 +406,8 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         run->n_rows++;
         nx_search_offer(run, &c);
     }
-    rank->df = NULL;
-    rank->n_df = 0;
+    rank->idf = NULL;
+    rank->n_idf = 0;
     if (rc == NEWSIDX_OK && step != SQLITE_DONE)
         rc = nx_store_error(q->idx, step, "cannot run the query", err);
     run->is_counted = rc == NEWSIDX_OK;

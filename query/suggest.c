@@ -1,8 +1,9 @@
 /*
  * suggest.c - the index vocabulary at work: "did you mean" suggestions for
  * queries that find little, and the distinctive terms of an item for
- * "items like this one".  Both read FTS5's vocabulary through an fts5vocab
- * table in the connection's temp schema (nothing is written to the file).
+ * "items like this one".  Both read the `terms` table, which lists every
+ * token with the number of items holding it (fts5vocab would walk each
+ * token's doclist to count them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +18,6 @@
 /* ASCII that unicode61 does not keep in tokens. */
 #define LIKE_SEPARATORS " .,;:!?\"'()[]{}<>-&/+*#%$@=|~`^\\_"
 
-static int
-suggest_vocab(newsidx_index *idx)
-{
-    return sqlite3_exec(idx->db,
-                        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.nx_vocab"
-                        " USING fts5vocab(main, 'fts', 'row')",
-                        NULL, NULL, NULL);
-}
-
 /* Documents holding `term` exactly (0 when none or on error). */
 static int64_t
 suggest_doc_count(newsidx_index *idx, const char *term)
@@ -33,8 +25,7 @@ suggest_doc_count(newsidx_index *idx, const char *term)
     sqlite3_stmt *stmt;
     int64_t n = 0;
 
-    if (sqlite3_prepare_v2(idx->db,
-                           "SELECT doc FROM temp.nx_vocab WHERE term = ?", -1,
+    if (sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?", -1,
                            &stmt, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
@@ -42,6 +33,24 @@ suggest_doc_count(newsidx_index *idx, const char *term)
         n = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
     return n;
+}
+
+/* The bytes of the first two characters of `s` (UTF-8), 0 when it has
+ * fewer than two. */
+static size_t
+suggest_two_chars(const char *s)
+{
+    size_t i = 0;
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        if (s[i] == '\0')
+            return 0;
+        i++;
+        while ((s[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
 }
 
 /* Optimal string alignment distance (edits, with adjacent transpositions),
@@ -90,25 +99,28 @@ suggest_distance(const char *a, size_t la, const char *b, size_t lb,
 
 /* The best vocabulary term near `word`: fewest edits, then most documents;
  * it must be in more documents than `word` itself.  Written to `best`.
- * Only terms that begin with the same two bytes are looked at: fts5vocab
- * walks the whole doclist of every term it lists to count its documents,
- * so a one-letter range cost 50 ms at 100k items. */
+ * Only terms that begin with the same two characters are looked at, which
+ * keeps the range small (a few hundred terms). */
 static bool
 suggest_word(newsidx_index *idx, const char *word, char *best, size_t cap)
 {
     size_t len = strlen(word), limit = len <= 4 ? 1 : 2, best_d = limit + 1;
+    size_t n_lead = suggest_two_chars(word);
     int64_t word_docs = suggest_doc_count(idx, word), best_n = word_docs;
     sqlite3_stmt *stmt;
-    char lo[3] = {word[0], word[1], '\0'};
-    char hi[3] = {word[0], (char)(word[1] + 1), '\0'};
+    char lo[16], hi[16];
 
-    if (len < 3 || (unsigned char)word[0] >= 0x80 ||
-        (unsigned char)word[1] >= 0x7f ||
+    if (len < 3 || n_lead == 0 || n_lead >= sizeof(lo) ||
+        (unsigned char)word[n_lead - 1] == 0xff ||
         sqlite3_prepare_v2(idx->db,
-                           "SELECT term, doc FROM temp.nx_vocab"
+                           "SELECT term, df FROM terms"
                            " WHERE term >= ?1 AND term < ?2",
                            -1, &stmt, NULL) != SQLITE_OK)
         return false;
+    memcpy(lo, word, n_lead);
+    lo[n_lead] = '\0';
+    memcpy(hi, lo, n_lead + 1);
+    hi[n_lead - 1] = (char)((unsigned char)hi[n_lead - 1] + 1);
     sqlite3_bind_text(stmt, 1, lo, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, hi, -1, SQLITE_STATIC);
     best[0] = '\0';
@@ -163,8 +175,6 @@ nx_suggest(nx_buf *out, newsidx_index *idx, const char *text,
     size_t i, n = 0;
     char best[128];
 
-    if (suggest_vocab(idx) != SQLITE_OK)
-        return 0;
     for (i = 0; i < parsed->n_terms && i < SUGGEST_MAX_TERMS; i++) {
         const nx_term *t = &parsed->terms[i];
 
@@ -202,11 +212,6 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
 
     if (copy == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    if (suggest_vocab(idx) != SQLITE_OK) {
-        nx_free(copy);
-        return nx_store_error(idx, sqlite3_errcode(idx->db),
-                              "cannot read the vocabulary", err);
-    }
     for (tok = strtok_r(copy, LIKE_SEPARATORS, &save); tok != NULL && n < 256;
          tok = strtok_r(NULL, LIKE_SEPARATORS, &save)) {
         int64_t docs;
