@@ -23,8 +23,17 @@
 static const char db_pragmas[] = "PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = NORMAL;"
                                  "PRAGMA temp_store = MEMORY;"
-                                 "PRAGMA cache_size = -65536;"
                                  "PRAGMA foreign_keys = OFF;";
+
+/* For every handle: 64 MiB of page cache. */
+static const char db_read_pragmas[] = "PRAGMA cache_size = -65536;";
+
+/* For read-only handles, also the file mapped into memory (up to 256 MiB
+ * of it), so that reading a page is no system call and copy: about 8% of
+ * a query's time.  Not for the writer, whose peak RSS would then count
+ * every page of the file it touched.  SQLite falls back to reads where
+ * mapping is not possible. */
+static const char db_reader_pragmas[] = "PRAGMA mmap_size = 268435456;";
 
 static int
 db_pragma_int(sqlite3 *db, const char *sql, int *value_out)
@@ -106,6 +115,11 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
                        "'%s' has schema version %d, this newsidx uses %d; "
                        "run newsindex --rebuild",
                        idx->path, version, NEWSIDX_SCHEMA_VERSION);
+    rc = sqlite3_exec(idx->db, db_read_pragmas, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && idx->is_readonly)
+        rc = sqlite3_exec(idx->db, db_reader_pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot set up the index", err);
     if (idx->is_readonly)
         return NEWSIDX_OK;
     rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL, NULL);
@@ -156,6 +170,7 @@ newsidx_index_open(newsidx_index **out, const char *path, unsigned flags,
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
     idx->lock_fd = -1;
+    idx->bound_min_df = NX_BOUND_MIN_DF;
     idx->is_readonly = (flags & NEWSIDX_OPEN_READONLY) != 0;
     sflags = idx->is_readonly ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -299,6 +299,8 @@ typedef struct nx_rank_state {
     int n_idf;
     uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
                            walk over their rows (for tests) */
+    uint64_t n_blocks;  /* blocks the engine's pruned walks went through
+                           (for tests and benchmarks) */
 } nx_rank_state;
 
 struct newsidx_index {
@@ -316,6 +318,9 @@ struct newsidx_index {
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
     struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
+    struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
+    int64_t bound_min_df; /* tokens held by this many rows get bounds
+                             (NX_BOUND_MIN_DF; tests lower it) */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -357,9 +362,10 @@ uint32_t nx_token_hash(const char *p, size_t n);
 ** the indexing pipeline can do it off the writing thread.
 */
 typedef struct nx_doc_token {
-    uint32_t off;  /* of the token in nx_doc.tokens */
-    uint32_t len;  /* bytes, at most FTS5's 32768 */
-    uint32_t hash; /* nx_token_hash */
+    uint32_t off;   /* of the token in nx_doc.tokens */
+    uint32_t len;   /* bytes, at most FTS5's 32768 */
+    uint32_t hash;  /* nx_token_hash */
+    uint32_t tf[3]; /* occurrences in title, excerpt, body */
 } nx_doc_token;
 
 typedef struct nx_doc {
@@ -597,6 +603,43 @@ int nx_docinfo_clear(newsidx_index *idx, int64_t id);
 int nx_docinfo_flush(newsidx_index *idx);
 void nx_docinfo_discard(newsidx_index *idx);
 void nx_docinfo_free(newsidx_index *idx);
+
+/**************************************************************************
+** Interface to code in bounds.c
+**
+** The `bounds` table (docs/schema.md): per frequent token and bound block
+** (1 << NX_BOUND_SHIFT item ids) an upper bound of what the token adds to
+** an item's default score.
+** Functions return SQLite result codes.
+*/
+#define NX_BOUND_MIN_DF    4096 /* tokens held by fewer rows have none */
+#define NX_BOUND_SCALE     1000.0
+#define NX_BOUND_W_TITLE   10.0 /* the weights and prior strength the */
+#define NX_BOUND_W_EXCERPT 4.0  /* bounds are worked out under */
+#define NX_BOUND_W_BODY    1.0
+#define NX_BOUND_STRENGTH  0.3
+#define NX_BOUND_SHIFT     8  /* a bound block: 256 item ids */
+#define NX_BOUND_CHUNK     64 /* bound blocks per row */
+
+typedef struct nx_bounds nx_bounds;
+/* The stored bound of a token in an item: max(1, ceil(NX_BOUND_SCALE *
+ * v)), v as bounds.c says, with tf and len per column. */
+uint16_t nx_bounds_value(const uint32_t *tf, const uint32_t *len,
+                         const double *avg, int level);
+/* A token's new row count, as the terms table has it now (terms.c tells
+ * every changed count). */
+void nx_bounds_seen_df(newsidx_index *idx, const char *tok, size_t len,
+                       int64_t df);
+/* Raise the bounds of item `id`'s tokens (in the open transaction). */
+int nx_bounds_add(newsidx_index *idx, int64_t id, const nx_doc *doc);
+/* Write the transaction's bounds (before COMMIT, after the fts, docinfo
+ * and terms flushes); forget them (after ROLLBACK). */
+int nx_bounds_flush(newsidx_index *idx);
+void nx_bounds_discard(newsidx_index *idx);
+void nx_bounds_free(newsidx_index *idx);
+/* The column averages the bounds were worked out with; *has false when
+ * the index has none yet. */
+int nx_bounds_avg(newsidx_index *idx, double *avg, bool *has);
 
 /**************************************************************************
 ** Interface to code in scan.c

@@ -183,8 +183,10 @@ prep_token(void *ctx, int flags, const char *token, int n, int start, int end)
     for (i = h & (p->cap - 1); p->slots[i] != 0; i = (i + 1) & (p->cap - 1)) {
         t = &doc->tok[p->slots[i] - 1];
         if (t->hash == h && t->len == (uint32_t)n &&
-            memcmp(doc->tokens.data + t->off, token, (size_t)n) == 0)
+            memcmp(doc->tokens.data + t->off, token, (size_t)n) == 0) {
+            t->tf[p->col]++;
             return SQLITE_OK;
+        }
     }
     if (doc->n_tok == doc->cap_tok) {
         size_t cap = doc->cap_tok ? 2 * doc->cap_tok : 64;
@@ -201,6 +203,8 @@ prep_token(void *ctx, int flags, const char *token, int n, int start, int end)
     t->off = (uint32_t)doc->tokens.len;
     t->len = (uint32_t)n;
     t->hash = h;
+    t->tf[0] = t->tf[1] = t->tf[2] = 0;
+    t->tf[p->col] = 1;
     nx_buf_put(&doc->tokens, token, (size_t)n);
     if (nx_buf_oom(&doc->tokens))
         return SQLITE_NOMEM;

@@ -108,6 +108,14 @@ static const char schema_sql[] =
     "  block INTEGER PRIMARY KEY,"
     "  data BLOB NOT NULL"
     ");"
+    /* Per frequent token and docinfo block, a bound of what the token
+     * adds to an item's default score (bounds.c). */
+    "CREATE TABLE bounds("
+    "  term TEXT NOT NULL,"
+    "  chunk INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY(term, chunk)"
+    ") WITHOUT ROWID;"
     /* title/excerpt/body hold normalized text (nx_normalize); tags holds
      * the item's filter tokens (docs/schema.md).  The rowid is items.id. */
     "CREATE VIRTUAL TABLE fts USING fts5("

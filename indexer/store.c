@@ -153,6 +153,7 @@ nx_store_finalize_all(newsidx_index *idx)
     nx_terms_free(idx);
     nx_fts_free(idx);
     nx_docinfo_free(idx);
+    nx_bounds_free(idx);
     nx_prep_free(idx->prep);
     idx->prep = NULL;
     nx_tokenizer_free(idx->qtok);
@@ -182,6 +183,8 @@ nx_store_commit(newsidx_index *idx, newsidx_error *err)
         rc = nx_docinfo_flush(idx);
     if (rc == SQLITE_OK)
         rc = nx_terms_flush(idx);
+    if (rc == SQLITE_OK)
+        rc = nx_bounds_flush(idx);
     if (rc != SQLITE_OK) {
         nx_store_rollback(idx);
         return nx_store_error(idx, rc, "cannot write the index", err);
@@ -200,6 +203,7 @@ nx_store_rollback(newsidx_index *idx)
     nx_terms_discard(idx);
     nx_fts_discard(idx);
     nx_docinfo_discard(idx);
+    nx_bounds_discard(idx);
 }
 
 void
@@ -594,6 +598,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
                    doc->warnings_json, &rc);
     store_topics(idx, id, item, doc, topic_ids, &rc);
     store_related(idx, id, item, doc, &rc);
+    if (rc == SQLITE_OK)
+        rc = nx_bounds_add(idx, id, doc);
     if (rc == SQLITE_OK) {
         tags = store_tags(item, doc, topic_ids, provider, &tags_len);
         rc = tags != NULL ? nx_fts_add(idx, id, doc, tags, tags_len)
@@ -632,11 +638,13 @@ nx_store_clear(newsidx_index *idx, newsidx_error *err)
     nx_terms_discard(idx);
     nx_fts_discard(idx);
     nx_docinfo_discard(idx);
+    nx_bounds_discard(idx);
     return nx_store_exec(idx,
                          "DELETE FROM related; DELETE FROM item_topics;"
                          " DELETE FROM items; DELETE FROM topics;"
                          " DELETE FROM providers; DELETE FROM files;"
                          " DELETE FROM fts; DELETE FROM terms;"
-                         " DELETE FROM docinfo;",
+                         " DELETE FROM docinfo; DELETE FROM bounds;"
+                         " DELETE FROM meta WHERE key = 'bound_avg';",
                          err);
 }

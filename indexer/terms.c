@@ -245,10 +245,10 @@ nx_terms_flush(newsidx_index *idx)
     if (t == NULL || t->used == 0)
         return SQLITE_OK;
     terms_pack(t);
-    rc =
-        terms_prepare(idx, &t->add,
-                      "INSERT INTO terms(term, df) VALUES(?1, ?2)"
-                      " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df");
+    rc = terms_prepare(idx, &t->add,
+                       "INSERT INTO terms(term, df) VALUES(?1, ?2)"
+                       " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df"
+                       " RETURNING df");
     if (rc == SQLITE_OK)
         rc = terms_prepare(idx, &t->drop,
                            "DELETE FROM terms WHERE term = ?1 AND df <= 0");
@@ -258,8 +258,14 @@ nx_terms_flush(newsidx_index *idx)
 
         sqlite3_bind_text(stmt, 1, s->u.key, (int)s->len, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, s->delta);
-        rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
-                                               : sqlite3_errcode(idx->db);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            /* The new count tells bounds.c which tokens are frequent. */
+            nx_bounds_seen_df(idx, s->u.key, s->len,
+                              sqlite3_column_int64(stmt, 0));
+            rc = sqlite3_step(stmt);
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(idx->db);
         sqlite3_reset(stmt);
         if (rc == SQLITE_OK && s->delta < 0) {
             stmt = t->drop;

@@ -16,6 +16,8 @@
  * several words, a query of filters alone, an index whose FTS5 format the
  * reader does not know); search.c then runs the query in SQL.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,10 @@
 #define ENG_MAX_PHRASES  (SEARCH_MAX_TERMS + 64) /* words and tags */
 #define ENG_MAX_ALTS     4096 /* terms a prefix may stand for */
 #define ENG_MAX_POSITION 4096 /* positions of a token kept for phrases */
+/* The walk goes a unit of item ids at a time: a bound block. */
+#define ENG_UNIT_SHIFT NX_BOUND_SHIFT
+#define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
+#define ENG_WORDS      (ENG_UNIT / 64) /* a unit's rows, as bits */
 
 /* A phrase: a word, a quoted phrase, a prefix or a tag. */
 typedef struct eng_phrase {
@@ -45,14 +51,16 @@ typedef struct eng_phrase {
     int tf[3];      /* occurrences in title, excerpt, body there */
     int64_t df;     /* rows holding it, from the terms table; -1 if not
                        known there */
+    nx_buf words;   /* its tokens (a prefix: its terms), each NUL-ended,
+                       so that its iterators can be made again */
+    uint16_t *ub;   /* a word's bounds per block (bounds.c), or NULL */
 } eng_phrase;
 
 /* An OR of phrases: a group of the query, a tag filter, an exclusion. */
 typedef struct eng_group {
     eng_phrase **ph;
     int n;
-    int64_t rowid; /* the lowest current match of its phrases */
-    int64_t cost;  /* rows it may match, for the order of the leapfrog */
+    int64_t cost; /* rows it may match, for the order of the leapfrog */
 } eng_group;
 
 typedef struct eng {
@@ -69,6 +77,10 @@ typedef struct eng {
     double idf[SEARCH_MAX_TERMS];
     double avg[3];
     double w[3];
+    /* Block-max: per block an upper bound of any match's score, when every
+     * scored word has bounds (bounds.c); NULL otherwise. */
+    double *block_ub;
+    int64_t n_blocks;
     bool has_text;
     bool is_void; /* a required part matches nothing */
     /* docinfo: the block of the current row */
@@ -79,10 +91,18 @@ typedef struct eng {
     unsigned char dbuf[NX_DOCINFO_BYTES];
     sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
     nx_buf scratch;
+    /* The block being walked: for each scored phrase, the slots it holds
+     * and its occurrences per column there. */
+    uint64_t (*ph_bits)[ENG_WORDS];
+    uint32_t (*ph_tf)[ENG_UNIT][3];
+    uint64_t tmp_bits[ENG_WORDS]; /* one term of a prefix */
+    uint32_t tmp_tf[ENG_UNIT][3];
     /* positions of the tokens of a phrase at a row */
     int pos_n[SEARCH_MAX_TERMS];
     int pos_buf[SEARCH_MAX_TERMS][ENG_MAX_POSITION];
-    int rc; /* sticky SQLite result code */
+    int rc;            /* sticky SQLite result code */
+    uint64_t n_walked; /* blocks the pruned walk went through */
+    bool is_counting;  /* a walk that only counts: no occurrences needed */
 } eng;
 
 /**************************************************************************
@@ -96,23 +116,13 @@ static bool
 eng_tf_of(eng *e, nx_fr_term *t, int col, int *tf)
 {
     const unsigned char *p;
-    nx_fr_pos it;
-    bool has = false;
-    int n;
+    int n, dummy[3] = {0, 0, 0};
 
     if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK) {
         e->rc = SQLITE_CORRUPT;
         return false;
     }
-    nx_fr_pos_init(&it, p, n);
-    while (nx_fr_pos_next(&it)) {
-        if (col >= 0 && it.col != col)
-            continue;
-        has = true;
-        if (tf != NULL && it.col < 3)
-            tf[it.col]++;
-    }
-    return has;
+    return nx_fr_pos_count(p, n, col, tf != NULL ? tf : dummy) > 0;
 }
 
 /* Positions (column << 24 | offset) of iterator `t`'s current row into
@@ -264,6 +274,15 @@ eng_heap_tf(eng *e, eng_phrase *p, int i, int64_t at)
 static void
 eng_phrase_seek(eng *e, eng_phrase *p, int64_t target)
 {
+    if (p->rowid >= target)
+        return;
+    if (p->n_tok == 1 && p->column < 0 && !p->is_empty) { /* a word */
+        if (nx_fr_term_seek(p->tok[0], target) != SQLITE_OK)
+            e->rc = SQLITE_CORRUPT;
+        p->rowid =
+            nx_fr_term_eof(p->tok[0]) ? ENG_EOF : nx_fr_term_rowid(p->tok[0]);
+        return;
+    }
     while (p->rowid < target && e->rc == SQLITE_OK) {
         int64_t at = target;
         int k;
@@ -339,6 +358,8 @@ eng_phrase_free(eng_phrase *p)
     nx_free(p->tok);
     nx_free(p->alt);
     nx_free(p->heap);
+    nx_buf_free(&p->words);
+    nx_free(p->ub);
     memset(p, 0, sizeof(*p));
 }
 
@@ -370,6 +391,10 @@ eng_token(void *ctx, int flags, const char *token, int n, int start, int end)
         return SQLITE_NOMEM;
     p->tok = grown;
     p->tok[p->n_tok] = NULL;
+    nx_buf_put(&p->words, token, (size_t)n);
+    nx_buf_putc(&p->words, '\0');
+    if (nx_buf_oom(&p->words))
+        return SQLITE_NOMEM;
     if (nx_fr_term_open(&p->tok[p->n_tok], t->e->r, token, (size_t)n) !=
         SQLITE_OK)
         return SQLITE_CORRUPT;
@@ -439,6 +464,9 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
             rc = SQLITE_NOMEM;
             break;
         }
+        nx_buf_put(&p->words, sqlite3_column_text(stmt, 0),
+                   (size_t)sqlite3_column_bytes(stmt, 0));
+        nx_buf_putc(&p->words, '\0');
         p->alt = grown;
         p->alt[p->n_alt++] = t;
         p->df += sqlite3_column_int64(stmt, 1);
@@ -446,6 +474,8 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
         return e->rc = rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    if (nx_buf_oom(&p->words))
+        return e->rc = SQLITE_NOMEM;
     p->is_empty = p->n_alt == 0;
     if (!eng_heap_make(p))
         return e->rc = SQLITE_NOMEM;
@@ -499,6 +529,9 @@ eng_tag_make(eng *e, eng_phrase *p, const char *tag)
     p->n_tok = 1;
     p->tok = nx_calloc(1, sizeof(*p->tok));
     if (p->tok == NULL)
+        return e->rc = SQLITE_NOMEM;
+    nx_buf_put(&p->words, tag, strlen(tag) + 1);
+    if (nx_buf_oom(&p->words))
         return e->rc = SQLITE_NOMEM;
     if (nx_fr_term_open(&p->tok[0], e->r, tag, strlen(tag)) != SQLITE_OK)
         return e->rc = SQLITE_CORRUPT;
@@ -613,43 +646,203 @@ eng_build(eng *e)
 }
 
 /**************************************************************************
-** Groups and the walk
+** Groups, block by block
+**
+** The walk goes one unit (ENG_UNIT rowids, a bound block) at a time:
+** the cheapest group lists its matches in the block, each other group
+** keeps those of them it holds too, the exclusions drop theirs; what is
+** left is counted and scored from the block's docinfo in one go.
 */
 
-/* Move every phrase of `g` to its first match at or after `target`. */
-static void
-eng_group_seek(eng *e, eng_group *g, int64_t target)
+static bool
+eng_bit(const uint64_t *bits, unsigned s)
 {
-    int64_t best = ENG_EOF;
-    int i;
-
-    if (g->rowid >= target && g->rowid != -1)
-        return;
-    for (i = 0; i < g->n; i++) {
-        eng_phrase_seek(e, g->ph[i], target);
-        if (g->ph[i]->rowid < best)
-            best = g->ph[i]->rowid;
-    }
-    g->rowid = best;
+    return (bits[s >> 6] >> (s & 63)) & 1;
 }
 
-/* The next row at or after `from` that every required group matches. */
-static int64_t
-eng_next_match(eng *e, int64_t from)
+static void
+eng_set(uint64_t *bits, unsigned s)
 {
-    int64_t at = from;
+    bits[s >> 6] |= (uint64_t)1 << (s & 63);
+}
+
+static bool
+eng_none(const uint64_t *bits)
+{
     int i;
 
-    for (i = 0; i < e->n_req && e->rc == SQLITE_OK; i++) {
-        eng_group_seek(e, &e->req[i], at);
-        if (e->req[i].rowid == ENG_EOF)
-            return ENG_EOF;
-        if (e->req[i].rowid > at) {
-            at = e->req[i].rowid;
-            i = -1; /* start over: every group must reach `at` */
+    for (i = 0; i < ENG_WORDS; i++) {
+        if (bits[i] != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Is `p` walked a block at a time (a word, a tag, a prefix), or row by
+ * row (a phrase of several words, whose positions must be compared)? */
+static bool
+eng_is_block(const eng_phrase *p)
+{
+    return p->is_prefix || p->n_tok == 1;
+}
+
+/* Phrase `p` (the i-th of the engine) holds slot `s` of the block: keep
+ * its occurrences there when it is scored (row-by-row phrases). */
+static void
+eng_record(eng *e, eng_phrase *p, unsigned s)
+{
+    int i = (int)(p - e->ph);
+    const int *tf;
+
+    if (i >= e->n_scored)
+        return;
+    tf = eng_phrase_tf(e, p);
+    e->ph_tf[i][s][0] = (uint32_t)tf[0];
+    e->ph_tf[i][s][1] = (uint32_t)tf[1];
+    e->ph_tf[i][s][2] = (uint32_t)tf[2];
+}
+
+/* A prefix's rows in block `lo` among `cand`: the union of its terms',
+ * their occurrences added up. */
+static void
+eng_prefix_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
+                 uint64_t *out, uint32_t (*tf)[3])
+{
+    int k, w;
+
+    for (k = 0; k < p->n_alt && e->rc == SQLITE_OK; k++) {
+        memset(e->tmp_bits, 0, sizeof(e->tmp_bits));
+        if (nx_fr_term_block(p->alt[k], lo, ENG_WORDS, cand, e->tmp_bits,
+                             tf != NULL ? e->tmp_tf : NULL,
+                             p->column) != SQLITE_OK)
+            e->rc = SQLITE_CORRUPT;
+        for (w = 0; w < ENG_WORDS; w++) {
+            uint64_t m = e->tmp_bits[w];
+
+            while (m != 0 && tf != NULL) {
+                unsigned s = (unsigned)(w * 64 + __builtin_ctzll(m));
+                bool is_new = !eng_bit(out, s);
+
+                m &= m - 1;
+                tf[s][0] = (is_new ? 0 : tf[s][0]) + e->tmp_tf[s][0];
+                tf[s][1] = (is_new ? 0 : tf[s][1]) + e->tmp_tf[s][1];
+                tf[s][2] = (is_new ? 0 : tf[s][2]) + e->tmp_tf[s][2];
+                eng_set(out, s);
+            }
+            out[w] |= e->tmp_bits[w];
         }
     }
-    return e->rc == SQLITE_OK ? at : ENG_EOF;
+}
+
+/* A phrase of several words, row by row: its rows in block `lo` among
+ * `cand` (every row when NULL). */
+static void
+eng_rows_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
+               uint64_t *out)
+{
+    int64_t hi = lo + ENG_UNIT;
+    int w;
+
+    if (cand == NULL) {
+        eng_phrase_seek(e, p, lo);
+        while (p->rowid < hi && e->rc == SQLITE_OK) {
+            unsigned s = (unsigned)(p->rowid - lo);
+
+            eng_set(out, s);
+            eng_record(e, p, s);
+            eng_phrase_seek(e, p, p->rowid + 1);
+        }
+        return;
+    }
+    for (w = 0; w < ENG_WORDS; w++) {
+        uint64_t m = cand[w];
+
+        while (m != 0 && e->rc == SQLITE_OK) {
+            unsigned s = (unsigned)(w * 64 + __builtin_ctzll(m));
+
+            m &= m - 1;
+            eng_phrase_seek(e, p, lo + s);
+            if (p->rowid == lo + (int64_t)s) {
+                eng_set(out, s);
+                eng_record(e, p, s);
+            }
+        }
+    }
+}
+
+/* The rows of unit [lo, lo + ENG_UNIT) that phrase `p` holds,
+ * among `cand` (every row when NULL), into `out`; for a scored phrase
+ * also into its own bits, with its occurrences per column. */
+static void
+eng_phrase_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
+                 uint64_t *out)
+{
+    int i = (int)(p - e->ph);
+    uint32_t(*tf)[3] = i < e->n_scored && !e->is_counting ? e->ph_tf[i] : NULL;
+
+    memset(out, 0, ENG_WORDS * sizeof(*out));
+    if (p->is_empty)
+        return;
+    if (p->is_prefix)
+        eng_prefix_block(e, p, lo, cand, out, tf);
+    else if (p->n_tok == 1 && nx_fr_term_block(p->tok[0], lo, ENG_WORDS, cand,
+                                               out, tf, p->column) != SQLITE_OK)
+        e->rc = SQLITE_CORRUPT;
+    else if (p->n_tok > 1)
+        eng_rows_block(e, p, lo, cand, out);
+    if (i < e->n_scored)
+        memcpy(e->ph_bits[i], out, sizeof(e->ph_bits[i]));
+}
+
+/* The rows of block `lo` that group `g` holds (any of its phrases), among
+ * `cand` (every row when NULL), into `out`. */
+static void
+eng_group_block(eng *e, eng_group *g, int64_t lo, const uint64_t *cand,
+                uint64_t *out)
+{
+    uint64_t got[ENG_WORDS];
+    int i, w;
+
+    memset(out, 0, ENG_WORDS * sizeof(*out));
+    for (i = 0; i < g->n && e->rc == SQLITE_OK; i++) {
+        eng_phrase_block(e, g->ph[i], lo, cand, got);
+        for (w = 0; w < ENG_WORDS; w++)
+            out[w] |= got[w];
+    }
+}
+
+/* The lowest rowid at or after `from` a phrase of `g` may hold. */
+static int64_t
+eng_group_next(eng *e, eng_group *g, int64_t from)
+{
+    int64_t best = ENG_EOF;
+    int i, k;
+
+    for (i = 0; i < g->n; i++) {
+        eng_phrase *p = g->ph[i];
+        int64_t at = ENG_EOF;
+
+        if (p->is_empty)
+            continue;
+        if (!eng_is_block(p)) {
+            eng_phrase_seek(e, p, from);
+            at = p->rowid;
+        } else if (p->is_prefix) {
+            for (k = 0; k < p->n_alt; k++) {
+                int64_t x = nx_fr_term_block_next(p->alt[k]);
+
+                if (x < at)
+                    at = x;
+            }
+        } else {
+            at = nx_fr_term_block_next(p->tok[0]);
+        }
+        if (at < from)
+            at = from;
+        if (at < best)
+            best = at;
+    }
+    return best;
 }
 
 /**************************************************************************
@@ -783,20 +976,6 @@ eng_keep(eng *e, unsigned s)
     return true;
 }
 
-/* Does an excluded phrase or a negated tag filter hold row `id`? */
-static bool
-eng_is_excluded(eng *e, int64_t id)
-{
-    int i;
-
-    for (i = 0; i < e->n_neg; i++) {
-        eng_group_seek(e, &e->neg[i], id);
-        if (e->neg[i].rowid == id)
-            return true;
-    }
-    return false;
-}
-
 /**************************************************************************
 ** Scoring
 */
@@ -804,7 +983,7 @@ eng_is_excluded(eng *e, int64_t id)
 /* bm25f of row `id` (docinfo slot `s`), as nx_bm25f computes it: for each
  * phrase the weighted saturations of its columns, times its idf. */
 static double
-eng_bm25f(eng *e, int64_t id, unsigned s)
+eng_bm25f(eng *e, int64_t id, unsigned s, unsigned u)
 {
     uint32_t len[3];
     bool has_len[3] = {false, false, false};
@@ -812,13 +991,12 @@ eng_bm25f(eng *e, int64_t id, unsigned s)
     int i, c;
 
     for (i = 0; i < e->n_scored; i++) {
-        eng_phrase *p = &e->ph[i];
-        const int *tf;
+        const uint32_t *tf;
         double part = 0;
 
-        if (p->rowid != id)
+        if (!eng_bit(e->ph_bits[i], u))
             continue;
-        tf = eng_phrase_tf(e, p);
+        tf = e->ph_tf[i][u];
         for (c = 0; c < 3; c++) {
             if (tf[c] == 0)
                 continue;
@@ -836,9 +1014,10 @@ eng_bm25f(eng *e, int64_t id, unsigned s)
     return score;
 }
 
-/* Score row `id` into `c` (search.c's fields and sort key). */
+/* Score row `id` (docinfo slot `s`, bit `u` of its unit) into `c`
+ * (search.c's fields and sort key). */
 static void
-eng_score(eng *e, int64_t id, unsigned s, search_cand *c)
+eng_score(eng *e, int64_t id, unsigned s, unsigned u, search_cand *c)
 {
     const newsidx_query *q = e->q;
     const unsigned char *d = e->dbuf;
@@ -856,7 +1035,7 @@ eng_score(eng *e, int64_t id, unsigned s, search_cand *c)
     }
     memset(c, 0, sizeof(*c));
     c->id = id;
-    c->bm25 = e->has_text ? eng_bm25f(e, id, s) : 1.0;
+    c->bm25 = e->has_text ? eng_bm25f(e, id, s, u) : 1.0;
     c->prior = nx_search_prior(q, level, has_q, quality, has_h, heat);
     c->fresh = nx_rank_fresh(&q->w, has_d, date);
     c->score = c->bm25 * c->prior * c->fresh;
@@ -928,6 +1107,9 @@ eng_free(eng *e)
         nx_free(e->req[i].ph);
         nx_free(e->neg[i].ph);
     }
+    nx_free(e->ph_bits);
+    nx_free(e->ph_tf);
+    nx_free(e->block_ub);
     sqlite3_blob_close(e->dblob);
     sqlite3_finalize(e->docsize);
     nx_fr_close(e->r);
@@ -943,7 +1125,7 @@ static int
 eng_open(eng **out, newsidx_query *q, newsidx_error *err)
 {
     eng *e;
-    int rc, i;
+    int rc;
 
     *out = NULL;
     if (q->parsed == NULL || q->self_id != 0)
@@ -953,8 +1135,6 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     e->q = q;
     e->dblock = -1;
-    for (i = 0; i < ENG_MAX_PHRASES; i++)
-        e->req[i].rowid = e->neg[i].rowid = -1;
     rc = nx_fr_open(&e->r, q->idx->db, err);
     if (rc == NX_FR_UNSUPPORTED)
         rc = NX_ENGINE_DECLINED;
@@ -966,6 +1146,14 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
     }
     if (rc == NEWSIDX_OK && e->rc == SQLITE_OK)
         rc = eng_weights(e, err);
+    if (rc == NEWSIDX_OK && e->rc == SQLITE_OK) {
+        size_t n = (size_t)(e->n_scored > 0 ? e->n_scored : 1);
+
+        e->ph_bits = nx_calloc(n, sizeof(*e->ph_bits));
+        e->ph_tf = nx_malloc(n * sizeof(*e->ph_tf));
+        if (e->ph_bits == NULL || e->ph_tf == NULL)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
     e->need_full = eng_needs_full(q);
     if (rc == NEWSIDX_OK && e->rc != SQLITE_OK)
         rc = eng_error(e, err);
@@ -977,36 +1165,390 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
     return NEWSIDX_OK;
 }
 
-/* Walk every match; score them into `run` when it is not NULL.  Returns
- * the number of matches. */
+/* Drop from `m` the slots of block `lo` an exclusion holds. */
+static void
+eng_exclude(eng *e, int64_t lo, uint64_t *m)
+{
+    uint64_t got[ENG_WORDS];
+    int i, w;
+
+    for (i = 0; i < e->n_neg && !eng_none(m); i++) {
+        eng_group_block(e, &e->neg[i], lo, m, got);
+        for (w = 0; w < ENG_WORDS; w++)
+            m[w] &= ~got[w];
+    }
+}
+
+/* Count, and score into `run` (when not NULL), the slots `m` of block
+ * `lo` that pass the docinfo filters; returns how many did. */
 static uint64_t
-eng_walk(eng *e, search_run *run)
+eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
 {
     uint64_t n = 0;
-    int64_t at = 0;
+    int w;
 
-    if (e->is_void)
+    if (!eng_docinfo(e, lo))
         return 0;
-    for (;;) {
-        unsigned s;
+    for (w = 0; w < ENG_WORDS; w++) {
+        uint64_t bits = m[w];
 
-        at = eng_next_match(e, at);
-        if (at == ENG_EOF || e->rc != SQLITE_OK)
-            break;
-        s = (unsigned)(at & (NX_DOCINFO_SLOTS - 1));
-        if (eng_docinfo(e, at) && eng_keep(e, s) && at != e->q->self_id &&
-            !eng_is_excluded(e, at)) {
+        while (bits != 0) {
+            unsigned u = (unsigned)(w * 64 + __builtin_ctzll(bits));
+            int64_t id = lo + u;
+            unsigned s = (unsigned)(id & (NX_DOCINFO_SLOTS - 1));
+
+            bits &= bits - 1;
+            if (!eng_keep(e, s) || id == e->q->self_id)
+                continue;
             n++;
             if (run != NULL) {
                 search_cand c;
 
-                eng_score(e, at, s, &c);
+                eng_score(e, id, s, u, &c);
                 nx_search_offer(run, &c);
             }
         }
-        at++;
     }
     return n;
+}
+
+/* Walk every match, block by block; score them into `run` when it is
+ * not NULL.  Returns the number of matches. */
+static uint64_t
+eng_walk(eng *e, search_run *run)
+{
+    eng_group *lead = &e->req[0];
+    uint64_t n = 0, m[ENG_WORDS], got[ENG_WORDS];
+    int64_t next = 0;
+    int i, k;
+
+    if (e->is_void)
+        return 0;
+    while (e->rc == SQLITE_OK) {
+        int64_t lo, at = eng_group_next(e, lead, next);
+
+        /* The next block the cheapest group may have a match in. */
+        if (at == ENG_EOF)
+            break;
+        lo = at & ~(int64_t)(ENG_UNIT - 1);
+        for (i = 0; i < e->n_scored; i++)
+            memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
+        eng_group_block(e, lead, lo, NULL, m);
+        for (k = 1; k < e->n_req && !eng_none(m); k++) {
+            eng_group_block(e, &e->req[k], lo, m, got);
+            for (i = 0; i < ENG_WORDS; i++)
+                m[i] &= got[i];
+        }
+        eng_exclude(e, lo, m);
+        if (!eng_none(m))
+            n += eng_take(e, lo, m, run);
+        next = lo + ENG_UNIT;
+    }
+    return n;
+}
+
+/* Walk blocks `list[0..n)` (rising) only, as eng_walk does. */
+static uint64_t
+eng_walk_blocks(eng *e, search_run *run, const int64_t *list, size_t n)
+{
+    uint64_t count = 0, m[ENG_WORDS], got[ENG_WORDS];
+    size_t j;
+    int i, k;
+
+    for (j = 0; j < n && e->rc == SQLITE_OK; j++) {
+        int64_t lo = list[j] << ENG_UNIT_SHIFT;
+
+        for (i = 0; i < e->n_scored; i++)
+            memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
+        eng_group_block(e, &e->req[0], lo, NULL, m);
+        for (k = 1; k < e->n_req && !eng_none(m); k++) {
+            eng_group_block(e, &e->req[k], lo, m, got);
+            for (i = 0; i < ENG_WORDS; i++)
+                m[i] &= got[i];
+        }
+        eng_exclude(e, lo, m);
+        if (!eng_none(m))
+            count += eng_take(e, lo, m, run);
+    }
+    return count;
+}
+
+/* Make the iterators of every phrase again, at their first rows: a walk
+ * moves them forward only. */
+static void
+eng_reopen(eng *e)
+{
+    int i, k;
+
+    for (i = 0; i < e->n_ph && e->rc == SQLITE_OK; i++) {
+        eng_phrase *p = &e->ph[i];
+        const char *w = p->words.data;
+        int n = p->is_prefix ? p->n_alt : p->n_tok;
+        nx_fr_term **its = p->is_prefix ? p->alt : p->tok;
+
+        p->rowid = p->tf_row = -1;
+        for (k = 0; k < n && w != NULL && e->rc == SQLITE_OK; k++) {
+            size_t len = strlen(w);
+
+            nx_fr_term_close(its[k]);
+            its[k] = NULL;
+            if (nx_fr_term_open(&its[k], e->r, w, len) != SQLITE_OK)
+                e->rc = SQLITE_CORRUPT;
+            w += len + 1;
+        }
+        if (p->is_prefix && e->rc == SQLITE_OK) {
+            int j = 0;
+
+            for (k = 0; k < p->n_alt; k++) { /* drop terms now gone */
+                if (p->alt[k] != NULL)
+                    p->alt[j++] = p->alt[k];
+            }
+            p->n_alt = j;
+            nx_free(p->heap);
+            p->heap = NULL;
+            if (!eng_heap_make(p))
+                e->rc = SQLITE_NOMEM;
+        }
+    }
+}
+
+/* A word's bounds per block (bounds.c), into a new array of n_blocks;
+ * NULL when it has none. */
+static uint16_t *
+eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
+{
+    sqlite3_stmt *stmt;
+    uint16_t *ub = NULL;
+    int rc = sqlite3_prepare_v2(
+        e->q->idx->db, "SELECT chunk, data FROM bounds WHERE term = ?1", -1,
+        &stmt, NULL);
+
+    if (rc != SQLITE_OK) {
+        e->rc = rc;
+        return NULL;
+    }
+    sqlite3_bind_text(stmt, 1, word, (int)len, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t chunk = sqlite3_column_int64(stmt, 0), b;
+        const unsigned char *d = sqlite3_column_blob(stmt, 1);
+        int n = sqlite3_column_bytes(stmt, 1) / 2, i;
+
+        if (ub == NULL &&
+            (ub = nx_calloc((size_t)n_blocks + 1, sizeof(*ub))) == NULL) {
+            e->rc = SQLITE_NOMEM;
+            break;
+        }
+        for (i = 0; i < n && d != NULL; i++) {
+            b = chunk * NX_BOUND_CHUNK + i;
+            if (b >= 0 && b < n_blocks)
+                ub[b] = (uint16_t)nx_docinfo_u16(d + 2 * i);
+        }
+    }
+    sqlite3_finalize(stmt);
+    return ub;
+}
+
+/* How far a bound worked out under the defaults (bounds.c) may be below
+ * this query's score: the weights against the default ones, the averages
+ * against those of the bounds, the prior against the default prior. */
+static double
+eng_bound_factor(eng *e, const double *avg_ref)
+{
+    static const double wref[3] = {NX_BOUND_W_TITLE, NX_BOUND_W_EXCERPT,
+                                   NX_BOUND_W_BODY};
+    const nx_weights *w = &e->q->w;
+    double text = 0, s = w->strength;
+    int c;
+
+    for (c = 0; c < 3; c++) {
+        double r = avg_ref[c] > 0 && e->avg[c] > avg_ref[c]
+                       ? e->avg[c] / avg_ref[c]
+                       : 1.0;
+
+        if (avg_ref[c] <= 0 && e->avg[c] > 0)
+            return -1; /* the bounds took no length into account */
+        if (e->w[c] / wref[c] * r > text)
+            text = e->w[c] / wref[c] * r;
+    }
+    if (w->quality == w->heat) /* the same level, another strength */
+        return text * fmax((1 + s) / (1 + NX_BOUND_STRENGTH),
+                           (1 - s) / (1 - NX_BOUND_STRENGTH));
+    return text * (1 + s) / (1 - NX_BOUND_STRENGTH);
+}
+
+/* The block-max bounds of the query: e->block_ub[b] is an upper bound of
+ * the score of any match in block b (0: none can match there).  Left NULL
+ * when some scored phrase has no bounds (a prefix, a rare word), or the
+ * query sorts otherwise. */
+static void
+eng_bounds(eng *e)
+{
+    sqlite3_stmt *stmt;
+    double avg_ref[3], factor;
+    bool has_avg = false;
+    int64_t max_id = 0, b;
+    int i, k, j;
+
+    if (e->q->opts.sort != NEWSIDX_SORT_RANK || !e->has_text ||
+        nx_bounds_avg(e->q->idx, avg_ref, &has_avg) != SQLITE_OK || !has_avg ||
+        (factor = eng_bound_factor(e, avg_ref)) <= 0)
+        return;
+    for (i = 0; i < e->n_scored; i++) {
+        if (e->ph[i].is_prefix || e->ph[i].is_empty)
+            return;
+    }
+    if (sqlite3_prepare_v2(e->q->idx->db, "SELECT max(id) FROM items", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        max_id = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    e->n_blocks = (max_id >> ENG_UNIT_SHIFT) + 1;
+    e->block_ub = nx_calloc((size_t)e->n_blocks, sizeof(*e->block_ub));
+    if (e->block_ub == NULL)
+        return;
+    /* A word's bound per block; a phrase's, the least of its words'. */
+    for (i = 0; i < e->n_scored && e->rc == SQLITE_OK; i++) {
+        eng_phrase *p = &e->ph[i];
+        const char *w = p->words.data;
+
+        for (k = 0; k < p->n_tok && w != NULL; k++) {
+            size_t len = strlen(w);
+            uint16_t *ub = eng_word_bounds(e, w, len, e->n_blocks);
+
+            if (ub == NULL) {
+                nx_free(e->block_ub);
+                e->block_ub = NULL;
+                return;
+            }
+            if (p->ub == NULL) {
+                p->ub = ub;
+            } else {
+                for (b = 0; b < e->n_blocks; b++)
+                    p->ub[b] = ub[b] < p->ub[b] ? ub[b] : p->ub[b];
+                nx_free(ub);
+            }
+            w += len + 1;
+        }
+    }
+    /* A group adds up its phrases (one row may hold several); a block no
+     * phrase of a scored group is in cannot match. */
+    for (k = 0; k < e->n_req; k++) {
+        const eng_group *g = &e->req[k];
+        bool is_scored = false;
+
+        for (j = 0; j < g->n; j++)
+            is_scored |= g->ph[j] - e->ph < e->n_scored;
+        if (!is_scored)
+            continue; /* tags: no score, and no bounds */
+        for (b = 0; b < e->n_blocks; b++) {
+            double sum = 0;
+
+            if (k > 0 && e->block_ub[b] < 0)
+                continue;
+            for (j = 0; j < g->n; j++) {
+                int pi = (int)(g->ph[j] - e->ph);
+
+                sum += e->idf[pi] * g->ph[j]->ub[b];
+            }
+            e->block_ub[b] = sum == 0 ? -1 : e->block_ub[b] + sum;
+        }
+    }
+    for (b = 0; b < e->n_blocks; b++)
+        e->block_ub[b] =
+            e->block_ub[b] < 0 ? 0 : e->block_ub[b] / NX_BOUND_SCALE * factor;
+}
+
+static int
+eng_cmp_block(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+typedef struct eng_rank {
+    double ub;
+    int64_t block;
+} eng_rank;
+
+static int
+eng_cmp_rank(const void *a, const void *b)
+{
+    const eng_rank *x = a, *y = b;
+
+    if (x->ub != y->ub)
+        return x->ub < y->ub ? 1 : -1;
+    return (x->block > y->block) - (x->block < y->block);
+}
+
+/* The blocks that may hold a match, from the highest bound down. */
+static int64_t *
+eng_block_order(eng *e, size_t *n_out)
+{
+    eng_rank *r = nx_malloc(((size_t)e->n_blocks + 1) * sizeof(*r));
+    int64_t *list = nx_malloc(((size_t)e->n_blocks + 1) * sizeof(*list));
+    size_t n = 0, i;
+    int64_t b;
+
+    *n_out = 0;
+    if (r == NULL || list == NULL) {
+        nx_free(r);
+        nx_free(list);
+        return NULL;
+    }
+    for (b = 0; b < e->n_blocks; b++) {
+        if (e->block_ub[b] > 0) {
+            r[n].ub = e->block_ub[b];
+            r[n++].block = b;
+        }
+    }
+    qsort(r, n, sizeof(*r), eng_cmp_rank);
+    for (i = 0; i < n; i++)
+        list[i] = r[i].block;
+    nx_free(r);
+    *n_out = n;
+    return list;
+}
+
+/*
+ * The ranked walk with block-max: the blocks go in waves, from the
+ * highest bound down; each wave is walked in rowid order (the iterators
+ * only go forward, so they are made again for it), and the walk stops at
+ * the first block whose bound cannot beat the worst of the best
+ * run->cap.  Blocks left out can hold no row that would enter: the
+ * result is exactly the exhaustive walk's.  Returns false (having done
+ * nothing) when the query has no bounds.
+ */
+static bool
+eng_walk_pruned(eng *e, search_run *run)
+{
+    size_t n, at = 0, wave = 8;
+    int64_t *order = e->block_ub != NULL ? eng_block_order(e, &n) : NULL;
+
+    if (order == NULL)
+        return false;
+    while (at < n && e->rc == SQLITE_OK) {
+        double theta =
+            run->n_cands == run->cap && run->cap > 0 ? run->cands[0].score : 0;
+        size_t end = at;
+
+        while (end < n && end - at < wave &&
+               e->block_ub[order[end]] * (1.0 + 1e-9) >= theta)
+            end++;
+        if (end == at)
+            break; /* no block left can get in */
+        qsort(order + at, end - at, sizeof(*order), eng_cmp_block);
+        eng_reopen(e);
+        eng_walk_blocks(e, run, order + at, end - at);
+        e->n_walked += end - at;
+        at = end;
+        wave *= 2;
+    }
+    if (at < n)
+        run->is_complete = false; /* blocks were left out */
+    nx_free(order);
+    return true;
 }
 
 /* The engine's failure as a status. */
@@ -1035,8 +1577,17 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
 
     if (rc != NEWSIDX_OK)
         return rc;
-    run->n_rows = eng_walk(e, run);
+    eng_bounds(e);
+    if (eng_walk_pruned(e, run)) {
+        /* The matches the pruned walk did not see: count them all. */
+        eng_reopen(e);
+        e->is_counting = true;
+        run->n_rows = eng_walk(e, NULL);
+    } else {
+        run->n_rows = eng_walk(e, run);
+    }
     run->is_counted = true;
+    q->idx->rank.n_blocks += e->n_walked;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
     return rc;
@@ -1050,6 +1601,7 @@ nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err)
 
     if (rc != NEWSIDX_OK)
         return rc;
+    e->is_counting = true;
     *total_out = eng_walk(e, NULL);
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);

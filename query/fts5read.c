@@ -79,6 +79,9 @@ struct nx_fr_term {
     nx_fr *r;
     fr_seg_iter *s; /* n of them, in merge order */
     int n;
+    int *heap; /* the segments not at their end, a min-heap on (rowid,
+                  merge order) */
+    int n_heap;
     int win; /* the segment whose entry is current */
     int64_t rowid;
     bool is_eof;
@@ -89,12 +92,16 @@ struct nx_fr_term {
 ** Varints: SQLite's format (big-endian groups of 7 bits, the ninth byte
 ** whole).  Callers make sure 9 readable bytes follow `p` (the pad).
 */
-static int
+static inline int
 fr_varint(const unsigned char *p, uint64_t *v)
 {
     uint64_t x = 0;
     int i;
 
+    if (p[0] < 0x80) { /* most varints of a doclist are one byte */
+        *v = p[0];
+        return 1;
+    }
     for (i = 0; i < 8; i++) {
         x = (x << 7) | (p[i] & 0x7f);
         if (!(p[i] & 0x80)) {
@@ -106,7 +113,7 @@ fr_varint(const unsigned char *p, uint64_t *v)
     return 9;
 }
 
-static int
+static inline int
 fr_varint32(const unsigned char *p, int *v)
 {
     uint64_t x;
@@ -573,11 +580,31 @@ fr_seg_next_page(nx_fr *r, fr_seg_iter *s)
     return fr_read_leaf(r, s->seg, s->page.pgno + 1, &s->page);
 }
 
+static int fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off);
+
 /* Advance to the next entry of the term in this segment. */
-static int
+static inline int
 fr_seg_next(nx_fr *r, fr_seg_iter *s)
 {
     int off = s->off + s->n_pos;
+    const unsigned char *a = s->page.p;
+
+    /* The common case: the next entry is on this page, its rowid delta and
+     * its size one byte each. */
+    if (off + 2 < s->page.sz && off < s->eod && a[off] < 0x80 && a[off] != 0 &&
+        a[off + 1] < 0x80) {
+        s->rowid += a[off];
+        s->n_pos = a[off + 1] >> 1;
+        s->off = off + 2;
+        return SQLITE_OK;
+    }
+    return fr_seg_next_slow(r, s, off);
+}
+
+/* fr_seg_next for every other case. */
+static int
+fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off)
+{
     uint64_t delta;
 
     if (off < s->page.sz) {
@@ -665,37 +692,76 @@ fr_seg_free(fr_seg_iter *s)
 ** A term over every segment
 */
 
-/* Settle on the smallest rowid of the segments: the first segment (the
- * newest) holding it wins; a winner with an empty position list is a
- * deleted row, skipped with every older entry of that rowid. */
+/* Is segment a's entry before segment b's: the lower rowid, and for one
+ * rowid the newer segment (the lower index)? */
+static bool
+fr_heap_less(const nx_fr_term *t, int a, int b)
+{
+    int64_t x = t->s[a].rowid, y = t->s[b].rowid;
+
+    return x < y || (x == y && a < b);
+}
+
+static void
+fr_heap_down(nx_fr_term *t, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i, tmp;
+
+        if (l < t->n_heap && fr_heap_less(t, t->heap[l], t->heap[m]))
+            m = l;
+        if (r < t->n_heap && fr_heap_less(t, t->heap[r], t->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        tmp = t->heap[i];
+        t->heap[i] = t->heap[m];
+        t->heap[m] = tmp;
+        i = m;
+    }
+}
+
+/* The segment at the top of the heap has moved (or ended): restore it. */
+static void
+fr_heap_fix_top(nx_fr_term *t)
+{
+    if (t->s[t->heap[0]].is_eof)
+        t->heap[0] = t->heap[--t->n_heap];
+    if (t->n_heap > 0)
+        fr_heap_down(t, 0);
+}
+
+/* Move every segment past rowid `at`. */
+static int
+fr_term_pass(nx_fr_term *t, int64_t at)
+{
+    while (t->n_heap > 0 && t->s[t->heap[0]].rowid <= at) {
+        if (fr_seg_next(t->r, &t->s[t->heap[0]]) != SQLITE_OK)
+            return t->r->rc;
+        fr_heap_fix_top(t);
+    }
+    return SQLITE_OK;
+}
+
+/* Settle on the smallest rowid of the segments: the newest segment that
+ * holds it wins (the heap's top); a winner with an empty position list is
+ * a deleted row, skipped with every older entry of that rowid. */
 static int
 fr_term_settle(nx_fr_term *t)
 {
-    for (;;) {
-        int64_t best = INT64_MAX;
-        int i, win = -1;
+    while (t->n_heap > 0) {
+        int win = t->heap[0];
 
-        for (i = 0; i < t->n; i++) {
-            if (!t->s[i].is_eof && t->s[i].rowid < best) {
-                best = t->s[i].rowid;
-                win = i;
-            }
-        }
-        if (win < 0) {
-            t->is_eof = true;
-            return SQLITE_OK;
-        }
         if (t->s[win].n_pos > 0) {
             t->win = win;
-            t->rowid = best;
+            t->rowid = t->s[win].rowid;
             return SQLITE_OK;
         }
-        for (i = 0; i < t->n; i++) {
-            if (!t->s[i].is_eof && t->s[i].rowid == best &&
-                fr_seg_next(t->r, &t->s[i]) != SQLITE_OK)
-                return t->r->rc;
-        }
+        if (fr_term_pass(t, t->s[win].rowid) != SQLITE_OK)
+            return t->r->rc;
     }
+    t->is_eof = true;
+    return SQLITE_OK;
 }
 
 int
@@ -731,6 +797,13 @@ nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
             fr_seg_free(s), memset(s, 0, sizeof(*s));
     }
     nx_free(key);
+    t->heap = nx_malloc((size_t)(t->n + 1) * sizeof(*t->heap));
+    if (t->heap == NULL && r->rc == SQLITE_OK)
+        r->rc = SQLITE_NOMEM;
+    for (i = 0; r->rc == SQLITE_OK && i < t->n; i++)
+        t->heap[t->n_heap++] = i;
+    for (i = t->n_heap / 2; r->rc == SQLITE_OK && i-- > 0;)
+        fr_heap_down(t, i);
     if (r->rc == SQLITE_OK)
         fr_term_settle(t);
     if (r->rc != SQLITE_OK || t->is_eof) {
@@ -744,33 +817,26 @@ nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
 int
 nx_fr_term_next(nx_fr_term *t)
 {
-    int64_t at = t->rowid;
-    int i;
-
     if (t->is_eof)
         return SQLITE_OK;
-    for (i = 0; i < t->n; i++) {
-        if (!t->s[i].is_eof && t->s[i].rowid == at &&
-            fr_seg_next(t->r, &t->s[i]) != SQLITE_OK)
-            return t->r->rc;
-    }
+    if (fr_term_pass(t, t->rowid) != SQLITE_OK)
+        return t->r->rc;
     return fr_term_settle(t);
 }
 
 int
 nx_fr_term_seek(nx_fr_term *t, int64_t rowid)
 {
-    int i;
-
     if (t->is_eof || t->rowid >= rowid)
         return SQLITE_OK;
-    for (i = 0; i < t->n; i++) {
-        fr_seg_iter *s = &t->s[i];
+    while (t->n_heap > 0 && t->s[t->heap[0]].rowid < rowid) {
+        fr_seg_iter *s = &t->s[t->heap[0]];
 
         while (!s->is_eof && s->rowid < rowid) {
             if (fr_seg_next(t->r, s) != SQLITE_OK)
                 return t->r->rc;
         }
+        fr_heap_fix_top(t);
     }
     return fr_term_settle(t);
 }
@@ -803,8 +869,89 @@ nx_fr_term_close(nx_fr_term *t)
     for (i = 0; i < t->r->n_segs && t->s != NULL; i++)
         fr_seg_free(&t->s[i]);
     nx_free(t->s);
+    nx_free(t->heap);
     nx_buf_free(&t->poslist);
     nx_free(t);
+}
+
+/**************************************************************************
+** A term a block of rows at a time
+**
+** Each segment is walked on its own over the block, the oldest first, so
+** that a newer segment's entry for a row replaces an older one's (and a
+** newer empty entry, a deletion, clears it).  An iterator used this way
+** must not be used with the row functions above.
+*/
+
+/* Segment `s`'s entries in [lo, lo + 64 * n_words): see nx_fr_term_block. */
+static int
+fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
+             const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3], int col)
+{
+    nx_fr *r = t->r;
+    int64_t hi = lo + 64 * (int64_t)n_words;
+
+    while (!s->is_eof && s->rowid < lo) {
+        if (fr_seg_next(r, s) != SQLITE_OK)
+            return r->rc;
+    }
+    while (!s->is_eof && s->rowid < hi) {
+        unsigned slot = (unsigned)(s->rowid - lo);
+        uint64_t bit = (uint64_t)1 << (slot & 63);
+
+        if (cand == NULL || (cand[slot >> 6] & bit)) {
+            int c[3] = {0, 0, 0}, hits = s->n_pos > 0;
+
+            if (hits && (tf != NULL || col >= 0)) {
+                const unsigned char *p;
+                int n;
+
+                if (fr_seg_poslist(r, s, &t->poslist, &p, &n) != SQLITE_OK)
+                    return r->rc;
+                hits = nx_fr_pos_count(p, n, col, c) > 0;
+            }
+            if (hits) {
+                bits[slot >> 6] |= bit;
+                if (tf != NULL) {
+                    tf[slot][0] = (uint32_t)c[0];
+                    tf[slot][1] = (uint32_t)c[1];
+                    tf[slot][2] = (uint32_t)c[2];
+                }
+            } else {
+                bits[slot >> 6] &= ~bit;
+            }
+        }
+        if (fr_seg_next(r, s) != SQLITE_OK)
+            return r->rc;
+    }
+    return SQLITE_OK;
+}
+
+int
+nx_fr_term_block(nx_fr_term *t, int64_t lo, int n_words, const uint64_t *cand,
+                 uint64_t *bits, uint32_t (*tf)[3], int col)
+{
+    int i;
+
+    for (i = t->n; i-- > 0;) {
+        if (fr_seg_block(t, &t->s[i], lo, n_words, cand, bits, tf, col) !=
+            SQLITE_OK)
+            return t->r->rc;
+    }
+    return SQLITE_OK;
+}
+
+int64_t
+nx_fr_term_block_next(const nx_fr_term *t)
+{
+    int64_t best = INT64_MAX;
+    int i;
+
+    for (i = 0; i < t->n; i++) {
+        if (!t->s[i].is_eof && t->s[i].rowid < best)
+            best = t->s[i].rowid;
+    }
+    return best;
 }
 
 /**************************************************************************
@@ -818,6 +965,29 @@ nx_fr_pos_init(nx_fr_pos *it, const unsigned char *p, int n)
     it->off = 0;
     it->col = 0;
     it->pos = 0;
+}
+
+int
+nx_fr_pos_count(const unsigned char *p, int n, int col, int *tf)
+{
+    int i = 0, c = 0, hits = 0;
+
+    while (i < n) {
+        if (p[i] == 0x01) {
+            i++;
+            i += fr_varint32(p + i, &c);
+            continue;
+        }
+        while (i < n && (p[i] & 0x80))
+            i++;
+        i++;
+        if (col >= 0 && c != col)
+            continue;
+        hits++;
+        if (c < 3)
+            tf[c]++;
+    }
+    return hits;
 }
 
 /* The next (column, offset) of the list; false at its end.  Offsets are

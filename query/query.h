@@ -132,6 +132,20 @@ int64_t nx_fr_term_rowid(const nx_fr_term *t);
 int nx_fr_term_poslist(nx_fr_term *t, const unsigned char **p, int *n);
 void nx_fr_term_close(nx_fr_term *t);
 
+/* The term's rows in [lo, lo + 64 * n_words), as bits of `bits` (bit
+ * rowid - lo), with their occurrences per column in tf[bit] when tf is not
+ * NULL.  Only rows whose bit is set in `cand` (all rows when NULL) are
+ * looked at; with col >= 0, only occurrences in that column count and a
+ * row without one is not set.  The caller clears `bits` first.  The
+ * iterator moves past the block; blocks must come in rising order, and
+ * the row functions above must not be used on the same iterator. */
+int nx_fr_term_block(nx_fr_term *t, int64_t lo, int n_words,
+                     const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3],
+                     int col);
+/* The lowest rowid a block walk of `t` may still find (INT64_MAX at the
+ * end): a bound, deleted rows may be there. */
+int64_t nx_fr_term_block_next(const nx_fr_term *t);
+
 /* Walking a position list: each (column, token offset) in order. */
 typedef struct nx_fr_pos {
     const unsigned char *p;
@@ -141,6 +155,10 @@ typedef struct nx_fr_pos {
 } nx_fr_pos;
 void nx_fr_pos_init(nx_fr_pos *it, const unsigned char *p, int n);
 bool nx_fr_pos_next(nx_fr_pos *it);
+/* Add a position list's entries per column to tf[0..2] (columns 3 and up
+ * are not added); only column `col`'s when col >= 0.  Returns how many
+ * entries were in the column(s) looked at. */
+int nx_fr_pos_count(const unsigned char *p, int n, int col, int *tf);
 
 /**************************************************************************
 ** Interface to code in rank.c

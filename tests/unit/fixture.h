@@ -1,7 +1,7 @@
 /*
  * fixture.h - the cmocka fixture of the unit tests that need an index: a
  * new index file in a fresh temporary folder, closed and removed after the
- * test.  Include after <cmocka.h> and "internal.h".
+ * test.  Include after <cmocka.h>.
  */
 #ifndef NX_TEST_FIXTURE_H
 #define NX_TEST_FIXTURE_H
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "newsidx.h"
 
 typedef struct fixture {
     char dir[64];
@@ -27,9 +29,9 @@ fixture_setup(void **state, const char *tmpl)
     snprintf(f->dir, sizeof(f->dir), "%s", tmpl);
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-    assert_int_equal(newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_CREATE,
-                                        &err),
-                     NEWSIDX_OK);
+    assert_int_equal(
+        newsidx_index_open(&f->idx, f->path, NEWSIDX_OPEN_CREATE, &err),
+        NEWSIDX_OK);
     *state = f;
     return 0;
 }

@@ -15,9 +15,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "results.h"
-
-#include "fixture.h" /* after the declarations it uses */
 
 static int
 setup(void **state)
@@ -202,13 +201,19 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
     f->idx->rank.n_idf = n_idf;
     assert_int_equal(
         sqlite3_prepare_v2(f->idx->db,
-                           "SELECT fts.rowid, nx_bm25f(fts, 10, 4, 1),"
+                           "SELECT fts.rowid, nx_bm25f(fts, ?2, ?3, ?4),"
                            " i.quality, i.heat, i.published, i.level FROM fts"
                            " JOIN items i ON i.id = fts.rowid"
-                           " WHERE fts MATCH ?",
+                           " WHERE fts MATCH ?1 AND (?5 = '' OR fts.rowid"
+                           " NOT IN (SELECT rowid FROM fts WHERE fts MATCH"
+                           " ?5))",
                            -1, &stmt, NULL),
         SQLITE_OK);
     sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, q->parsed->exclude, -1, SQLITE_STATIC);
+    sqlite3_bind_double(stmt, 2, w.title);
+    sqlite3_bind_double(stmt, 3, w.excerpt);
+    sqlite3_bind_double(stmt, 4, w.body);
     while (sqlite3_step(stmt) == SQLITE_ROW && n < 4096) {
         bool hq = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
         bool hh = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
@@ -244,64 +249,123 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
     for (i = 0; i < n && i < 10; i++)
         keys[i] = all[i].key;
     *n_all = n;
+    assert_true(n < 4096);
     return n < 10 ? n : 10;
+}
+
+/* Leave `n` item ids unused: a placeholder file row, so that items spread
+ * over many blocks of the engine's walk. */
+static void
+gap(fixture *f, int n)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO files(id, path, size, mtime_ns, hash, status,"
+             " indexed_at) VALUES((SELECT max(id) FROM files) + %d,"
+             " 'gap' || ((SELECT max(id) FROM files) + %d), 0, 0, 0, 1, 0)",
+             n, n);
+    assert_int_equal(sqlite3_exec(f->idx->db, sql, NULL, NULL, NULL),
+                     SQLITE_OK);
+}
+
+/* Words a..h repeated by the seed: texts whose scores differ. */
+static void
+some_words(char *out, size_t size, unsigned *seed, int min, int max)
+{
+    static const char *const words[] = {"robot", "vision", "market", "chip",
+                                        "cloud", "policy", "court",  "data"};
+    size_t len = 0;
+    int n, k;
+
+    *seed = *seed * 1103515245u + 12345u;
+    n = min + (int)((*seed >> 16) % (unsigned)(max - min + 1));
+    out[0] = '\0';
+    for (k = 0; k < n && len + 16 < size; k++) {
+        unsigned r, pick;
+
+        *seed = *seed * 1103515245u + 12345u;
+        r = (*seed >> 16) % 64;
+        *seed = *seed * 1103515245u + 12345u;
+        pick = (*seed >> 16) % 6;
+        /* Zipf-ish: the first words far more often. */
+        len += (size_t)snprintf(out + len, size - len, "%s ",
+                                words[r < 24   ? 0
+                                      : r < 40 ? 1
+                                               : 2 + pick]);
+    }
 }
 
 static void
 test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
 {
-    static const char *const words[] = {"robot", "vision", "market", "chip",
-                                        "cloud", "policy", "court",  "data"};
-    static const char *const queries[] = {
-        "robot", "vision market", "chip OR cloud",    "court data policy",
-        "rob*",  "title:robot",   "\"vision market\""};
+    static const char *const queries[] = {"robot",
+                                          "vision market",
+                                          "chip OR cloud",
+                                          "court data policy",
+                                          "rob*",
+                                          "title:robot",
+                                          "\"vision market\"",
+                                          "robot -chip",
+                                          "\"robot robot\"",
+                                          "vision robot data"};
     fixture *f = *state;
     char title[256], excerpt[512], name[32];
     unsigned seed = 12345;
     size_t i, k;
+    uint64_t pruned = 0;
 
+    /* Bounds for every word here, and items over some 150 blocks. */
+    f->idx->bound_min_df = 50;
     for (i = 0; i < 1500; i++) {
-        size_t len = 0;
-
-        title[0] = excerpt[0] = '\0';
-        for (k = 0; k < 5; k++) {
-            seed = seed * 1103515245u + 12345u;
-            len += (size_t)sprintf(title + len, "%s ", words[(seed >> 16) % 8]);
-        }
-        seed = seed * 1103515245u + 12345u;
-        snprintf(excerpt, sizeof(excerpt), "%s story number %zu",
-                 words[(seed >> 16) % 8], i);
+        some_words(title, sizeof(title), &seed, 1, 8);
+        some_words(excerpt, sizeof(excerpt), &seed, 2, 24);
         snprintf(name, sizeof(name), "i%zu", i);
         seed = seed * 1103515245u + 12345u;
         add_unpublished = i % 7 == 3;
         add(f, name, title, excerpt, (int)((seed >> 16) % 170),
             (int)((seed >> 8) % 330) - 1);
+        if (i % 3 == 0)
+            gap(f, 1 + (int)((seed >> 4) % 60));
+    }
+    /* Some items change or go: their old bounds stay behind. */
+    for (i = 0; i < 1500; i += 97) {
+        snprintf(name, sizeof(name), "i%zu", i);
+        if (i % 2)
+            assert_int_equal(newsidx_index_remove(f->idx, name, NULL),
+                             NEWSIDX_OK);
+        else
+            add(f, name, "robot", "robot robot vision", 150, 300);
     }
     add_unpublished = false;
-    /* Each query with the default prior (from rank keys), with unequal
-     * prior weights (from the quality and heat columns), and with and
-     * without the unpublished items. */
-    for (k = 0; k < 4 * sizeof(queries) / sizeof(queries[0]); k++) {
+    /* Each query with the default prior, with unequal prior weights (from
+     * the quality and heat values), with another prior strength and title
+     * weight, and with and without the unpublished items. */
+    for (k = 0; k < 6 * sizeof(queries) / sizeof(queries[0]); k++) {
         newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
         nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
-        const char *text = queries[k / 4];
+        const char *text = queries[k / 6];
         newsidx_query *q;
         newsidx_results *r;
         const newsidx_hit *h;
         int64_t want[10];
         size_t n_want, n_all, n = 0;
-        uint64_t before;
+        uint64_t blocks;
 
         opts.no_collapse = true;
         opts.include_unpublished = k % 2 == 1;
-        if (k % 4 >= 2) {
+        if (k % 6 >= 2 && k % 6 < 4) {
             opts.w_quality = w.quality = 3;
             opts.w_heat = w.heat = 0.5;
+        }
+        if (k % 6 >= 4) {
+            opts.prior_strength = w.strength = 0.6;
+            opts.w_title = w.title = 20;
         }
         assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
                          NEWSIDX_OK);
         n_want = exhaustive(f, q, &w, !opts.include_unpublished, want, &n_all);
-        before = f->idx->rank.n_scored;
+        blocks = f->idx->rank.n_blocks;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
         while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
             assert_true(n < n_want);
@@ -310,14 +374,21 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
         }
         assert_int_equal(n, n_want);
         assert_int_equal(newsidx_results_total(r), n_all);
-        print_message("query '%s'%s%s: %llu matches, %llu rows scored in SQL\n",
+        print_message("query '%s'%s%s: %llu matches, %llu blocks walked"
+                      " for the top 10\n",
                       text, opts.include_unpublished ? " --all" : "",
-                      k % 4 >= 2 ? " quality=3,heat=0.5" : "",
+                      k % 6 >= 4   ? " prior=0.6,title=20"
+                      : k % 6 >= 2 ? " quality=3,heat=0.5"
+                                   : "",
                       (unsigned long long)newsidx_results_total(r),
-                      (unsigned long long)(f->idx->rank.n_scored - before));
+                      (unsigned long long)(f->idx->rank.n_blocks - blocks));
+        if (f->idx->rank.n_blocks > blocks &&
+            f->idx->rank.n_blocks - blocks < 60)
+            pruned++;
         newsidx_results_free(r);
         newsidx_query_free(q);
     }
+    assert_true(pruned >= 10); /* block-max did leave blocks out */
 }
 
 /* Item ids and scores of the top 20 of `text`; returns how many. */

@@ -14,9 +14,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "internal.h"
-
-#include "fixture.h" /* after the declarations it uses */
 
 static const char item_text[] =
     "---\n"

@@ -69,7 +69,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url__scheme_host_and_www_do_not_matter),
-        cmocka_unit_test(test_url__tracking_query_fragment_and_slash_are_dropped),
+        cmocka_unit_test(
+            test_url__tracking_query_fragment_and_slash_are_dropped),
         cmocka_unit_test(test_url__query_kept_where_it_is_the_address),
         cmocka_unit_test(test_url__spaces_and_blanks),
     };
