@@ -30,6 +30,14 @@ struct nx_docinfo_cache {
     sqlite3_stmt *get, *put;
 };
 
+/* The live bits of nx_docinfo_live, for the file's data version. */
+struct nx_docinfo_live {
+    unsigned version;
+    bool has[2];       /* bits[all] worked out for this version */
+    uint64_t *bits[2]; /* [0]: published only; [1]: all */
+    size_t n_words;
+};
+
 static void
 docinfo_put_u16(unsigned char *p, unsigned v)
 {
@@ -247,10 +255,116 @@ nx_docinfo_discard(newsidx_index *idx)
         idx->docinfo->n_blocks = 0;
 }
 
+/* Read the flags of every block into live->bits[all]. */
+static int
+docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
+{
+    sqlite3_stmt *stmt;
+    int64_t max_block = -1;
+    size_t n_words;
+    uint64_t *bits;
+    int rc = sqlite3_prepare_v2(idx->db, "SELECT max(block) FROM docinfo", -1,
+                                &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW &&
+        sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+        max_block = sqlite3_column_int64(stmt, 0);
+    rc = sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (max_block > INT32_MAX)
+        return SQLITE_CORRUPT; /* ids past 2^41: not from newsindex */
+    n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
+    bits = nx_calloc(n_words + 1, sizeof(*bits));
+    if (bits == NULL)
+        return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v2(idx->db,
+                            "SELECT block, substr(data, ?1, ?2) FROM docinfo",
+                            -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(stmt, 1, NX_DOCINFO_FLAGS_OFF + 1);
+        sqlite3_bind_int(stmt, 2, NX_DOCINFO_SLOTS);
+    }
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t block = sqlite3_column_int64(stmt, 0);
+        const unsigned char *f = sqlite3_column_blob(stmt, 1);
+        uint64_t *w;
+        int i;
+
+        if (block < 0 || block > max_block ||
+            sqlite3_column_bytes(stmt, 1) != NX_DOCINFO_SLOTS) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        w = bits + (size_t)block * (NX_DOCINFO_SLOTS / 64);
+        for (i = 0; i < NX_DOCINFO_SLOTS; i++) {
+            uint64_t keep = (f[i] & NX_DOC_PRESENT) &&
+                            (all || !(f[i] & NX_DOC_UNPUBLISHED));
+
+            w[i / 64] |= keep << (i % 64);
+        }
+        rc = SQLITE_OK;
+    }
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) {
+        nx_free(bits);
+        return rc;
+    }
+    nx_free(live->bits[all]);
+    live->bits[all] = bits;
+    live->has[all] = true;
+    live->n_words = n_words;
+    return SQLITE_OK;
+}
+
+int
+nx_docinfo_live(newsidx_index *idx, bool all, const uint64_t **bits,
+                size_t *n_words)
+{
+    struct nx_docinfo_live *live = idx->live;
+    unsigned version = 0;
+    int rc = sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_DATA_VERSION,
+                                  &version);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    if (live == NULL) {
+        live = idx->live = nx_calloc(1, sizeof(*live));
+        if (live == NULL)
+            return SQLITE_NOMEM;
+        live->version = version + 1; /* none held yet */
+    }
+    if (live->version != version) {
+        /* The file changed: drop both, the other may be needed later. */
+        nx_free(live->bits[0]);
+        nx_free(live->bits[1]);
+        memset(live, 0, sizeof(*live));
+        live->version = version;
+    }
+    if (!live->has[all] &&
+        (rc = docinfo_live_read(idx, live, all)) != SQLITE_OK)
+        return rc;
+    *bits = live->bits[all];
+    *n_words = live->n_words;
+    return SQLITE_OK;
+}
+
 void
 nx_docinfo_free(newsidx_index *idx)
 {
     nx_docinfo_cache *c = idx->docinfo;
+    struct nx_docinfo_live *live = idx->live;
+
+    if (live != NULL) {
+        nx_free(live->bits[0]);
+        nx_free(live->bits[1]);
+        nx_free(live);
+        idx->live = NULL;
+    }
 
     if (c == NULL)
         return;

@@ -317,6 +317,7 @@ struct newsidx_index {
     struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
+    struct nx_docinfo_live *live;     /* see docinfo.c; NULL until used */
     struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
     struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
     int64_t bound_min_df; /* tokens held by this many rows get bounds
@@ -599,6 +600,11 @@ uint64_t nx_docinfo_u64(const unsigned char *p);
 /* Record item `id`, or mark its slot empty, in the open transaction. */
 int nx_docinfo_set(newsidx_index *idx, int64_t id, const nx_docinfo_rec *rec);
 int nx_docinfo_clear(newsidx_index *idx, int64_t id);
+/* The items a count keeps, as bits by id over *n_words words: present
+ * and, unless `all`, published.  Kept for the next calls until the file
+ * changes; call inside the read transaction of a query. */
+int nx_docinfo_live(newsidx_index *idx, bool all, const uint64_t **bits,
+                    size_t *n_words);
 /* Write the changed blocks (before COMMIT); forget them (after ROLLBACK). */
 int nx_docinfo_flush(newsidx_index *idx);
 void nx_docinfo_discard(newsidx_index *idx);

@@ -89,6 +89,9 @@ typedef struct eng {
     bool dhas;      /* that block exists */
     bool need_full; /* quality, heat or the date are needed */
     unsigned char dbuf[NX_DOCINFO_BYTES];
+    /* A count's docinfo: the items the flags keep (nx_docinfo_live). */
+    const uint64_t *live;
+    size_t n_live;         /* words */
     sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
     nx_buf scratch;
     /* The block being walked: for each scored phrase, the slots it holds
@@ -100,9 +103,11 @@ typedef struct eng {
     /* positions of the tokens of a phrase at a row */
     int pos_n[SEARCH_MAX_TERMS];
     int pos_buf[SEARCH_MAX_TERMS][ENG_MAX_POSITION];
-    int rc;            /* sticky SQLite result code */
-    uint64_t n_walked; /* blocks the pruned walk went through */
-    bool is_counting;  /* a walk that only counts: no occurrences needed */
+    int rc;                 /* sticky SQLite result code */
+    uint64_t n_walked;      /* blocks the pruned walk went through */
+    uint64_t *walked;       /* those blocks, as bits (n_blocks of them) */
+    uint64_t n_walked_rows; /* the matches it counted there */
+    bool is_counting;       /* a walk that only counts: no occurrences needed */
 } eng;
 
 /**************************************************************************
@@ -232,9 +237,11 @@ eng_heap_make(eng_phrase *p)
     p->heap = nx_malloc((size_t)(p->n_alt + 1) * sizeof(*p->heap));
     if (p->heap == NULL)
         return false;
-    for (i = 0; i < p->n_alt; i++)
-        p->heap[i] = i;
-    p->n_heap = p->n_alt;
+    p->n_heap = 0;
+    for (i = 0; i < p->n_alt; i++) {
+        if (!nx_fr_term_eof(p->alt[i]))
+            p->heap[p->n_heap++] = i;
+    }
     for (i = p->n_heap / 2; i-- > 0;)
         eng_heap_down(p, i);
     return true;
@@ -1110,6 +1117,7 @@ eng_free(eng *e)
     nx_free(e->ph_bits);
     nx_free(e->ph_tf);
     nx_free(e->block_ub);
+    nx_free(e->walked);
     sqlite3_blob_close(e->dblob);
     sqlite3_finalize(e->docsize);
     nx_fr_close(e->r);
@@ -1187,6 +1195,20 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
     uint64_t n = 0;
     int w;
 
+    if (run == NULL && !e->need_full) { /* a count the flags settle */
+        size_t at = (size_t)lo / 64;
+        int rc;
+
+        if (e->live == NULL &&
+            (rc = nx_docinfo_live(e->q->idx, e->q->opts.include_unpublished,
+                                  &e->live, &e->n_live)) != SQLITE_OK) {
+            e->rc = rc;
+            return 0;
+        }
+        for (w = 0; w < ENG_WORDS && at + w < e->n_live; w++)
+            n += (uint64_t)__builtin_popcountll(m[w] & e->live[at + w]);
+        return n; /* (no self_id here: eng_open) */
+    }
     if (!eng_docinfo(e, lo))
         return 0;
     for (w = 0; w < ENG_WORDS; w++) {
@@ -1231,6 +1253,10 @@ eng_walk(eng *e, search_run *run)
         if (at == ENG_EOF)
             break;
         lo = at & ~(int64_t)(ENG_UNIT - 1);
+        next = lo + ENG_UNIT;
+        if (e->walked != NULL && (lo >> ENG_UNIT_SHIFT) < e->n_blocks &&
+            eng_bit(e->walked, (unsigned)(lo >> ENG_UNIT_SHIFT)))
+            continue; /* counted by the pruned walk */
         for (i = 0; i < e->n_scored; i++)
             memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
         eng_group_block(e, lead, lo, NULL, m);
@@ -1242,7 +1268,6 @@ eng_walk(eng *e, search_run *run)
         eng_exclude(e, lo, m);
         if (!eng_none(m))
             n += eng_take(e, lo, m, run);
-        next = lo + ENG_UNIT;
     }
     return n;
 }
@@ -1273,37 +1298,24 @@ eng_walk_blocks(eng *e, search_run *run, const int64_t *list, size_t n)
     return count;
 }
 
-/* Make the iterators of every phrase again, at their first rows: a walk
- * moves them forward only. */
+/* Put the iterators of every phrase back on their first rows at `from`
+ * or after, for a new walk from there: a walk moves them forward only. */
 static void
-eng_reopen(eng *e)
+eng_rewind(eng *e, int64_t from)
 {
     int i, k;
 
     for (i = 0; i < e->n_ph && e->rc == SQLITE_OK; i++) {
         eng_phrase *p = &e->ph[i];
-        const char *w = p->words.data;
         int n = p->is_prefix ? p->n_alt : p->n_tok;
         nx_fr_term **its = p->is_prefix ? p->alt : p->tok;
 
         p->rowid = p->tf_row = -1;
-        for (k = 0; k < n && w != NULL && e->rc == SQLITE_OK; k++) {
-            size_t len = strlen(w);
-
-            nx_fr_term_close(its[k]);
-            its[k] = NULL;
-            if (nx_fr_term_open(&its[k], e->r, w, len) != SQLITE_OK)
+        for (k = 0; k < n && e->rc == SQLITE_OK; k++) {
+            if (its[k] != NULL && nx_fr_term_rewind(its[k], from) != SQLITE_OK)
                 e->rc = SQLITE_CORRUPT;
-            w += len + 1;
         }
         if (p->is_prefix && e->rc == SQLITE_OK) {
-            int j = 0;
-
-            for (k = 0; k < p->n_alt; k++) { /* drop terms now gone */
-                if (p->alt[k] != NULL)
-                    p->alt[j++] = p->alt[k];
-            }
-            p->n_alt = j;
             nx_free(p->heap);
             p->heap = NULL;
             if (!eng_heap_make(p))
@@ -1514,7 +1526,7 @@ eng_block_order(eng *e, size_t *n_out)
 /*
  * The ranked walk with block-max: the blocks go in waves, from the
  * highest bound down; each wave is walked in rowid order (the iterators
- * only go forward, so they are made again for it), and the walk stops at
+ * go forward only, so they are rewound for it), and the walk stops at
  * the first block whose bound cannot beat the worst of the best
  * run->cap.  Blocks left out can hold no row that would enter: the
  * result is exactly the exhaustive walk's.  Returns false (having done
@@ -1528,6 +1540,11 @@ eng_walk_pruned(eng *e, search_run *run)
 
     if (order == NULL)
         return false;
+    e->walked = nx_calloc((size_t)e->n_blocks / 64 + 1, sizeof(*e->walked));
+    if (e->walked == NULL) {
+        nx_free(order);
+        return false;
+    }
     while (at < n && e->rc == SQLITE_OK) {
         double theta =
             run->n_cands == run->cap && run->cap > 0 ? run->cands[0].score : 0;
@@ -1539,10 +1556,11 @@ eng_walk_pruned(eng *e, search_run *run)
         if (end == at)
             break; /* no block left can get in */
         qsort(order + at, end - at, sizeof(*order), eng_cmp_block);
-        eng_reopen(e);
-        eng_walk_blocks(e, run, order + at, end - at);
+        eng_rewind(e, order[at] << ENG_UNIT_SHIFT);
+        e->n_walked_rows += eng_walk_blocks(e, run, order + at, end - at);
         e->n_walked += end - at;
-        at = end;
+        for (; at < end; at++)
+            eng_set(e->walked, (unsigned)order[at]);
         wave *= 2;
     }
     if (at < n)
@@ -1579,10 +1597,10 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
         return rc;
     eng_bounds(e);
     if (eng_walk_pruned(e, run)) {
-        /* The matches the pruned walk did not see: count them all. */
-        eng_reopen(e);
+        /* Count the matches of the blocks the pruned walk left out. */
+        eng_rewind(e, 0);
         e->is_counting = true;
-        run->n_rows = eng_walk(e, NULL);
+        run->n_rows = e->n_walked_rows + eng_walk(e, NULL);
     } else {
         run->n_rows = eng_walk(e, run);
     }

@@ -35,6 +35,14 @@ fr_segment_rowid(int segid, int pgno)
     return ((int64_t)segid << 37) + pgno;
 }
 
+/* The record of a doclist index (dlidx) page: FTS5_DLIDX_ROWID. */
+static int64_t
+fr_dlidx_rowid(int segid, int height, int pgno)
+{
+    return ((int64_t)segid << 37) + ((int64_t)1 << 36) +
+           ((int64_t)height << 31) + pgno;
+}
+
 /* One segment of the structure record. */
 typedef struct fr_segment {
     int segid, pg_first, pg_last;
@@ -48,10 +56,13 @@ struct nx_fr {
     int n_segs;
     int64_t n_rows; /* rows of the fts table (averages record) */
     int64_t col_total[NX_FR_COLUMNS];
-    nx_buf scratch;     /* record reads */
-    int rc;             /* sticky SQLite result code */
-    newsidx_error *err; /* where errors of the open go */
-    uint64_t n_pages;   /* leaf pages read (for tests) */
+    nx_buf scratch;        /* record reads */
+    unsigned char *dl_buf; /* dlidx records */
+    size_t dl_cap;
+    int rc;                             /* sticky SQLite result code */
+    newsidx_error *err;                 /* where errors of the open go */
+    uint64_t n_pages;                   /* leaf pages read (for tests) */
+    uint64_t n_dl_records, n_dl_leaves; /* dlidx read (for tests) */
 };
 
 /* A leaf page read into memory (padded with FR_PAD zero bytes). */
@@ -63,6 +74,12 @@ typedef struct fr_page {
     int pgno;
 } fr_page;
 
+/* A leaf of a long doclist and the first rowid on it, from its dlidx. */
+typedef struct fr_leaf {
+    int64_t rowid;
+    int pgno;
+} fr_leaf;
+
 /* One segment's part of a term iterator. */
 typedef struct fr_seg_iter {
     const fr_segment *seg;
@@ -73,6 +90,16 @@ typedef struct fr_seg_iter {
     int eod;      /* offset where the term's doclist ends on the page */
     int64_t rowid;
     bool is_eof;
+    /* The first entry, to go back to (fr_seg_rewind). */
+    int start_pg, start_off, start_n_pos, start_eod;
+    int64_t start_rowid;
+    /* The doclist index of a doclist over many leaves: every later leaf
+     * that holds a rowid, loaded on the first seek that may use it. */
+    int term_pg;    /* the leaf the term starts on (the dlidx's key) */
+    bool has_dlidx; /* fts_idx says there is one, and it is this term's */
+    bool dl_tried;  /* loaded, or found unusable */
+    fr_leaf *dl;
+    int n_dl;
 } fr_seg_iter;
 
 struct nx_fr_term {
@@ -366,6 +393,7 @@ nx_fr_close(nx_fr *r)
     sqlite3_blob_close(r->blob);
     sqlite3_finalize(r->idx);
     nx_free(r->segs);
+    nx_free(r->dl_buf);
     nx_buf_free(&r->scratch);
     nx_free(r);
 }
@@ -388,6 +416,13 @@ nx_fr_pages_read(const nx_fr *r)
     return r->n_pages;
 }
 
+void
+nx_fr_dlidx_read(const nx_fr *r, uint64_t *records, uint64_t *leaves)
+{
+    *records = r->n_dl_records;
+    *leaves = r->n_dl_leaves;
+}
+
 int
 nx_fr_error(const nx_fr *r, newsidx_error *err)
 {
@@ -407,18 +442,25 @@ nx_fr_error(const nx_fr *r, newsidx_error *err)
 */
 
 /* The page where the doclist of `key` (the term with FTS5's '0' prefix)
- * starts in segment `seg`, from fts_idx; 0 on error. */
+ * starts in segment `seg`, from fts_idx; 0 on error.  *dlidx tells
+ * whether the last term of that page has a doclist index. */
 static int
-fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n)
+fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
+            bool *dlidx)
 {
     int pg = seg->pg_first, rc;
+
+    *dlidx = false;
 
     sqlite3_reset(r->idx);
     sqlite3_bind_int(r->idx, 1, seg->segid);
     sqlite3_bind_blob(r->idx, 2, key, n, SQLITE_STATIC);
     rc = sqlite3_step(r->idx);
     if (rc == SQLITE_ROW) {
-        pg = (int)(sqlite3_column_int64(r->idx, 0) >> 1);
+        int64_t v = sqlite3_column_int64(r->idx, 0);
+
+        pg = (int)(v >> 1);
+        *dlidx = (v & 1) != 0;
         rc = SQLITE_DONE;
     }
     sqlite3_reset(r->idx);
@@ -426,7 +468,11 @@ fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n)
         r->rc = rc;
         return 0;
     }
-    return pg < seg->pg_first ? seg->pg_first : pg;
+    if (pg < seg->pg_first) {
+        *dlidx = false;
+        return seg->pg_first;
+    }
+    return pg;
 }
 
 /* Read the position-list size at s->off; s->off moves past it. */
@@ -541,10 +587,11 @@ fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
             int n)
 {
     int pg, rc;
+    bool dlidx;
 
     s->seg = seg;
     s->is_eof = true;
-    pg = fr_idx_page(r, seg, key, n);
+    pg = fr_idx_page(r, seg, key, n, &dlidx);
     if (pg == 0 || pg > seg->pg_last)
         return r->rc;
     rc = fr_read_leaf(r, seg, pg, &s->page);
@@ -557,7 +604,17 @@ fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
         return rc;
     fr_seg_set_eod(s);
     s->is_eof = false;
-    return fr_seg_load_first_rowid(r, s);
+    s->term_pg = pg;
+    /* The page's dlidx is that of its last term: ours when our doclist
+     * goes on past the page. */
+    s->has_dlidx = dlidx && s->eod > s->page.nn;
+    rc = fr_seg_load_first_rowid(r, s);
+    s->start_pg = s->page.pgno;
+    s->start_off = s->off;
+    s->start_n_pos = s->n_pos;
+    s->start_eod = s->eod;
+    s->start_rowid = s->rowid;
+    return rc;
 }
 
 /* The leaf after the current one (kept for reuse). */
@@ -581,6 +638,7 @@ fr_seg_next_page(nx_fr *r, fr_seg_iter *s)
 }
 
 static int fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off);
+static bool fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int *rc);
 
 /* Advance to the next entry of the term in this segment. */
 static inline int
@@ -623,27 +681,234 @@ fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off)
      * starts a rowid; a page that starts a term ends this doclist. */
     for (;;) {
         int rc = fr_seg_next_page(r, s);
-        unsigned first;
 
         if (rc != SQLITE_OK || s->is_eof)
             return rc;
-        first = fr_u16(s->page.p);
-        s->eod = s->page.nn + 1;
-        if (!fr_page_is_termless(&s->page))
-            fr_varint32(s->page.p + s->page.sz, &s->eod);
-        if (first != 0 && (int)first < s->page.sz) {
-            uint64_t v;
-
-            s->off = (int)first;
-            s->off += fr_varint(s->page.p + s->off, &v);
-            s->rowid = (int64_t)v;
-            return fr_seg_load_npos(r, s);
-        }
+        if (fr_seg_enter_page(r, s, &rc))
+            return rc;
         if (!fr_page_is_termless(&s->page)) {
             s->is_eof = true;
             return SQLITE_OK;
         }
     }
+}
+
+/* Make `s` a leaf of the doclist: when its header says a rowid starts on
+ * it, settle there (true, *rc the outcome).  False when the page holds
+ * none: only the end of a position list. */
+static bool
+fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int *rc)
+{
+    unsigned first = fr_u16(s->page.p);
+    uint64_t v;
+
+    s->eod = s->page.nn + 1;
+    if (!fr_page_is_termless(&s->page))
+        fr_varint32(s->page.p + s->page.sz, &s->eod);
+    if (first == 0 || (int)first >= s->page.sz)
+        return false;
+    s->off = (int)first;
+    s->off += fr_varint(s->page.p + s->off, &v);
+    s->rowid = (int64_t)v;
+    *rc = fr_seg_load_npos(r, s);
+    return true;
+}
+
+/* Go to leaf `pgno` of the doclist, which the dlidx says starts a rowid,
+ * and settle on that rowid. */
+static int
+fr_seg_goto(nx_fr *r, fr_seg_iter *s, int pgno)
+{
+    int rc;
+
+    if (s->next.pgno == pgno) {
+        fr_page t = s->page;
+
+        s->page = s->next;
+        s->next = t;
+        s->next.pgno = 0;
+    } else if (s->page.pgno != pgno &&
+               (rc = fr_read_leaf(r, s->seg, pgno, &s->page)) != SQLITE_OK) {
+        return rc;
+    }
+    s->is_eof = false;
+    if (!fr_seg_enter_page(r, s, &rc))
+        return fr_corrupt(r);
+    return rc;
+}
+
+/* Parse one level-0 dlidx record (a flags byte, the first leaf and its
+ * rowid, then per later leaf: a 0x00 for each leaf without a rowid, then
+ * the rowid's delta) onto s->dl. */
+static int
+fr_dl_parse(nx_fr *r, fr_seg_iter *s, const unsigned char *a, int n, int cap)
+{
+    int i = 1, pgno;
+    uint64_t v;
+    int64_t rowid;
+
+    if (n < 3)
+        return fr_corrupt(r);
+    i += fr_varint32(a + i, &pgno);
+    i += fr_varint(a + i, &v);
+    rowid = (int64_t)v;
+    for (;;) {
+        if (s->n_dl > 0 && (pgno <= s->dl[s->n_dl - 1].pgno ||
+                            rowid <= s->dl[s->n_dl - 1].rowid))
+            return fr_corrupt(r);
+        if (pgno <= s->term_pg || pgno > s->seg->pg_last || s->n_dl >= cap)
+            return fr_corrupt(r);
+        s->dl[s->n_dl].pgno = pgno;
+        s->dl[s->n_dl++].rowid = rowid;
+        while (i < n && a[i] == 0) {
+            i++;
+            pgno++;
+        }
+        if (i >= n)
+            return i > n ? fr_corrupt(r) : SQLITE_OK;
+        i += fr_varint(a + i, &v);
+        pgno++;
+        rowid += (int64_t)v;
+    }
+}
+
+/*
+ * Load the doclist index of s's term: its level-0 records are keyed by
+ * the term's leaf and the ones after it; when there are several, the
+ * level-1 record lists them (one entry each).  A dlidx of three levels
+ * or more (a doclist of hundreds of thousands of leaves) is not read:
+ * seeks then walk.
+ */
+static int
+fr_dl_load(nx_fr *r, fr_seg_iter *s)
+{
+    int n, n_rec = 1, k, cap, rc;
+
+    s->dl_tried = true;
+    rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 0, s->term_pg), &r->dl_buf,
+                 &r->dl_cap, &n);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (n > 0 && (r->dl_buf[0] & 1)) { /* several: count them in level 1 */
+        int i = 1, dummy;
+        uint64_t v;
+
+        rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 1, s->term_pg),
+                     &r->dl_buf, &r->dl_cap, &n);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (n < 3 || (r->dl_buf[0] & 1))
+            return SQLITE_OK; /* deeper: left unused */
+        i += fr_varint32(r->dl_buf + i, &dummy);
+        i += fr_varint(r->dl_buf + i, &v);
+        for (n_rec = 1; i < n; n_rec++)
+            i += fr_varint(r->dl_buf + i, &v);
+    }
+    /* No more leaves than the segment has after the term's. */
+    cap = s->seg->pg_last - s->term_pg;
+    if (cap <= 0)
+        return fr_corrupt(r);
+    s->dl = nx_malloc((size_t)cap * sizeof(*s->dl));
+    if (s->dl == NULL)
+        return r->rc = SQLITE_NOMEM;
+    for (k = 0; k < n_rec; k++) {
+        rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 0, s->term_pg + k),
+                     &r->dl_buf, &r->dl_cap, &n);
+        if (rc == SQLITE_OK)
+            rc = fr_dl_parse(r, s, r->dl_buf, n, cap);
+        r->n_dl_records++;
+        if (rc != SQLITE_OK) {
+            nx_free(s->dl);
+            s->dl = NULL;
+            s->n_dl = 0;
+            return rc;
+        }
+    }
+    r->n_dl_leaves += (uint64_t)s->n_dl;
+    return SQLITE_OK;
+}
+
+/* The last leaf of the dlidx whose first rowid is at most `target`; -1
+ * when there is none (or no dlidx). */
+static int
+fr_dl_find(nx_fr *r, fr_seg_iter *s, int64_t target)
+{
+    int lo = 0, hi;
+
+    if (!s->has_dlidx)
+        return -1;
+    if (!s->dl_tried && fr_dl_load(r, s) != SQLITE_OK)
+        return -1;
+    hi = s->n_dl;
+    while (lo < hi) { /* the first leaf past target */
+        int mid = lo + (hi - lo) / 2;
+
+        if (s->dl[mid].rowid <= target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+/* Move `s` forward to its first entry at `target` or after, jumping over
+ * leaves with the dlidx when it has one. */
+static int
+fr_seg_seek(nx_fr *r, fr_seg_iter *s, int64_t target)
+{
+    if (s->is_eof || s->rowid >= target)
+        return SQLITE_OK;
+    if (s->has_dlidx) {
+        int i = fr_dl_find(r, s, target);
+
+        if (r->rc != SQLITE_OK)
+            return r->rc;
+        if (i >= 0 && s->dl[i].pgno > s->page.pgno &&
+            fr_seg_goto(r, s, s->dl[i].pgno) != SQLITE_OK)
+            return r->rc;
+    }
+    while (!s->is_eof && s->rowid < target) {
+        if (fr_seg_next(r, s) != SQLITE_OK)
+            return r->rc;
+    }
+    return SQLITE_OK;
+}
+
+/* Put `s` on its first entry at `from` or after, wherever it is now:
+ * forward as fr_seg_seek, or back through the dlidx or to the start. */
+static int
+fr_seg_rewind(nx_fr *r, fr_seg_iter *s, int64_t from)
+{
+    int i;
+
+    if (!s->is_eof && s->rowid <= from)
+        return fr_seg_seek(r, s, from);
+    i = fr_dl_find(r, s, from);
+    if (r->rc != SQLITE_OK)
+        return r->rc;
+    if (i >= 0) {
+        if (fr_seg_goto(r, s, s->dl[i].pgno) != SQLITE_OK)
+            return r->rc;
+    } else {
+        if (s->page.pgno != s->start_pg) {
+            if (s->next.pgno == s->start_pg) {
+                fr_page t = s->page;
+
+                s->page = s->next;
+                s->next = t;
+                s->next.pgno = 0;
+            } else if (fr_read_leaf(r, s->seg, s->start_pg, &s->page) !=
+                       SQLITE_OK) {
+                return r->rc;
+            }
+        }
+        s->off = s->start_off;
+        s->n_pos = s->start_n_pos;
+        s->eod = s->start_eod;
+        s->rowid = s->start_rowid;
+        s->is_eof = false;
+    }
+    return fr_seg_seek(r, s, from);
 }
 
 /* The current position list of `s`, put together in `buf` when it goes
@@ -686,6 +951,7 @@ fr_seg_free(fr_seg_iter *s)
 {
     nx_free(s->page.p);
     nx_free(s->next.p);
+    nx_free(s->dl);
 }
 
 /**************************************************************************
@@ -830,14 +1096,28 @@ nx_fr_term_seek(nx_fr_term *t, int64_t rowid)
     if (t->is_eof || t->rowid >= rowid)
         return SQLITE_OK;
     while (t->n_heap > 0 && t->s[t->heap[0]].rowid < rowid) {
-        fr_seg_iter *s = &t->s[t->heap[0]];
-
-        while (!s->is_eof && s->rowid < rowid) {
-            if (fr_seg_next(t->r, s) != SQLITE_OK)
-                return t->r->rc;
-        }
+        if (fr_seg_seek(t->r, &t->s[t->heap[0]], rowid) != SQLITE_OK)
+            return t->r->rc;
         fr_heap_fix_top(t);
     }
+    return fr_term_settle(t);
+}
+
+int
+nx_fr_term_rewind(nx_fr_term *t, int64_t from)
+{
+    int i;
+
+    t->n_heap = 0;
+    for (i = 0; i < t->n; i++) {
+        if (fr_seg_rewind(t->r, &t->s[i], from) != SQLITE_OK)
+            return t->r->rc;
+        if (!t->s[i].is_eof)
+            t->heap[t->n_heap++] = i;
+    }
+    for (i = t->n_heap / 2; i-- > 0;)
+        fr_heap_down(t, i);
+    t->is_eof = false;
     return fr_term_settle(t);
 }
 
@@ -883,6 +1163,55 @@ nx_fr_term_close(nx_fr_term *t)
 ** must not be used with the row functions above.
 */
 
+/* The rows of segment `s` below `hi` into bits (bit rowid - lo), where
+ * `cand` allows: fr_seg_next's fast case with the state in locals (a
+ * write to bits may not alias them), the rest left to fr_seg_next. */
+static int
+fr_seg_block_rows(nx_fr *r, fr_seg_iter *s, int64_t hi, int64_t lo,
+                  const uint64_t *cand, uint64_t *bits)
+{
+    while (!s->is_eof && s->rowid < hi) {
+        const unsigned char *a = s->page.p;
+        int off = s->off, n_pos = s->n_pos, sz = s->page.sz;
+        int end = (s->eod < sz ? s->eod : sz) - 2;
+        int64_t rowid = s->rowid;
+
+        for (;;) {
+            unsigned slot = (unsigned)(rowid - lo);
+            uint64_t bit = (uint64_t)1 << (slot & 63);
+
+            if (cand == NULL || (cand[slot >> 6] & bit)) {
+                if (n_pos > 0)
+                    bits[slot >> 6] |= bit;
+                else /* a newer segment's deletion */
+                    bits[slot >> 6] &= ~bit;
+            }
+            off += n_pos;
+            /* The next entry: its rowid delta and its size one byte each,
+             * before the doclist ends on this page. */
+            if (off >= end || a[off] >= 0x80 || a[off] == 0 ||
+                a[off + 1] >= 0x80)
+                break;
+            rowid += a[off];
+            if (rowid >= hi) { /* the next block's: stay on it */
+                s->off = off + 2;
+                s->n_pos = a[off + 1] >> 1;
+                s->rowid = rowid;
+                return SQLITE_OK;
+            }
+            n_pos = a[off + 1] >> 1;
+            off += 2;
+        }
+        /* Back to the iterator, before the entry it could not take. */
+        s->rowid = rowid;
+        s->off = off - n_pos;
+        s->n_pos = n_pos;
+        if (fr_seg_next(r, s) != SQLITE_OK)
+            return r->rc;
+    }
+    return SQLITE_OK;
+}
+
 /* Segment `s`'s entries in [lo, lo + 64 * n_words): see nx_fr_term_block. */
 static int
 fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
@@ -891,8 +1220,10 @@ fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
     nx_fr *r = t->r;
     int64_t hi = lo + 64 * (int64_t)n_words;
 
-    while (!s->is_eof && s->rowid < lo) {
-        if (fr_seg_next(r, s) != SQLITE_OK)
+    if (fr_seg_seek(r, s, lo) != SQLITE_OK)
+        return r->rc;
+    if (tf == NULL && col < 0) { /* rows only: the tight loop */
+        if (fr_seg_block_rows(r, s, hi, lo, cand, bits) != SQLITE_OK)
             return r->rc;
     }
     while (!s->is_eof && s->rowid < hi) {

@@ -116,6 +116,8 @@ int64_t nx_fr_rows(const nx_fr *r);
 int64_t nx_fr_col_total(const nx_fr *r, int col);
 /* Leaf pages read so far (for tests and benchmarks). */
 uint64_t nx_fr_pages_read(const nx_fr *r);
+/* Doclist-index records read so far, and the leaves they listed. */
+void nx_fr_dlidx_read(const nx_fr *r, uint64_t *records, uint64_t *leaves);
 /* The reader's failure as a newsidx status with a message, or NEWSIDX_OK. */
 int nx_fr_error(const nx_fr *r, newsidx_error *err);
 
@@ -125,6 +127,9 @@ int nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len);
 /* Move to the next row, or to the first row >= `rowid`. */
 int nx_fr_term_next(nx_fr_term *t);
 int nx_fr_term_seek(nx_fr_term *t, int64_t rowid);
+/* Put the iterator on its first row >= `from`, wherever it is now, back
+ * or forward (a new walk, of rows or of blocks, may start there). */
+int nx_fr_term_rewind(nx_fr_term *t, int64_t from);
 bool nx_fr_term_eof(const nx_fr_term *t); /* true for NULL too */
 int64_t nx_fr_term_rowid(const nx_fr_term *t);
 /* The position list of the current row (valid until the iterator moves;
@@ -137,8 +142,9 @@ void nx_fr_term_close(nx_fr_term *t);
  * NULL.  Only rows whose bit is set in `cand` (all rows when NULL) are
  * looked at; with col >= 0, only occurrences in that column count and a
  * row without one is not set.  The caller clears `bits` first.  The
- * iterator moves past the block; blocks must come in rising order, and
- * the row functions above must not be used on the same iterator. */
+ * iterator moves past the block; blocks must come in rising order (until
+ * nx_fr_term_rewind), and the row functions above must not be used on the
+ * same iterator. */
 int nx_fr_term_block(nx_fr_term *t, int64_t lo, int n_words,
                      const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3],
                      int col);

@@ -121,8 +121,7 @@ snippet_words(snippet_word *words, size_t max, const char *text,
         /* A dot or comma between word characters stays inside the word
          * ("U.S", "1,000", "3.5"), as the normalization joins them. */
         while (i < len && (snippet_is_word_byte((unsigned char)text[i]) ||
-                           ((text[i] == '.' || text[i] == ',') &&
-                            i + 1 < len &&
+                           ((text[i] == '.' || text[i] == ',') && i + 1 < len &&
                             snippet_is_word_byte((unsigned char)text[i + 1]))))
             i++;
         words[n].end = i;

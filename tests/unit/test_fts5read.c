@@ -172,6 +172,123 @@ expected(sqlite3 *db, const char *term, int64_t (*out)[3], size_t cap)
 
 #define MAX_INSTANCES 400000
 
+/* The index of the first instance of want[0..n) at rowid `target` or
+ * after (n when none). */
+static size_t
+first_at(int64_t (*want)[3], size_t n, int64_t target)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (want[mid][0] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Rewinds to random rows, back and forward, each followed by a few steps,
+ * against FTS5's rows (want: its instances, in rowid order). */
+static void
+check_rewinds(nx_fr *r, const char *term, int64_t (*want)[3], size_t n_want)
+{
+    int64_t last = want[n_want - 1][0];
+    nx_fr_term *t;
+    int k, step;
+
+    assert_int_equal(nx_fr_term_open(&t, r, term, strlen(term)), SQLITE_OK);
+    for (k = 0; k < 12; k++) {
+        int64_t target = (int64_t)(next_rand() % (unsigned)(last + 8));
+        size_t j = first_at(want, n_want, target);
+
+        assert_int_equal(nx_fr_term_rewind(t, target), SQLITE_OK);
+        for (step = 0; step < 3; step++) {
+            if (j == n_want) {
+                assert_true(nx_fr_term_eof(t));
+                break;
+            }
+            assert_false(nx_fr_term_eof(t));
+            assert_int_equal(nx_fr_term_rowid(t), want[j][0]);
+            while (j < n_want && want[j][0] == nx_fr_term_rowid(t))
+                j++;
+            if (k % 2 == 0) {
+                assert_int_equal(nx_fr_term_next(t), SQLITE_OK);
+            } else { /* a seek some rows on */
+                int64_t to =
+                    nx_fr_term_rowid(t) + 1 + (int64_t)(next_rand() % 400);
+
+                assert_int_equal(nx_fr_term_seek(t, to), SQLITE_OK);
+                j = first_at(want, n_want, to);
+            }
+        }
+    }
+    nx_fr_term_close(t);
+}
+
+#define BLOCK_WORDS 4 /* blocks of 256 rows */
+#define BLOCK_ROWS  (64 * BLOCK_WORDS)
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Block walks in waves, as the engine's pruned walk goes: each wave a
+ * random set of blocks in rising order after a rewind, every block's rows
+ * and occurrences per column against FTS5's. */
+static void
+check_blocks(nx_fr *r, const char *term, int64_t (*want)[3], size_t n_want)
+{
+    static uint32_t tf[BLOCK_ROWS][3];
+    int64_t n_blocks = want[n_want - 1][0] / BLOCK_ROWS + 2, list[16];
+    nx_fr_term *t;
+    int wave;
+
+    assert_int_equal(nx_fr_term_open(&t, r, term, strlen(term)), SQLITE_OK);
+    for (wave = 0; wave < 4; wave++) {
+        int n = 1 + (int)(next_rand() % 16), i;
+
+        for (i = 0; i < n; i++)
+            list[i] = (int64_t)(next_rand() % (unsigned)n_blocks);
+        qsort(list, (size_t)n, sizeof(*list), cmp_i64);
+        assert_int_equal(nx_fr_term_rewind(t, list[0] * BLOCK_ROWS), SQLITE_OK);
+        for (i = 0; i < n; i++) {
+            int64_t lo = list[i] * BLOCK_ROWS;
+            uint64_t bits[BLOCK_WORDS] = {0}, bits_want[BLOCK_WORDS] = {0};
+            uint32_t tf_want[BLOCK_ROWS][3];
+            size_t j;
+
+            if (i > 0 && list[i] == list[i - 1])
+                continue; /* a block once per wave */
+            memset(tf, 0, sizeof(tf));
+            memset(tf_want, 0, sizeof(tf_want));
+            for (j = first_at(want, n_want, lo);
+                 j < n_want && want[j][0] < lo + BLOCK_ROWS; j++) {
+                unsigned u = (unsigned)(want[j][0] - lo);
+
+                bits_want[u / 64] |= (uint64_t)1 << (u % 64);
+                if (want[j][1] < 3)
+                    tf_want[u][want[j][1]]++;
+            }
+            assert_int_equal(
+                nx_fr_term_block(t, lo, BLOCK_WORDS, NULL, bits, tf, -1),
+                SQLITE_OK);
+            assert_memory_equal(bits, bits_want, sizeof(bits));
+            for (j = 0; j < BLOCK_ROWS; j++) {
+                if (bits_want[j / 64] & ((uint64_t)1 << (j % 64)))
+                    assert_memory_equal(tf[j], tf_want[j], sizeof(tf[j]));
+            }
+        }
+    }
+    nx_fr_term_close(t);
+}
+
 /* Compare the reader with FTS5 for every term, and seeks into each. */
 static void
 check_all_terms(sqlite3 *db)
@@ -231,6 +348,8 @@ check_all_terms(sqlite3 *db)
                     assert_int_equal(nx_fr_term_rowid(t), want[j][0]);
             }
             nx_fr_term_close(t);
+            check_rewinds(r, term, want, n_want);
+            check_blocks(r, term, want, n_want);
         }
         n_terms++;
     }
@@ -356,6 +475,42 @@ test_fts5read__matches_fts5_after_optimize(void **state)
     check_all_terms(f->db);
 }
 
+/* Doclists over hundreds of leaves of one segment: FTS5 gives them a
+ * doclist index (of several records, and a level above them, at this
+ * page size), which seeks and rewinds jump with. */
+static void
+test_fts5read__long_doclists_use_their_dlidx(void **state)
+{
+    db_fixture *f = *state;
+    uint64_t records, leaves;
+    nx_fr *r;
+    int i;
+
+    rng = 19;
+    exec(f->db, "INSERT INTO fts(fts, rank) VALUES('pgsz', 64)");
+    exec(f->db, "BEGIN");
+    for (i = 1; i <= 6000; i++)
+        put_row(f->db, i * 2, 0);
+    exec(f->db, "COMMIT");
+    exec(f->db, "INSERT INTO fts(fts) VALUES('optimize')");
+    check_all_terms(f->db);
+    /* And what the checks read of the dlidx, on their own. */
+    exec(f->db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, f->db, NULL), NEWSIDX_OK);
+    {
+        static int64_t want[MAX_INSTANCES][3];
+        size_t n_want = expected(f->db, "the", want, MAX_INSTANCES);
+
+        assert_true(n_want > 3000);
+        check_rewinds(r, "the", want, n_want);
+    }
+    nx_fr_dlidx_read(r, &records, &leaves);
+    assert_true(records > 1);
+    assert_true(leaves > 100);
+    nx_fr_close(r);
+    exec(f->db, "COMMIT");
+}
+
 static void
 test_fts5read__empty_table(void **state)
 {
@@ -409,6 +564,7 @@ main(void)
         T(test_fts5read__matches_fts5_with_default_pages),
         T(test_fts5read__matches_fts5_with_tiny_pages_and_many_segments),
         T(test_fts5read__matches_fts5_after_optimize),
+        T(test_fts5read__long_doclists_use_their_dlidx),
         T(test_fts5read__empty_table),
         T(test_fts5read__unknown_or_damaged_is_reported),
 #undef T

@@ -498,6 +498,74 @@ test_search__total_counts_every_match(void **state)
     newsidx_query_free(q);
 }
 
+/* The total of `text` through handle `idx`, counted only or ranked. */
+static uint64_t
+total_of(newsidx_index *idx, const char *text, bool count_only, bool all)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    uint64_t n;
+
+    opts.is_count_only = count_only;
+    opts.include_unpublished = all;
+    assert_int_equal(newsidx_query_new(&q, idx, text, &opts, NULL), NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+    n = newsidx_results_total(r);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return n;
+}
+
+/* The engine keeps which items a count takes between queries: a change
+ * to the file, through this handle or another, must show at once. */
+static void
+test_search__counts_follow_changes_to_the_file(void **state)
+{
+    fixture *f = *state;
+    newsidx_index *other;
+    char name[32];
+    int i, k;
+
+    f->idx->bound_min_df = 8; /* ranked queries take the pruned walk */
+    for (i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "a%d", i);
+        add(f, name, "walrus", "walrus on ice", i % 5, i % 7);
+    }
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(total_of(f->idx, "walrus", k, false), 40);
+        assert_int_equal(total_of(f->idx, "walrus", k, true), 40);
+    }
+    add_unpublished = true;
+    add(f, "u1", "walrus", "walrus unpublished", 1, 1);
+    add_unpublished = false;
+    add(f, "a40", "walrus", "walrus again", 1, 1);
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(total_of(f->idx, "walrus", k, false), 41);
+        assert_int_equal(total_of(f->idx, "walrus", k, true), 42);
+    }
+    /* Another handle on the file adds two and removes one. */
+    assert_int_equal(
+        newsidx_index_open(&other, f->path, NEWSIDX_OPEN_CREATE, NULL),
+        NEWSIDX_OK);
+    for (i = 41; i < 43; i++) {
+        char text[256];
+
+        snprintf(name, sizeof(name), "a%d", i);
+        snprintf(text, sizeof(text),
+                 "---\ntitle: walrus\nwebUrl: https://x.org/%s\n---\n", name);
+        assert_int_equal(newsidx_index_add_buffer(
+                             other, name, text, strlen(text), NULL, NULL, NULL),
+                         NEWSIDX_OK);
+    }
+    assert_int_equal(newsidx_index_remove(other, "a0", NULL), NEWSIDX_OK);
+    newsidx_index_close(other);
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(total_of(f->idx, "walrus", k, false), 42);
+        assert_int_equal(total_of(f->idx, "walrus", k, true), 43);
+    }
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -622,6 +690,7 @@ main(void)
         T(test_search__ranked_scan_gives_the_exhaustive_top10),
         T(test_search__date_filters_at_month_edges),
         T(test_search__total_counts_every_match),
+        T(test_search__counts_follow_changes_to_the_file),
         T(test_search__too_many_terms_or_filters_is_an_error),
         T(test_search__idf_from_the_terms_table),
 #undef T
