@@ -299,7 +299,7 @@ typedef struct nx_rank_state {
     int n_idf;
     uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
                            walk over their rows (for tests) */
-    uint64_t n_blocks;  /* blocks the engine's pruned walks went through
+    uint64_t n_blocks;  /* blocks the engine scored in walks with bounds
                            (for tests and benchmarks) */
 } nx_rank_state;
 

@@ -33,6 +33,7 @@
 #define ENG_UNIT_SHIFT NX_BOUND_SHIFT
 #define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
 #define ENG_WORDS      (ENG_UNIT / 64) /* a unit's rows, as bits */
+#define ENG_TOP        16 /* blocks of the highest bounds walked first */
 
 /* A phrase: a word, a quoted phrase, a prefix or a tag. */
 typedef struct eng_phrase {
@@ -103,11 +104,13 @@ typedef struct eng {
     /* positions of the tokens of a phrase at a row */
     int pos_n[SEARCH_MAX_TERMS];
     int pos_buf[SEARCH_MAX_TERMS][ENG_MAX_POSITION];
-    int rc;                 /* sticky SQLite result code */
-    uint64_t n_walked;      /* blocks the pruned walk went through */
-    uint64_t *walked;       /* those blocks, as bits (n_blocks of them) */
-    uint64_t n_walked_rows; /* the matches it counted there */
-    bool is_counting;       /* a walk that only counts: no occurrences needed */
+    int rc;                   /* sticky SQLite result code */
+    uint64_t n_walked;        /* blocks the top walk went through */
+    uint64_t *walked;         /* those blocks, as bits (n_blocks of them) */
+    uint64_t n_walked_rows;   /* the matches it counted there */
+    uint64_t n_counted_only;  /* blocks the bounds left unscored */
+    uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
+    bool is_counting; /* a walk that only counts: no occurrences needed */
 } eng;
 
 /**************************************************************************
@@ -1234,68 +1237,75 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
     return n;
 }
 
-/* Walk every match, block by block; score them into `run` when it is
- * not NULL.  Returns the number of matches. */
+/* The matches of the block at `lo`, scored into `run` when it is not
+ * NULL (else only counted, without occurrences); returns how many. */
+static uint64_t
+eng_block(eng *e, int64_t lo, search_run *run)
+{
+    uint64_t m[ENG_WORDS], got[ENG_WORDS];
+    int i, k;
+
+    e->is_counting = run == NULL;
+    for (i = 0; i < e->n_scored; i++)
+        memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
+    eng_group_block(e, &e->req[0], lo, NULL, m);
+    for (k = 1; k < e->n_req && !eng_none(m); k++) {
+        eng_group_block(e, &e->req[k], lo, m, got);
+        for (i = 0; i < ENG_WORDS; i++)
+            m[i] &= got[i];
+    }
+    eng_exclude(e, lo, m);
+    return eng_none(m) ? 0 : eng_take(e, lo, m, run);
+}
+
+/* The score a row must beat to enter run's best: 0 until it is full. */
+static double
+eng_theta(const search_run *run)
+{
+    return run->n_cands == run->cap && run->cap > 0 ? run->cands[0].score : 0;
+}
+
+/*
+ * Walk every match, block by block in rowid order, scoring them into
+ * `run` when it is not NULL; returns the number of matches.  Blocks the
+ * top walk took (e->walked) are skipped: it counted them.  With bounds, a
+ * block whose bound cannot beat the worst of run's best is only counted:
+ * none of its rows could enter, so the best are exactly the exhaustive
+ * walk's.
+ */
 static uint64_t
 eng_walk(eng *e, search_run *run)
 {
     eng_group *lead = &e->req[0];
-    uint64_t n = 0, m[ENG_WORDS], got[ENG_WORDS];
+    uint64_t n = 0;
     int64_t next = 0;
-    int i, k;
 
     if (e->is_void)
         return 0;
     while (e->rc == SQLITE_OK) {
-        int64_t lo, at = eng_group_next(e, lead, next);
+        int64_t lo, b, at = eng_group_next(e, lead, next);
+        bool score = run != NULL;
 
         /* The next block the cheapest group may have a match in. */
         if (at == ENG_EOF)
             break;
         lo = at & ~(int64_t)(ENG_UNIT - 1);
         next = lo + ENG_UNIT;
-        if (e->walked != NULL && (lo >> ENG_UNIT_SHIFT) < e->n_blocks &&
-            eng_bit(e->walked, (unsigned)(lo >> ENG_UNIT_SHIFT)))
-            continue; /* counted by the pruned walk */
-        for (i = 0; i < e->n_scored; i++)
-            memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
-        eng_group_block(e, lead, lo, NULL, m);
-        for (k = 1; k < e->n_req && !eng_none(m); k++) {
-            eng_group_block(e, &e->req[k], lo, m, got);
-            for (i = 0; i < ENG_WORDS; i++)
-                m[i] &= got[i];
+        b = lo >> ENG_UNIT_SHIFT;
+        if (e->walked != NULL && b < e->n_blocks &&
+            eng_bit(e->walked, (unsigned)b))
+            continue; /* counted by the top walk */
+        if (score && e->block_ub != NULL && b < e->n_blocks &&
+            e->block_ub[b] * (1.0 + 1e-9) < eng_theta(run)) {
+            score = false;
+            run->is_complete = false; /* rows left out */
+            e->n_counted_only++;
         }
-        eng_exclude(e, lo, m);
-        if (!eng_none(m))
-            n += eng_take(e, lo, m, run);
+        if (score && e->block_ub != NULL)
+            e->n_blocks_scored++;
+        n += eng_block(e, lo, score ? run : NULL);
     }
     return n;
-}
-
-/* Walk blocks `list[0..n)` (rising) only, as eng_walk does. */
-static uint64_t
-eng_walk_blocks(eng *e, search_run *run, const int64_t *list, size_t n)
-{
-    uint64_t count = 0, m[ENG_WORDS], got[ENG_WORDS];
-    size_t j;
-    int i, k;
-
-    for (j = 0; j < n && e->rc == SQLITE_OK; j++) {
-        int64_t lo = list[j] << ENG_UNIT_SHIFT;
-
-        for (i = 0; i < e->n_scored; i++)
-            memset(e->ph_bits[i], 0, sizeof(e->ph_bits[i]));
-        eng_group_block(e, &e->req[0], lo, NULL, m);
-        for (k = 1; k < e->n_req && !eng_none(m); k++) {
-            eng_group_block(e, &e->req[k], lo, m, got);
-            for (i = 0; i < ENG_WORDS; i++)
-                m[i] &= got[i];
-        }
-        eng_exclude(e, lo, m);
-        if (!eng_none(m))
-            count += eng_take(e, lo, m, run);
-    }
-    return count;
 }
 
 /* Put the iterators of every phrase back on their first rows at `from`
@@ -1479,94 +1489,47 @@ eng_cmp_block(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-typedef struct eng_rank {
-    double ub;
-    int64_t block;
-} eng_rank;
-
-static int
-eng_cmp_rank(const void *a, const void *b)
-{
-    const eng_rank *x = a, *y = b;
-
-    if (x->ub != y->ub)
-        return x->ub < y->ub ? 1 : -1;
-    return (x->block > y->block) - (x->block < y->block);
-}
-
-/* The blocks that may hold a match, from the highest bound down. */
-static int64_t *
-eng_block_order(eng *e, size_t *n_out)
-{
-    eng_rank *r = nx_malloc(((size_t)e->n_blocks + 1) * sizeof(*r));
-    int64_t *list = nx_malloc(((size_t)e->n_blocks + 1) * sizeof(*list));
-    size_t n = 0, i;
-    int64_t b;
-
-    *n_out = 0;
-    if (r == NULL || list == NULL) {
-        nx_free(r);
-        nx_free(list);
-        return NULL;
-    }
-    for (b = 0; b < e->n_blocks; b++) {
-        if (e->block_ub[b] > 0) {
-            r[n].ub = e->block_ub[b];
-            r[n++].block = b;
-        }
-    }
-    qsort(r, n, sizeof(*r), eng_cmp_rank);
-    for (i = 0; i < n; i++)
-        list[i] = r[i].block;
-    nx_free(r);
-    *n_out = n;
-    return list;
-}
-
 /*
- * The ranked walk with block-max: the blocks go in waves, from the
- * highest bound down; each wave is walked in rowid order (the iterators
- * go forward only, so they are rewound for it), and the walk stops at
- * the first block whose bound cannot beat the worst of the best
- * run->cap.  Blocks left out can hold no row that would enter: the
- * result is exactly the exhaustive walk's.  Returns false (having done
- * nothing) when the query has no bounds.
+ * The top walk of a query with bounds: the ENG_TOP blocks of the highest
+ * bounds, first, so that the walk in rowid order after it starts with a
+ * score to beat close to the final one and can leave most blocks to be
+ * only counted.  It counts and marks the blocks it takes.
  */
-static bool
-eng_walk_pruned(eng *e, search_run *run)
+static void
+eng_walk_top(eng *e, search_run *run)
 {
-    size_t n, at = 0, wave = 8;
-    int64_t *order = e->block_ub != NULL ? eng_block_order(e, &n) : NULL;
+    int64_t top[ENG_TOP], b;
+    double top_ub[ENG_TOP];
+    int n = 0, i;
 
-    if (order == NULL)
-        return false;
     e->walked = nx_calloc((size_t)e->n_blocks / 64 + 1, sizeof(*e->walked));
     if (e->walked == NULL) {
-        nx_free(order);
-        return false;
+        e->rc = SQLITE_NOMEM;
+        return;
     }
-    while (at < n && e->rc == SQLITE_OK) {
-        double theta =
-            run->n_cands == run->cap && run->cap > 0 ? run->cands[0].score : 0;
-        size_t end = at;
+    for (b = 0; b < e->n_blocks; b++) { /* the best ENG_TOP, by insertion */
+        double ub = e->block_ub[b];
 
-        while (end < n && end - at < wave &&
-               e->block_ub[order[end]] * (1.0 + 1e-9) >= theta)
-            end++;
-        if (end == at)
-            break; /* no block left can get in */
-        qsort(order + at, end - at, sizeof(*order), eng_cmp_block);
-        eng_rewind(e, order[at] << ENG_UNIT_SHIFT);
-        e->n_walked_rows += eng_walk_blocks(e, run, order + at, end - at);
-        e->n_walked += end - at;
-        for (; at < end; at++)
-            eng_set(e->walked, (unsigned)order[at]);
-        wave *= 2;
+        if (ub <= 0 || (n == ENG_TOP && ub <= top_ub[n - 1]))
+            continue;
+        i = n < ENG_TOP ? n++ : n - 1;
+        for (; i > 0 && top_ub[i - 1] < ub; i--) {
+            top_ub[i] = top_ub[i - 1];
+            top[i] = top[i - 1];
+        }
+        top_ub[i] = ub;
+        top[i] = b;
     }
-    if (at < n)
-        run->is_complete = false; /* blocks were left out */
-    nx_free(order);
-    return true;
+    if (n == 0)
+        return;
+    qsort(top, (size_t)n, sizeof(*top), eng_cmp_block);
+    eng_rewind(e, top[0] << ENG_UNIT_SHIFT);
+    for (i = 0; i < n && e->rc == SQLITE_OK; i++) {
+        e->n_walked_rows += eng_block(e, top[i] << ENG_UNIT_SHIFT, run);
+        eng_set(e->walked, (unsigned)top[i]);
+    }
+    e->n_walked += (uint64_t)n;
+    eng_rewind(e, 0);
 }
 
 /* The engine's failure as a status. */
@@ -1596,16 +1559,11 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
     if (rc != NEWSIDX_OK)
         return rc;
     eng_bounds(e);
-    if (eng_walk_pruned(e, run)) {
-        /* Count the matches of the blocks the pruned walk left out. */
-        eng_rewind(e, 0);
-        e->is_counting = true;
-        run->n_rows = e->n_walked_rows + eng_walk(e, NULL);
-    } else {
-        run->n_rows = eng_walk(e, run);
-    }
+    if (e->block_ub != NULL)
+        eng_walk_top(e, run);
+    run->n_rows = e->n_walked_rows + eng_walk(e, run);
     run->is_counted = true;
-    q->idx->rank.n_blocks += e->n_walked;
+    q->idx->rank.n_blocks += e->n_walked + e->n_blocks_scored;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
     return rc;
