@@ -42,19 +42,17 @@ typedef struct eng_phrase {
     nx_fr_term **tok; /* their iterators; NULL when a token has no row */
     nx_fr_term **alt; /* a prefix: an iterator per term it stands for */
     int n_alt;
-    int *heap; /* a prefix: alt[] not at their end, a min-heap on
-                  their rowids */
-    int n_heap;
+    int64_t *alt_next; /* a prefix: the lowest rowid each term may hold
+                          next (nx_fr_term_block_next) */
     bool is_prefix;
-    bool is_empty;  /* no row can match */
-    int64_t rowid;  /* the current match; ENG_EOF past the last */
-    int64_t tf_row; /* the row tf[] was worked out for */
-    int tf[3];      /* occurrences in title, excerpt, body there */
-    int64_t df;     /* rows holding it, from the terms table; -1 if not
-                       known there */
-    nx_buf words;   /* its tokens (a prefix: its terms), each NUL-ended,
-                       so that its iterators can be made again */
-    uint16_t *ub;   /* a word's bounds per block (bounds.c), or NULL */
+    bool is_empty;        /* no row can match */
+    nx_fr_block_pos *pos; /* a phrase: its tokens' position lists in the
+                             block being walked (n_tok of them) */
+    int64_t df;           /* rows holding it, from the terms table; -1 if not
+                             known there */
+    nx_buf words;         /* its tokens (a prefix: its terms), each NUL-ended,
+                             so that its iterators can be made again */
+    uint16_t *ub;         /* a word's bounds per block (bounds.c), or NULL */
 } eng_phrase;
 
 /* An OR of phrases: a group of the query, a tag filter, an exclusion. */
@@ -117,40 +115,53 @@ typedef struct eng {
 ** Phrases
 */
 
-/* Count the positions of iterator `t`'s current row per column into tf
- * (columns 0..2; `col` >= 0 keeps that column only); true when it has
- * one in `col` (any column when col < 0). */
-static bool
-eng_tf_of(eng *e, nx_fr_term *t, int col, int *tf)
+/* The varint at p[*i] (SQLite's format, at most 32 bits kept). */
+static inline unsigned
+eng_varint(const unsigned char *p, int *i, int n)
 {
-    const unsigned char *p;
-    int n, dummy[3] = {0, 0, 0};
+    unsigned v = p[(*i)++];
+    int k;
 
-    if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK) {
-        e->rc = SQLITE_CORRUPT;
-        return false;
+    if (v < 0x80)
+        return v;
+    v &= 0x7f;
+    for (k = 0; k < 4 && *i < n; k++) {
+        unsigned b = p[(*i)++];
+
+        v = v << 7 | (b & 0x7f);
+        if (!(b & 0x80))
+            break;
     }
-    return nx_fr_pos_count(p, n, col, tf != NULL ? tf : dummy) > 0;
+    return v;
 }
 
-/* Positions (column << 24 | offset) of iterator `t`'s current row into
- * e->pos_buf[k]; false when there are too many to check as a phrase. */
+/* Positions (column << 24 | offset) of the position list p (n bytes)
+ * into e->pos_buf[k]; false when there are too many to check as a
+ * phrase.  The format of nx_fr_pos_next (offsets as delta + 2, a 1 and a
+ * column number to change columns), decoded inline: this is the inner
+ * loop of phrase queries. */
 static bool
-eng_positions(eng *e, nx_fr_term *t, int k)
+eng_positions(eng *e, const unsigned char *p, int n, int k)
 {
-    const unsigned char *p;
-    nx_fr_pos it;
-    int n, m = 0;
+    int *out = e->pos_buf[k];
+    int i = 0, m = 0, col = 0, pos = 0;
 
-    if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK) {
-        e->rc = SQLITE_CORRUPT;
-        return false;
-    }
-    nx_fr_pos_init(&it, p, n);
-    while (nx_fr_pos_next(&it)) {
+    while (i < n) {
+        unsigned v = eng_varint(p, &i, n);
+
+        if (v == 1) { /* a column follows */
+            if (i >= n)
+                break;
+            col = (int)eng_varint(p, &i, n);
+            pos = 0;
+            continue;
+        }
+        if (v < 2)
+            break; /* malformed: stop, as nx_fr_pos_next does */
+        pos += (int)v - 2;
         if (m == ENG_MAX_POSITION)
             return false;
-        e->pos_buf[k][m++] = it.col << 24 | (it.pos & 0xffffff);
+        out[m++] = col << 24 | (pos & 0xffffff);
     }
     e->pos_n[k] = m;
     return true;
@@ -172,17 +183,20 @@ eng_has_pos(const int *a, int n, int v)
     return lo < n && a[lo] == v;
 }
 
-/* Is the phrase, whose tokens all hold row p->tok[0]'s, there as a
- * phrase (consecutive tokens in one column, in p->column if set)?  Its
- * occurrences go to p->tf. */
+/* Is the phrase, whose tokens all hold slot `s` of the block their
+ * position lists are in (p->pos), there as a phrase: consecutive tokens in
+ * one column, in p->column if set?  Its occurrences go to tf. */
 static bool
-eng_phrase_here(eng *e, eng_phrase *p)
+eng_phrase_here(eng *e, eng_phrase *p, unsigned s, int *tf)
 {
     int k, i, n_hits = 0;
 
-    memset(p->tf, 0, sizeof(p->tf));
     for (k = 0; k < p->n_tok; k++) {
-        if (!eng_positions(e, p->tok[k], k)) {
+        const nx_fr_block_pos *bp = &p->pos[k];
+
+        if (!eng_positions(e,
+                           (const unsigned char *)bp->arena.data + bp->off[s],
+                           (int)bp->len[s], k)) {
             if (e->rc == SQLITE_OK)
                 e->rc = SQLITE_TOOBIG; /* caught by the caller */
             return false;
@@ -200,160 +214,21 @@ eng_phrase_here(eng *e, eng_phrase *p)
         if (k == p->n_tok) {
             n_hits++;
             if (col < 3)
-                p->tf[col]++;
+                tf[col]++;
         }
     }
     return n_hits > 0;
 }
 
-static int64_t
-eng_heap_rowid(const eng_phrase *p, int i)
-{
-    return nx_fr_term_rowid(p->alt[p->heap[i]]);
-}
-
+/* Where each term of prefix `p` may next hold a row (after a walk or a
+ * rewind moved them). */
 static void
-eng_heap_down(eng_phrase *p, int i)
+eng_alt_next(eng_phrase *p)
 {
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i, t;
+    int k;
 
-        if (l < p->n_heap && eng_heap_rowid(p, l) < eng_heap_rowid(p, m))
-            m = l;
-        if (r < p->n_heap && eng_heap_rowid(p, r) < eng_heap_rowid(p, m))
-            m = r;
-        if (m == i)
-            return;
-        t = p->heap[i];
-        p->heap[i] = p->heap[m];
-        p->heap[m] = t;
-        i = m;
-    }
-}
-
-/* Order a prefix's terms into its heap. */
-static bool
-eng_heap_make(eng_phrase *p)
-{
-    int i;
-
-    p->heap = nx_malloc((size_t)(p->n_alt + 1) * sizeof(*p->heap));
-    if (p->heap == NULL)
-        return false;
-    p->n_heap = 0;
-    for (i = 0; i < p->n_alt; i++) {
-        if (!nx_fr_term_eof(p->alt[i]))
-            p->heap[p->n_heap++] = i;
-    }
-    for (i = p->n_heap / 2; i-- > 0;)
-        eng_heap_down(p, i);
-    return true;
-}
-
-/* Move the prefix's terms to `target` or past it, in heap order. */
-static void
-eng_heap_seek(eng *e, eng_phrase *p, int64_t target)
-{
-    while (p->n_heap > 0 && eng_heap_rowid(p, 0) < target) {
-        nx_fr_term *t = p->alt[p->heap[0]];
-
-        if (nx_fr_term_seek(t, target) != SQLITE_OK)
-            e->rc = SQLITE_CORRUPT;
-        if (nx_fr_term_eof(t) || e->rc != SQLITE_OK)
-            p->heap[0] = p->heap[--p->n_heap];
-        eng_heap_down(p, 0);
-    }
-}
-
-/* Count into p->tf the occurrences of the prefix's terms at row `at`,
- * from heap node `i` down; true when one is in p->column (any when
- * < 0). */
-static bool
-eng_heap_tf(eng *e, eng_phrase *p, int i, int64_t at)
-{
-    bool has;
-
-    if (i >= p->n_heap || eng_heap_rowid(p, i) != at)
-        return false;
-    has = eng_tf_of(e, p->alt[p->heap[i]], p->column, p->tf);
-    has = eng_heap_tf(e, p, 2 * i + 1, at) || has;
-    return eng_heap_tf(e, p, 2 * i + 2, at) || has;
-}
-
-/* Move phrase `p` to its first match at or after `target`. */
-static void
-eng_phrase_seek(eng *e, eng_phrase *p, int64_t target)
-{
-    if (p->rowid >= target)
-        return;
-    if (p->n_tok == 1 && p->column < 0 && !p->is_empty) { /* a word */
-        if (nx_fr_term_seek(p->tok[0], target) != SQLITE_OK)
-            e->rc = SQLITE_CORRUPT;
-        p->rowid =
-            nx_fr_term_eof(p->tok[0]) ? ENG_EOF : nx_fr_term_rowid(p->tok[0]);
-        return;
-    }
-    while (p->rowid < target && e->rc == SQLITE_OK) {
-        int64_t at = target;
-        int k;
-
-        if (p->is_empty) {
-            p->rowid = ENG_EOF;
-            return;
-        }
-        if (p->is_prefix) {
-            eng_heap_seek(e, p, target);
-            at = p->n_heap > 0 ? eng_heap_rowid(p, 0) : ENG_EOF;
-            memset(p->tf, 0, sizeof(p->tf));
-            if (at == ENG_EOF || eng_heap_tf(e, p, 0, at)) {
-                p->rowid = at;
-                p->tf_row = at;
-                return;
-            }
-            target = at + 1;
-            continue;
-        }
-        /* Every token at one row (leapfrog), then the phrase check. */
-        for (k = 0; k < p->n_tok; k++) {
-            if (nx_fr_term_seek(p->tok[k], at) != SQLITE_OK)
-                e->rc = SQLITE_CORRUPT;
-            if (nx_fr_term_eof(p->tok[k])) {
-                p->rowid = ENG_EOF;
-                return;
-            }
-            if (nx_fr_term_rowid(p->tok[k]) > at) {
-                at = nx_fr_term_rowid(p->tok[k]);
-                k = -1;
-            }
-        }
-        if (p->n_tok == 1 && p->column < 0) {
-            p->rowid = at; /* tf on demand */
-            return;
-        }
-        if (p->n_tok == 1) {
-            memset(p->tf, 0, sizeof(p->tf));
-            if (eng_tf_of(e, p->tok[0], p->column, p->tf)) {
-                p->rowid = p->tf_row = at;
-                return;
-            }
-        } else if (eng_phrase_here(e, p)) {
-            p->rowid = p->tf_row = at;
-            return;
-        }
-        target = at + 1;
-    }
-}
-
-/* The phrase's occurrences per column at its current row. */
-static const int *
-eng_phrase_tf(eng *e, eng_phrase *p)
-{
-    if (p->tf_row != p->rowid) {
-        memset(p->tf, 0, sizeof(p->tf));
-        eng_tf_of(e, p->tok[0], p->column, p->tf);
-        p->tf_row = p->rowid;
-    }
-    return p->tf;
+    for (k = 0; k < p->n_alt; k++)
+        p->alt_next[k] = nx_fr_term_block_next(p->alt[k]);
 }
 
 static void
@@ -361,13 +236,20 @@ eng_phrase_free(eng_phrase *p)
 {
     int i;
 
-    for (i = 0; i < p->n_tok; i++)
+    for (i = 0; i < p->n_tok; i++) {
         nx_fr_term_close(p->tok[i]);
+        if (p->pos != NULL) {
+            nx_buf_free(&p->pos[i].arena);
+            nx_free(p->pos[i].off);
+            nx_free(p->pos[i].len);
+        }
+    }
+    nx_free(p->pos);
     for (i = 0; i < p->n_alt; i++)
         nx_fr_term_close(p->alt[i]);
     nx_free(p->tok);
     nx_free(p->alt);
-    nx_free(p->heap);
+    nx_free(p->alt_next);
     nx_buf_free(&p->words);
     nx_free(p->ub);
     memset(p, 0, sizeof(*p));
@@ -487,8 +369,10 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
     if (nx_buf_oom(&p->words))
         return e->rc = SQLITE_NOMEM;
     p->is_empty = p->n_alt == 0;
-    if (!eng_heap_make(p))
+    p->alt_next = nx_malloc(((size_t)p->n_alt + 1) * sizeof(*p->alt_next));
+    if (p->alt_next == NULL)
         return e->rc = SQLITE_NOMEM;
+    eng_alt_next(p);
     return SQLITE_OK;
 }
 
@@ -500,8 +384,6 @@ eng_phrase_make(eng *e, eng_phrase *p, const nx_term *t)
     int rc;
 
     memset(p, 0, sizeof(*p));
-    p->rowid = -1;
-    p->tf_row = -1;
     p->df = -1;
     p->column = t->is_column ? t->column : -1;
     if (t->is_prefix) {
@@ -533,8 +415,6 @@ static int
 eng_tag_make(eng *e, eng_phrase *p, const char *tag)
 {
     memset(p, 0, sizeof(*p));
-    p->rowid = -1;
-    p->tf_row = -1;
     p->column = NX_FTS_TAGS;
     p->n_tok = 1;
     p->tok = nx_calloc(1, sizeof(*p->tok));
@@ -688,44 +568,24 @@ eng_none(const uint64_t *bits)
     return true;
 }
 
-/* Is `p` walked a block at a time (a word, a tag, a prefix), or row by
- * row (a phrase of several words, whose positions must be compared)? */
-static bool
-eng_is_block(const eng_phrase *p)
-{
-    return p->is_prefix || p->n_tok == 1;
-}
-
-/* Phrase `p` (the i-th of the engine) holds slot `s` of the block: keep
- * its occurrences there when it is scored (row-by-row phrases). */
-static void
-eng_record(eng *e, eng_phrase *p, unsigned s)
-{
-    int i = (int)(p - e->ph);
-    const int *tf;
-
-    if (i >= e->n_scored)
-        return;
-    tf = eng_phrase_tf(e, p);
-    e->ph_tf[i][s][0] = (uint32_t)tf[0];
-    e->ph_tf[i][s][1] = (uint32_t)tf[1];
-    e->ph_tf[i][s][2] = (uint32_t)tf[2];
-}
-
 /* A prefix's rows in block `lo` among `cand`: the union of its terms',
  * their occurrences added up. */
 static void
 eng_prefix_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
                  uint64_t *out, uint32_t (*tf)[3])
 {
+    int64_t hi = lo + ENG_UNIT;
     int k, w;
 
     for (k = 0; k < p->n_alt && e->rc == SQLITE_OK; k++) {
+        if (p->alt_next[k] >= hi)
+            continue; /* nothing of this term here */
         memset(e->tmp_bits, 0, sizeof(e->tmp_bits));
         if (nx_fr_term_block(p->alt[k], lo, ENG_WORDS, cand, e->tmp_bits,
                              tf != NULL ? e->tmp_tf : NULL,
                              p->column) != SQLITE_OK)
             e->rc = SQLITE_CORRUPT;
+        p->alt_next[k] = nx_fr_term_block_next(p->alt[k]);
         for (w = 0; w < ENG_WORDS; w++) {
             uint64_t m = e->tmp_bits[w];
 
@@ -744,37 +604,55 @@ eng_prefix_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
     }
 }
 
-/* A phrase of several words, row by row: its rows in block `lo` among
- * `cand` (every row when NULL). */
+/* A phrase of several words: its rows in block `lo` among `cand` (every
+ * row when NULL), with their occurrences into tf when not NULL.  The
+ * tokens' rows are intersected a token at a time, their position lists
+ * kept, and the rows all hold are checked for the phrase. */
 static void
-eng_rows_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
-               uint64_t *out)
+eng_tokens_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
+                 uint64_t *out, uint32_t (*tf)[3])
 {
-    int64_t hi = lo + ENG_UNIT;
-    int w;
+    uint64_t all[ENG_WORDS], got[ENG_WORDS];
+    int k, w;
 
-    if (cand == NULL) {
-        eng_phrase_seek(e, p, lo);
-        while (p->rowid < hi && e->rc == SQLITE_OK) {
-            unsigned s = (unsigned)(p->rowid - lo);
-
-            eng_set(out, s);
-            eng_record(e, p, s);
-            eng_phrase_seek(e, p, p->rowid + 1);
+    if (p->pos == NULL) {
+        p->pos = nx_calloc((size_t)p->n_tok, sizeof(*p->pos));
+        for (k = 0; p->pos != NULL && k < p->n_tok; k++) {
+            p->pos[k].off = nx_malloc(ENG_UNIT * sizeof(*p->pos[k].off));
+            p->pos[k].len = nx_malloc(ENG_UNIT * sizeof(*p->pos[k].len));
+            if (p->pos[k].off == NULL || p->pos[k].len == NULL)
+                break;
         }
-        return;
+        if (p->pos == NULL || k < p->n_tok) {
+            e->rc = SQLITE_NOMEM;
+            return;
+        }
     }
-    for (w = 0; w < ENG_WORDS; w++) {
-        uint64_t m = cand[w];
+    for (k = 0; k < p->n_tok && e->rc == SQLITE_OK; k++) {
+        memset(got, 0, sizeof(got));
+        if (nx_fr_term_block_pos(p->tok[k], lo, ENG_WORDS, k == 0 ? cand : all,
+                                 got, &p->pos[k]) != SQLITE_OK)
+            e->rc = SQLITE_CORRUPT;
+        for (w = 0; w < ENG_WORDS; w++)
+            all[w] = k == 0 ? got[w] : all[w] & got[w];
+        if (eng_none(all))
+            return; /* the others catch up in a later block */
+    }
+    for (w = 0; w < ENG_WORDS && e->rc == SQLITE_OK; w++) {
+        uint64_t m = all[w];
 
         while (m != 0 && e->rc == SQLITE_OK) {
             unsigned s = (unsigned)(w * 64 + __builtin_ctzll(m));
+            int c[3] = {0, 0, 0};
 
             m &= m - 1;
-            eng_phrase_seek(e, p, lo + s);
-            if (p->rowid == lo + (int64_t)s) {
-                eng_set(out, s);
-                eng_record(e, p, s);
+            if (!eng_phrase_here(e, p, s, c))
+                continue;
+            eng_set(out, s);
+            if (tf != NULL) {
+                tf[s][0] = (uint32_t)c[0];
+                tf[s][1] = (uint32_t)c[1];
+                tf[s][2] = (uint32_t)c[2];
             }
         }
     }
@@ -799,7 +677,7 @@ eng_phrase_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
                                                out, tf, p->column) != SQLITE_OK)
         e->rc = SQLITE_CORRUPT;
     else if (p->n_tok > 1)
-        eng_rows_block(e, p, lo, cand, out);
+        eng_tokens_block(e, p, lo, cand, out, tf);
     if (i < e->n_scored)
         memcpy(e->ph_bits[i], out, sizeof(e->ph_bits[i]));
 }
@@ -823,7 +701,7 @@ eng_group_block(eng *e, eng_group *g, int64_t lo, const uint64_t *cand,
 
 /* The lowest rowid at or after `from` a phrase of `g` may hold. */
 static int64_t
-eng_group_next(eng *e, eng_group *g, int64_t from)
+eng_group_next(eng_group *g, int64_t from)
 {
     int64_t best = ENG_EOF;
     int i, k;
@@ -834,18 +712,19 @@ eng_group_next(eng *e, eng_group *g, int64_t from)
 
         if (p->is_empty)
             continue;
-        if (!eng_is_block(p)) {
-            eng_phrase_seek(e, p, from);
-            at = p->rowid;
-        } else if (p->is_prefix) {
+        if (p->is_prefix) {
             for (k = 0; k < p->n_alt; k++) {
-                int64_t x = nx_fr_term_block_next(p->alt[k]);
+                if (p->alt_next[k] < at)
+                    at = p->alt_next[k];
+            }
+        } else { /* a phrase is where all its tokens are */
+            at = 0;
+            for (k = 0; k < p->n_tok; k++) {
+                int64_t x = nx_fr_term_block_next(p->tok[k]);
 
-                if (x < at)
+                if (x > at)
                     at = x;
             }
-        } else {
-            at = nx_fr_term_block_next(p->tok[0]);
         }
         if (at < from)
             at = from;
@@ -1283,7 +1162,7 @@ eng_walk(eng *e, search_run *run)
     if (e->is_void)
         return 0;
     while (e->rc == SQLITE_OK) {
-        int64_t lo, b, at = eng_group_next(e, lead, next);
+        int64_t lo, b, at = eng_group_next(lead, next);
         bool score = run != NULL;
 
         /* The next block the cheapest group may have a match in. */
@@ -1320,17 +1199,12 @@ eng_rewind(eng *e, int64_t from)
         int n = p->is_prefix ? p->n_alt : p->n_tok;
         nx_fr_term **its = p->is_prefix ? p->alt : p->tok;
 
-        p->rowid = p->tf_row = -1;
         for (k = 0; k < n && e->rc == SQLITE_OK; k++) {
             if (its[k] != NULL && nx_fr_term_rewind(its[k], from) != SQLITE_OK)
                 e->rc = SQLITE_CORRUPT;
         }
-        if (p->is_prefix && e->rc == SQLITE_OK) {
-            nx_free(p->heap);
-            p->heap = NULL;
-            if (!eng_heap_make(p))
-                e->rc = SQLITE_NOMEM;
-        }
+        if (p->is_prefix)
+            eng_alt_next(p);
     }
 }
 

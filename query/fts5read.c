@@ -1215,14 +1215,15 @@ fr_seg_block_rows(nx_fr *r, fr_seg_iter *s, int64_t hi, int64_t lo,
 /* Segment `s`'s entries in [lo, lo + 64 * n_words): see nx_fr_term_block. */
 static int
 fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
-             const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3], int col)
+             const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3], int col,
+             nx_fr_block_pos *out)
 {
     nx_fr *r = t->r;
     int64_t hi = lo + 64 * (int64_t)n_words;
 
     if (fr_seg_seek(r, s, lo) != SQLITE_OK)
         return r->rc;
-    if (tf == NULL && col < 0) { /* rows only: the tight loop */
+    if (tf == NULL && col < 0 && out == NULL) { /* rows: the tight loop */
         if (fr_seg_block_rows(r, s, hi, lo, cand, bits) != SQLITE_OK)
             return r->rc;
     }
@@ -1233,13 +1234,26 @@ fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
         if (cand == NULL || (cand[slot >> 6] & bit)) {
             int c[3] = {0, 0, 0}, hits = s->n_pos > 0;
 
-            if (hits && (tf != NULL || col >= 0)) {
+            if (hits && (tf != NULL || col >= 0 || out != NULL)) {
                 const unsigned char *p;
                 int n;
 
                 if (fr_seg_poslist(r, s, &t->poslist, &p, &n) != SQLITE_OK)
                     return r->rc;
-                hits = nx_fr_pos_count(p, n, col, c) > 0;
+                if (tf != NULL || col >= 0)
+                    hits = nx_fr_pos_count(p, n, col, c) > 0;
+                if (hits && out != NULL) {
+                    nx_buf *a = &out->arena;
+
+                    out->off[slot] = (uint32_t)a->len;
+                    out->len[slot] = (uint32_t)n;
+                    if (a->len + (size_t)n < a->cap) { /* the common case */
+                        memcpy(a->data + a->len, p, (size_t)n);
+                        a->len += (size_t)n;
+                    } else {
+                        nx_buf_put(a, p, (size_t)n);
+                    }
+                }
             }
             if (hits) {
                 bits[slot >> 6] |= bit;
@@ -1265,10 +1279,30 @@ nx_fr_term_block(nx_fr_term *t, int64_t lo, int n_words, const uint64_t *cand,
     int i;
 
     for (i = t->n; i-- > 0;) {
-        if (fr_seg_block(t, &t->s[i], lo, n_words, cand, bits, tf, col) !=
+        if (fr_seg_block(t, &t->s[i], lo, n_words, cand, bits, tf, col, NULL) !=
             SQLITE_OK)
             return t->r->rc;
     }
+    return SQLITE_OK;
+}
+
+int
+nx_fr_term_block_pos(nx_fr_term *t, int64_t lo, int n_words,
+                     const uint64_t *cand, uint64_t *bits, nx_fr_block_pos *out)
+{
+    int i;
+
+    nx_buf_clear(&out->arena);
+    for (i = t->n; i-- > 0;) {
+        if (fr_seg_block(t, &t->s[i], lo, n_words, cand, bits, NULL, -1, out) !=
+            SQLITE_OK)
+            return t->r->rc;
+    }
+    /* The pad nx_fr_pos_next may read past the last list. */
+    nx_buf_reserve(&out->arena, FR_PAD);
+    if (nx_buf_oom(&out->arena))
+        return t->r->rc = SQLITE_NOMEM;
+    memset(out->arena.data + out->arena.len, 0, FR_PAD);
     return SQLITE_OK;
 }
 

@@ -148,6 +148,18 @@ void nx_fr_term_close(nx_fr_term *t);
 int nx_fr_term_block(nx_fr_term *t, int64_t lo, int n_words,
                      const uint64_t *cand, uint64_t *bits, uint32_t (*tf)[3],
                      int col);
+/* Where nx_fr_term_block_pos puts the position lists of a block's rows:
+ * the list of slot s is arena.data + off[s], len[s] bytes (16 readable
+ * bytes follow the last); off and len have a slot per row of the block. */
+typedef struct nx_fr_block_pos {
+    nx_buf arena;
+    uint32_t *off, *len;
+} nx_fr_block_pos;
+/* As nx_fr_term_block without tf or column, and with each row's position
+ * list in `out` (its arena emptied first). */
+int nx_fr_term_block_pos(nx_fr_term *t, int64_t lo, int n_words,
+                         const uint64_t *cand, uint64_t *bits,
+                         nx_fr_block_pos *out);
 /* The lowest rowid a block walk of `t` may still find (INT64_MAX at the
  * end): a bound, deleted rows may be there. */
 int64_t nx_fr_term_block_next(const nx_fr_term *t);

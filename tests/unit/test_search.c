@@ -566,6 +566,39 @@ test_search__counts_follow_changes_to_the_file(void **state)
     }
 }
 
+/* Phrases far into a long body (offsets of several varint bytes) and in
+ * later columns are found where their words are adjacent, only there. */
+static void
+test_search__phrases_deep_in_the_body_and_in_later_columns(void **state)
+{
+    fixture *f = *state;
+    static char text[16384];
+    size_t len;
+    int i;
+
+    len = (size_t)snprintf(text, sizeof(text),
+                           "---\ntitle: walrus tusks\nexcerpt: quokka on ice, "
+                           "walrus quokka\nwebUrl: https://x.org/deep\n---\n");
+    for (i = 0; i < 700; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "w%d ", i);
+    len += (size_t)snprintf(text + len, sizeof(text) - len,
+                            "ice floe drifting w1 w2\n");
+    assert_int_equal(
+        newsidx_index_add_buffer(f->idx, "deep", text, len, NULL, NULL, NULL),
+        NEWSIDX_OK);
+    add(f, "other", "ice", "floe", 1, 1);
+    assert_int_equal(total_of(f->idx, "\"ice floe drifting\"", false, false),
+                     1);
+    assert_int_equal(total_of(f->idx, "\"w698 w699 ice\"", false, false), 1);
+    assert_int_equal(total_of(f->idx, "\"w699 w698\"", false, false), 0);
+    assert_int_equal(total_of(f->idx, "\"drifting w1\"", false, false), 1);
+    assert_int_equal(total_of(f->idx, "\"w1 w3\"", false, false), 0);
+    assert_int_equal(total_of(f->idx, "\"walrus quokka\"", false, false), 1);
+    assert_int_equal(total_of(f->idx, "\"tusks quokka\"", false, false), 0);
+    assert_int_equal(total_of(f->idx, "\"walrus tusks\"", false, false), 1);
+    assert_int_equal(total_of(f->idx, "\"ice floe\"", false, false), 1);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -691,6 +724,7 @@ main(void)
         T(test_search__date_filters_at_month_edges),
         T(test_search__total_counts_every_match),
         T(test_search__counts_follow_changes_to_the_file),
+        T(test_search__phrases_deep_in_the_body_and_in_later_columns),
         T(test_search__too_many_terms_or_filters_is_an_error),
         T(test_search__idf_from_the_terms_table),
 #undef T
