@@ -90,6 +90,7 @@ typedef struct fr_seg_iter {
     int eod;      /* offset where the term's doclist ends on the page */
     int64_t rowid;
     bool is_eof;
+    bool is_taken; /* fr_seg_block_tf took the current entry */
     /* The first entry, to go back to (fr_seg_rewind). */
     int start_pg, start_off, start_n_pos, start_eod;
     int64_t start_rowid;
@@ -1212,6 +1213,96 @@ fr_seg_block_rows(nx_fr *r, fr_seg_iter *s, int64_t hi, int64_t lo,
     return SQLITE_OK;
 }
 
+/* The occurrences per column (0..2) of the position list p[0..n), the
+ * list whole on the page, into c[0..3]; false when it holds a column
+ * past the fourth or ends inside a varint (the caller then uses
+ * nx_fr_pos_count). */
+static inline bool
+fr_pos_count_fast(const unsigned char *p, int n, uint32_t c[4])
+{
+    int i = 0, col = 0;
+
+    while (i < n) {
+        unsigned v = p[i];
+
+        if (v == 0x01) {
+            if (i + 1 >= n || p[i + 1] > 3)
+                return false; /* no such column here */
+            col = p[i + 1];
+            i += 2;
+            continue;
+        }
+        while (p[i] & 0x80) /* a longer offset */
+            i++;
+        i++;
+        c[col]++;
+    }
+    return i == n;
+}
+
+/* Segment `s`'s entries below `hi` with their occurrences (tf, when not
+ * NULL) and, with col >= 0, only rows holding one in column col: the loop
+ * of fr_seg_block_rows, counting too.  An entry it cannot take (its list
+ * runs over the page, a long varint) is left to fr_seg_block. */
+static void
+fr_seg_block_tf(fr_seg_iter *s, int64_t hi, int64_t lo, const uint64_t *cand,
+                uint64_t *bits, uint32_t (*tf)[3], int col)
+{
+    const unsigned char *a = s->page.p;
+    int off = s->off, n_pos = s->n_pos, sz = s->page.sz;
+    int end = (s->eod < sz ? s->eod : sz) - 2;
+    int64_t rowid = s->rowid;
+
+    while (rowid < hi) {
+        unsigned slot = (unsigned)(rowid - lo);
+        uint64_t bit = (uint64_t)1 << (slot & 63);
+
+        if (off + n_pos > sz)
+            break; /* the list goes on to the next page */
+        if (cand == NULL || (cand[slot >> 6] & bit)) {
+            uint32_t c[4] = {0, 0, 0, 0};
+            bool hits;
+
+            if (n_pos > 0 && !fr_pos_count_fast(a + off, n_pos, c))
+                break;
+            hits = col < 0 ? n_pos > 0 : col <= 3 && c[col] > 0;
+            if (col >= 0 && col <= 3) { /* only that column's count */
+                uint32_t keep = c[col];
+
+                memset(c, 0, sizeof(c));
+                c[col] = keep;
+            }
+            if (hits) {
+                bits[slot >> 6] |= bit;
+                if (tf != NULL) {
+                    tf[slot][0] = c[0];
+                    tf[slot][1] = c[1];
+                    tf[slot][2] = c[2];
+                }
+            } else {
+                bits[slot >> 6] &= ~bit;
+            }
+        }
+        /* The next entry, when its rowid delta and size are one byte. */
+        if (off + n_pos >= end || a[off + n_pos] >= 0x80 ||
+            a[off + n_pos] == 0 || a[off + n_pos + 1] >= 0x80) {
+            /* taken: leave the iterator on it, for fr_seg_next */
+            s->off = off;
+            s->n_pos = n_pos;
+            s->rowid = rowid;
+            s->is_taken = true;
+            return;
+        }
+        off += n_pos;
+        rowid += a[off];
+        n_pos = a[off + 1] >> 1;
+        off += 2;
+    }
+    s->off = off;
+    s->n_pos = n_pos;
+    s->rowid = rowid;
+}
+
 /* Segment `s`'s entries in [lo, lo + 64 * n_words): see nx_fr_term_block. */
 static int
 fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
@@ -1228,9 +1319,22 @@ fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
             return r->rc;
     }
     while (!s->is_eof && s->rowid < hi) {
-        unsigned slot = (unsigned)(s->rowid - lo);
-        uint64_t bit = (uint64_t)1 << (slot & 63);
+        unsigned slot;
+        uint64_t bit;
 
+        if (out == NULL) { /* counting: the tight loop first */
+            s->is_taken = false;
+            fr_seg_block_tf(s, hi, lo, cand, bits, tf, col);
+            if (s->rowid >= hi)
+                break;
+            if (s->is_taken) { /* it took the entry, not the next one */
+                if (fr_seg_next(r, s) != SQLITE_OK)
+                    return r->rc;
+                continue;
+            }
+        }
+        slot = (unsigned)(s->rowid - lo);
+        bit = (uint64_t)1 << (slot & 63);
         if (cand == NULL || (cand[slot >> 6] & bit)) {
             int c[3] = {0, 0, 0}, hits = s->n_pos > 0;
 
