@@ -255,11 +255,14 @@ nx_docinfo_discard(newsidx_index *idx)
         idx->docinfo->n_blocks = 0;
 }
 
-/* Read the flags of every block into live->bits[all]. */
+/* Read the flags of every block into live->bits[all]: through a blob
+ * handle, so that only the flags' pages of each block are read. */
 static int
 docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
 {
     sqlite3_stmt *stmt;
+    sqlite3_blob *blob = NULL;
+    unsigned char flags[NX_DOCINFO_SLOTS];
     int64_t max_block = -1;
     size_t n_words;
     uint64_t *bits;
@@ -280,36 +283,36 @@ docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
     bits = nx_calloc(n_words + 1, sizeof(*bits));
     if (bits == NULL)
         return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT block, substr(data, ?1, ?2) FROM docinfo",
-                            -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int(stmt, 1, NX_DOCINFO_FLAGS_OFF + 1);
-        sqlite3_bind_int(stmt, 2, NX_DOCINFO_SLOTS);
-    }
+    rc = sqlite3_prepare_v2(idx->db, "SELECT block FROM docinfo", -1, &stmt,
+                            NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t block = sqlite3_column_int64(stmt, 0);
-        const unsigned char *f = sqlite3_column_blob(stmt, 1);
         uint64_t *w;
         int i;
 
-        if (block < 0 || block > max_block ||
-            sqlite3_column_bytes(stmt, 1) != NX_DOCINFO_SLOTS) {
+        rc = blob != NULL ? sqlite3_blob_reopen(blob, block)
+                          : sqlite3_blob_open(idx->db, "main", "docinfo",
+                                              "data", block, 0, &blob);
+        if (rc == SQLITE_OK && (block < 0 || block > max_block ||
+                                sqlite3_blob_bytes(blob) != NX_DOCINFO_BYTES))
             rc = SQLITE_CORRUPT;
+        if (rc == SQLITE_OK)
+            rc = sqlite3_blob_read(blob, flags, NX_DOCINFO_SLOTS,
+                                   NX_DOCINFO_FLAGS_OFF);
+        if (rc != SQLITE_OK)
             break;
-        }
         w = bits + (size_t)block * (NX_DOCINFO_SLOTS / 64);
         for (i = 0; i < NX_DOCINFO_SLOTS; i++) {
-            uint64_t keep = (f[i] & NX_DOC_PRESENT) &&
-                            (all || !(f[i] & NX_DOC_UNPUBLISHED));
+            uint64_t keep = (flags[i] & NX_DOC_PRESENT) &&
+                            (all || !(flags[i] & NX_DOC_UNPUBLISHED));
 
             w[i / 64] |= keep << (i % 64);
         }
-        rc = SQLITE_OK;
     }
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_finalize(stmt);
+    sqlite3_blob_close(blob);
     if (rc != SQLITE_OK) {
         nx_free(bits);
         return rc;
