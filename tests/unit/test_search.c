@@ -296,24 +296,14 @@ some_words(char *out, size_t size, unsigned *seed, int min, int max)
     }
 }
 
+/* 1,500 items of a few words with ids in gaps over some 150 blocks,
+ * bounds for every word, some items replaced or removed afterwards. */
 static void
-test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
+build_scan_index(fixture *f)
 {
-    static const char *const queries[] = {"robot",
-                                          "vision market",
-                                          "chip OR cloud",
-                                          "court data policy",
-                                          "rob*",
-                                          "title:robot",
-                                          "\"vision market\"",
-                                          "robot -chip",
-                                          "\"robot robot\"",
-                                          "vision robot data"};
-    fixture *f = *state;
     char title[256], excerpt[512], name[32];
     unsigned seed = 12345;
-    size_t i, k;
-    uint64_t pruned = 0;
+    size_t i;
 
     /* Bounds for every word here, and items over some 150 blocks. */
     f->idx->bound_min_df = 50;
@@ -338,6 +328,26 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
             add(f, name, "robot", "robot robot vision", 150, 300);
     }
     add_unpublished = false;
+}
+
+static void
+test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
+{
+    static const char *const queries[] = {"robot",
+                                          "vision market",
+                                          "chip OR cloud",
+                                          "court data policy",
+                                          "rob*",
+                                          "title:robot",
+                                          "\"vision market\"",
+                                          "robot -chip",
+                                          "\"robot robot\"",
+                                          "vision robot data"};
+    fixture *f = *state;
+    size_t k;
+    uint64_t pruned = 0;
+
+    build_scan_index(f);
     /* Each query with the default prior, with unequal prior weights (from
      * the quality and heat values), with another prior strength and title
      * weight, and with and without the unpublished items. */
@@ -389,6 +399,87 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
         newsidx_query_free(q);
     }
     assert_true(pruned >= 10); /* block-max did leave blocks out */
+}
+
+/* Random queries of every shape the engine runs (ORs, phrases of two
+ * and three words, prefixes, columns, excluded words, phrases and
+ * prefixes), with and without --all: the top 10 and the total must be
+ * the exhaustive scorer's. */
+static void
+test_search__random_queries_give_the_exhaustive_top10(void **state)
+{
+    static const char *const parts[] = {"robot",
+                                        "vision",
+                                        "market",
+                                        "chip",
+                                        "cloud",
+                                        "policy",
+                                        "court",
+                                        "data",
+                                        "ro*",
+                                        "c*",
+                                        "po*",
+                                        "title:robot",
+                                        "excerpt:data",
+                                        "title:ch*",
+                                        "\"robot vision\"",
+                                        "\"data court\"",
+                                        "\"robot robot robot\"",
+                                        "\"vision market chip\"",
+                                        "robot OR chip",
+                                        "cloud OR c*",
+                                        "\"robot vision\" OR policy"};
+    static const char *const minus[] = {"-chip", "-\"robot vision\"", "-cl*",
+                                        "-title:data"};
+    fixture *f = *state;
+    unsigned seed = 777;
+    int k;
+
+    build_scan_index(f);
+    for (k = 0; k < 120; k++) {
+        newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+        char text[256] = "";
+        size_t len = 0, n_want, n_all, n = 0;
+        int n_parts, j;
+        newsidx_query *q;
+        newsidx_results *r;
+        const newsidx_hit *h;
+        int64_t want[10];
+
+        seed = seed * 1103515245u + 12345u;
+        n_parts = 1 + (int)((seed >> 16) % 3);
+        for (j = 0; j < n_parts; j++) {
+            seed = seed * 1103515245u + 12345u;
+            len += (size_t)snprintf(
+                text + len, sizeof(text) - len, "%s%s", j ? " " : "",
+                parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
+        }
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 3 == 0)
+            len += (size_t)snprintf(text + len, sizeof(text) - len, " %s",
+                                    minus[(seed >> 20) % 4]);
+        opts.no_collapse = true;
+        opts.include_unpublished = (seed >> 24) % 2 == 1;
+        assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
+                         NEWSIDX_OK);
+        n_want = exhaustive(f, q, &w, !opts.include_unpublished, want, &n_all);
+        assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+        while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+            if (n >= n_want || h->id != want[n])
+                fail_msg("query '%s'%s: hit %zu is item %lld, want %lld", text,
+                         opts.include_unpublished ? " --all" : "", n,
+                         (long long)h->id,
+                         n < n_want ? (long long)want[n] : -1LL);
+            n++;
+        }
+        assert_int_equal(n, n_want);
+        if (newsidx_results_total(r) != n_all)
+            fail_msg("query '%s': total %llu, want %zu", text,
+                     (unsigned long long)newsidx_results_total(r), n_all);
+        newsidx_results_free(r);
+        newsidx_query_free(q);
+    }
 }
 
 /* Item ids and scores of the top 20 of `text`; returns how many. */
@@ -721,6 +812,7 @@ main(void)
         T(test_search__strong_title_match_beats_weak_match_with_high_prior),
         T(test_search__unknown_heat_is_not_punished),
         T(test_search__ranked_scan_gives_the_exhaustive_top10),
+        T(test_search__random_queries_give_the_exhaustive_top10),
         T(test_search__date_filters_at_month_edges),
         T(test_search__total_counts_every_match),
         T(test_search__counts_follow_changes_to_the_file),
