@@ -216,8 +216,10 @@ nx_fts_flush(newsidx_index *idx)
 
     if (q == NULL || (q->n_rows == 0 && q->n_gone == 0))
         return SQLITE_OK;
-    qsort(q->gone, q->n_gone, sizeof(*q->gone), fts_cmp_id);
-    qsort(q->rows, q->n_rows, sizeof(*q->rows), fts_cmp_row);
+    if (q->n_gone > 1) /* qsort's array must not be NULL, even for 0 */
+        qsort(q->gone, q->n_gone, sizeof(*q->gone), fts_cmp_id);
+    if (q->n_rows > 1)
+        qsort(q->rows, q->n_rows, sizeof(*q->rows), fts_cmp_row);
     for (i = 0; i < q->n_gone && rc == SQLITE_OK; i++) {
         rc = fts_prepare(idx, &q->del, "DELETE FROM fts WHERE rowid = ?1");
         if (rc == SQLITE_OK) {

@@ -232,7 +232,8 @@ terms_pack(nx_terms *t)
         }
     }
     t->used = n;
-    qsort(t->slots, n, sizeof(*t->slots), terms_cmp);
+    if (n > 1)
+        qsort(t->slots, n, sizeof(*t->slots), terms_cmp);
 }
 
 int

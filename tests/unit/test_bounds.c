@@ -48,9 +48,9 @@ words(char *out, size_t size, int n)
         unsigned r = next_rand() % 16;
 
         len += (size_t)snprintf(out + len, size - len, "%s ",
-                                vocab[r < 6   ? 0
-                                      : r < 9 ? 1
-                                              : r - 7]);
+                                vocab[r < 6    ? 0
+                                      : r < 10 ? 1
+                                               : r - 8]);
     }
 }
 
