@@ -48,7 +48,7 @@ extern "C" {
 #define NEWSIDX_VERSION_STRING "0.1.0"
 
 /** The index file format this library reads and writes. */
-#define NEWSIDX_SCHEMA_VERSION 5
+#define NEWSIDX_SCHEMA_VERSION 6
 
 /** Status codes.  NEWSIDX_OK is 0, failures are negative. */
 typedef enum newsidx_status {

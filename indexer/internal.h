@@ -444,7 +444,8 @@ void nx_store_finalize_all(newsidx_index *idx);
 #define NX_FTS_COLUMNS 4
 /* The filter tokens of the tags column (store.c writes them): U+E000 and
  * a letter, then a topic or provider id, or 16 hex digits of nx_hash64 of
- * the normalized type or category; the last one marks published: false. */
+ * the normalized type or category, or the month and the year of the date
+ * (nx_date_tag); the last one marks published: false. */
 #define NX_TAG_TOPIC                                                           \
     "\xee\x80\x80"                                                             \
     "t"
@@ -460,6 +461,19 @@ void nx_store_finalize_all(newsidx_index *idx);
 #define NX_TAG_UNPUBLISHED                                                     \
     "\xee\x80\x80"                                                             \
     "u"
+#define NX_TAG_MONTH                                                           \
+    "\xee\x80\x80"                                                             \
+    "m"
+#define NX_TAG_YEAR                                                            \
+    "\xee\x80\x80"                                                             \
+    "d"
+/* The tag of month `month` (nx_month_of's count: months since 1970-01,
+ * UTC) or, with is_year, of the year it is in, into out (at least
+ * NX_DATE_TAG_SIZE bytes): NX_TAG_YEAR and the year (d2015), NX_TAG_MONTH
+ * and the year and the month in two digits (m201502); a year before 0 as
+ * "n" and its magnitude, for the tokenizer would cut at a minus sign. */
+#define NX_DATE_TAG_SIZE 40
+void nx_date_tag(char *out, bool is_year, int64_t month);
 /* The fts column of the tags. */
 #define NX_FTS_TAGS 3
 typedef struct nx_fts_queue nx_fts_queue;

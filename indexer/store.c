@@ -524,8 +524,8 @@ store_item_row(newsidx_index *idx, int64_t id, int level, int64_t provider,
 
 /*
  * The item's filter tokens for the fts `tags` column: topic and provider
- * ids, hashes of the normalized type and category, and a mark for
- * unpublished items.  Each starts with a private-use character, which the
+ * ids, hashes of the normalized type and category, the month and the year
+ * of its date, and a mark for unpublished items.  Each starts with a private-use character, which the
  * unicode61 tokenizer keeps in tokens and nx_normalize never makes, so no
  * word of a text or a query is ever one of them.  docs/schema.md lists
  * them; query/engine.c writes the same ones.
@@ -551,6 +551,15 @@ store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,
         nx_buf_printf(&b, "%s%s%016llx", b.len ? " " : "", NX_TAG_CATEGORY,
                       (unsigned long long)nx_hash64(doc->category_key,
                                                     strlen(doc->category_key)));
+    if (item->has_published_at) {
+        char tag[NX_DATE_TAG_SIZE];
+        int64_t month = nx_month_of(item->published_at);
+
+        nx_date_tag(tag, false, month);
+        nx_buf_printf(&b, "%s%s", b.len ? " " : "", tag);
+        nx_date_tag(tag, true, month);
+        nx_buf_printf(&b, " %s", tag);
+    }
     if (item->published == 0)
         nx_buf_printf(&b, "%s%s", b.len ? " " : "", NX_TAG_UNPUBLISHED);
     nx_buf_put(&b, "", 0);

@@ -87,6 +87,8 @@ typedef struct eng {
     int64_t dblock; /* block in dbuf, -1 = none */
     bool dhas;      /* that block exists */
     bool need_full; /* quality, heat or the date are needed */
+    bool need_date; /* the dates (need_full) */
+    bool need_qh;   /* quality and heat (need_full) */
     unsigned char dbuf[NX_DOCINFO_BYTES];
     /* A count's docinfo: the items the flags keep (nx_docinfo_live). */
     const uint64_t *live;
@@ -480,6 +482,96 @@ eng_group_cmp(const void *a, const void *b)
     return (x->cost > y->cost) - (x->cost < y->cost);
 }
 
+/* The calendar years the index has dated items in (their year tags in the
+ * terms table): *first > *last when it has none. */
+static int
+eng_date_years(eng *e, int64_t *first, int64_t *last)
+{
+    static const char lo[] = NX_TAG_YEAR, hi[] = NX_TAG_YEAR "\x7f";
+    size_t n = sizeof(lo) - 1;
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(
+        e->q->idx->db, "SELECT term FROM terms WHERE term >= ?1 AND term < ?2",
+        -1, &stmt, NULL);
+
+    *first = INT64_MAX;
+    *last = INT64_MIN;
+    if (rc != SQLITE_OK)
+        return e->rc = rc;
+    sqlite3_bind_text(stmt, 1, lo, (int)n, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, hi, (int)n + 1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(stmt, 0) + n;
+        bool neg = *t == 'n';
+        int64_t y = strtoll(t + neg, NULL, 10);
+
+        y = neg ? -y : y;
+        *first = y < *first ? y : *first;
+        *last = y > *last ? y : *last;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? SQLITE_OK : (e->rc = rc);
+}
+
+/* Add tag `tag` to group g (not yet counted in n_req). */
+static bool
+eng_date_tag(eng *e, eng_group *g, const char *tag)
+{
+    if (e->n_ph == ENG_MAX_PHRASES)
+        return false;
+    if (eng_tag_make(e, &e->ph[e->n_ph++], tag) != SQLITE_OK)
+        return false;
+    eng_group_add(e, g, &e->ph[e->n_ph - 1]);
+    return e->rc == SQLITE_OK;
+}
+
+/*
+ * A date range [lo, hi] (either end open) as a required group: the OR of
+ * the tags of the years it covers whole and of its other months (store.c
+ * tags every dated item with its month and year).  A row with none of
+ * them is not in the range; the rows with one still go through the exact
+ * check (eng_keep).  Ends are clamped to the years the index has dates in;
+ * a range that would need more tags than the engine holds is left to the
+ * exact check alone.
+ */
+static void
+eng_date_group(eng *e, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
+{
+    eng_group *g = &e->req[e->n_req];
+    int64_t y_first, y_last, m_lo, m_hi, m, n_tags = 0;
+    char tag[NX_DATE_TAG_SIZE];
+
+    if (eng_date_years(e, &y_first, &y_last) != SQLITE_OK)
+        return;
+    if (y_first > y_last) { /* no item has a date */
+        e->is_void = true;
+        return;
+    }
+    m_lo = (y_first - 1970) * 12;
+    m_hi = (y_last - 1970) * 12 + 11;
+    if (has_lo && nx_month_of(lo) > m_lo)
+        m_lo = nx_month_of(lo);
+    if (has_hi && nx_month_of(hi) < m_hi)
+        m_hi = nx_month_of(hi);
+    if (m_lo > m_hi) {
+        e->is_void = true;
+        return;
+    }
+    for (m = m_lo; m <= m_hi; n_tags++) /* whole years count once */
+        m += m % 12 == 0 && m + 11 <= m_hi ? 12 : 1;
+    if (n_tags > ENG_MAX_PHRASES - e->n_ph || e->n_req == ENG_MAX_PHRASES)
+        return;
+    for (m = m_lo; m <= m_hi && e->rc == SQLITE_OK;) {
+        bool whole = m % 12 == 0 && m + 11 <= m_hi;
+
+        nx_date_tag(tag, whole, m);
+        if (!eng_date_tag(e, g, tag))
+            return;
+        m += whole ? 12 : 1;
+    }
+    e->n_req++;
+}
+
 /* Every phrase of the query, grouped. */
 static int
 eng_build(eng *e)
@@ -530,6 +622,16 @@ eng_build(eng *e)
     }
     if (e->n_req == 0)
         return NX_ENGINE_DECLINED; /* filters alone: SQL walks the items */
+    /* Date ranges narrow the walk to the rows of their months. */
+    for (i = 0; i < p->n_filters && e->rc == SQLITE_OK; i++) {
+        const nx_filter *f = &p->filters[i];
+
+        if (f->kind == NX_FILTER_DATE && !f->is_negated)
+            eng_date_group(e, f->has_lo, f->lo, f->has_hi, f->hi);
+    }
+    if (e->q->opts.has_since || e->q->opts.has_until)
+        eng_date_group(e, e->q->opts.has_since, e->q->opts.since,
+                       e->q->opts.has_until, e->q->opts.until);
     /* The cheapest group leads the leapfrog. */
     qsort(e->req, (size_t)e->n_req, sizeof(*e->req), eng_group_cmp);
     return e->rc;
@@ -763,9 +865,17 @@ eng_docinfo(eng *e, int64_t id)
         e->rc = SQLITE_CORRUPT;
         return false;
     }
-    rc = sqlite3_blob_read(
-        e->dblob, e->dbuf,
-        e->need_full ? NX_DOCINFO_BYTES : NX_DOCINFO_HOT_BYTES, 0);
+    /* What the query needs: the hot part, and the dates or quality and
+     * heat only when it uses them. */
+    rc = sqlite3_blob_read(e->dblob, e->dbuf, NX_DOCINFO_HOT_BYTES, 0);
+    if (rc == SQLITE_OK && e->need_qh)
+        rc = sqlite3_blob_read(e->dblob, e->dbuf + NX_DOCINFO_QUALITY_OFF,
+                               NX_DOCINFO_DATE_OFF - NX_DOCINFO_QUALITY_OFF,
+                               NX_DOCINFO_QUALITY_OFF);
+    if (rc == SQLITE_OK && e->need_date)
+        rc = sqlite3_blob_read(e->dblob, e->dbuf + NX_DOCINFO_DATE_OFF,
+                               NX_DOCINFO_BYTES - NX_DOCINFO_DATE_OFF,
+                               NX_DOCINFO_DATE_OFF);
     if (rc != SQLITE_OK) {
         e->rc = rc;
         return false;
@@ -969,20 +1079,28 @@ eng_weights(eng *e, newsidx_error *err)
 ** Running a query
 */
 
-static bool
-eng_needs_full(const newsidx_query *q)
+/* Which parts of docinfo past the hot ones the query reads: the dates
+ * (for date filters, --since/--until, freshness, a date sort) and quality
+ * and heat (for their filters, unequal prior weights, their sorts). */
+static void
+eng_needs(eng *e)
 {
+    const newsidx_query *q = e->q;
     size_t i;
 
-    if (q->w.quality != q->w.heat || q->w.fresh_half_life > 0 ||
-        q->opts.sort != NEWSIDX_SORT_RANK || q->opts.has_since ||
-        q->opts.has_until)
-        return true;
+    e->need_qh = q->w.quality != q->w.heat ||
+                 q->opts.sort == NEWSIDX_SORT_QUALITY ||
+                 q->opts.sort == NEWSIDX_SORT_HEAT;
+    e->need_date = q->w.fresh_half_life > 0 ||
+                   q->opts.sort == NEWSIDX_SORT_DATE || q->opts.has_since ||
+                   q->opts.has_until;
     for (i = 0; i < q->parsed->n_filters; i++) {
-        if (q->parsed->filters[i].kind > NX_FILTER_CATEGORY)
-            return true;
+        nx_filter_kind k = q->parsed->filters[i].kind;
+
+        e->need_date |= k == NX_FILTER_DATE;
+        e->need_qh |= k == NX_FILTER_QUALITY || k == NX_FILTER_HEAT;
     }
-    return false;
+    e->need_full = e->need_date || e->need_qh;
 }
 
 static void
@@ -1044,7 +1162,7 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
         if (e->ph_bits == NULL || e->ph_tf == NULL)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
-    e->need_full = eng_needs_full(q);
+    eng_needs(e);
     if (rc == NEWSIDX_OK && e->rc != SQLITE_OK)
         rc = eng_error(e, err);
     if (rc != NEWSIDX_OK) {

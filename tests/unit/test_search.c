@@ -25,23 +25,26 @@ setup(void **state)
 }
 
 static bool add_unpublished; /* add() writes published: false */
+static const char *add_date;  /* and this publishedDateTime, when set */
 
 /* Add an item; quality/heat < -1 leave the key out. */
 static void
 add(fixture *f, const char *name, const char *title, const char *excerpt,
     int quality, int heat)
 {
-    char text[2048], q[32] = "", h[32] = "";
+    char text[2048], q[32] = "", h[32] = "", d[64] = "";
     newsidx_error err;
 
     if (quality >= -1)
         snprintf(q, sizeof(q), "quality: %d\n", quality);
     if (heat >= -1)
         snprintf(h, sizeof(h), "heat: %d\n", heat);
+    if (add_date != NULL)
+        snprintf(d, sizeof(d), "publishedDateTime: %s\n", add_date);
     snprintf(text, sizeof(text),
              "---\ntitle: \"%s\"\nexcerpt: \"%s\"\nwebUrl: https://x.org/%s\n"
-             "%s%s%s---\n",
-             title, excerpt, name, q, h,
+             "%s%s%s%s---\n",
+             title, excerpt, name, q, h, d,
              add_unpublished ? "published: false\n" : "");
     assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
                                               NULL, NULL, &err),
@@ -174,6 +177,29 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
     }
 }
 
+/* Does a row with this date pass the query's date filters? */
+static bool
+in_dates(const newsidx_query *q, bool has, int64_t at)
+{
+    size_t i;
+
+    if ((q->opts.has_since || q->opts.has_until) &&
+        !(has && (!q->opts.has_since || at >= q->opts.since) &&
+          (!q->opts.has_until || at <= q->opts.until)))
+        return false;
+    for (i = 0; i < q->parsed->n_filters; i++) {
+        const nx_filter *f = &q->parsed->filters[i];
+        bool in;
+
+        if (f->kind != NX_FILTER_DATE)
+            continue;
+        in = has && (!f->has_lo || at >= f->lo) && (!f->has_hi || at <= f->hi);
+        if (in == f->is_negated)
+            return false;
+    }
+    return true;
+}
+
 /* The exhaustive top 10 of `match` by the same score, as item ids, into
  * keys; *n_all = every match.  Every match is scored, the prior from the
  * item's level with equal quality and heat weights, from quality and heat
@@ -202,7 +228,8 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
     assert_int_equal(
         sqlite3_prepare_v2(f->idx->db,
                            "SELECT fts.rowid, nx_bm25f(fts, ?2, ?3, ?4),"
-                           " i.quality, i.heat, i.published, i.level FROM fts"
+                           " i.quality, i.heat, i.published, i.level,"
+                           " i.published_at FROM fts"
                            " JOIN items i ON i.id = fts.rowid"
                            " WHERE fts MATCH ?1 AND (?5 = '' OR fts.rowid"
                            " NOT IN (SELECT rowid FROM fts WHERE fts MATCH"
@@ -222,6 +249,9 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
 
         if (is_published_only && sqlite3_column_type(stmt, 4) != SQLITE_NULL &&
             sqlite3_column_int(stmt, 4) == 0)
+            continue;
+        if (!in_dates(q, sqlite3_column_type(stmt, 6) != SQLITE_NULL,
+                      sqlite3_column_int64(stmt, 6)))
             continue;
         all[n].key = sqlite3_column_int64(stmt, 0);
         if (w.quality == w.heat)
@@ -301,7 +331,7 @@ some_words(char *out, size_t size, unsigned *seed, int min, int max)
 static void
 build_scan_index(fixture *f)
 {
-    char title[256], excerpt[512], name[32];
+    char title[256], excerpt[512], name[32], date[32];
     unsigned seed = 12345;
     size_t i;
 
@@ -313,6 +343,11 @@ build_scan_index(fixture *f)
         snprintf(name, sizeof(name), "i%zu", i);
         seed = seed * 1103515245u + 12345u;
         add_unpublished = i % 7 == 3;
+        /* Dates over 2019-2024, a few items without one. */
+        snprintf(date, sizeof(date), "%d-%02d-%02dT%02d:00:00Z",
+                 2019 + (int)((seed >> 3) % 6), 1 + (int)((seed >> 9) % 12),
+                 1 + (int)((seed >> 13) % 28), (int)((seed >> 5) % 24));
+        add_date = i % 11 == 5 ? NULL : date;
         add(f, name, title, excerpt, (int)((seed >> 16) % 170),
             (int)((seed >> 8) % 330) - 1);
         if (i % 3 == 0)
@@ -328,6 +363,7 @@ build_scan_index(fixture *f)
             add(f, name, "robot", "robot robot vision", 150, 300);
     }
     add_unpublished = false;
+    add_date = NULL;
 }
 
 static void
@@ -431,6 +467,11 @@ test_search__random_queries_give_the_exhaustive_top10(void **state)
                                         "\"robot vision\" OR policy"};
     static const char *const minus[] = {"-chip", "-\"robot vision\"", "-cl*",
                                         "-title:data"};
+    static const char *const dates[] = {
+        "date:2021",           "date:2020-02",       "date:2019-11..2020-03",
+        "date:..2020-06",      "date:2023..",        "date:2019..2024",
+        "-date:2022",          "date:2022-05-01..2022-05-31",
+        "date:2030..",         "date:2020-02-29"};
     fixture *f = *state;
     unsigned seed = 777;
     int k;
@@ -459,6 +500,16 @@ test_search__random_queries_give_the_exhaustive_top10(void **state)
         if ((seed >> 16) % 3 == 0)
             len += (size_t)snprintf(text + len, sizeof(text) - len, " %s",
                                     minus[(seed >> 20) % 4]);
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 3 == 0)
+            len += (size_t)snprintf(text + len, sizeof(text) - len, " %s",
+                                    dates[(seed >> 20) % 10]);
+        if ((seed >> 24) % 9 == 0) { /* --since and --until */
+            opts.has_since = true;
+            opts.since = 1577836800 + (int64_t)((seed >> 8) % 400) * 86400;
+            opts.has_until = (seed >> 12) % 2 == 0;
+            opts.until = opts.since + 200 * 86400;
+        }
         opts.no_collapse = true;
         opts.include_unpublished = (seed >> 24) % 2 == 1;
         assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
