@@ -97,6 +97,7 @@ typedef struct index_run {
     size_t n_gone;
     unsigned n_pending; /* files written in the open transaction */
     bool in_txn;
+    bool in_read; /* a read transaction is open for the lookups */
     newsidx_progress progress;
     index_pipe pipe;
 } index_run;
@@ -140,6 +141,33 @@ index_scan_report(const char *path, int err_no, const char *what, void *payload)
     index_emit(run, NEWSIDX_EVENT_FAILED, path, NULL, 0, 0, NULL, msg);
 }
 
+/*
+ * Lookups outside a write transaction share one read transaction: on its
+ * own, each lookup would take and drop SQLite's shared lock and check the
+ * file (two fcntl and an fstat per file, a third of a re-run with no
+ * change).  The caller holds the indexing lock, so no other newsindex
+ * writes meanwhile.
+ */
+static int
+index_read_begin(index_run *run, newsidx_error *err)
+{
+    int rc;
+
+    if (run->in_txn || run->in_read)
+        return NEWSIDX_OK;
+    rc = nx_store_exec(run->idx, "BEGIN", err);
+    run->in_read = rc == NEWSIDX_OK;
+    return rc;
+}
+
+static void
+index_read_end(index_run *run)
+{
+    if (run->in_read && !sqlite3_get_autocommit(run->idx->db))
+        sqlite3_exec(run->idx->db, "COMMIT", NULL, NULL, NULL);
+    run->in_read = false;
+}
+
 /* Open a transaction if none is open; commit when the batch is full. */
 static int
 index_txn(index_run *run, bool is_flush, newsidx_error *err)
@@ -155,6 +183,7 @@ index_txn(index_run *run, bool is_flush, newsidx_error *err)
             return rc;
     }
     if (!run->in_txn) {
+        index_read_end(run);
         rc = nx_store_begin(run->idx, err);
         run->in_txn = rc == NEWSIDX_OK;
     }
@@ -642,6 +671,9 @@ index_lookup(index_run *run, index_job **out, newsidx_error *err)
     int rc;
 
     job->entry = e;
+    rc = index_read_begin(run, err);
+    if (rc != NEWSIDX_OK)
+        return rc;
     rc = nx_store_file_get(&job->rec, run->idx, e->path, err);
     if (rc != NEWSIDX_OK && rc != NEWSIDX_NOTFOUND)
         return rc;
@@ -806,6 +838,7 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
     run->progress.files_total = run->scan.n_entries;
     if (rc == NEWSIDX_OK)
         rc = index_visit_all(run, err);
+    index_read_end(run);
     if (rc == NEWSIDX_OK)
         rc = index_remove_gone(run, err);
     if (run->in_txn && (rc == NEWSIDX_OK || rc == NEWSIDX_CANCELLED)) {

@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,13 +108,16 @@ scan_add(scan_ctx *ctx, const struct stat *st)
 static void scan_dir(scan_ctx *ctx, int depth);
 static void scan_blind(scan_ctx *ctx, int err_no, const char *what);
 
-/* Look at the entry whose path is in ctx->path. */
+/* Look at the entry whose path is in ctx->path: a given path (is_root),
+ * or `name` in the open folder `dfd`, looked at relative to it (a stat of
+ * the whole path walks it again from the root, a tenth of a re-run). */
 static void
-scan_entry(scan_ctx *ctx, int depth, bool is_root)
+scan_entry(scan_ctx *ctx, int depth, bool is_root, int dfd, const char *name)
 {
     struct stat st;
 
-    if ((is_root ? stat(ctx->path.data, &st) : lstat(ctx->path.data, &st))) {
+    if (is_root ? stat(ctx->path.data, &st)
+                : fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
         /* Gone since readdir: nothing to say.  Anything else (a folder we
          * may list but not enter): report, and never take what is there as
          * deleted. */
@@ -123,7 +127,8 @@ scan_entry(scan_ctx *ctx, int depth, bool is_root)
     }
     if (S_ISLNK(st.st_mode)) {
         /* Follow links to files, never links to folders (no loops). */
-        if (stat(ctx->path.data, &st) != 0) {
+        if ((is_root ? stat(ctx->path.data, &st) : fstatat(dfd, name, &st, 0)) !=
+            0) {
             ctx->report(ctx->path.data, errno, "broken symbolic link",
                         ctx->payload);
             return;
@@ -174,7 +179,7 @@ scan_dir(scan_ctx *ctx, int depth)
         if (nx_buf_oom(&ctx->path))
             ctx->is_oom = true;
         else
-            scan_entry(ctx, depth, false);
+            scan_entry(ctx, depth, false, dirfd(dir), de->d_name);
     }
     if (de == NULL)
         read_errno = errno;
@@ -231,7 +236,7 @@ scan_root(scan_ctx *ctx, const char *given)
         ctx->is_oom = true;
     free(abs);
     if (!nx_buf_oom(&ctx->path) && !ctx->is_oom)
-        scan_entry(ctx, 0, true);
+        scan_entry(ctx, 0, true, AT_FDCWD, NULL);
     return true;
 }
 
