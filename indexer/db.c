@@ -33,7 +33,7 @@ static const char db_read_pragmas[] = "PRAGMA cache_size = -65536;";
  * a query's time.  Not for the writer, whose peak RSS would then count
  * every page of the file it touched.  SQLite falls back to reads where
  * mapping is not possible. */
-static const char db_reader_pragmas[] = "PRAGMA mmap_size = 268435456;";
+static const char db_reader_pragmas[] = "PRAGMA mmap_size = 2147418112;";
 
 static int
 db_pragma_int(sqlite3 *db, const char *sql, int *value_out)
@@ -212,23 +212,33 @@ newsidx_index_schema_version(const newsidx_index *idx)
     return idx->schema_version;
 }
 
+/*
+ * The items are the slots docinfo marks present (it is written with the
+ * items, in the same transaction): a popcount over its flags, about a
+ * kilobyte read per thousand items, where `SELECT count(*) FROM items`
+ * read the whole table (1.6 GB at a million items, most of a re-run).
+ */
 int
 newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc;
+    const uint64_t *bits;
+    size_t n_words, i;
+    bool own_txn = sqlite3_get_autocommit(idx->db) != 0;
+    int64_t n = 0;
+    int rc = SQLITE_OK;
 
     *count_out = 0;
-    rc = sqlite3_prepare_v2(idx->db, "SELECT count(*) FROM items", -1, &stmt,
-                            NULL);
+    if (own_txn) /* one snapshot for the whole read */
+        rc = sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = nx_docinfo_live(idx, true, &bits, &n_words);
     if (rc == SQLITE_OK) {
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
-            *count_out = sqlite3_column_int64(stmt, 0);
-            rc = SQLITE_OK;
-        }
+        for (i = 0; i < n_words; i++)
+            n += __builtin_popcountll(bits[i]);
+        *count_out = n;
     }
-    sqlite3_finalize(stmt);
+    if (own_txn && !sqlite3_get_autocommit(idx->db))
+        sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
     return rc == SQLITE_OK ? NEWSIDX_OK
                            : nx_store_error(idx, rc, "cannot count items", err);
 }

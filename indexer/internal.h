@@ -303,6 +303,15 @@ typedef struct nx_rank_state {
                            (for tests and benchmarks) */
 } nx_rank_state;
 
+/* A set of rowids as bits, kept by a handle for as long as its file's
+ * data version (SQLITE_FCNTL_DATA_VERSION) stays the same. */
+typedef struct nx_rowset {
+    bool has;         /* bits holds the set of data version `version` */
+    unsigned version;
+    uint64_t *bits;   /* bit i of word w: rowid 64 * w + i */
+    size_t n_words;
+} nx_rowset;
+
 struct newsidx_index {
     sqlite3 *db;
     char *path; /* the index file name */
@@ -318,6 +327,7 @@ struct newsidx_index {
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
     struct nx_docinfo_live *live;     /* see docinfo.c; NULL until used */
+    nx_rowset unpub; /* the unpublished items (query/engine.c) */
     struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
     struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
     int64_t bound_min_df; /* tokens held by this many rows get bounds
