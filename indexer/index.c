@@ -2,12 +2,14 @@
  * index.c - bringing an index up to date with files on disk, and adding or
  * removing single documents (newsidx_index_paths, _add_buffer, _remove).
  *
- * A run walks the given paths (scan.c), finds the indexed files that
- * vanished from under the walked folders, then visits every file in path
- * order: unchanged files (same size and mtime) are not read; changed ones
- * are read, hashed and parsed only when the hash differs; a new file whose
- * hash equals a vanished one is taken as a rename.  What is left of the
- * vanished files is removed last.  Writes are committed every batch_size
+ * A run walks the given paths twice (scan.c), each time in path order and
+ * without keeping what it walked.  The first walk, names only, goes along
+ * the index's own list of files under the given folders and finds those
+ * that vanished (and counts the files, for the progress).  The second
+ * visits every file: unchanged files (same size and mtime) are not read;
+ * changed ones are read, hashed and parsed only when the hash differs; a
+ * new file whose hash equals a vanished one is taken as a rename.  What is
+ * left of the vanished files is removed last.  Writes are committed every batch_size
  * files (one transaction per batch), so a killed run leaves a
  * consistent index and the next run picks up where it stopped.
  */
@@ -58,7 +60,9 @@ typedef enum index_job_state {
 
 /* One walked file on its way through the pipeline. */
 typedef struct index_job {
-    const nx_scan_entry *entry;
+    nx_scan_entry *entry; /* &own_entry */
+    nx_scan_entry own_entry; /* its path in path_buf */
+    nx_buf path_buf;         /* kept by index_job_clear, for the next job */
     nx_file_rec rec; /* what the index knows of it (if is_known) */
     bool is_known;
     index_job_state state;
@@ -104,7 +108,9 @@ typedef struct index_run {
     newsidx_index *idx;
     newsidx_index_options opts;
     newsidx_index_stats *stats;
-    nx_scan scan;
+    nx_scan *walk;             /* the second walk, visiting */
+    const nx_scan_entry *next; /* its next file, not yet looked up; NULL
+                                  at the end */
     index_gone *gone; /* sorted by hash */
     size_t n_gone;
     unsigned n_pending; /* files written in the open transaction */
@@ -217,9 +223,6 @@ index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
     const char *path = (const char *)sqlite3_column_text(stmt, 1);
     index_gone *g;
 
-    if (path == NULL || nx_scan_contains(&run->scan, path) ||
-        !nx_scan_covers(&run->scan, path))
-        return NEWSIDX_OK;
     if (run->n_gone == *cap) {
         size_t ncap = *cap ? *cap * 2 : 64;
 
@@ -240,45 +243,133 @@ index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
     return NEWSIDX_OK;
 }
 
-/* Collect the indexed files under the walked folders that the walk did not
- * find. */
+/* Order folders as the paths under them sort: by the name with a '/'. */
 static int
-index_find_gone(index_run *run, newsidx_error *err)
+index_root_cmp(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+    for (; *x != '\0' && *x == *y; x++, y++)
+        ;
+    return (*x ? (unsigned char)*x : '/') - (*y ? (unsigned char)*y : '/');
+}
+
+/* The folders whose indexed files the first walk goes along, in the order
+ * of the paths under them, none inside another (its files are listed with
+ * the outer one's): a new array of pointers into `roots`. */
+static const char **
+index_gone_roots(const char *const *roots, size_t n, size_t *n_out)
+{
+    const char **r = nx_calloc(n + 1, sizeof(*r));
+    size_t i, k = 0;
+
+    if (r == NULL)
+        return NULL;
+    for (i = 0; i < n; i++)
+        r[i] = roots[i];
+    qsort(r, n, sizeof(*r), index_root_cmp);
+    for (i = 0; i < n; i++) {
+        size_t m = k > 0 ? strlen(r[k - 1]) : 0;
+
+        /* Inside the last one kept: "/" holds every path, "a" holds
+         * "a/..." (and "a" itself, a duplicate). */
+        if (k > 0 && strncmp(r[i], r[k - 1], m) == 0 &&
+            (m == 1 || r[i][m] == '/' || r[i][m] == '\0'))
+            continue;
+        r[k++] = r[i];
+    }
+    *n_out = k;
+    return r;
+}
+
+/*
+ * The first walk: names only, along the index's list of the files under
+ * the given folders, both in path order.  An indexed file the walk passed
+ * without finding it vanished, unless it is under a folder the walk could
+ * not read (that folder was met before any path past it).  Also counts
+ * the files, for the progress.
+ */
+static int
+index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
+                newsidx_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    size_t cap = 0, i;
-    int rc = SQLITE_OK, status = NEWSIDX_OK;
-    nx_buf hi = NX_BUF_INIT;
+    const char *const *roots;
+    const char **order = NULL;
+    const nx_scan_entry *w;
+    nx_scan *scan;
+    size_t cap = 0, i, n_roots, n_order = 0, n_files = 0;
+    int rc = SQLITE_OK, status;
+    nx_buf lo = NX_BUF_INIT, hi = NX_BUF_INIT;
 
-    rc = sqlite3_prepare_v2(run->idx->db,
-                            "SELECT id, path, hash, status FROM files"
-                            " WHERE path >= ?1 AND path < ?2",
-                            -1, &stmt, NULL);
-    for (i = 0; i < run->scan.n_roots && rc == SQLITE_OK; i++) {
-        const char *root = run->scan.roots[i];
+    status = nx_scan_open(&scan, paths, n_paths, run->opts.extensions,
+                          run->opts.n_extensions, NX_SCAN_NAMES_ONLY, NULL,
+                          NULL, err);
+    if (status != NEWSIDX_OK)
+        return status;
+    n_roots = nx_scan_roots(scan, &roots);
+    order = index_gone_roots(roots, n_roots, &n_order);
+    if (order == NULL)
+        status = NEWSIDX_NOMEM;
+    else
+        rc = sqlite3_prepare_v2(run->idx->db,
+                                "SELECT id, path, hash, status FROM files"
+                                " WHERE path >= ?1 AND path < ?2"
+                                " ORDER BY path",
+                                -1, &stmt, NULL);
+    w = status == NEWSIDX_OK ? nx_scan_next(scan) : NULL;
+    for (i = 0; i < n_order && rc == SQLITE_OK && status == NEWSIDX_OK; i++) {
+        size_t n = strlen(order[i]);
 
-        size_t n = strlen(root);
-
-        /* Just past every "root/...": "root0" ('0' follows '/'); for "/"
-         * itself that is "0". */
+        /* Every "root/...": from "root/" to just before "root0" ('0'
+         * follows '/'); for "/" itself, "/" to "0". */
+        n = n > 0 && order[i][n - 1] == '/' ? n - 1 : n;
+        nx_buf_clear(&lo);
+        nx_buf_put(&lo, order[i], n);
+        nx_buf_putc(&lo, '/');
         nx_buf_clear(&hi);
-        nx_buf_put(&hi, root, n > 0 && root[n - 1] == '/' ? n - 1 : n);
+        nx_buf_put(&hi, order[i], n);
         nx_buf_putc(&hi, '0');
-        if (nx_buf_oom(&hi)) {
+        if (nx_buf_oom(&lo) || nx_buf_oom(&hi)) {
             status = NEWSIDX_NOMEM;
             break;
         }
         sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, root, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, hi.data, -1, SQLITE_STATIC);
-        while (status == NEWSIDX_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-            status = index_gone_add(run, stmt, &cap);
+        sqlite3_bind_text(stmt, 1, lo.data, (int)lo.len, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, hi.data, (int)hi.len, SQLITE_STATIC);
+        while (status == NEWSIDX_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const char *path = (const char *)sqlite3_column_text(stmt, 1);
+            int c = 1;
+
+            if (path == NULL)
+                continue;
+            while (w != NULL && (c = strcmp(w->path, path)) < 0) {
+                n_files++;
+                w = nx_scan_next(scan);
+            }
+            if (w != NULL && c == 0) { /* still there */
+                n_files++;
+                w = nx_scan_next(scan);
+            } else if (nx_scan_covers(scan, path)) {
+                status = index_gone_add(run, stmt, &cap);
+            }
+        }
         rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
     }
+    for (; w != NULL && status == NEWSIDX_OK; w = nx_scan_next(scan))
+        n_files++;
     sqlite3_finalize(stmt);
+    nx_buf_free(&lo);
     nx_buf_free(&hi);
+    nx_free(order);
+    if (status == NEWSIDX_OK)
+        status = nx_scan_status(scan, err);
+    else
+        status = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    nx_scan_close(scan);
+    run->progress.files_total = n_files;
     if (status != NEWSIDX_OK)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        return status;
     if (rc != SQLITE_OK)
         return nx_store_error(run->idx, rc, "cannot read the index", err);
     if (run->n_gone > 1)
@@ -577,6 +668,7 @@ index_job_clear(index_job *job, bool has_worker)
 {
     nx_item *stale_item;
     nx_doc stale_doc;
+    nx_buf path_buf = job->path_buf;
 
     nx_file_rec_clear(&job->rec);
     if (!has_worker || job->stale_item != NULL)
@@ -586,6 +678,7 @@ index_job_clear(index_job *job, bool has_worker)
     memset(job, 0, sizeof(*job));
     job->stale_item = stale_item;
     job->stale_doc = stale_doc;
+    job->path_buf = path_buf;
     if (!has_worker)
         index_job_free_stale(job);
 }
@@ -655,8 +748,9 @@ index_pipe_start(index_run *run, newsidx_error *err)
     pthread_mutex_init(&pipe->lock, NULL);
     pthread_cond_init(&pipe->work, NULL);
     pthread_cond_init(&pipe->done, NULL);
-    pipe->n_jobs = run->scan.n_entries < INDEX_WINDOW ? run->scan.n_entries + 1
-                                                      : INDEX_WINDOW;
+    pipe->n_jobs = run->progress.files_total < INDEX_WINDOW
+                       ? run->progress.files_total + 1
+                       : INDEX_WINDOW;
     pipe->jobs = nx_calloc(pipe->n_jobs, sizeof(*pipe->jobs));
     if (pipe->jobs == NULL) {
         pipe->n_jobs = 0;
@@ -687,8 +781,10 @@ index_pipe_stop(index_run *run)
     pthread_cond_destroy(&pipe->work);
     pthread_cond_destroy(&pipe->done);
     pthread_mutex_destroy(&pipe->lock);
-    for (i = 0; i < pipe->n_jobs; i++)
+    for (i = 0; i < pipe->n_jobs; i++) {
         index_job_clear(&pipe->jobs[i], false);
+        nx_buf_free(&pipe->jobs[i].path_buf);
+    }
     nx_free(pipe->jobs);
     pipe->jobs = NULL;
     pipe->n_jobs = 0;
@@ -704,17 +800,24 @@ index_entry_bytes(const nx_scan_entry *e)
     return (size_t)(e->size > 0 ? e->size : 0);
 }
 
-/* Look up the next file in the index, into its ring slot (not yet
- * handed over, so the caller owns it). */
+/* Look up the walk's next file in the index, into its ring slot (not yet
+ * handed over, so the caller owns it), and move the walk on. */
 static int
 index_lookup(index_run *run, index_job **out, newsidx_error *err)
 {
     index_pipe *pipe = &run->pipe;
     index_job *job = &pipe->jobs[pipe->n_posted % pipe->n_jobs];
-    const nx_scan_entry *e = &run->scan.entries[pipe->n_posted];
+    nx_scan_entry *e = &job->own_entry;
     int rc;
 
+    nx_buf_clear(&job->path_buf);
+    nx_buf_puts(&job->path_buf, run->next->path);
+    if (nx_buf_oom(&job->path_buf))
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    *e = *run->next;
+    e->path = job->path_buf.data;
     job->entry = e;
+    run->next = nx_scan_next(run->walk);
     rc = index_read_begin(run, err);
     if (rc != NEWSIDX_OK)
         return rc;
@@ -761,13 +864,12 @@ index_may_post(const index_run *run, size_t pos)
     const index_pipe *pipe = &run->pipe;
     size_t next = pipe->n_posted;
 
-    if (next >= run->scan.n_entries)
+    if (run->next == NULL)
         return false;
     if (next == pos)
         return true;
     return next - pos < pipe->n_jobs &&
-           pipe->n_bytes + index_entry_bytes(&run->scan.entries[next]) <=
-               INDEX_WINDOW_BYTES;
+           pipe->n_bytes + index_entry_bytes(run->next) <= INDEX_WINDOW_BYTES;
 }
 
 /* Wait for the worker to finish the job at `pos`, or do it here. */
@@ -803,11 +905,13 @@ index_wait(index_run *run, size_t pos)
 static int
 index_visit_all(index_run *run, newsidx_error *err)
 {
-    size_t n = run->scan.n_entries, pos;
+    size_t pos;
     int rc = NEWSIDX_OK;
 
     rc = index_pipe_start(run, err);
-    for (pos = 0; pos < n && rc == NEWSIDX_OK; pos++) {
+    for (pos = 0; (pos < run->pipe.n_posted || run->next != NULL) &&
+                  rc == NEWSIDX_OK;
+         pos++) {
         index_job *job;
 
         if (index_cancelled(run)) {
@@ -816,7 +920,7 @@ index_visit_all(index_run *run, newsidx_error *err)
         }
         while (rc == NEWSIDX_OK && index_may_post(run, pos)) {
             bool is_idle = run->pipe.n_posted == pos;
-            index_job *next;
+            index_job *next = NULL;
 
             rc = index_lookup(run, &next, err);
             if (rc != NEWSIDX_OK)
@@ -837,6 +941,8 @@ index_visit_all(index_run *run, newsidx_error *err)
         index_progress(run);
     }
     index_pipe_stop(run);
+    if (rc == NEWSIDX_OK)
+        rc = nx_scan_status(run->walk, err);
     return rc;
 }
 
@@ -874,14 +980,16 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
     int rc;
 
     index_progress(run);
-    rc = nx_scan_run(&run->scan, paths, n_paths, run->opts.extensions,
-                     run->opts.n_extensions, index_scan_report, run, err);
-    if (rc == NEWSIDX_OK)
-        rc = index_find_gone(run, err);
+    rc = index_find_gone(run, paths, n_paths, err);
     run->progress.phase = 1;
-    run->progress.files_total = run->scan.n_entries;
     if (rc == NEWSIDX_OK)
+        rc = nx_scan_open(&run->walk, paths, n_paths, run->opts.extensions,
+                          run->opts.n_extensions, NX_SCAN_QUIET_ROOTS,
+                          index_scan_report, run, err);
+    if (rc == NEWSIDX_OK) {
+        run->next = nx_scan_next(run->walk);
         rc = index_visit_all(run, err);
+    }
     index_read_end(run);
     if (rc == NEWSIDX_OK)
         rc = index_remove_gone(run, err);
@@ -948,7 +1056,7 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
     for (i = 0; i < run.n_gone; i++)
         nx_free(run.gone[i].path);
     nx_free(run.gone);
-    nx_scan_free(&run.scan);
+    nx_scan_close(run.walk);
     stats.seconds = index_now() - start;
     if (stats_out != NULL)
         *stats_out = stats;

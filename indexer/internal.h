@@ -674,41 +674,47 @@ int nx_bounds_avg(newsidx_index *idx, double *avg, bool *has);
 /**************************************************************************
 ** Interface to code in scan.c
 **
-** Walking folders into a sorted list of candidate files.
+** Walking folders, one candidate file at a time, in path order (bytewise,
+** as SQLite's BINARY collation sorts), without duplicates.  A walk keeps
+** only the folders on its current path: its memory follows the largest
+** folder, not the tree.
 */
 typedef struct nx_scan_entry {
-    char *path; /* absolute path, owned by the scan's arena */
-    int64_t size;
+    const char *path; /* absolute; valid until the next nx_scan_next */
+    int64_t size;     /* 0 with NX_SCAN_NAMES_ONLY */
     int64_t mtime_ns;
 } nx_scan_entry;
 
-typedef struct nx_scan {
-    nx_scan_entry *entries; /* sorted by path (bytewise), no duplicates */
-    size_t n_entries;
-    size_t cap;
-    char **roots; /* absolute folders walked (their files may be
-                     removed when they vanish) */
-    size_t n_roots;
-    char **blind; /* folders that could not be read: files under
-                     them are never taken as vanished */
-    size_t n_blind;
-    nx_buf arena; /* path storage */
-} nx_scan;
+typedef struct nx_scan nx_scan;
 
 typedef void (*nx_scan_report_fn)(const char *path, int err_no,
                                   const char *what, void *payload);
 
-/* Walk `paths` and collect files with one of `exts` (NULL = defaults).
- * Unreadable entries are reported through `report` and skipped.  Returns
- * NEWSIDX_NOTFOUND when no path exists at all. */
-int nx_scan_run(nx_scan *scan, const char *const *paths, size_t n_paths,
-                const char *const *exts, size_t n_exts,
-                nx_scan_report_fn report, void *payload, newsidx_error *err);
-void nx_scan_free(nx_scan *scan);
-/* Is `path` in the walk (binary search)? */
-bool nx_scan_contains(const nx_scan *scan, const char *path);
-/* Is `path` under one of the walked roots and not under a blind folder? */
+/* Names only: no size or mtime, and a stat only where the folder listing
+ * does not say whether an entry is a file or a folder; what cannot be
+ * walked is not reported (a first pass before the walk that does). */
+#define NX_SCAN_NAMES_ONLY 1u
+/* Given paths that cannot be accessed are not reported (the first pass
+ * did). */
+#define NX_SCAN_QUIET_ROOTS 2u
+
+/* A walk of `paths` for files with one of `exts` (NULL = defaults; a file
+ * given by name is always taken).  Given paths and entries that cannot be
+ * looked at are reported through `report` (may be NULL; see the flags),
+ * the entries as the walk meets them, and skipped.  NEWSIDX_NOTFOUND when no path exists at all; NEWSIDX_NOMEM. */
+int nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
+                 const char *const *exts, size_t n_exts, unsigned flags,
+                 nx_scan_report_fn report, void *payload, newsidx_error *err);
+/* The next file, or NULL at the end or after a failure (nx_scan_status). */
+const nx_scan_entry *nx_scan_next(nx_scan *scan);
+int nx_scan_status(const nx_scan *scan, newsidx_error *err);
+/* The folders given (real paths, sorted): their files may be removed from
+ * the index when they vanish. */
+size_t nx_scan_roots(const nx_scan *scan, const char *const **roots);
+/* Is `path` under one of the folders given and not under a folder the walk
+ * could not read (of those it met so far)? */
 bool nx_scan_covers(const nx_scan *scan, const char *path);
+void nx_scan_close(nx_scan *scan);
 /* Does the file name end in one of the extensions (case-insensitive)? */
 bool nx_scan_ext_matches(const char *path, const char *const *exts,
                          size_t n_exts);

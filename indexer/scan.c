@@ -1,12 +1,20 @@
 /*
- * scan.c - walking files and folders into a sorted list of candidates.
+ * scan.c - walking files and folders, one file at a time, in path order.
  *
- * The walk records each candidate's absolute path, size and mtime; nothing
- * is read.  Paths are sorted bytewise (as SQLite's BINARY collation sorts
- * them), so the indexer visits files in a stable order.  Hidden entries
- * (names starting with '.') and symbolic links to folders are not followed;
- * a folder that cannot be read is remembered as "blind" so that the files
- * under it are never mistaken for deleted ones.
+ * A walk yields each candidate's absolute path, size and mtime; nothing is
+ * read.  Paths come in bytewise order (as SQLite's BINARY collation sorts
+ * them), so the indexer visits files in a stable order and can merge the
+ * walk with the index's own list of files.  Hidden entries (names starting
+ * with '.') and symbolic links to folders are not followed; a folder that
+ * cannot be read is remembered as "blind" so that the files under it are
+ * never mistaken for deleted ones.
+ *
+ * Nothing is kept of the folders already walked: a walk holds the entries
+ * of the folders on its current path only, so that its memory follows the
+ * largest folder, not the size of the tree.  Path order comes from each
+ * folder's entries sorted by name, a folder's name taken with the '/' that
+ * all paths under it continue with: "a-b/x" sorts before "a/x" ('-' is
+ * below '/'), and so does the folder "a-b" before the folder "a".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,16 +32,54 @@ static const char *const scan_default_exts[] = {"md", "markdown", "txt"};
 /* Nesting limit: deeper folders are reported and not entered. */
 #define SCAN_MAX_DEPTH 256
 
-typedef struct scan_ctx {
-    nx_scan *scan;
+/* An entry of a folder that the walk will visit: a file or a folder. */
+typedef struct scan_kid {
+    uint32_t off; /* its name in the frame's `names` */
+    uint32_t len;
+    bool is_dir;
+    int64_t size;
+    int64_t mtime_ns;
+} scan_kid;
+
+/* A folder on the walk's current path, its entries sorted. */
+typedef struct scan_frame {
+    size_t path_len; /* the folder's path in walk->path */
+    nx_buf names;
+    scan_kid *kids;
+    size_t n, cap, next;
+} scan_frame;
+
+/* The walk of one given path. */
+typedef struct scan_walk {
+    char *abs;    /* its real path */
+    bool is_dir;  /* a folder; else a file, yielded once */
+    bool started; /* the first step was taken */
+    bool is_done;
+    int64_t size, mtime_ns; /* of a file */
+    nx_buf path;            /* of the current entry */
+    scan_frame *frames;
+    int depth, cap_frames;
+    nx_scan_entry cur; /* its next file, when has_cur */
+    bool has_cur;
+} scan_walk;
+
+struct nx_scan {
+    scan_walk *walks;
+    size_t n_walks;
     const char *const *exts;
     size_t n_exts;
+    unsigned flags;
     nx_scan_report_fn report;
     void *payload;
-    nx_buf path;     /* the path being walked */
-    size_t *offsets; /* arena offsets of entry paths, fixed up at the end */
+    char **roots; /* the folders walked, sorted */
+    size_t n_roots;
+    char **blind; /* folders that could not be read */
+    size_t n_blind;
     bool is_oom;
-} scan_ctx;
+    bool is_primed;
+    nx_buf out_path;
+    nx_scan_entry out;
+};
 
 bool
 nx_scan_ext_matches(const char *path, const char *const *exts, size_t n_exts)
@@ -77,194 +123,6 @@ scan_push_str(char ***list, size_t *n, const char *s)
     return true;
 }
 
-/* Record the file at ctx->path. */
-static void
-scan_add(scan_ctx *ctx, const struct stat *st)
-{
-    nx_scan *scan = ctx->scan;
-
-    if (scan->n_entries == scan->cap) {
-        size_t cap = scan->cap ? scan->cap * 2 : 256;
-        nx_scan_entry *e = nx_realloc(scan->entries, cap * sizeof(*e));
-        size_t *o = nx_realloc(ctx->offsets, cap * sizeof(*o));
-
-        if (e != NULL)
-            scan->entries = e;
-        if (o != NULL)
-            ctx->offsets = o;
-        if (e == NULL || o == NULL) {
-            ctx->is_oom = true;
-            return;
-        }
-        scan->cap = cap;
-    }
-    ctx->offsets[scan->n_entries] = scan->arena.len;
-    nx_buf_put(&scan->arena, ctx->path.data, ctx->path.len + 1);
-    scan->entries[scan->n_entries].size = (int64_t)st->st_size;
-    scan->entries[scan->n_entries].mtime_ns = scan_mtime_ns(st);
-    scan->n_entries++;
-}
-
-static void scan_dir(scan_ctx *ctx, int depth);
-static void scan_blind(scan_ctx *ctx, int err_no, const char *what);
-
-/* Look at the entry whose path is in ctx->path: a given path (is_root),
- * or `name` in the open folder `dfd`, looked at relative to it (a stat of
- * the whole path walks it again from the root, a tenth of a re-run). */
-static void
-scan_entry(scan_ctx *ctx, int depth, bool is_root, int dfd, const char *name)
-{
-    struct stat st;
-
-    if (is_root ? stat(ctx->path.data, &st)
-                : fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-        /* Gone since readdir: nothing to say.  Anything else (a folder we
-         * may list but not enter): report, and never take what is there as
-         * deleted. */
-        if (errno != ENOENT)
-            scan_blind(ctx, errno, "cannot access");
-        return;
-    }
-    if (S_ISLNK(st.st_mode)) {
-        /* Follow links to files, never links to folders (no loops). */
-        if ((is_root ? stat(ctx->path.data, &st) : fstatat(dfd, name, &st, 0)) !=
-            0) {
-            ctx->report(ctx->path.data, errno, "broken symbolic link",
-                        ctx->payload);
-            return;
-        }
-        if (S_ISDIR(st.st_mode))
-            return;
-    }
-    if (S_ISDIR(st.st_mode))
-        scan_dir(ctx, depth + 1);
-    else if (S_ISREG(st.st_mode) &&
-             (is_root ||
-              nx_scan_ext_matches(ctx->path.data, ctx->exts, ctx->n_exts)))
-        scan_add(ctx, &st);
-}
-
-static void
-scan_blind(scan_ctx *ctx, int err_no, const char *what)
-{
-    ctx->report(ctx->path.data, err_no, what, ctx->payload);
-    if (!scan_push_str(&ctx->scan->blind, &ctx->scan->n_blind, ctx->path.data))
-        ctx->is_oom = true;
-}
-
-static void
-scan_dir(scan_ctx *ctx, int depth)
-{
-    size_t base = ctx->path.len;
-    struct dirent *de = NULL;
-    int read_errno = 0;
-    DIR *dir;
-
-    if (depth > SCAN_MAX_DEPTH) {
-        scan_blind(ctx, ELOOP, "folders nested too deep");
-        return;
-    }
-    dir = opendir(ctx->path.data);
-    if (dir == NULL) {
-        scan_blind(ctx, errno, "cannot read folder");
-        return;
-    }
-    while (!ctx->is_oom && (errno = 0, de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        ctx->path.len = base;
-        if (base == 0 || ctx->path.data[base - 1] != '/')
-            nx_buf_putc(&ctx->path, '/');
-        nx_buf_puts(&ctx->path, de->d_name);
-        if (nx_buf_oom(&ctx->path))
-            ctx->is_oom = true;
-        else
-            scan_entry(ctx, depth, false, dirfd(dir), de->d_name);
-    }
-    if (de == NULL)
-        read_errno = errno;
-    if (read_errno != 0 && !ctx->is_oom)
-        scan_blind(ctx, read_errno, "cannot read folder");
-    closedir(dir);
-    ctx->path.len = base;
-    ctx->path.data[base] = '\0';
-}
-
-static int
-scan_cmp(const void *a, const void *b)
-{
-    return strcmp(((const nx_scan_entry *)a)->path,
-                  ((const nx_scan_entry *)b)->path);
-}
-
-/* Point entries into the arena, sort them, drop duplicates (a file given
- * twice, or inside two given folders). */
-static void
-scan_finish(scan_ctx *ctx)
-{
-    nx_scan *scan = ctx->scan;
-    size_t i, n = 0;
-
-    for (i = 0; i < scan->n_entries; i++)
-        scan->entries[i].path = scan->arena.data + ctx->offsets[i];
-    if (scan->n_entries > 1)
-        qsort(scan->entries, scan->n_entries, sizeof(*scan->entries), scan_cmp);
-    for (i = 0; i < scan->n_entries; i++) {
-        if (n == 0 ||
-            strcmp(scan->entries[n - 1].path, scan->entries[i].path) != 0)
-            scan->entries[n++] = scan->entries[i];
-    }
-    scan->n_entries = n;
-}
-
-/* Walk one given path. Returns false if it does not exist at all. */
-static bool
-scan_root(scan_ctx *ctx, const char *given)
-{
-    char *abs = realpath(given, NULL);
-    struct stat st;
-
-    if (abs == NULL || stat(abs, &st) != 0) {
-        ctx->report(given, errno, "cannot access", ctx->payload);
-        free(abs);
-        return false;
-    }
-    nx_buf_clear(&ctx->path);
-    nx_buf_puts(&ctx->path, abs);
-    if (S_ISDIR(st.st_mode) &&
-        !scan_push_str(&ctx->scan->roots, &ctx->scan->n_roots, abs))
-        ctx->is_oom = true;
-    free(abs);
-    if (!nx_buf_oom(&ctx->path) && !ctx->is_oom)
-        scan_entry(ctx, 0, true, AT_FDCWD, NULL);
-    return true;
-}
-
-int
-nx_scan_run(nx_scan *scan, const char *const *paths, size_t n_paths,
-            const char *const *exts, size_t n_exts, nx_scan_report_fn report,
-            void *payload, newsidx_error *err)
-{
-    scan_ctx ctx = {scan,    exts,        n_exts, report,
-                    payload, NX_BUF_INIT, NULL,   false};
-    size_t i, n_found = 0;
-
-    memset(scan, 0, sizeof(*scan));
-    for (i = 0; i < n_paths && !ctx.is_oom; i++)
-        n_found += scan_root(&ctx, paths[i]);
-    if (nx_buf_oom(&ctx.path) || nx_buf_oom(&scan->arena))
-        ctx.is_oom = true;
-    if (!ctx.is_oom)
-        scan_finish(&ctx);
-    nx_buf_free(&ctx.path);
-    nx_free(ctx.offsets);
-    if (ctx.is_oom)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    if (n_found == 0 && n_paths > 0)
-        return nx_fail(err, NEWSIDX_NOTFOUND, "cannot access '%s'", paths[0]);
-    return NEWSIDX_OK;
-}
-
 static void
 scan_free_list(char **list, size_t n)
 {
@@ -275,33 +133,273 @@ scan_free_list(char **list, size_t n)
     nx_free(list);
 }
 
-void
-nx_scan_free(nx_scan *scan)
+/* Report a problem met walking (a names-only walk reports none: it is a
+ * first pass before the one that does). */
+static void
+scan_report(nx_scan *s, const char *path, int err_no, const char *what)
 {
-    nx_free(scan->entries);
-    scan_free_list(scan->roots, scan->n_roots);
-    scan_free_list(scan->blind, scan->n_blind);
-    nx_buf_free(&scan->arena);
-    memset(scan, 0, sizeof(*scan));
+    if (s->report != NULL && !(s->flags & NX_SCAN_NAMES_ONLY))
+        s->report(path, err_no, what, s->payload);
 }
 
-bool
-nx_scan_contains(const nx_scan *scan, const char *path)
+/* Report a folder the walk cannot see into, and remember it. */
+static void
+scan_blind(nx_scan *s, const char *path, int err_no, const char *what)
 {
-    size_t lo = 0, hi = scan->n_entries;
+    scan_report(s, path, err_no, what);
+    if (!scan_push_str(&s->blind, &s->n_blind, path))
+        s->is_oom = true;
+}
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(scan->entries[mid].path, path);
+/**************************************************************************
+** Folders
+*/
 
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* The order of two entries of one folder: by name, a folder's name taken
+ * with a '/' after it. */
+static int
+scan_kid_cmp(const char *names, const scan_kid *x, const scan_kid *y)
+{
+    const unsigned char *a = (const unsigned char *)names + x->off;
+    const unsigned char *b = (const unsigned char *)names + y->off;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(a, b, n);
+    int ca, cb;
+
+    if (c != 0)
+        return c;
+    ca = n < x->len ? a[n] : x->is_dir ? '/' : -1;
+    cb = n < y->len ? b[n] : y->is_dir ? '/' : -1;
+    return (ca > cb) - (ca < cb);
+}
+
+/* The names of the frame being sorted, for qsort's comparison (qsort_r
+ * is a GNU extension). */
+static _Thread_local const char *scan_sort_names;
+
+static int
+scan_kid_qcmp(const void *a, const void *b)
+{
+    return scan_kid_cmp(scan_sort_names, a, b);
+}
+
+/* The path of the folder in w->path, "/" for the root folder (kept as ""
+ * so that "/" and a name make "/name"). */
+static const char *
+scan_dir_path(const scan_walk *w)
+{
+    return w->path.len > 0 ? w->path.data : "/";
+}
+
+/* Add an entry named `name` to frame `f`. */
+static bool
+scan_kid_add(scan_frame *f, const char *name, size_t len, bool is_dir,
+             const struct stat *st)
+{
+    scan_kid *k;
+
+    if (len > UINT32_MAX || f->names.len > UINT32_MAX - len)
+        return false;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+
+        k = nx_realloc(f->kids, cap * sizeof(*k));
+        if (k == NULL)
+            return false;
+        f->kids = k;
+        f->cap = cap;
     }
+    k = &f->kids[f->n];
+    k->off = (uint32_t)f->names.len;
+    k->len = (uint32_t)len;
+    k->is_dir = is_dir;
+    k->size = st != NULL ? (int64_t)st->st_size : 0;
+    k->mtime_ns = st != NULL ? scan_mtime_ns(st) : 0;
+    nx_buf_put(&f->names, name, len);
+    if (nx_buf_oom(&f->names))
+        return false;
+    f->n++;
+    return true;
+}
+
+/* Look at entry `name` of the open folder `dfd` (whose path is in
+ * w->path, up to `base`) and add it to `f` when the walk visits it. */
+static void
+scan_look(nx_scan *s, scan_walk *w, scan_frame *f, int dfd,
+          const struct dirent *de)
+{
+    const char *name = de->d_name;
+    size_t len = strlen(name);
+    struct stat st;
+    bool names_only = (s->flags & NX_SCAN_NAMES_ONLY) != 0;
+    bool ok = true;
+
+    if (names_only && de->d_type == DT_DIR) {
+        ok = scan_kid_add(f, name, len, true, NULL);
+    } else if (names_only && de->d_type == DT_REG) {
+        if (nx_scan_ext_matches(name, s->exts, s->n_exts))
+            ok = scan_kid_add(f, name, len, false, NULL);
+    } else {
+        /* The whole path, for messages. */
+        w->path.len = f->path_len;
+        nx_buf_putc(&w->path, '/');
+        nx_buf_put(&w->path, name, len);
+        nx_buf_put(&w->path, "", 0);
+        if (nx_buf_oom(&w->path)) {
+            s->is_oom = true;
+            return;
+        }
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            /* Gone since readdir: nothing to say.  Anything else (a
+             * folder we may list but not enter): report, and never take
+             * what is there as deleted. */
+            if (errno != ENOENT)
+                scan_blind(s, w->path.data, errno, "cannot access");
+            return;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            /* Follow links to files, never links to folders (no loops). */
+            if (fstatat(dfd, name, &st, 0) != 0) {
+                scan_report(s, w->path.data, errno, "broken symbolic link");
+                return;
+            }
+            if (S_ISDIR(st.st_mode))
+                return;
+        }
+        if (S_ISDIR(st.st_mode))
+            ok = scan_kid_add(f, name, len, true, NULL);
+        else if (S_ISREG(st.st_mode) &&
+                 nx_scan_ext_matches(name, s->exts, s->n_exts))
+            ok = scan_kid_add(f, name, len, false, &st);
+    }
+    if (!ok)
+        s->is_oom = true;
+}
+
+/* Read the folder whose path is w->path into a new frame on top. */
+static void
+scan_push(nx_scan *s, scan_walk *w)
+{
+    scan_frame *f;
+    struct dirent *de = NULL;
+    DIR *dir;
+    int read_errno = 0;
+
+    if (w->depth > SCAN_MAX_DEPTH) {
+        scan_blind(s, scan_dir_path(w), ELOOP, "folders nested too deep");
+        return;
+    }
+    if (w->depth == w->cap_frames) {
+        int cap = w->cap_frames ? w->cap_frames * 2 : 8;
+        scan_frame *grown = nx_realloc(w->frames, (size_t)cap * sizeof(*f));
+
+        if (grown == NULL) {
+            s->is_oom = true;
+            return;
+        }
+        memset(grown + w->cap_frames, 0,
+               (size_t)(cap - w->cap_frames) * sizeof(*f));
+        w->frames = grown;
+        w->cap_frames = cap;
+    }
+    dir = opendir(scan_dir_path(w));
+    if (dir == NULL) {
+        scan_blind(s, scan_dir_path(w), errno, "cannot read folder");
+        return;
+    }
+    f = &w->frames[w->depth];
+    f->path_len = w->path.len;
+    f->n = f->next = 0;
+    nx_buf_clear(&f->names);
+    while (!s->is_oom && (errno = 0, de = readdir(dir)) != NULL) {
+        if (de->d_name[0] != '.')
+            scan_look(s, w, f, dirfd(dir), de);
+    }
+    if (de == NULL)
+        read_errno = errno;
+    closedir(dir);
+    w->path.len = f->path_len;
+    w->path.data[w->path.len] = '\0';
+    if (read_errno != 0 && !s->is_oom)
+        scan_blind(s, scan_dir_path(w), read_errno, "cannot read folder");
+    if (f->n > 1) {
+        scan_sort_names = f->names.data;
+        qsort(f->kids, f->n, sizeof(*f->kids), scan_kid_qcmp);
+    }
+    w->depth++;
+}
+
+/* Move walk `w` to its next file; false at its end. */
+static bool
+scan_walk_next(nx_scan *s, scan_walk *w)
+{
+    w->has_cur = false;
+    if (w->is_done || s->is_oom)
+        return false;
+    if (!w->is_dir) { /* a file given by name: itself, once */
+        w->is_done = true;
+        nx_buf_clear(&w->path);
+        nx_buf_puts(&w->path, w->abs);
+        if (nx_buf_oom(&w->path)) {
+            s->is_oom = true;
+            return false;
+        }
+        w->cur.path = w->path.data;
+        w->cur.size = w->size;
+        w->cur.mtime_ns = w->mtime_ns;
+        return w->has_cur = true;
+    }
+    if (!w->started) {
+        w->started = true;
+        nx_buf_clear(&w->path);
+        /* The root folder "/" is walked as "" (scan_dir_path). */
+        nx_buf_put(&w->path, w->abs,
+                   strcmp(w->abs, "/") == 0 ? 0 : strlen(w->abs));
+        nx_buf_put(&w->path, "", 0);
+        if (nx_buf_oom(&w->path)) {
+            s->is_oom = true;
+            return false;
+        }
+        scan_push(s, w);
+    }
+    while (w->depth > 0 && !s->is_oom) {
+        scan_frame *f = &w->frames[w->depth - 1];
+        const scan_kid *k;
+
+        if (f->next == f->n) {
+            w->depth--;
+            continue;
+        }
+        k = &f->kids[f->next++];
+        w->path.len = f->path_len;
+        nx_buf_putc(&w->path, '/');
+        nx_buf_put(&w->path, f->names.data + k->off, k->len);
+        nx_buf_put(&w->path, "", 0);
+        if (nx_buf_oom(&w->path)) {
+            s->is_oom = true;
+            break;
+        }
+        if (k->is_dir) {
+            scan_push(s, w);
+            continue;
+        }
+        w->cur.path = w->path.data;
+        w->cur.size = k->size;
+        w->cur.mtime_ns = k->mtime_ns;
+        return w->has_cur = true;
+    }
+    w->is_done = true;
     return false;
+}
+
+/**************************************************************************
+** Walks
+*/
+
+static int
+scan_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Is `path` inside folder `dir` (or the folder itself)? */
@@ -315,15 +413,160 @@ scan_is_under(const char *path, const char *dir)
     return path[n] == '\0' || path[n] == '/' || (n > 0 && dir[n - 1] == '/');
 }
 
+/* Set up the walk of one given path; false if it does not exist at all. */
+static bool
+scan_add_root(nx_scan *s, const char *given)
+{
+    char *abs = realpath(given, NULL);
+    struct stat st;
+    scan_walk *w;
+
+    if (abs == NULL || stat(abs, &st) != 0) {
+        if (s->report != NULL && !(s->flags & NX_SCAN_QUIET_ROOTS))
+            s->report(given, errno, "cannot access", s->payload);
+        free(abs);
+        return false;
+    }
+    w = &s->walks[s->n_walks];
+    memset(w, 0, sizeof(*w));
+    w->abs = nx_strdup(abs);
+    w->is_dir = S_ISDIR(st.st_mode);
+    w->size = (int64_t)st.st_size;
+    w->mtime_ns = scan_mtime_ns(&st);
+    free(abs);
+    if (w->abs == NULL) {
+        s->is_oom = true;
+        return true;
+    }
+    s->n_walks++;
+    if (w->is_dir && !scan_push_str(&s->roots, &s->n_roots, w->abs))
+        s->is_oom = true;
+    return true;
+}
+
+int
+nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
+             const char *const *exts, size_t n_exts, unsigned flags,
+             nx_scan_report_fn report, void *payload, newsidx_error *err)
+{
+    nx_scan *s = nx_calloc(1, sizeof(*s));
+    size_t i, n_found = 0;
+
+    *out = NULL;
+    if (s == NULL ||
+        (s->walks = nx_calloc(n_paths + 1, sizeof(*s->walks))) == NULL) {
+        nx_free(s);
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    s->exts = exts;
+    s->n_exts = n_exts;
+    s->flags = flags;
+    s->report = report;
+    s->payload = payload;
+    for (i = 0; i < n_paths && !s->is_oom; i++)
+        n_found += scan_add_root(s, paths[i]);
+    if (s->n_roots > 1)
+        qsort(s->roots, s->n_roots, sizeof(*s->roots), scan_cmp_str);
+    if (s->is_oom) {
+        nx_scan_close(s);
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    if (n_found == 0 && n_paths > 0) {
+        nx_scan_close(s);
+        return nx_fail(err, NEWSIDX_NOTFOUND, "cannot access '%s'", paths[0]);
+    }
+    *out = s;
+    return NEWSIDX_OK;
+}
+
+const nx_scan_entry *
+nx_scan_next(nx_scan *s)
+{
+    scan_walk *best = NULL;
+    size_t i;
+
+    if (!s->is_primed) { /* each walk on its first file */
+        s->is_primed = true;
+        for (i = 0; i < s->n_walks; i++)
+            scan_walk_next(s, &s->walks[i]);
+    }
+    for (i = 0; i < s->n_walks; i++) {
+        scan_walk *w = &s->walks[i];
+
+        if (w->has_cur &&
+            (best == NULL || strcmp(w->cur.path, best->cur.path) < 0))
+            best = w;
+    }
+    if (best == NULL || s->is_oom)
+        return NULL;
+    nx_buf_clear(&s->out_path);
+    nx_buf_puts(&s->out_path, best->cur.path);
+    if (nx_buf_oom(&s->out_path)) {
+        s->is_oom = true;
+        return NULL;
+    }
+    s->out = best->cur;
+    s->out.path = s->out_path.data;
+    /* Move on every walk that is on this file: a file given twice, or
+     * inside two given folders, comes once. */
+    for (i = 0; i < s->n_walks; i++) {
+        scan_walk *w = &s->walks[i];
+
+        if (w->has_cur && strcmp(w->cur.path, s->out.path) == 0)
+            scan_walk_next(s, w);
+    }
+    return &s->out;
+}
+
+int
+nx_scan_status(const nx_scan *s, newsidx_error *err)
+{
+    return s->is_oom ? nx_fail(err, NEWSIDX_NOMEM, "out of memory walking")
+                     : NEWSIDX_OK;
+}
+
+size_t
+nx_scan_roots(const nx_scan *s, const char *const **roots)
+{
+    *roots = (const char *const *)s->roots;
+    return s->n_roots;
+}
+
 bool
-nx_scan_covers(const nx_scan *scan, const char *path)
+nx_scan_covers(const nx_scan *s, const char *path)
 {
     size_t i;
     bool is_covered = false;
 
-    for (i = 0; i < scan->n_roots && !is_covered; i++)
-        is_covered = scan_is_under(path, scan->roots[i]);
-    for (i = 0; i < scan->n_blind && is_covered; i++)
-        is_covered = !scan_is_under(path, scan->blind[i]);
+    for (i = 0; i < s->n_roots && !is_covered; i++)
+        is_covered = scan_is_under(path, s->roots[i]);
+    for (i = 0; i < s->n_blind && is_covered; i++)
+        is_covered = !scan_is_under(path, s->blind[i]);
     return is_covered;
+}
+
+void
+nx_scan_close(nx_scan *s)
+{
+    size_t i;
+    int k;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->n_walks; i++) {
+        scan_walk *w = &s->walks[i];
+
+        for (k = 0; k < w->cap_frames; k++) {
+            nx_buf_free(&w->frames[k].names);
+            nx_free(w->frames[k].kids);
+        }
+        nx_free(w->frames);
+        nx_buf_free(&w->path);
+        nx_free(w->abs);
+    }
+    nx_free(s->walks);
+    scan_free_list(s->roots, s->n_roots);
+    scan_free_list(s->blind, s->n_blind);
+    nx_buf_free(&s->out_path);
+    nx_free(s);
 }

@@ -141,7 +141,7 @@ static const char schema_sql[] =
 int
 nx_schema_create(sqlite3 *db, newsidx_error *err)
 {
-    char sql[256];
+    char sql[512];
     int rc;
 
     rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
@@ -150,6 +150,7 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
                  "INSERT INTO meta VALUES('schema_version', %d),"
                  "('created_by', 'newsidx %s'),"
                  "('rank', '%s');"
+                 "INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);"
                  "PRAGMA application_id = %d;"
                  "PRAGMA user_version = %d;",
                  NEWSIDX_SCHEMA_VERSION, NEWSIDX_VERSION_STRING,

@@ -95,6 +95,36 @@ run_index --db t.db --json does-not-exist
 check_eq "missing path: exit 1" 1 "$rc"
 check "missing path is named" grep -q 'does-not-exist' .err
 
+# Folders whose names sort around '/' ("a-b/..." comes before "a/...",
+# "a0/..." after): a run over one of them never takes the others' files as
+# deleted; a run over all finds a move from one to another as a rename.
+mkdir -p side/a side/a-b side/a0
+for d in a a-b a0; do
+    for i in 1 2; do
+        printf -- '---\ntitle: Side item %s %s about %s\n---\n' "$d" "$i" \
+            "ocelot$i$d" > "side/$d/item$i.md"
+    done
+done
+run_index --db t.db --json side/a side/a-b side/a0
+check_eq "siblings: six added" 6 "$(json_get added)"
+rm side/a-b/item1.md
+mv side/a0/item2.md side/a/moved.md
+run_index --db t.db --json side/a
+check_eq "siblings: a run over a/ removes nothing" 0 "$(json_get removed)"
+check_eq "siblings: the moved file is new to a/" 1 "$(json_get added)"
+run_index --db t.db --json side/a0 side/a-b
+check_eq "siblings: a run over a0/ and a-b/ removes two" 2 \
+    "$(json_get removed)"
+check_eq "siblings: files left" 5 \
+    "$(sql t.db "SELECT count(*) FROM files WHERE path LIKE '%/side/%'")"
+mv side/a/item1.md side/a-b/back.md
+run_index --db t.db --json side
+check_eq "siblings: a move across them is a rename" 1 "$(json_get renamed)"
+check_eq "siblings: nothing removed" 0 "$(json_get removed)"
+rm -rf side
+run_index --db t.db --json news
+check_eq "siblings gone, news again: nothing removed" 0 "$(json_get removed)"
+
 # --rebuild starts over and reaches the same count.
 run_index --db t.db --json --rebuild news
 check_eq "rebuild: exit 0" 0 "$rc"
