@@ -257,6 +257,8 @@ cli_progress_update(cli_progress *p, uint64_t done, uint64_t total,
     char bar[31];
     int filled = 0, i;
 
+    if (total < done) /* files that came after the count */
+        total = done;
     if (!p->is_enabled || (now - p->last_draw < 0.1 && done != total))
         return;
     p->last_draw = now;
