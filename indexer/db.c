@@ -171,6 +171,7 @@ newsidx_index_open(newsidx_index **out, const char *path, unsigned flags,
     }
     idx->lock_fd = -1;
     idx->bound_min_df = NX_BOUND_MIN_DF;
+    idx->prefix_rare_df = NX_PREFIX_RARE_DF;
     idx->is_readonly = (flags & NEWSIDX_OPEN_READONLY) != 0;
     sflags = idx->is_readonly ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -312,6 +312,9 @@ typedef struct nx_rowset {
     size_t n_words;
 } nx_rowset;
 
+/* See newsidx_index.prefix_rare_df. */
+#define NX_PREFIX_RARE_DF 8192
+
 struct newsidx_index {
     sqlite3 *db;
     char *path; /* the index file name */
@@ -332,6 +335,9 @@ struct newsidx_index {
     struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
     int64_t bound_min_df; /* tokens held by this many rows get bounds
                              (NX_BOUND_MIN_DF; tests lower it) */
+    int64_t prefix_rare_df; /* a prefix's terms held by at most this many
+                               rows are read whole (NX_PREFIX_RARE_DF,
+                               query/engine.c; tests change it) */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */

@@ -34,6 +34,12 @@
 #define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
 #define ENG_WORDS      (ENG_UNIT / 64) /* a unit's rows, as bits */
 #define ENG_TOP        16 /* blocks of the highest bounds walked first */
+/* A prefix's terms held by at most idx->prefix_rare_df rows
+ * (NX_PREFIX_RARE_DF) are read whole when the query opens
+ * (eng_prefix_rare), at most ENG_RARE_ROWS rows in all: a block walk pays
+ * a seek per term and block, which for the hundreds of rare terms of a
+ * short prefix was most of the query. */
+#define ENG_RARE_ROWS (1 << 20)
 
 /* A phrase: a word, a quoted phrase, a prefix or a tag. */
 typedef struct eng_phrase {
@@ -53,6 +59,14 @@ typedef struct eng_phrase {
     nx_buf words;         /* its tokens (a prefix: its terms), each NUL-ended,
                              so that its iterators can be made again */
     uint16_t *ub;         /* a word's bounds per block (bounds.c), or NULL */
+    /* A prefix's rare terms, read whole: their rows by unit, units in
+     * order; the rows of units[i] are rare_slot/rare_tf[start[i] ..
+     * start[i + 1]). */
+    int64_t *units;
+    uint32_t *start;
+    uint8_t *rare_slot;
+    uint32_t (*rare_tf)[3];
+    size_t n_units, unit_at; /* unit_at: the walk's place in `units` */
 } eng_phrase;
 
 /* An OR of phrases: a group of the query, a tag filter, an exclusion. */
@@ -111,6 +125,12 @@ typedef struct eng {
     uint64_t n_counted_only;  /* blocks the bounds left unscored */
     uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
     bool is_counting; /* a walk that only counts: no occurrences needed */
+    /* Rows scored only when a bound from their occurrences alone can beat
+     * the score to beat (eng_row_bound); 0 = off. */
+    bool has_row_bound;
+    double row_factor; /* the largest prior and freshness factor */
+    double sat_max[64]; /* sat(tf, length 0) for small tf */
+    uint64_t n_rows_skipped; /* rows the bound left unscored (for tests) */
 } eng;
 
 /**************************************************************************
@@ -233,6 +253,24 @@ eng_alt_next(eng_phrase *p)
         p->alt_next[k] = nx_fr_term_block_next(p->alt[k]);
 }
 
+/* Put a prefix's rare rows on the first unit at row `from` or after. */
+static void
+eng_rare_rewind(eng_phrase *p, int64_t from)
+{
+    size_t lo = 0, hi = p->n_units;
+    int64_t unit = from >> ENG_UNIT_SHIFT;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (p->units[mid] < unit)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    p->unit_at = lo;
+}
+
 static void
 eng_phrase_free(eng_phrase *p)
 {
@@ -254,6 +292,10 @@ eng_phrase_free(eng_phrase *p)
     nx_free(p->alt_next);
     nx_buf_free(&p->words);
     nx_free(p->ub);
+    nx_free(p->units);
+    nx_free(p->start);
+    nx_free(p->rare_slot);
+    nx_free(p->rare_tf);
     memset(p, 0, sizeof(*p));
 }
 
@@ -315,19 +357,143 @@ eng_prefix_end(nx_buf *out, const char *s, size_t n)
     return true;
 }
 
+/* One row of a rare term, read whole. */
+typedef struct eng_rare_row {
+    int64_t id;
+    uint32_t tf[3];
+} eng_rare_row;
+
+/*
+ * Read the rare terms of prefix `p` (its[k] with dfs[k] <= rare_df, up
+ * to ENG_RARE_ROWS rows in all) whole into its units (a counting sort by
+ * unit), closing their iterators (set to NULL).  Rows of several terms
+ * are kept apart: the walk adds them up.  Leaves everything as it was
+ * when the rows' ids are too far apart to sort this way.
+ */
+static int
+eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
+                int64_t rare_df)
+{
+    eng_rare_row *rows = NULL;
+    uint32_t *count = NULL;
+    size_t n_rows = 0, cap = 0, i, total = 0;
+    int64_t lo_unit = INT64_MAX, hi_unit = -1, range;
+    int k, rc = SQLITE_OK;
+
+    for (k = 0; k < n; k++) {
+        if (its[k] != NULL && dfs[k] <= rare_df &&
+            total + (size_t)dfs[k] <= ENG_RARE_ROWS)
+            total += (size_t)dfs[k];
+    }
+    if (total == 0)
+        return SQLITE_OK;
+    total = 0;
+    for (k = 0; k < n && rc == SQLITE_OK; k++) {
+        nx_fr_term *t = its[k];
+
+        if (t == NULL || dfs[k] > rare_df ||
+            total + (size_t)dfs[k] > ENG_RARE_ROWS)
+            continue;
+        total += (size_t)dfs[k];
+        for (; !nx_fr_term_eof(t) && rc == SQLITE_OK;
+             rc = nx_fr_term_next(t) == SQLITE_OK ? SQLITE_OK
+                                                  : SQLITE_CORRUPT) {
+            const unsigned char *pl;
+            int tf[3] = {0, 0, 0}, np;
+            eng_rare_row *r;
+
+            if (nx_fr_term_poslist(t, &pl, &np) != SQLITE_OK) {
+                rc = SQLITE_CORRUPT;
+                break;
+            }
+            if (nx_fr_pos_count(pl, np, p->column, tf) == 0)
+                continue; /* not in the column asked for */
+            if (n_rows == cap) {
+                size_t ncap = cap ? cap * 2 : 1024;
+
+                r = nx_realloc(rows, ncap * sizeof(*rows));
+                if (r == NULL) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                rows = r;
+                cap = ncap;
+            }
+            r = &rows[n_rows++];
+            r->id = nx_fr_term_rowid(t);
+            r->tf[0] = (uint32_t)tf[0];
+            r->tf[1] = (uint32_t)tf[1];
+            r->tf[2] = (uint32_t)tf[2];
+            lo_unit = r->id >> ENG_UNIT_SHIFT < lo_unit ? r->id >> ENG_UNIT_SHIFT
+                                                        : lo_unit;
+            hi_unit = r->id >> ENG_UNIT_SHIFT > hi_unit ? r->id >> ENG_UNIT_SHIFT
+                                                        : hi_unit;
+        }
+        /* Read whole (or failed): the walk needs it no more. */
+        nx_fr_term_close(t);
+        its[k] = NULL;
+    }
+    range = hi_unit - lo_unit + 1;
+    if (rc == SQLITE_OK && n_rows > 0 && (lo_unit < 0 || range > (1 << 24)))
+        rc = SQLITE_CORRUPT; /* ids newsindex does not give */
+    if (rc == SQLITE_OK && n_rows > 0) {
+        count = nx_calloc((size_t)range + 1, sizeof(*count));
+        p->units = nx_malloc(((size_t)range + 1) * sizeof(*p->units));
+        p->start = nx_malloc(((size_t)range + 2) * sizeof(*p->start));
+        p->rare_slot = nx_malloc(n_rows);
+        p->rare_tf = nx_malloc(n_rows * sizeof(*p->rare_tf));
+        if (count == NULL || p->units == NULL || p->start == NULL ||
+            p->rare_slot == NULL || p->rare_tf == NULL)
+            rc = SQLITE_NOMEM;
+    }
+    if (rc == SQLITE_OK && n_rows > 0) {
+        uint32_t at = 0;
+        int64_t u;
+
+        for (i = 0; i < n_rows; i++)
+            count[(rows[i].id >> ENG_UNIT_SHIFT) - lo_unit]++;
+        for (u = 0; u < range; u++) {
+            if (count[u] == 0)
+                continue;
+            p->units[p->n_units] = lo_unit + u;
+            p->start[p->n_units++] = at;
+            at += count[u];
+            count[u] = at - count[u]; /* where its next row goes */
+        }
+        p->start[p->n_units] = at;
+        for (i = 0; i < n_rows; i++) {
+            uint32_t *to = &count[(rows[i].id >> ENG_UNIT_SHIFT) - lo_unit];
+
+            p->rare_slot[*to] = (uint8_t)(rows[i].id & (ENG_UNIT - 1));
+            memcpy(p->rare_tf[*to], rows[i].tf, sizeof(rows[i].tf));
+            (*to)++;
+        }
+    }
+    nx_free(rows);
+    nx_free(count);
+    return rc;
+}
+
 /* A prefix: an iterator for every term of the index that starts with the
- * prefix (the terms table lists them all); NX_ENGINE_DECLINED for too
- * many. */
+ * prefix (the terms table lists them all, in FTS5's order); opened
+ * together, so that each segment's leaves are read once for all of them.
+ * NX_ENGINE_DECLINED for too many. */
 static int
 eng_prefix(eng *e, eng_phrase *p, const char *text)
 {
     sqlite3_stmt *stmt;
     bool has_end = eng_prefix_end(&e->scratch, text, strlen(text));
+    const char **terms = NULL;
+    size_t *lens = NULL, at;
+    int64_t *dfs = NULL;
+    nx_fr_term **its = NULL;
     int rc = sqlite3_prepare_v2(
         e->q->idx->db,
         has_end ? "SELECT term, df FROM terms WHERE term >= ?1 AND term < ?2"
-                : "SELECT term, df FROM terms WHERE term >= ?1",
+                  " ORDER BY term"
+                : "SELECT term, df FROM terms WHERE term >= ?1 ORDER BY term",
         -1, &stmt, NULL);
+    int n = 0, k;
 
     p->is_prefix = true;
     p->df = 0;
@@ -338,39 +504,65 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
         sqlite3_bind_text(stmt, 2, e->scratch.data, (int)e->scratch.len,
                           SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        nx_fr_term *t = NULL, **grown;
-
-        if (p->n_alt == ENG_MAX_ALTS) {
+        if (n == ENG_MAX_ALTS) {
             sqlite3_finalize(stmt);
             return NX_ENGINE_DECLINED;
         }
-        if (nx_fr_term_open(
-                &t, e->r, (const char *)sqlite3_column_text(stmt, 0),
-                (size_t)sqlite3_column_bytes(stmt, 0)) != SQLITE_OK) {
-            rc = SQLITE_CORRUPT;
-            break;
-        }
-        if (t == NULL)
-            continue;
-        grown = nx_realloc(p->alt, (size_t)(p->n_alt + 1) * sizeof(*grown));
-        if (grown == NULL) {
-            nx_fr_term_close(t);
-            rc = SQLITE_NOMEM;
-            break;
+        if (n % 256 == 0) {
+            int64_t *grown = nx_realloc(dfs, (size_t)(n + 256) * sizeof(*dfs));
+
+            if (grown == NULL) {
+                sqlite3_finalize(stmt);
+                nx_free(dfs);
+                return e->rc = SQLITE_NOMEM;
+            }
+            dfs = grown;
         }
         nx_buf_put(&p->words, sqlite3_column_text(stmt, 0),
                    (size_t)sqlite3_column_bytes(stmt, 0));
         nx_buf_putc(&p->words, '\0');
-        p->alt = grown;
-        p->alt[p->n_alt++] = t;
-        p->df += sqlite3_column_int64(stmt, 1);
+        dfs[n] = sqlite3_column_int64(stmt, 1);
+        p->df += dfs[n];
+        n++;
     }
     sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE)
-        return e->rc = rc == SQLITE_ROW ? SQLITE_ERROR : rc;
-    if (nx_buf_oom(&p->words))
-        return e->rc = SQLITE_NOMEM;
-    p->is_empty = p->n_alt == 0;
+    if (rc != SQLITE_DONE || nx_buf_oom(&p->words)) {
+        nx_free(dfs);
+        return e->rc = rc == SQLITE_DONE ? SQLITE_NOMEM
+                       : rc == SQLITE_ROW ? SQLITE_ERROR
+                                          : rc;
+    }
+    terms = nx_calloc((size_t)n + 1, sizeof(*terms));
+    lens = nx_calloc((size_t)n + 1, sizeof(*lens));
+    its = nx_calloc((size_t)n + 1, sizeof(*its));
+    p->alt = nx_calloc((size_t)n + 1, sizeof(*p->alt));
+    rc = terms == NULL || lens == NULL || its == NULL || p->alt == NULL
+             ? SQLITE_NOMEM
+             : SQLITE_OK;
+    for (k = 0, at = 0; rc == SQLITE_OK && k < n; k++) {
+        terms[k] = p->words.data + at;
+        lens[k] = strlen(terms[k]);
+        at += lens[k] + 1;
+    }
+    if (rc == SQLITE_OK && n > 0 &&
+        nx_fr_terms_open(e->r, n, terms, lens, its) != SQLITE_OK)
+        rc = SQLITE_CORRUPT;
+    if (rc == SQLITE_OK)
+        rc = eng_prefix_rare(p, its, dfs, n, e->q->idx->prefix_rare_df);
+    /* Keep the terms left to walk (their words stay listed in order). */
+    for (k = 0; rc == SQLITE_OK && k < n; k++) {
+        if (its[k] != NULL)
+            p->alt[p->n_alt++] = its[k];
+    }
+    for (k = 0; rc != SQLITE_OK && k < n; k++)
+        nx_fr_term_close(its[k]);
+    nx_free(terms);
+    nx_free(lens);
+    nx_free(its);
+    nx_free(dfs);
+    if (rc != SQLITE_OK)
+        return e->rc = rc;
+    p->is_empty = p->n_alt == 0 && p->n_units == 0;
     p->alt_next = nx_malloc(((size_t)p->n_alt + 1) * sizeof(*p->alt_next));
     if (p->alt_next == NULL)
         return e->rc = SQLITE_NOMEM;
@@ -676,8 +868,30 @@ static void
 eng_prefix_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
                  uint64_t *out, uint32_t (*tf)[3])
 {
-    int64_t hi = lo + ENG_UNIT;
+    int64_t hi = lo + ENG_UNIT, unit = lo >> ENG_UNIT_SHIFT;
     int k, w;
+
+    /* The rare terms' rows, read whole. */
+    while (p->unit_at < p->n_units && p->units[p->unit_at] < unit)
+        p->unit_at++;
+    if (p->unit_at < p->n_units && p->units[p->unit_at] == unit) {
+        uint32_t j;
+
+        for (j = p->start[p->unit_at]; j < p->start[p->unit_at + 1]; j++) {
+            unsigned sl = p->rare_slot[j];
+            bool is_new = !eng_bit(out, sl);
+
+            if (cand != NULL && !eng_bit(cand, sl))
+                continue;
+            if (tf != NULL) {
+                tf[sl][0] = (is_new ? 0 : tf[sl][0]) + p->rare_tf[j][0];
+                tf[sl][1] = (is_new ? 0 : tf[sl][1]) + p->rare_tf[j][1];
+                tf[sl][2] = (is_new ? 0 : tf[sl][2]) + p->rare_tf[j][2];
+            }
+            eng_set(out, sl);
+        }
+        p->unit_at++;
+    }
 
     for (k = 0; k < p->n_alt && e->rc == SQLITE_OK; k++) {
         if (p->alt_next[k] >= hi)
@@ -819,6 +1033,12 @@ eng_group_next(eng_group *g, int64_t from)
                 if (p->alt_next[k] < at)
                     at = p->alt_next[k];
             }
+            while (p->unit_at < p->n_units &&
+                   p->units[p->unit_at] < from >> ENG_UNIT_SHIFT)
+                p->unit_at++;
+            if (p->unit_at < p->n_units &&
+                p->units[p->unit_at] << ENG_UNIT_SHIFT < at)
+                at = p->units[p->unit_at] << ENG_UNIT_SHIFT;
         } else { /* a phrase is where all its tokens are */
             at = 0;
             for (k = 0; k < p->n_tok; k++) {
@@ -1126,6 +1346,8 @@ eng_free(eng *e)
 }
 
 static int eng_error(eng *e, newsidx_error *err);
+static void eng_row_bound_init(eng *e);
+static double eng_theta(const search_run *run);
 
 /* Set up the engine for `q`: NEWSIDX_OK, NX_ENGINE_DECLINED, or an error
  * with its message. */
@@ -1163,6 +1385,8 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
     eng_needs(e);
+    if (rc == NEWSIDX_OK && e->rc == SQLITE_OK)
+        eng_row_bound_init(e);
     if (rc == NEWSIDX_OK && e->rc != SQLITE_OK)
         rc = eng_error(e, err);
     if (rc != NEWSIDX_OK) {
@@ -1185,6 +1409,62 @@ eng_exclude(eng *e, int64_t lo, uint64_t *m)
         for (w = 0; w < ENG_WORDS; w++)
             m[w] &= ~got[w];
     }
+}
+
+/*
+ * A bound of a row's score from its occurrences alone: each column's
+ * saturation at its largest, for a length of 0 (the shortest), times the
+ * largest prior and freshness factor.  A row whose bound cannot beat the
+ * score to beat is counted without being scored: the lengths, the prior
+ * and the division per column are what a score costs.  Set up for ranked
+ * queries with weights and idfs of one sign (a bound needs them).
+ */
+static void
+eng_row_bound_init(eng *e)
+{
+    const nx_weights *w = &e->q->w;
+    double f0 = nx_rank_prior_factor(w, 0.0), f1 = nx_rank_prior_factor(w, 1.0);
+    int i, c;
+
+    e->has_row_bound = e->q->opts.sort == NEWSIDX_SORT_RANK && e->has_text;
+    for (c = 0; c < 3; c++)
+        e->has_row_bound &= e->w[c] >= 0;
+    for (i = 0; i < e->n_scored; i++)
+        e->has_row_bound &= e->idf[i] >= 0;
+    /* The prior under unequal weights lies between the two ends too. */
+    e->row_factor = f0 > f1 ? f0 : f1;
+    e->has_row_bound &= e->row_factor > 0;
+    for (i = 0; i < 64; i++)
+        e->sat_max[i] = nx_rank_sat(i, 0, 1);
+}
+
+static double
+eng_sat_max(const eng *e, uint32_t tf)
+{
+    return tf < 64 ? e->sat_max[tf] : nx_rank_sat(tf, 0, 1);
+}
+
+/* The bound of the row at bit `u` of the block being scored. */
+static double
+eng_row_bound(const eng *e, unsigned u)
+{
+    double v = 0;
+    int i, c;
+
+    for (i = 0; i < e->n_scored; i++) {
+        const uint32_t *tf;
+        double part = 0;
+
+        if (!eng_bit(e->ph_bits[i], u))
+            continue;
+        tf = e->ph_tf[i][u];
+        for (c = 0; c < 3; c++) {
+            if (tf[c] != 0)
+                part += e->w[c] * eng_sat_max(e, tf[c]);
+        }
+        v += e->idf[i] * part;
+    }
+    return v * e->row_factor;
 }
 
 /* Rowids this far apart in an unpublished row set mean a file newsindex
@@ -1302,6 +1582,12 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
             if (run != NULL) {
                 search_cand c;
 
+                if (e->has_row_bound && run->n_cands == run->cap &&
+                    eng_row_bound(e, u) * (1.0 + 1e-9) < eng_theta(run)) {
+                    run->is_complete = false; /* a row left out */
+                    e->n_rows_skipped++;
+                    continue;
+                }
                 eng_score(e, id, s, u, &c);
                 nx_search_offer(run, &c);
             }
@@ -1397,8 +1683,10 @@ eng_rewind(eng *e, int64_t from)
             if (its[k] != NULL && nx_fr_term_rewind(its[k], from) != SQLITE_OK)
                 e->rc = SQLITE_CORRUPT;
         }
-        if (p->is_prefix)
+        if (p->is_prefix) {
             eng_alt_next(p);
+            eng_rare_rewind(p, from);
+        }
     }
 }
 

@@ -581,24 +581,16 @@ fr_seg_set_eod(fr_seg_iter *s)
     s->eod = term_off >= s->off ? term_off : s->page.nn + 1;
 }
 
-/* Position `s` on the first entry of `key` in its segment; is_eof when the
- * segment does not hold the term. */
+/* With s->page the leaf where `key`'s doclist would start (pgno `pg`,
+ * `dlidx` from fts_idx): position `s` on its first entry; is_eof when the
+ * page does not hold the term. */
 static int
-fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
-            int n)
+fr_seg_start(nx_fr *r, fr_seg_iter *s, int pg, bool dlidx, const char *key,
+             int n)
 {
-    int pg, rc;
-    bool dlidx;
+    int rc = fr_seg_find_term(r, s, key, n);
 
-    s->seg = seg;
     s->is_eof = true;
-    pg = fr_idx_page(r, seg, key, n, &dlidx);
-    if (pg == 0 || pg > seg->pg_last)
-        return r->rc;
-    rc = fr_read_leaf(r, seg, pg, &s->page);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = fr_seg_find_term(r, s, key, n);
     if (rc == SQLITE_NOTFOUND)
         return SQLITE_OK;
     if (rc != SQLITE_OK)
@@ -616,6 +608,75 @@ fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
     s->start_eod = s->eod;
     s->start_rowid = s->rowid;
     return rc;
+}
+
+/* Position `s` on the first entry of `key` in its segment; is_eof when the
+ * segment does not hold the term. */
+static int
+fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
+            int n)
+{
+    int pg, rc;
+    bool dlidx;
+
+    s->seg = seg;
+    s->is_eof = true;
+    pg = fr_idx_page(r, seg, key, n, &dlidx);
+    if (pg == 0 || pg > seg->pg_last)
+        return r->rc;
+    rc = fr_read_leaf(r, seg, pg, &s->page);
+    if (rc != SQLITE_OK)
+        return rc;
+    return fr_seg_start(r, s, pg, dlidx, key, n);
+}
+
+/* The last term of a leaf (with FTS5's prefix byte) into `out`; false for a
+ * page without terms or a malformed one. */
+static bool
+fr_page_last_term(nx_fr *r, const fr_page *pg, nx_buf *out)
+{
+    const unsigned char *a = pg->p;
+    int pgidx = pg->sz, term_off, off, n_keep = 0, n_new;
+
+    nx_buf_clear(out);
+    if (fr_page_is_termless(pg))
+        return false;
+    pgidx += fr_varint32(a + pgidx, &term_off);
+    off = term_off;
+    for (;;) {
+        if (off >= pg->sz)
+            return fr_corrupt(r), false;
+        off += fr_varint32(a + off, &n_new);
+        if (n_new < 0 || n_keep > (int)out->len || off + n_new > pg->sz)
+            return fr_corrupt(r), false;
+        out->len = (size_t)n_keep;
+        nx_buf_put(out, a + off, (size_t)n_new);
+        if (nx_buf_oom(out)) {
+            r->rc = SQLITE_NOMEM;
+            return false;
+        }
+        if (pgidx >= pg->nn)
+            return true;
+        {
+            int delta;
+
+            pgidx += fr_varint32(a + pgidx, &delta);
+            term_off += delta;
+        }
+        off = term_off;
+        if (off >= pg->sz)
+            return fr_corrupt(r), false;
+        off += fr_varint32(a + off, &n_keep);
+    }
+}
+
+/* Bytewise order of two keys, the shorter first on a tie (FTS5's). */
+static int
+fr_key_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+
+    return c != 0 ? c : (na > nb) - (na < nb);
 }
 
 /* The leaf after the current one (kept for reuse). */
@@ -1079,6 +1140,140 @@ nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
     }
     *out = t;
     return SQLITE_OK;
+}
+
+/* Make term iterator `t` ready once its segments are opened (t->n of
+ * them): its heap, and its first row.  Frees it and sets *out to NULL
+ * when it has no row. */
+static int
+fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
+{
+    int i;
+
+    *out = NULL;
+    t->heap = nx_malloc((size_t)(t->n + 1) * sizeof(*t->heap));
+    if (t->heap == NULL && r->rc == SQLITE_OK)
+        r->rc = SQLITE_NOMEM;
+    for (i = 0; r->rc == SQLITE_OK && i < t->n; i++)
+        t->heap[t->n_heap++] = i;
+    for (i = t->n_heap / 2; r->rc == SQLITE_OK && i-- > 0;)
+        fr_heap_down(t, i);
+    if (r->rc == SQLITE_OK)
+        fr_term_settle(t);
+    if (r->rc != SQLITE_OK || t->is_eof) {
+        nx_fr_term_close(t);
+        return r->rc;
+    }
+    *out = t;
+    return SQLITE_OK;
+}
+
+int
+nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
+                 const size_t *lens, nx_fr_term **out)
+{
+    fr_seg_iter probe;
+    nx_buf key = NX_BUF_INIT, last = NX_BUF_INIT;
+    int i, k;
+
+    for (k = 0; k < n; k++)
+        out[k] = NULL;
+    if (r->rc != SQLITE_OK)
+        return r->rc;
+    for (k = 0; k < n; k++) {
+        nx_fr_term *t;
+
+        if (k > 0 &&
+            fr_key_cmp(terms[k - 1], lens[k - 1], terms[k], lens[k]) >= 0) {
+            r->rc = SQLITE_MISUSE; /* not in order */
+            goto fail;
+        }
+        t = nx_calloc(1, sizeof(*t));
+        if (t == NULL ||
+            (t->s = nx_calloc((size_t)r->n_segs + 1, sizeof(*t->s))) == NULL) {
+            nx_free(t);
+            r->rc = SQLITE_NOMEM;
+            goto fail;
+        }
+        t->r = r;
+        out[k] = t;
+    }
+    memset(&probe, 0, sizeof(probe));
+    /* Per segment, the terms in order: a term on the leaf read for an
+     * earlier one is found there without a new lookup or read. */
+    for (i = 0; i < r->n_segs && r->rc == SQLITE_OK; i++) {
+        const fr_segment *seg = &r->segs[i];
+        bool has_page = false, dlidx = false;
+        int pg = 0;
+
+        for (k = 0; k < n && r->rc == SQLITE_OK; k++) {
+            nx_fr_term *t = out[k];
+            fr_seg_iter *s = &t->s[t->n];
+
+            if (lens[k] > 65536)
+                continue; /* FTS5 keeps no token this long */
+            nx_buf_clear(&key);
+            nx_buf_putc(&key, '0'); /* FTS5's main index */
+            nx_buf_put(&key, terms[k], lens[k]);
+            if (nx_buf_oom(&key)) {
+                r->rc = SQLITE_NOMEM;
+                break;
+            }
+            if (!has_page ||
+                fr_key_cmp(key.data, key.len, last.data, last.len) > 0) {
+                int at = fr_idx_page(r, seg, key.data, (int)key.len, &dlidx);
+
+                if (at == 0 || at > seg->pg_last)
+                    continue;
+                if (!has_page || at != pg) {
+                    probe.seg = seg;
+                    if (fr_read_leaf(r, seg, at, &probe.page) != SQLITE_OK ||
+                        !fr_page_last_term(r, &probe.page, &last)) {
+                        has_page = false;
+                        continue;
+                    }
+                    pg = at;
+                    has_page = true;
+                }
+            }
+            /* The term is on this leaf or nowhere in the segment. */
+            probe.seg = seg;
+            probe.is_eof = true;
+            if (fr_seg_find_term(r, &probe, key.data, (int)key.len) !=
+                SQLITE_OK)
+                continue;
+            /* Found: the iterator gets a copy of the leaf. */
+            s->seg = seg;
+            s->page.cap = (size_t)probe.page.nn + FR_PAD;
+            s->page.p = nx_malloc(s->page.cap);
+            if (s->page.p == NULL) {
+                r->rc = SQLITE_NOMEM;
+                break;
+            }
+            memcpy(s->page.p, probe.page.p, s->page.cap);
+            s->page.nn = probe.page.nn;
+            s->page.sz = probe.page.sz;
+            s->page.pgno = probe.page.pgno;
+            fr_seg_start(r, s, pg, dlidx, key.data, (int)key.len);
+            if (!s->is_eof)
+                t->n++;
+            else
+                fr_seg_free(s), memset(s, 0, sizeof(*s));
+        }
+    }
+    fr_seg_free(&probe);
+    nx_buf_free(&key);
+    nx_buf_free(&last);
+    for (k = 0; k < n && r->rc == SQLITE_OK; k++)
+        fr_term_ready(r, out[k], &out[k]);
+    if (r->rc == SQLITE_OK)
+        return SQLITE_OK;
+fail:
+    for (k = 0; k < n; k++) {
+        nx_fr_term_close(out[k]);
+        out[k] = NULL;
+    }
+    return r->rc;
 }
 
 int

@@ -124,6 +124,12 @@ int nx_fr_error(const nx_fr *r, newsidx_error *err);
 /* An iterator over the rows holding `term` (its exact bytes), in rowid
  * order, on the first of them; *out is NULL when no row holds it. */
 int nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len);
+/* Iterators for n distinct terms given in FTS5's order (bytewise, the
+ * shorter first on a tie), into out[0..n), NULL for a term no row holds:
+ * as nx_fr_term_open each, but a leaf that holds several of them is
+ * looked up and read once per segment (the terms of a prefix). */
+int nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
+                     const size_t *lens, nx_fr_term **out);
 /* Move to the next row, or to the first row >= `rowid`. */
 int nx_fr_term_next(nx_fr_term *t);
 int nx_fr_term_seek(nx_fr_term *t, int64_t rowid);

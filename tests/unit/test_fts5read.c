@@ -289,6 +289,85 @@ check_blocks(nx_fr *r, const char *term, int64_t (*want)[3], size_t n_want)
     nx_fr_term_close(t);
 }
 
+/* The rows of an iterator, each with its position list, against those of
+ * another (consumes both). */
+static void
+check_same_rows(nx_fr_term *a, nx_fr_term *b)
+{
+    while (!nx_fr_term_eof(a) && !nx_fr_term_eof(b)) {
+        const unsigned char *pa, *pb;
+        int na, nb;
+
+        assert_int_equal(nx_fr_term_rowid(a), nx_fr_term_rowid(b));
+        assert_int_equal(nx_fr_term_poslist(a, &pa, &na), SQLITE_OK);
+        assert_int_equal(nx_fr_term_poslist(b, &pb, &nb), SQLITE_OK);
+        assert_int_equal(na, nb);
+        assert_memory_equal(pa, pb, (size_t)na);
+        assert_int_equal(nx_fr_term_next(a), SQLITE_OK);
+        assert_int_equal(nx_fr_term_next(b), SQLITE_OK);
+    }
+    assert_true(nx_fr_term_eof(a));
+    assert_true(nx_fr_term_eof(b));
+}
+
+/* Terms opened together (nx_fr_terms_open): the whole vocabulary with
+ * terms no row holds among them, and every third term, each iterator the
+ * same as one opened alone.  Terms out of order are refused. */
+static void
+check_terms_open(sqlite3 *db, nx_fr *r)
+{
+    static char *names[4096];
+    static const char *terms[4096];
+    static size_t lens[4096];
+    static nx_fr_term *its[4096];
+    sqlite3_stmt *stmt;
+    int n = 0, k, step;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT term FROM vr UNION"
+                                        " SELECT term || 'zz' FROM vr UNION"
+                                        " SELECT 'a' UNION SELECT 'zzzz'"
+                                        " ORDER BY 1",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW && n < 4096) {
+        names[n] = strdup((const char *)sqlite3_column_text(stmt, 0));
+        lens[n] = (size_t)sqlite3_column_bytes(stmt, 0);
+        n++;
+    }
+    sqlite3_finalize(stmt);
+    assert_true(n > 20);
+    for (step = 1; step <= 3; step += 2) {
+        int m = 0;
+
+        for (k = 0; k < n; k += step) {
+            terms[m] = names[k];
+            lens[m] = strlen(names[k]);
+            m++;
+        }
+        assert_int_equal(nx_fr_terms_open(r, m, terms, lens, its), SQLITE_OK);
+        for (k = 0; k < m; k++) {
+            nx_fr_term *alone = NULL;
+
+            assert_int_equal(nx_fr_term_open(&alone, r, terms[k], lens[k]),
+                             SQLITE_OK);
+            assert_int_equal(alone == NULL, its[k] == NULL);
+            if (alone != NULL)
+                check_same_rows(its[k], alone);
+            nx_fr_term_close(alone);
+            nx_fr_term_close(its[k]);
+        }
+    }
+    terms[0] = names[1];
+    terms[1] = names[0];
+    lens[0] = strlen(names[1]);
+    lens[1] = strlen(names[0]);
+    assert_int_equal(nx_fr_terms_open(r, 2, terms, lens, its), SQLITE_MISUSE);
+    assert_null(its[0]);
+    for (k = 0; k < n; k++)
+        free(names[k]);
+}
+
 /* Compare the reader with FTS5 for every term, and seeks into each. */
 static void
 check_all_terms(sqlite3 *db)
@@ -363,6 +442,9 @@ check_all_terms(sqlite3 *db)
         assert_null(t);
     }
     assert_int_equal(nx_fr_error(r, NULL), NEWSIDX_OK);
+    nx_fr_close(r);
+    assert_int_equal(nx_fr_open(&r, db, NULL), NEWSIDX_OK);
+    check_terms_open(db, r);
     nx_fr_close(r);
     exec(db, "COMMIT");
 }
