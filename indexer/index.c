@@ -76,14 +76,16 @@ typedef struct index_job {
     nx_doc doc;             /* the item prepared to write (nx_prep_doc) */
     nx_parse_pos pos;       /* where a parse failed */
     newsidx_error file_err; /* why reading or parsing failed */
-    /* The item and doc of the slot's last job, written and left for the
-     * worker to free when it next takes the slot: memory freed by the
-     * thread that allocated it goes back to that thread's cache, where a
-     * free from the other thread takes the allocator's lock (glibc), about
-     * a tenth of the indexing time.  index_job_clear keeps them. */
-    nx_item *stale_item;
-    nx_doc stale_doc;
 } index_job;
+
+/* A written item and its doc, handed back to the worker to free: memory
+ * freed by the thread that allocated it goes back to that thread's cache,
+ * where a free from the other thread takes the allocator's lock (glibc),
+ * about a tenth of the indexing time. */
+typedef struct index_spent {
+    nx_item *item;
+    nx_doc doc;
+} index_spent;
 
 typedef struct index_pipe {
     pthread_mutex_t lock; /* guards the fields up to is_stopping */
@@ -102,6 +104,8 @@ typedef struct index_pipe {
     nx_prep *prep;  /* the worker's preparer */
     index_job *jobs; /* a ring of n_jobs */
     size_t n_jobs;
+    index_spent *spent; /* for the worker to free (under lock) */
+    size_t n_spent, cap_spent;
 } index_pipe;
 
 typedef struct index_run {
@@ -243,20 +247,46 @@ index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
     return NEWSIDX_OK;
 }
 
-/* Order folders as the paths under them sort: by the name with a '/'. */
+/* A folder's length without a trailing '/' ("/" itself: 0). */
+static size_t
+index_root_len(const char *r)
+{
+    size_t n = strlen(r);
+
+    return n > 0 && r[n - 1] == '/' ? n - 1 : n;
+}
+
+/* Byte i of a folder's key: the folder with one '/' after it, the paths
+ * under it all start with it; -1 past its end. */
+static int
+index_root_key(const char *r, size_t n, size_t i)
+{
+    return i < n ? (unsigned char)r[i] : i == n ? '/' : -1;
+}
+
+/* Order folders as the paths under them sort: by their keys, bytewise
+ * (an end sorts first). */
 static int
 index_root_cmp(const void *a, const void *b)
 {
     const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    size_t nx = index_root_len(x), ny = index_root_len(y), i;
 
-    for (; *x != '\0' && *x == *y; x++, y++)
-        ;
-    return (*x ? (unsigned char)*x : '/') - (*y ? (unsigned char)*y : '/');
+    for (i = 0;; i++) {
+        int cx = index_root_key(x, nx, i), cy = index_root_key(y, ny, i);
+
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx < 0)
+            return 0;
+    }
 }
 
 /* The folders whose indexed files the first walk goes along, in the order
  * of the paths under them, none inside another (its files are listed with
- * the outer one's): a new array of pointers into `roots`. */
+ * the outer one's): a new array of pointers into `roots`.  A folder inside
+ * another has a key that starts with the other's, so it sorts right after
+ * it or after others inside it. */
 static const char **
 index_gone_roots(const char *const *roots, size_t n, size_t *n_out)
 {
@@ -269,12 +299,11 @@ index_gone_roots(const char *const *roots, size_t n, size_t *n_out)
         r[i] = roots[i];
     qsort(r, n, sizeof(*r), index_root_cmp);
     for (i = 0; i < n; i++) {
-        size_t m = k > 0 ? strlen(r[k - 1]) : 0;
+        size_t m = k > 0 ? index_root_len(r[k - 1]) : 0;
+        size_t ni = index_root_len(r[i]);
 
-        /* Inside the last one kept: "/" holds every path, "a" holds
-         * "a/..." (and "a" itself, a duplicate). */
-        if (k > 0 && strncmp(r[i], r[k - 1], m) == 0 &&
-            (m == 1 || r[i][m] == '/' || r[i][m] == '\0'))
+        if (k > 0 && ni >= m && memcmp(r[i], r[k - 1], m) == 0 &&
+            (ni == m || r[i][m] == '/'))
             continue;
         r[k++] = r[i];
     }
@@ -302,9 +331,11 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
     int rc = SQLITE_OK, status;
     nx_buf lo = NX_BUF_INIT, hi = NX_BUF_INIT;
 
+    /* Given paths that do not exist are reported here, once; what the
+     * walk meets, by the second walk. */
     status = nx_scan_open(&scan, paths, n_paths, run->opts.extensions,
-                          run->opts.n_extensions, NX_SCAN_NAMES_ONLY, NULL,
-                          NULL, err);
+                          run->opts.n_extensions, NX_SCAN_NAMES_ONLY,
+                          index_scan_report, run, err);
     if (status != NEWSIDX_OK)
         return status;
     n_roots = nx_scan_roots(scan, &roots);
@@ -319,11 +350,10 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
                                 -1, &stmt, NULL);
     w = status == NEWSIDX_OK ? nx_scan_next(scan) : NULL;
     for (i = 0; i < n_order && rc == SQLITE_OK && status == NEWSIDX_OK; i++) {
-        size_t n = strlen(order[i]);
-
         /* Every "root/...": from "root/" to just before "root0" ('0'
          * follows '/'); for "/" itself, "/" to "0". */
-        n = n > 0 && order[i][n - 1] == '/' ? n - 1 : n;
+        size_t n = index_root_len(order[i]);
+
         nx_buf_clear(&lo);
         nx_buf_put(&lo, order[i], n);
         nx_buf_putc(&lo, '/');
@@ -459,13 +489,16 @@ index_emit_warnings(const index_run *run, const char *path, const nx_item *item)
     }
 }
 
-/* Free the slot's stale item and doc (index_job_clear left them). */
+/* Free a list of spent items. */
 static void
-index_job_free_stale(index_job *job)
+index_spent_free(index_spent *list, size_t n)
 {
-    nx_item_free(job->stale_item);
-    job->stale_item = NULL;
-    nx_doc_clear(&job->stale_doc);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        nx_item_free(list[i].item);
+        nx_doc_clear(&list[i].doc);
+    }
 }
 
 /*
@@ -476,7 +509,6 @@ index_job_free_stale(index_job *job)
 static void
 index_work(index_job *job, nx_buf *content, nx_prep *prep, uint64_t max_size)
 {
-    index_job_free_stale(job);
     nx_error_clear(&job->file_err);
     job->read_rc =
         index_read(content, job->entry->path, max_size, &job->file_err);
@@ -660,27 +692,40 @@ index_visit(index_run *run, index_job *job, newsidx_error *err)
     return index_new_file(run, job, rec, err);
 }
 
-/* Empty a written job's slot for the next one.  Its item and doc stay as
- * the slot's stale ones, for the worker to free (when there is one),
- * unless an older pair is still there: then that pair goes here. */
+/* Empty a written job's slot for the next one.  Its item and doc go to
+ * the worker to free, when there is one. */
 static void
-index_job_clear(index_job *job, bool has_worker)
+index_job_clear(index_pipe *pipe, index_job *job, bool has_worker)
 {
-    nx_item *stale_item;
-    nx_doc stale_doc;
     nx_buf path_buf = job->path_buf;
+    bool is_handed = false;
 
     nx_file_rec_clear(&job->rec);
-    if (!has_worker || job->stale_item != NULL)
-        index_job_free_stale(job);
-    stale_item = job->item;
-    stale_doc = job->doc;
+    if (has_worker && job->item != NULL) {
+        pthread_mutex_lock(&pipe->lock);
+        if (pipe->n_spent == pipe->cap_spent) {
+            size_t cap = pipe->cap_spent ? pipe->cap_spent * 2 : 256;
+            index_spent *grown =
+                nx_realloc(pipe->spent, cap * sizeof(*grown));
+
+            if (grown != NULL) {
+                pipe->spent = grown;
+                pipe->cap_spent = cap;
+            }
+        }
+        if (pipe->n_spent < pipe->cap_spent) {
+            pipe->spent[pipe->n_spent].item = job->item;
+            pipe->spent[pipe->n_spent++].doc = job->doc;
+            is_handed = true;
+        }
+        pthread_mutex_unlock(&pipe->lock);
+    }
+    if (!is_handed) {
+        nx_item_free(job->item);
+        nx_doc_clear(&job->doc);
+    }
     memset(job, 0, sizeof(*job));
-    job->stale_item = stale_item;
-    job->stale_doc = stale_doc;
     job->path_buf = path_buf;
-    if (!has_worker)
-        index_job_free_stale(job);
 }
 
 static bool
@@ -710,7 +755,8 @@ index_worker(void *arg)
 {
     index_run *run = arg;
     index_pipe *pipe = &run->pipe;
-    size_t pos;
+    index_spent *mine = NULL, *t;
+    size_t n_mine = 0, cap_mine = 0, cap, pos;
 
     pthread_mutex_lock(&pipe->lock);
     for (;;) {
@@ -722,7 +768,18 @@ index_worker(void *arg)
         if (pipe->is_stopping)
             break;
         pos = pipe->n_done;
+        /* Take the items the writer is through with, leaving it our
+         * emptied list. */
+        t = pipe->spent;
+        pipe->spent = mine;
+        mine = t;
+        n_mine = pipe->n_spent;
+        pipe->n_spent = 0;
+        cap = pipe->cap_spent;
+        pipe->cap_spent = cap_mine;
+        cap_mine = cap;
         pthread_mutex_unlock(&pipe->lock);
+        index_spent_free(mine, n_mine);
         if (pipe->jobs[pos % pipe->n_jobs].state == INDEX_JOB_QUEUED)
             index_work_once(&pipe->jobs[pos % pipe->n_jobs], &pipe->content,
                             pipe->prep, run->opts.max_file_size);
@@ -734,6 +791,7 @@ index_worker(void *arg)
         }
     }
     pthread_mutex_unlock(&pipe->lock);
+    nx_free(mine);
     return NULL;
 }
 
@@ -782,9 +840,13 @@ index_pipe_stop(index_run *run)
     pthread_cond_destroy(&pipe->done);
     pthread_mutex_destroy(&pipe->lock);
     for (i = 0; i < pipe->n_jobs; i++) {
-        index_job_clear(&pipe->jobs[i], false);
+        index_job_clear(pipe, &pipe->jobs[i], false);
         nx_buf_free(&pipe->jobs[i].path_buf);
     }
+    index_spent_free(pipe->spent, pipe->n_spent);
+    nx_free(pipe->spent);
+    pipe->spent = NULL;
+    pipe->n_spent = pipe->cap_spent = 0;
     nx_free(pipe->jobs);
     pipe->jobs = NULL;
     pipe->n_jobs = 0;
@@ -936,7 +998,7 @@ index_visit_all(index_run *run, newsidx_error *err)
         job = index_wait(run, pos);
         rc = index_visit(run, job, err);
         run->pipe.n_bytes -= index_entry_bytes(job->entry);
-        index_job_clear(job, run->pipe.has_worker);
+        index_job_clear(&run->pipe, job, run->pipe.has_worker);
         run->progress.files_done++;
         index_progress(run);
     }

@@ -105,6 +105,7 @@ typedef struct eng {
     bool need_qh;   /* quality and heat (need_full) */
     unsigned char dbuf[NX_DOCINFO_BYTES];
     /* A count's unpublished rows (eng_unpub), when they are left out. */
+    bool has_unpub; /* unpub and n_unpub are set (unpub may be NULL) */
     const uint64_t *unpub;
     size_t n_unpub;        /* words */
     sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
@@ -363,12 +364,21 @@ typedef struct eng_rare_row {
     uint32_t tf[3];
 } eng_rare_row;
 
+static int
+eng_rare_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const eng_rare_row *)a)->id, y = ((const eng_rare_row *)b)->id;
+
+    return (x > y) - (x < y);
+}
+
 /*
  * Read the rare terms of prefix `p` (its[k] with dfs[k] <= rare_df, up
- * to ENG_RARE_ROWS rows in all) whole into its units (a counting sort by
- * unit), closing their iterators (set to NULL).  Rows of several terms
- * are kept apart: the walk adds them up.  Leaves everything as it was
- * when the rows' ids are too far apart to sort this way.
+ * to ENG_RARE_ROWS rows in all) whole into its units, closing their
+ * iterators (set to NULL).  Rows of several terms are kept apart: the
+ * walk adds them up.  The rows go into units by a counting sort when
+ * their ids are close together (newsindex gives them counting up from
+ * 1), else by a sort.
  */
 static int
 eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
@@ -377,17 +387,10 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
     eng_rare_row *rows = NULL;
     uint32_t *count = NULL;
     size_t n_rows = 0, cap = 0, i, total = 0;
-    int64_t lo_unit = INT64_MAX, hi_unit = -1, range;
+    int64_t lo_unit = INT64_MAX, hi_unit = INT64_MIN;
+    uint64_t range = 0;
     int k, rc = SQLITE_OK;
 
-    for (k = 0; k < n; k++) {
-        if (its[k] != NULL && dfs[k] <= rare_df &&
-            total + (size_t)dfs[k] <= ENG_RARE_ROWS)
-            total += (size_t)dfs[k];
-    }
-    if (total == 0)
-        return SQLITE_OK;
-    total = 0;
     for (k = 0; k < n && rc == SQLITE_OK; k++) {
         nx_fr_term *t = its[k];
 
@@ -400,6 +403,7 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
                                                   : SQLITE_CORRUPT) {
             const unsigned char *pl;
             int tf[3] = {0, 0, 0}, np;
+            int64_t unit;
             eng_rare_row *r;
 
             if (nx_fr_term_poslist(t, &pl, &np) != SQLITE_OK) {
@@ -424,38 +428,38 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
             r->tf[0] = (uint32_t)tf[0];
             r->tf[1] = (uint32_t)tf[1];
             r->tf[2] = (uint32_t)tf[2];
-            lo_unit = r->id >> ENG_UNIT_SHIFT < lo_unit ? r->id >> ENG_UNIT_SHIFT
-                                                        : lo_unit;
-            hi_unit = r->id >> ENG_UNIT_SHIFT > hi_unit ? r->id >> ENG_UNIT_SHIFT
-                                                        : hi_unit;
+            unit = r->id >> ENG_UNIT_SHIFT;
+            lo_unit = unit < lo_unit ? unit : lo_unit;
+            hi_unit = unit > hi_unit ? unit : hi_unit;
         }
         /* Read whole (or failed): the walk needs it no more. */
         nx_fr_term_close(t);
         its[k] = NULL;
     }
-    range = hi_unit - lo_unit + 1;
-    if (rc == SQLITE_OK && n_rows > 0 && (lo_unit < 0 || range > (1 << 24)))
-        rc = SQLITE_CORRUPT; /* ids newsindex does not give */
-    if (rc == SQLITE_OK && n_rows > 0) {
-        count = nx_calloc((size_t)range + 1, sizeof(*count));
-        p->units = nx_malloc(((size_t)range + 1) * sizeof(*p->units));
-        p->start = nx_malloc(((size_t)range + 2) * sizeof(*p->start));
-        p->rare_slot = nx_malloc(n_rows);
-        p->rare_tf = nx_malloc(n_rows * sizeof(*p->rare_tf));
-        if (count == NULL || p->units == NULL || p->start == NULL ||
-            p->rare_slot == NULL || p->rare_tf == NULL)
-            rc = SQLITE_NOMEM;
+    if (rc != SQLITE_OK || n_rows == 0) {
+        nx_free(rows);
+        return rc;
     }
-    if (rc == SQLITE_OK && n_rows > 0) {
+    range = (uint64_t)hi_unit - (uint64_t)lo_unit + 1;
+    p->units = nx_malloc(n_rows * sizeof(*p->units));
+    p->start = nx_malloc((n_rows + 1) * sizeof(*p->start));
+    p->rare_slot = nx_malloc(n_rows);
+    p->rare_tf = nx_malloc(n_rows * sizeof(*p->rare_tf));
+    if (range <= 4 * (uint64_t)n_rows + 65536)
+        count = nx_calloc((size_t)range + 1, sizeof(*count));
+    if (p->units == NULL || p->start == NULL || p->rare_slot == NULL ||
+        p->rare_tf == NULL || (count == NULL && range <= 4 * (uint64_t)n_rows + 65536))
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK && count != NULL) { /* a counting sort by unit */
         uint32_t at = 0;
-        int64_t u;
+        uint64_t u;
 
         for (i = 0; i < n_rows; i++)
             count[(rows[i].id >> ENG_UNIT_SHIFT) - lo_unit]++;
         for (u = 0; u < range; u++) {
             if (count[u] == 0)
                 continue;
-            p->units[p->n_units] = lo_unit + u;
+            p->units[p->n_units] = lo_unit + (int64_t)u;
             p->start[p->n_units++] = at;
             at += count[u];
             count[u] = at - count[u]; /* where its next row goes */
@@ -468,6 +472,19 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
             memcpy(p->rare_tf[*to], rows[i].tf, sizeof(rows[i].tf));
             (*to)++;
         }
+    } else if (rc == SQLITE_OK) { /* ids far apart: sort them */
+        qsort(rows, n_rows, sizeof(*rows), eng_rare_cmp);
+        for (i = 0; i < n_rows; i++) {
+            int64_t unit = rows[i].id >> ENG_UNIT_SHIFT;
+
+            if (p->n_units == 0 || p->units[p->n_units - 1] != unit) {
+                p->units[p->n_units] = unit;
+                p->start[p->n_units++] = (uint32_t)i;
+            }
+            p->rare_slot[i] = (uint8_t)(rows[i].id & (ENG_UNIT - 1));
+            memcpy(p->rare_tf[i], rows[i].tf, sizeof(rows[i].tf));
+        }
+        p->start[p->n_units] = (uint32_t)n_rows;
     }
     nx_free(rows);
     nx_free(count);
@@ -506,6 +523,7 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n == ENG_MAX_ALTS) {
             sqlite3_finalize(stmt);
+            nx_free(dfs);
             return NX_ENGINE_DECLINED;
         }
         if (n % 256 == 0) {
@@ -1536,6 +1554,7 @@ eng_unpub(eng *e)
 done:
     e->unpub = set->bits;
     e->n_unpub = set->n_words;
+    e->has_unpub = true;
     return SQLITE_OK;
 }
 
@@ -1552,7 +1571,7 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
         bool all = e->q->opts.include_unpublished;
         int rc;
 
-        if (!all && e->unpub == NULL && (rc = eng_unpub(e)) != SQLITE_OK) {
+        if (!all && !e->has_unpub && (rc = eng_unpub(e)) != SQLITE_OK) {
             e->rc = rc;
             return 0;
         }

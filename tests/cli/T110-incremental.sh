@@ -121,6 +121,18 @@ mv side/a/item1.md side/a-b/back.md
 run_index --db t.db --json side
 check_eq "siblings: a move across them is a rename" 1 "$(json_get renamed)"
 check_eq "siblings: nothing removed" 0 "$(json_get removed)"
+# Folders inside others, given first; a path that does not exist among
+# them is reported and counted, and the rest is indexed as usual.
+mkdir -p side/a/deep
+printf -- '---\ntitle: Deep side item about okapis\n---\n' > side/a/deep/d.md
+run_index --db t.db --json side/a/deep side/a-b side/a side/nowhere
+check_eq "nested: exit 5 for the missing path" 5 "$rc"
+check_eq "nested: the missing path counts as failed" 1 "$(json_get failed)"
+check "nested: the missing path is named" grep -q 'side/nowhere' .err
+check_eq "nested: the new file added once" 1 "$(json_get added)"
+check_eq "nested: nothing removed" 0 "$(json_get removed)"
+check_eq "nested: no file twice" 0 \
+    "$(sql t.db "SELECT count(*) - count(DISTINCT path) FROM files")"
 rm -rf side
 run_index --db t.db --json news
 check_eq "siblings gone, news again: nothing removed" 0 "$(json_get removed)"
