@@ -1092,6 +1092,32 @@ fr_term_settle(nx_fr_term *t)
     return SQLITE_OK;
 }
 
+/* Make term iterator `t` ready once its segments are opened (t->n of
+ * them): its heap, and its first row.  Frees it and sets *out to NULL
+ * when it has no row. */
+static int
+fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
+{
+    int i;
+
+    *out = NULL;
+    t->heap = nx_malloc((size_t)(t->n + 1) * sizeof(*t->heap));
+    if (t->heap == NULL && r->rc == SQLITE_OK)
+        r->rc = SQLITE_NOMEM;
+    for (i = 0; r->rc == SQLITE_OK && i < t->n; i++)
+        t->heap[t->n_heap++] = i;
+    for (i = t->n_heap / 2; r->rc == SQLITE_OK && i-- > 0;)
+        fr_heap_down(t, i);
+    if (r->rc == SQLITE_OK)
+        fr_term_settle(t);
+    if (r->rc != SQLITE_OK || t->is_eof) {
+        nx_fr_term_close(t);
+        return r->rc;
+    }
+    *out = t;
+    return SQLITE_OK;
+}
+
 int
 nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
 {
@@ -1125,47 +1151,7 @@ nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
             fr_seg_free(s), memset(s, 0, sizeof(*s));
     }
     nx_free(key);
-    t->heap = nx_malloc((size_t)(t->n + 1) * sizeof(*t->heap));
-    if (t->heap == NULL && r->rc == SQLITE_OK)
-        r->rc = SQLITE_NOMEM;
-    for (i = 0; r->rc == SQLITE_OK && i < t->n; i++)
-        t->heap[t->n_heap++] = i;
-    for (i = t->n_heap / 2; r->rc == SQLITE_OK && i-- > 0;)
-        fr_heap_down(t, i);
-    if (r->rc == SQLITE_OK)
-        fr_term_settle(t);
-    if (r->rc != SQLITE_OK || t->is_eof) {
-        nx_fr_term_close(t);
-        return r->rc;
-    }
-    *out = t;
-    return SQLITE_OK;
-}
-
-/* Make term iterator `t` ready once its segments are opened (t->n of
- * them): its heap, and its first row.  Frees it and sets *out to NULL
- * when it has no row. */
-static int
-fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
-{
-    int i;
-
-    *out = NULL;
-    t->heap = nx_malloc((size_t)(t->n + 1) * sizeof(*t->heap));
-    if (t->heap == NULL && r->rc == SQLITE_OK)
-        r->rc = SQLITE_NOMEM;
-    for (i = 0; r->rc == SQLITE_OK && i < t->n; i++)
-        t->heap[t->n_heap++] = i;
-    for (i = t->n_heap / 2; r->rc == SQLITE_OK && i-- > 0;)
-        fr_heap_down(t, i);
-    if (r->rc == SQLITE_OK)
-        fr_term_settle(t);
-    if (r->rc != SQLITE_OK || t->is_eof) {
-        nx_fr_term_close(t);
-        return r->rc;
-    }
-    *out = t;
-    return SQLITE_OK;
+    return fr_term_ready(r, t, out);
 }
 
 int
