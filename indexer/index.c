@@ -60,9 +60,8 @@ typedef enum index_job_state {
 
 /* One walked file on its way through the pipeline. */
 typedef struct index_job {
-    nx_scan_entry *entry; /* &own_entry */
-    nx_scan_entry own_entry; /* its path in path_buf */
-    nx_buf path_buf;         /* kept by index_job_clear, for the next job */
+    nx_scan_entry entry; /* its path in path_buf */
+    nx_buf path_buf;     /* kept by index_job_clear, for the next job */
     nx_file_rec rec; /* what the index knows of it (if is_known) */
     bool is_known;
     index_job_state state;
@@ -247,70 +246,6 @@ index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
     return NEWSIDX_OK;
 }
 
-/* A folder's length without a trailing '/' ("/" itself: 0). */
-static size_t
-index_root_len(const char *r)
-{
-    size_t n = strlen(r);
-
-    return n > 0 && r[n - 1] == '/' ? n - 1 : n;
-}
-
-/* Byte i of a folder's key: the folder with one '/' after it, the paths
- * under it all start with it; -1 past its end. */
-static int
-index_root_key(const char *r, size_t n, size_t i)
-{
-    return i < n ? (unsigned char)r[i] : i == n ? '/' : -1;
-}
-
-/* Order folders as the paths under them sort: by their keys, bytewise
- * (an end sorts first). */
-static int
-index_root_cmp(const void *a, const void *b)
-{
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    size_t nx = index_root_len(x), ny = index_root_len(y), i;
-
-    for (i = 0;; i++) {
-        int cx = index_root_key(x, nx, i), cy = index_root_key(y, ny, i);
-
-        if (cx != cy)
-            return cx < cy ? -1 : 1;
-        if (cx < 0)
-            return 0;
-    }
-}
-
-/* The folders whose indexed files the first walk goes along, in the order
- * of the paths under them, none inside another (its files are listed with
- * the outer one's): a new array of pointers into `roots`.  A folder inside
- * another has a key that starts with the other's, so it sorts right after
- * it or after others inside it. */
-static const char **
-index_gone_roots(const char *const *roots, size_t n, size_t *n_out)
-{
-    const char **r = nx_calloc(n + 1, sizeof(*r));
-    size_t i, k = 0;
-
-    if (r == NULL)
-        return NULL;
-    for (i = 0; i < n; i++)
-        r[i] = roots[i];
-    qsort(r, n, sizeof(*r), index_root_cmp);
-    for (i = 0; i < n; i++) {
-        size_t m = k > 0 ? index_root_len(r[k - 1]) : 0;
-        size_t ni = index_root_len(r[i]);
-
-        if (k > 0 && ni >= m && memcmp(r[i], r[k - 1], m) == 0 &&
-            (ni == m || r[i][m] == '/'))
-            continue;
-        r[k++] = r[i];
-    }
-    *n_out = k;
-    return r;
-}
-
 /*
  * The first walk: names only, along the index's list of the files under
  * the given folders, both in path order.  An indexed file the walk passed
@@ -324,10 +259,9 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
 {
     sqlite3_stmt *stmt = NULL;
     const char *const *roots;
-    const char **order = NULL;
     const nx_scan_entry *w;
     nx_scan *scan;
-    size_t cap = 0, i, n_roots, n_order = 0, n_files = 0;
+    size_t cap = 0, i, n_roots, n_files = 0;
     int rc = SQLITE_OK, status;
     nx_buf lo = NX_BUF_INIT, hi = NX_BUF_INIT;
 
@@ -338,27 +272,24 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
                           index_scan_report, run, err);
     if (status != NEWSIDX_OK)
         return status;
+    /* The folders come in path order, none inside another: their lists
+     * make one list in path order. */
     n_roots = nx_scan_roots(scan, &roots);
-    order = index_gone_roots(roots, n_roots, &n_order);
-    if (order == NULL)
-        status = NEWSIDX_NOMEM;
-    else
-        rc = sqlite3_prepare_v2(run->idx->db,
-                                "SELECT id, path, hash, status FROM files"
-                                " WHERE path >= ?1 AND path < ?2"
-                                " ORDER BY path",
-                                -1, &stmt, NULL);
-    w = status == NEWSIDX_OK ? nx_scan_next(scan) : NULL;
-    for (i = 0; i < n_order && rc == SQLITE_OK && status == NEWSIDX_OK; i++) {
+    rc = sqlite3_prepare_v2(run->idx->db,
+                            "SELECT id, path, hash, status FROM files"
+                            " WHERE path >= ?1 AND path < ?2 ORDER BY path",
+                            -1, &stmt, NULL);
+    w = nx_scan_next(scan);
+    for (i = 0; i < n_roots && rc == SQLITE_OK && status == NEWSIDX_OK; i++) {
         /* Every "root/...": from "root/" to just before "root0" ('0'
          * follows '/'); for "/" itself, "/" to "0". */
-        size_t n = index_root_len(order[i]);
+        size_t n = strcmp(roots[i], "/") == 0 ? 0 : strlen(roots[i]);
 
         nx_buf_clear(&lo);
-        nx_buf_put(&lo, order[i], n);
+        nx_buf_put(&lo, roots[i], n);
         nx_buf_putc(&lo, '/');
         nx_buf_clear(&hi);
-        nx_buf_put(&hi, order[i], n);
+        nx_buf_put(&hi, roots[i], n);
         nx_buf_putc(&hi, '0');
         if (nx_buf_oom(&lo) || nx_buf_oom(&hi)) {
             status = NEWSIDX_NOMEM;
@@ -391,7 +322,6 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
     sqlite3_finalize(stmt);
     nx_buf_free(&lo);
     nx_buf_free(&hi);
-    nx_free(order);
     if (status == NEWSIDX_OK)
         status = nx_scan_status(scan, err);
     else
@@ -511,7 +441,7 @@ index_work(index_job *job, nx_buf *content, nx_prep *prep, uint64_t max_size)
 {
     nx_error_clear(&job->file_err);
     job->read_rc =
-        index_read(content, job->entry->path, max_size, &job->file_err);
+        index_read(content, job->entry.path, max_size, &job->file_err);
     if (job->read_rc != NEWSIDX_OK)
         return;
     job->n_bytes = content->len;
@@ -551,7 +481,7 @@ static int
 index_apply(index_run *run, index_job *job, nx_file_rec *rec, bool had_item,
             newsidx_error *err)
 {
-    const char *path = job->entry->path;
+    const char *path = job->entry.path;
     int prc = job->prc, rc;
 
     nx_free(rec->message);
@@ -623,7 +553,7 @@ static int
 index_new_file(index_run *run, index_job *job, nx_file_rec *rec,
                newsidx_error *err)
 {
-    const nx_scan_entry *e = job->entry;
+    const nx_scan_entry *e = &job->entry;
     index_gone *g = index_gone_find(run, rec->hash);
     int rc;
 
@@ -652,7 +582,7 @@ index_new_file(index_run *run, index_job *job, nx_file_rec *rec,
 static int
 index_visit(index_run *run, index_job *job, newsidx_error *err)
 {
-    const nx_scan_entry *e = job->entry;
+    const nx_scan_entry *e = &job->entry;
     nx_file_rec *rec = &job->rec;
     int rc;
 
@@ -869,7 +799,7 @@ index_lookup(index_run *run, index_job **out, newsidx_error *err)
 {
     index_pipe *pipe = &run->pipe;
     index_job *job = &pipe->jobs[pipe->n_posted % pipe->n_jobs];
-    nx_scan_entry *e = &job->own_entry;
+    nx_scan_entry *e = &job->entry;
     int rc;
 
     nx_buf_clear(&job->path_buf);
@@ -878,7 +808,6 @@ index_lookup(index_run *run, index_job **out, newsidx_error *err)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     *e = *run->next;
     e->path = job->path_buf.data;
-    job->entry = e;
     run->next = nx_scan_next(run->walk);
     rc = index_read_begin(run, err);
     if (rc != NEWSIDX_OK)
@@ -997,7 +926,7 @@ index_visit_all(index_run *run, newsidx_error *err)
             break;
         job = index_wait(run, pos);
         rc = index_visit(run, job, err);
-        run->pipe.n_bytes -= index_entry_bytes(job->entry);
+        run->pipe.n_bytes -= index_entry_bytes(&job->entry);
         index_job_clear(&run->pipe, job, run->pipe.has_worker);
         run->progress.files_done++;
         index_progress(run);

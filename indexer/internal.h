@@ -714,8 +714,9 @@ int nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
 /* The next file, or NULL at the end or after a failure (nx_scan_status). */
 const nx_scan_entry *nx_scan_next(nx_scan *scan);
 int nx_scan_status(const nx_scan *scan, newsidx_error *err);
-/* The folders given (real paths, sorted): their files may be removed from
- * the index when they vanish. */
+/* The folders given (real paths), in the order of the paths under them,
+ * none inside another: their files may be removed from the index when
+ * they vanish. */
 size_t nx_scan_roots(const nx_scan *scan, const char *const **roots);
 /* Is `path` under one of the folders given and not under a folder the walk
  * could not read (of those it met so far)? */

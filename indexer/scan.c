@@ -71,7 +71,7 @@ struct nx_scan {
     unsigned flags;
     nx_scan_report_fn report;
     void *payload;
-    char **roots; /* the folders walked, sorted */
+    char **roots; /* the folders walked (scan_order_roots) */
     size_t n_roots;
     char **blind; /* folders that could not be read */
     size_t n_blind;
@@ -151,6 +151,15 @@ scan_blind(nx_scan *s, const char *path, int err_no, const char *what)
         s->is_oom = true;
 }
 
+/* A folder's length but for the "/" of the root folder (0). */
+static size_t
+scan_root_len(const char *r)
+{
+    size_t n = strlen(r);
+
+    return n > 0 && r[n - 1] == '/' ? n - 1 : n;
+}
+
 /**************************************************************************
 ** Folders
 */
@@ -191,6 +200,20 @@ scan_dir_path(const scan_walk *w)
     return w->path.len > 0 ? w->path.data : "/";
 }
 
+/* Put entry `name` (len bytes) of the folder whose path is the first
+ * `base` bytes of w->path into w->path; false on out-of-memory. */
+static bool
+scan_set_path(nx_scan *s, scan_walk *w, size_t base, const char *name,
+              size_t len)
+{
+    w->path.len = base;
+    nx_buf_putc(&w->path, '/');
+    nx_buf_put(&w->path, name, len);
+    if (nx_buf_oom(&w->path))
+        s->is_oom = true;
+    return !s->is_oom;
+}
+
 /* Add an entry named `name` to frame `f`. */
 static bool
 scan_kid_add(scan_frame *f, const char *name, size_t len, bool is_dir,
@@ -222,8 +245,8 @@ scan_kid_add(scan_frame *f, const char *name, size_t len, bool is_dir,
     return true;
 }
 
-/* Look at entry `name` of the open folder `dfd` (whose path is in
- * w->path, up to `base`) and add it to `f` when the walk visits it. */
+/* Look at entry `de` of the open folder `dfd` (whose path is in w->path,
+ * up to f->path_len) and add it to `f` when the walk visits it. */
 static void
 scan_look(nx_scan *s, scan_walk *w, scan_frame *f, int dfd,
           const struct dirent *de)
@@ -241,14 +264,8 @@ scan_look(nx_scan *s, scan_walk *w, scan_frame *f, int dfd,
             ok = scan_kid_add(f, name, len, false, NULL);
     } else {
         /* The whole path, for messages. */
-        w->path.len = f->path_len;
-        nx_buf_putc(&w->path, '/');
-        nx_buf_put(&w->path, name, len);
-        nx_buf_put(&w->path, "", 0);
-        if (nx_buf_oom(&w->path)) {
-            s->is_oom = true;
+        if (!scan_set_path(s, w, f->path_len, name, len))
             return;
-        }
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             /* Gone since readdir: nothing to say.  Anything else (a
              * folder we may list but not enter): report, and never take
@@ -352,10 +369,9 @@ scan_walk_next(nx_scan *s, scan_walk *w)
     if (!w->started) {
         w->started = true;
         nx_buf_clear(&w->path);
-        /* The root folder "/" is walked as "" (scan_dir_path). */
-        nx_buf_put(&w->path, w->abs,
-                   strcmp(w->abs, "/") == 0 ? 0 : strlen(w->abs));
-        nx_buf_put(&w->path, "", 0);
+        /* The root folder "/" is walked as "" (scan_dir_path); a put of
+         * nothing still ends the buffer with a NUL. */
+        nx_buf_put(&w->path, w->abs, scan_root_len(w->abs));
         if (nx_buf_oom(&w->path)) {
             s->is_oom = true;
             return false;
@@ -371,14 +387,8 @@ scan_walk_next(nx_scan *s, scan_walk *w)
             continue;
         }
         k = &f->kids[f->next++];
-        w->path.len = f->path_len;
-        nx_buf_putc(&w->path, '/');
-        nx_buf_put(&w->path, f->names.data + k->off, k->len);
-        nx_buf_put(&w->path, "", 0);
-        if (nx_buf_oom(&w->path)) {
-            s->is_oom = true;
+        if (!scan_set_path(s, w, f->path_len, f->names.data + k->off, k->len))
             break;
-        }
         if (k->is_dir) {
             scan_push(s, w);
             continue;
@@ -396,10 +406,52 @@ scan_walk_next(nx_scan *s, scan_walk *w)
 ** Walks
 */
 
+/* Byte i of a folder's key, the folder with the '/' all paths under it
+ * go on with; -1 past its end. */
 static int
-scan_cmp_str(const void *a, const void *b)
+scan_root_key(const char *r, size_t n, size_t i)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return i < n ? (unsigned char)r[i] : i == n ? '/' : -1;
+}
+
+/* Order folders as the paths under them sort: by their keys, bytewise
+ * (an end sorts first), as scan_kid_cmp orders a folder's entries. */
+static int
+scan_root_cmp(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    size_t nx = scan_root_len(x), ny = scan_root_len(y), i;
+
+    for (i = 0;; i++) {
+        int cx = scan_root_key(x, nx, i), cy = scan_root_key(y, ny, i);
+
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx < 0)
+            return 0;
+    }
+}
+
+/* Sort the folders given into path order and drop those inside another
+ * (a folder inside another has a key that starts with the other's, so it
+ * sorts after it, or after others inside it). */
+static void
+scan_order_roots(nx_scan *s)
+{
+    size_t i, k = 0;
+
+    qsort(s->roots, s->n_roots, sizeof(*s->roots), scan_root_cmp);
+    for (i = 0; i < s->n_roots; i++) {
+        size_t m = k > 0 ? scan_root_len(s->roots[k - 1]) : 0;
+        size_t ni = scan_root_len(s->roots[i]);
+
+        if (k > 0 && ni >= m && memcmp(s->roots[i], s->roots[k - 1], m) == 0 &&
+            (ni == m || s->roots[i][m] == '/'))
+            nx_free(s->roots[i]);
+        else
+            s->roots[k++] = s->roots[i];
+    }
+    s->n_roots = k;
 }
 
 /* Is `path` inside folder `dir` (or the folder itself)? */
@@ -465,8 +517,7 @@ nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
     s->payload = payload;
     for (i = 0; i < n_paths && !s->is_oom; i++)
         n_found += scan_add_root(s, paths[i]);
-    if (s->n_roots > 1)
-        qsort(s->roots, s->n_roots, sizeof(*s->roots), scan_cmp_str);
+    scan_order_roots(s);
     if (s->is_oom) {
         nx_scan_close(s);
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");

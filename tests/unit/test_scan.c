@@ -84,6 +84,23 @@ on_report(const char *path, int err_no, const char *what, void *payload)
     snprintf(r->last, sizeof(r->last), "%s", path);
 }
 
+/* Walk all of `root`, reporting into r; the number of files into *n.
+ * The walk stays open, for nx_scan_covers. */
+static nx_scan *
+walk_all(const char *root, reports *r, int *n)
+{
+    const char *paths[1] = {root};
+    nx_scan *scan;
+    newsidx_error err;
+
+    assert_int_equal(nx_scan_open(&scan, paths, 1, NULL, 0, 0, on_report, r,
+                                  &err),
+                     NEWSIDX_OK);
+    for (*n = 0; nx_scan_next(scan) != NULL; (*n)++)
+        ;
+    return scan;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -233,11 +250,9 @@ test_scan__unreadable_folder_is_reported_and_blind(void **state)
     fixture *f = *state;
     const char *paths[1] = {f->root};
     char dir[256], inside[300];
-    const nx_scan_entry *e;
     nx_scan *scan;
-    newsidx_error err;
     reports r = {0, ""};
-    int n = 0;
+    int n;
 
     if (geteuid() == 0)
         skip(); /* root reads every folder */
@@ -248,11 +263,7 @@ test_scan__unreadable_folder_is_reported_and_blind(void **state)
     snprintf(dir, sizeof(dir), "%s/shut", f->root);
     snprintf(inside, sizeof(inside), "%s/b.md", dir);
     assert_int_equal(chmod(dir, 0), 0);
-    assert_int_equal(nx_scan_open(&scan, paths, 1, NULL, 0, 0, on_report, &r,
-                                  &err),
-                     NEWSIDX_OK);
-    while ((e = nx_scan_next(scan)) != NULL)
-        n++;
+    scan = walk_all(paths[0], &r, &n);
     assert_int_equal(n, 1);
     assert_int_equal(r.n, 1);
     assert_string_equal(r.last, dir);
@@ -269,12 +280,10 @@ test_scan__too_deep_is_reported_and_blind(void **state)
     fixture *f = *state;
     const char *paths[1] = {f->root};
     static char rel[2048], deep[2600], below[2700];
-    const nx_scan_entry *e;
     nx_scan *scan;
-    newsidx_error err;
     reports r = {0, ""};
     size_t len = 0;
-    int i, n = 0;
+    int i, n;
 
     for (i = 0; i < 300; i++) {
         len += (size_t)snprintf(rel + len, sizeof(rel) - len, "%sd",
@@ -285,11 +294,7 @@ test_scan__too_deep_is_reported_and_blind(void **state)
     }
     snprintf(deep, sizeof(deep), "%s/%s", f->root, rel);
     snprintf(below, sizeof(below), "%s/x.md", deep);
-    assert_int_equal(nx_scan_open(&scan, paths, 1, NULL, 0, 0, on_report, &r,
-                                  &err),
-                     NEWSIDX_OK);
-    while ((e = nx_scan_next(scan)) != NULL)
-        n++;
+    scan = walk_all(paths[0], &r, &n);
     assert_int_equal(n, 1);
     assert_int_equal(r.n, 1);
     assert_false(nx_scan_covers(scan, below));
