@@ -527,7 +527,8 @@ store_item_row(newsidx_index *idx, int64_t id, int level, int64_t provider,
 /*
  * The item's filter tokens for the fts `tags` column: topic and provider
  * ids, hashes of the normalized type and category, the month and the year
- * of its date, and a mark for unpublished items.  Each starts with a private-use character, which the
+ * of its date, and a mark for unpublished items.  Each starts with a
+ * private-use character, which the
  * unicode61 tokenizer keeps in tokens and nx_normalize never makes, so no
  * word of a text or a query is ever one of them.  docs/schema.md lists
  * them; query/engine.c writes the same ones.

@@ -236,6 +236,27 @@ terms_pack(nx_terms *t)
         qsort(t->slots, n, sizeof(*t->slots), terms_cmp);
 }
 
+/* A token's row count in the terms table, 0 without a row (a count that
+ * falls to 0 takes its row away). */
+static int
+terms_df_of(newsidx_index *idx, const char *token, size_t n, int64_t *df)
+{
+    nx_terms *t = idx->terms;
+    int rc;
+
+    *df = 0;
+    if (terms_prepare(idx, &t->get, "SELECT df FROM terms WHERE term = ?1") !=
+        SQLITE_OK)
+        return sqlite3_errcode(idx->db);
+    sqlite3_bind_text(t->get, 1, token, (int)n, SQLITE_STATIC);
+    rc = sqlite3_step(t->get);
+    if (rc == SQLITE_ROW)
+        *df = sqlite3_column_int64(t->get, 0);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    sqlite3_reset(t->get);
+    return rc;
+}
+
 int
 nx_terms_flush(newsidx_index *idx)
 {
@@ -249,10 +270,8 @@ nx_terms_flush(newsidx_index *idx)
     /* A lookup, then an insert, an update or a delete: an upsert with
      * RETURNING (for the new count) cost a temporary table each time, a
      * tenth of the indexing time. */
-    rc = terms_prepare(idx, &t->get, "SELECT df FROM terms WHERE term = ?1");
-    if (rc == SQLITE_OK)
-        rc = terms_prepare(idx, &t->add,
-                           "INSERT INTO terms(term, df) VALUES(?1, ?2)");
+    rc = terms_prepare(idx, &t->add,
+                       "INSERT INTO terms(term, df) VALUES(?1, ?2)");
     if (rc == SQLITE_OK)
         rc = terms_prepare(idx, &t->set,
                            "UPDATE terms SET df = ?2 WHERE term = ?1");
@@ -260,21 +279,14 @@ nx_terms_flush(newsidx_index *idx)
         rc = terms_prepare(idx, &t->drop, "DELETE FROM terms WHERE term = ?1");
     for (i = 0; i < t->used && rc == SQLITE_OK; i++) {
         const terms_slot *s = &t->slots[i];
-        sqlite3_stmt *stmt = t->get;
-        bool has = false;
-        int64_t df = 0;
+        sqlite3_stmt *stmt;
+        bool has;
+        int64_t df;
 
-        sqlite3_bind_text(stmt, 1, s->u.key, (int)s->len, SQLITE_STATIC);
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
-            has = true;
-            df = sqlite3_column_int64(stmt, 0);
-            rc = SQLITE_DONE;
-        }
-        rc = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(idx->db);
-        sqlite3_reset(stmt);
+        rc = terms_df_of(idx, s->u.key, s->len, &df);
         if (rc != SQLITE_OK)
             break;
+        has = df > 0;
         df += s->delta;
         if (df <= 0 && !has)
             continue;
@@ -377,25 +389,6 @@ typedef struct terms_dfs {
     int max, n;
     int rc;
 } terms_dfs;
-
-static int
-terms_df_of(newsidx_index *idx, const char *token, size_t n, int64_t *df)
-{
-    nx_terms *t = idx->terms;
-    int rc;
-
-    *df = 0;
-    if (terms_prepare(idx, &t->get, "SELECT df FROM terms WHERE term = ?1") !=
-        SQLITE_OK)
-        return sqlite3_errcode(idx->db);
-    sqlite3_bind_text(t->get, 1, token, (int)n, SQLITE_STATIC);
-    rc = sqlite3_step(t->get);
-    if (rc == SQLITE_ROW)
-        *df = sqlite3_column_int64(t->get, 0);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-    sqlite3_reset(t->get);
-    return rc;
-}
 
 static int
 terms_dfs_token(void *ctx, int flags, const char *token, int n, int start,
