@@ -249,7 +249,7 @@ newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
     rc = sqlite3_exec(idx->db, "BEGIN; SELECT 1 FROM docinfo LIMIT 1", NULL,
                       NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = nx_docinfo_live(idx, true, &bits, &n_words);
+        rc = nx_docinfo_live(idx, &bits, &n_words);
     if (rc == SQLITE_OK) {
         for (i = 0; i < n_words; i++)
             n += __builtin_popcountll(bits[i]);

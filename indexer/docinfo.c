@@ -30,14 +30,6 @@ struct nx_docinfo_cache {
     sqlite3_stmt *get, *put;
 };
 
-/* The live bits of nx_docinfo_live, for the file's data version. */
-struct nx_docinfo_live {
-    unsigned version;
-    bool has[2];       /* bits[all] worked out for this version */
-    uint64_t *bits[2]; /* [0]: published only; [1]: all */
-    size_t n_words;
-};
-
 static void
 docinfo_put_u16(unsigned char *p, unsigned v)
 {
@@ -255,10 +247,10 @@ nx_docinfo_discard(newsidx_index *idx)
         idx->docinfo->n_blocks = 0;
 }
 
-/* Read the flags of every block into live->bits[all]: through a blob
- * handle, so that only the flags' pages of each block are read. */
+/* Read the flags of every block into `live`: through a blob handle, so
+ * that only the flags' pages of each block are read. */
 static int
-docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
+docinfo_live_read(newsidx_index *idx, nx_rowset *live)
 {
     sqlite3_stmt *stmt;
     sqlite3_blob *blob = NULL;
@@ -302,12 +294,8 @@ docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
         if (rc != SQLITE_OK)
             break;
         w = bits + (size_t)block * (NX_DOCINFO_SLOTS / 64);
-        for (i = 0; i < NX_DOCINFO_SLOTS; i++) {
-            uint64_t keep = (flags[i] & NX_DOC_PRESENT) &&
-                            (all || !(flags[i] & NX_DOC_UNPUBLISHED));
-
-            w[i / 64] |= keep << (i % 64);
-        }
+        for (i = 0; i < NX_DOCINFO_SLOTS; i++)
+            w[i / 64] |= (uint64_t)(flags[i] & NX_DOC_PRESENT) << (i % 64);
     }
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
@@ -317,41 +305,31 @@ docinfo_live_read(newsidx_index *idx, struct nx_docinfo_live *live, bool all)
         nx_free(bits);
         return rc;
     }
-    nx_free(live->bits[all]);
-    live->bits[all] = bits;
-    live->has[all] = true;
+    nx_free(live->bits);
+    live->bits = bits;
     live->n_words = n_words;
     return SQLITE_OK;
 }
 
 int
-nx_docinfo_live(newsidx_index *idx, bool all, const uint64_t **bits,
-                size_t *n_words)
+nx_docinfo_live(newsidx_index *idx, const uint64_t **bits, size_t *n_words)
 {
-    struct nx_docinfo_live *live = idx->live;
+    nx_rowset *live = &idx->live;
     unsigned version = 0;
     int rc = sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_DATA_VERSION,
                                   &version);
 
     if (rc != SQLITE_OK)
         return rc;
-    if (live == NULL) {
-        live = idx->live = nx_calloc(1, sizeof(*live));
-        if (live == NULL)
-            return SQLITE_NOMEM;
-        live->version = version + 1; /* none held yet */
-    }
-    if (live->version != version) {
-        /* The file changed: drop both, the other may be needed later. */
-        nx_free(live->bits[0]);
-        nx_free(live->bits[1]);
-        memset(live, 0, sizeof(*live));
+    if (!live->has || live->version != version) {
+        live->has = false;
+        rc = docinfo_live_read(idx, live);
+        if (rc != SQLITE_OK)
+            return rc;
         live->version = version;
+        live->has = true;
     }
-    if (!live->has[all] &&
-        (rc = docinfo_live_read(idx, live, all)) != SQLITE_OK)
-        return rc;
-    *bits = live->bits[all];
+    *bits = live->bits;
     *n_words = live->n_words;
     return SQLITE_OK;
 }
@@ -360,14 +338,9 @@ void
 nx_docinfo_free(newsidx_index *idx)
 {
     nx_docinfo_cache *c = idx->docinfo;
-    struct nx_docinfo_live *live = idx->live;
 
-    if (live != NULL) {
-        nx_free(live->bits[0]);
-        nx_free(live->bits[1]);
-        nx_free(live);
-        idx->live = NULL;
-    }
+    nx_free(idx->live.bits);
+    memset(&idx->live, 0, sizeof(idx->live));
 
     if (c == NULL)
         return;

@@ -329,7 +329,7 @@ struct newsidx_index {
     struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
-    struct nx_docinfo_live *live;     /* see docinfo.c; NULL until used */
+    nx_rowset live;  /* the items docinfo holds (nx_docinfo_live) */
     nx_rowset unpub; /* the unpublished items (query/engine.c) */
     struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
     struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
@@ -630,10 +630,10 @@ uint64_t nx_docinfo_u64(const unsigned char *p);
 /* Record item `id`, or mark its slot empty, in the open transaction. */
 int nx_docinfo_set(newsidx_index *idx, int64_t id, const nx_docinfo_rec *rec);
 int nx_docinfo_clear(newsidx_index *idx, int64_t id);
-/* The items a count keeps, as bits by id over *n_words words: present
- * and, unless `all`, published.  Kept for the next calls until the file
- * changes; call inside the read transaction of a query. */
-int nx_docinfo_live(newsidx_index *idx, bool all, const uint64_t **bits,
+/* The items docinfo holds, as bits by id over *n_words words.  Kept by
+ * the handle until the file changes; call inside a read transaction that
+ * has read something (its data version is then the snapshot's). */
+int nx_docinfo_live(newsidx_index *idx, const uint64_t **bits,
                     size_t *n_words);
 /* Write the changed blocks (before COMMIT); forget them (after ROLLBACK). */
 int nx_docinfo_flush(newsidx_index *idx);

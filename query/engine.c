@@ -131,7 +131,6 @@ typedef struct eng {
     bool has_row_bound;
     double row_factor; /* the largest prior and freshness factor */
     double sat_max[64]; /* sat(tf, length 0) for small tf */
-    uint64_t n_rows_skipped; /* rows the bound left unscored (for tests) */
 } eng;
 
 /**************************************************************************
@@ -252,6 +251,16 @@ eng_alt_next(eng_phrase *p)
 
     for (k = 0; k < p->n_alt; k++)
         p->alt_next[k] = nx_fr_term_block_next(p->alt[k]);
+}
+
+/* Move a prefix's rare rows on to the first unit at `unit` or after (a
+ * walk goes forward only); its index, n_units at the end. */
+static size_t
+eng_rare_at(eng_phrase *p, int64_t unit)
+{
+    while (p->unit_at < p->n_units && p->units[p->unit_at] < unit)
+        p->unit_at++;
+    return p->unit_at;
 }
 
 /* Put a prefix's rare rows on the first unit at row `from` or after. */
@@ -389,6 +398,7 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
     size_t n_rows = 0, cap = 0, i, total = 0;
     int64_t lo_unit = INT64_MAX, hi_unit = INT64_MIN;
     uint64_t range = 0;
+    bool is_dense;
     int k, rc = SQLITE_OK;
 
     for (k = 0; k < n && rc == SQLITE_OK; k++) {
@@ -445,12 +455,13 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
     p->start = nx_malloc((n_rows + 1) * sizeof(*p->start));
     p->rare_slot = nx_malloc(n_rows);
     p->rare_tf = nx_malloc(n_rows * sizeof(*p->rare_tf));
-    if (range <= 4 * (uint64_t)n_rows + 65536)
+    is_dense = range <= 4 * (uint64_t)n_rows + 65536;
+    if (is_dense)
         count = nx_calloc((size_t)range + 1, sizeof(*count));
     if (p->units == NULL || p->start == NULL || p->rare_slot == NULL ||
-        p->rare_tf == NULL || (count == NULL && range <= 4 * (uint64_t)n_rows + 65536))
+        p->rare_tf == NULL || (is_dense && count == NULL))
         rc = SQLITE_NOMEM;
-    if (rc == SQLITE_OK && count != NULL) { /* a counting sort by unit */
+    if (rc == SQLITE_OK && is_dense) { /* a counting sort by unit */
         uint32_t at = 0;
         uint64_t u;
 
@@ -890,9 +901,7 @@ eng_prefix_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
     int k, w;
 
     /* The rare terms' rows, read whole. */
-    while (p->unit_at < p->n_units && p->units[p->unit_at] < unit)
-        p->unit_at++;
-    if (p->unit_at < p->n_units && p->units[p->unit_at] == unit) {
+    if (eng_rare_at(p, unit) < p->n_units && p->units[p->unit_at] == unit) {
         uint32_t j;
 
         for (j = p->start[p->unit_at]; j < p->start[p->unit_at + 1]; j++) {
@@ -1051,10 +1060,7 @@ eng_group_next(eng_group *g, int64_t from)
                 if (p->alt_next[k] < at)
                     at = p->alt_next[k];
             }
-            while (p->unit_at < p->n_units &&
-                   p->units[p->unit_at] < from >> ENG_UNIT_SHIFT)
-                p->unit_at++;
-            if (p->unit_at < p->n_units &&
+            if (eng_rare_at(p, from >> ENG_UNIT_SHIFT) < p->n_units &&
                 p->units[p->unit_at] << ENG_UNIT_SHIFT < at)
                 at = p->units[p->unit_at] << ENG_UNIT_SHIFT;
         } else { /* a phrase is where all its tokens are */
@@ -1604,7 +1610,6 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
                 if (e->has_row_bound && run->n_cands == run->cap &&
                     eng_row_bound(e, u) * (1.0 + 1e-9) < eng_theta(run)) {
                     run->is_complete = false; /* a row left out */
-                    e->n_rows_skipped++;
                     continue;
                 }
                 eng_score(e, id, s, u, &c);
