@@ -610,26 +610,6 @@ fr_seg_start(nx_fr *r, fr_seg_iter *s, int pg, bool dlidx, const char *key,
     return rc;
 }
 
-/* Position `s` on the first entry of `key` in its segment; is_eof when the
- * segment does not hold the term. */
-static int
-fr_seg_open(nx_fr *r, fr_seg_iter *s, const fr_segment *seg, const char *key,
-            int n)
-{
-    int pg, rc;
-    bool dlidx;
-
-    s->seg = seg;
-    s->is_eof = true;
-    pg = fr_idx_page(r, seg, key, n, &dlidx);
-    if (pg == 0 || pg > seg->pg_last)
-        return r->rc;
-    rc = fr_read_leaf(r, seg, pg, &s->page);
-    if (rc != SQLITE_OK)
-        return rc;
-    return fr_seg_start(r, s, pg, dlidx, key, n);
-}
-
 /* The last term of a leaf (with FTS5's prefix byte) into `out`; false for a
  * page without terms or a malformed one. */
 static bool
@@ -1118,41 +1098,6 @@ fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
     return SQLITE_OK;
 }
 
-int
-nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
-{
-    nx_fr_term *t;
-    char *key;
-    int i, n = (int)len + 1;
-
-    *out = NULL;
-    if (r->rc != SQLITE_OK)
-        return r->rc;
-    if (len > 65536)
-        return SQLITE_OK; /* FTS5 keeps no token this long */
-    t = nx_calloc(1, sizeof(*t));
-    key = nx_malloc((size_t)n);
-    if (t == NULL || key == NULL ||
-        (t->s = nx_calloc((size_t)r->n_segs + 1, sizeof(*t->s))) == NULL) {
-        nx_free(t);
-        nx_free(key);
-        return r->rc = SQLITE_NOMEM;
-    }
-    key[0] = '0'; /* FTS5's main index */
-    memcpy(key + 1, term, len);
-    t->r = r;
-    for (i = 0; i < r->n_segs && r->rc == SQLITE_OK; i++) {
-        fr_seg_iter *s = &t->s[t->n];
-
-        fr_seg_open(r, s, &r->segs[i], key, n);
-        if (!s->is_eof)
-            t->n++;
-        else
-            fr_seg_free(s), memset(s, 0, sizeof(*s));
-    }
-    nx_free(key);
-    return fr_term_ready(r, t, out);
-}
 
 int
 nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
@@ -1260,6 +1205,12 @@ fail:
         out[k] = NULL;
     }
     return r->rc;
+}
+
+int
+nx_fr_term_open(nx_fr_term **out, nx_fr *r, const char *term, size_t len)
+{
+    return nx_fr_terms_open(r, 1, &term, &len, out);
 }
 
 int
