@@ -581,20 +581,14 @@ fr_seg_set_eod(fr_seg_iter *s)
     s->eod = term_off >= s->off ? term_off : s->page.nn + 1;
 }
 
-/* With s->page the leaf where `key`'s doclist would start (pgno `pg`,
- * `dlidx` from fts_idx): position `s` on its first entry; is_eof when the
- * page does not hold the term. */
+/* With s->page the leaf where a term's doclist starts (pgno `pg`, `dlidx`
+ * from fts_idx) and s->off on its first rowid (fr_seg_find_term): the
+ * iterator on the doclist's first entry. */
 static int
-fr_seg_start(nx_fr *r, fr_seg_iter *s, int pg, bool dlidx, const char *key,
-             int n)
+fr_seg_start(nx_fr *r, fr_seg_iter *s, int pg, bool dlidx)
 {
-    int rc = fr_seg_find_term(r, s, key, n);
+    int rc;
 
-    s->is_eof = true;
-    if (rc == SQLITE_NOTFOUND)
-        return SQLITE_OK;
-    if (rc != SQLITE_OK)
-        return rc;
     fr_seg_set_eod(s);
     s->is_eof = false;
     s->term_pg = pg;
@@ -1185,8 +1179,8 @@ nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
             s->page.nn = probe.page.nn;
             s->page.sz = probe.page.sz;
             s->page.pgno = probe.page.pgno;
-            fr_seg_start(r, s, pg, dlidx, key.data, (int)key.len);
-            if (!s->is_eof)
+            s->off = probe.off; /* where fr_seg_find_term found it */
+            if (fr_seg_start(r, s, pg, dlidx) == SQLITE_OK)
                 t->n++;
             else
                 fr_seg_free(s), memset(s, 0, sizeof(*s));
