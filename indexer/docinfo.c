@@ -247,11 +247,41 @@ nx_docinfo_discard(newsidx_index *idx)
         idx->docinfo->n_blocks = 0;
 }
 
-/* Read the flags of every block into `live`: through a blob handle, so
- * that only the flags' pages of each block are read. */
-static int
-docinfo_live_read(newsidx_index *idx, nx_rowset *live)
+int
+nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill, void *ctx)
 {
+    unsigned version = 0;
+    uint64_t *bits = NULL;
+    size_t n_words = 0;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION,
+                                  &version);
+
+    if (rc != SQLITE_OK || (set->has && set->version == version))
+        return rc;
+    rc = fill(ctx, &bits, &n_words);
+    if (rc != SQLITE_OK)
+        return rc;
+    nx_free(set->bits);
+    set->bits = bits;
+    set->n_words = n_words;
+    set->version = version;
+    set->has = true;
+    return SQLITE_OK;
+}
+
+void
+nx_rowset_free(nx_rowset *set)
+{
+    nx_free(set->bits);
+    memset(set, 0, sizeof(*set));
+}
+
+/* The items docinfo holds, from the flags of every block: through a blob
+ * handle, so that only the flags' pages of each block are read. */
+static int
+docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
+{
+    newsidx_index *idx = ctx;
     sqlite3_stmt *stmt;
     sqlite3_blob *blob = NULL;
     unsigned char flags[NX_DOCINFO_SLOTS];
@@ -305,33 +335,19 @@ docinfo_live_read(newsidx_index *idx, nx_rowset *live)
         nx_free(bits);
         return rc;
     }
-    nx_free(live->bits);
-    live->bits = bits;
-    live->n_words = n_words;
+    *bits_out = bits;
+    *n_words_out = n_words;
     return SQLITE_OK;
 }
 
 int
 nx_docinfo_live(newsidx_index *idx, const uint64_t **bits, size_t *n_words)
 {
-    nx_rowset *live = &idx->live;
-    unsigned version = 0;
-    int rc = sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_DATA_VERSION,
-                                  &version);
+    int rc = nx_rowset_get(idx->db, &idx->live, docinfo_live_fill, idx);
 
-    if (rc != SQLITE_OK)
-        return rc;
-    if (!live->has || live->version != version) {
-        live->has = false;
-        rc = docinfo_live_read(idx, live);
-        if (rc != SQLITE_OK)
-            return rc;
-        live->version = version;
-        live->has = true;
-    }
-    *bits = live->bits;
-    *n_words = live->n_words;
-    return SQLITE_OK;
+    *bits = idx->live.bits;
+    *n_words = idx->live.n_words;
+    return rc;
 }
 
 void
@@ -339,8 +355,7 @@ nx_docinfo_free(newsidx_index *idx)
 {
     nx_docinfo_cache *c = idx->docinfo;
 
-    nx_free(idx->live.bits);
-    memset(&idx->live, 0, sizeof(idx->live));
+    nx_rowset_free(&idx->live);
 
     if (c == NULL)
         return;

@@ -312,6 +312,16 @@ typedef struct nx_rowset {
     size_t n_words;
 } nx_rowset;
 
+/* Fills a row set: a new array of *n_words words into *bits. */
+typedef int (*nx_rowset_fill_fn)(void *ctx, uint64_t **bits, size_t *n_words);
+
+/* `set` for the file as the caller's read transaction sees it (one that
+ * has read something): the kept bits, or new ones from `fill` when the
+ * file changed.  SQLite result code (docinfo.c). */
+int nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill,
+                  void *ctx);
+void nx_rowset_free(nx_rowset *set);
+
 /* See newsidx_index.prefix_rare_df. */
 #define NX_PREFIX_RARE_DF 8192
 

@@ -153,8 +153,7 @@ nx_store_finalize_all(newsidx_index *idx)
     nx_terms_free(idx);
     nx_fts_free(idx);
     nx_docinfo_free(idx);
-    nx_free(idx->unpub.bits);
-    memset(&idx->unpub, 0, sizeof(idx->unpub));
+    nx_rowset_free(&idx->unpub);
     nx_bounds_free(idx);
     nx_prep_free(idx->prep);
     idx->prep = NULL;

@@ -1495,30 +1495,17 @@ eng_row_bound(const eng *e, unsigned u)
  * did not write (its ids count up from 1). */
 #define ENG_MAX_ROWID ((int64_t)1 << 40)
 
-/*
- * The unpublished rows as bits: the rows of their tag (store.c), kept by
- * the handle until the file changes.  A block that is only counted needs
- * nothing else: every row of the fts index is an item.  (Reading the
- * flags of every docinfo block instead cost 45 ms at a million items,
- * half of a one-word query run by newsquery.)
- */
+/* The unpublished rows as bits: the rows of their tag (store.c). */
 static int
-eng_unpub(eng *e)
+eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
 {
-    nx_rowset *set = &e->q->idx->unpub;
-    unsigned version = 0;
+    eng *e = ctx;
     nx_fr_term *t = NULL;
     uint64_t *bits = NULL;
     size_t n_words = 0;
-    int rc = sqlite3_file_control(e->q->idx->db, "main",
-                                  SQLITE_FCNTL_DATA_VERSION, &version);
+    int rc = nx_fr_term_open(&t, e->r, NX_TAG_UNPUBLISHED,
+                             sizeof(NX_TAG_UNPUBLISHED) - 1);
 
-    if (rc != SQLITE_OK)
-        return rc;
-    if (set->has && set->version == version)
-        goto done;
-    rc = nx_fr_term_open(&t, e->r, NX_TAG_UNPUBLISHED,
-                         sizeof(NX_TAG_UNPUBLISHED) - 1);
     while (rc == SQLITE_OK && !nx_fr_term_eof(t)) {
         int64_t id = nx_fr_term_rowid(t);
         size_t w;
@@ -1552,12 +1539,26 @@ eng_unpub(eng *e)
         nx_free(bits);
         return rc;
     }
-    nx_free(set->bits);
-    set->bits = bits;
-    set->n_words = n_words;
-    set->version = version;
-    set->has = true;
-done:
+    *bits_out = bits;
+    *n_words_out = n_words;
+    return SQLITE_OK;
+}
+
+/*
+ * The unpublished rows, kept by the handle until the file changes (the
+ * reader has started the read transaction).  A block that is only
+ * counted needs nothing else: every row of the fts index is an item.
+ * (Reading the flags of every docinfo block instead cost 45 ms at a
+ * million items, half of a one-word query run by newsquery.)
+ */
+static int
+eng_unpub(eng *e)
+{
+    nx_rowset *set = &e->q->idx->unpub;
+    int rc = nx_rowset_get(e->q->idx->db, set, eng_unpub_fill, e);
+
+    if (rc != SQLITE_OK)
+        return rc;
     e->unpub = set->bits;
     e->n_unpub = set->n_words;
     e->has_unpub = true;
