@@ -440,6 +440,8 @@ scan_order_roots(nx_scan *s)
 {
     size_t i, k = 0;
 
+    if (s->n_roots < 2) /* (no array at all for files alone) */
+        return;
     qsort(s->roots, s->n_roots, sizeof(*s->roots), scan_root_cmp);
     for (i = 0; i < s->n_roots; i++) {
         size_t m = k > 0 ? scan_root_len(s->roots[k - 1]) : 0;
