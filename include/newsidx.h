@@ -124,6 +124,32 @@ NEWSIDX_API int newsidx_index_open(newsidx_index **out, const char *path,
 /** Close an index handle.  NULL is allowed. */
 NEWSIDX_API void newsidx_index_close(newsidx_index *idx);
 
+/**
+ * Fold the write-ahead log ("<index>-wal") into the index file and empty it.
+ *
+ * Writes are committed to the log first.  Closing the last handle on the
+ * file folds the log too, but cannot report a failure: call this after the
+ * last write (newsidx_index_paths() does not) to learn whether the fold
+ * worked; on a full disk it cannot.  A failure loses nothing: the writes
+ * stay committed in the log, queries see them, and the next fold that
+ * succeeds (this call or a close, in any process) completes it.
+ *
+ * Readers in the middle of a query keep the part of the log they read
+ * from; that is not a failure, and the call does not wait for them.
+ *
+ * @param idx a read-write handle with no transaction open.
+ * @param err optional error details.
+ * @return NEWSIDX_OK, also when readers or another writer hold part of the
+ *         log;
+ *         NEWSIDX_IO if the index file cannot be written (a full disk, an
+ *         I/O error); the message names the file and the reason;
+ *         NEWSIDX_READONLY for a read-only handle;
+ *         NEWSIDX_CORRUPT if the log or the file is damaged;
+ *         NEWSIDX_NOMEM.
+ */
+NEWSIDX_API int newsidx_index_checkpoint(newsidx_index *idx,
+                                         newsidx_error *err);
+
 /** The schema version recorded in the open index file. */
 NEWSIDX_API int newsidx_index_schema_version(const newsidx_index *idx);
 

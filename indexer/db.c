@@ -2,8 +2,10 @@
  * db.c - opening and closing an index file.
  *
  * Owns the connection settings (WAL, busy timeout, synchronous), the schema
- * version check and the exclusive indexing lock.
+ * version check, the checkpoint that folds the write-ahead log into the
+ * file, and the exclusive indexing lock.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -205,6 +207,54 @@ newsidx_index_close(newsidx_index *idx)
     nx_buf_free(&idx->scratch);
     nx_free(idx->path);
     nx_free(idx);
+}
+
+/*
+ * Fold the write-ahead log into the index file and empty the log.  SQLite
+ * does this by itself (every 1000 pages, and when the last connection
+ * closes) but ignores a failure there, so that a full disk left the log
+ * behind without a word.  This is the one checkpoint whose failure is
+ * reported.
+ *
+ * TRUNCATE, because a log emptied to zero bytes gives its space back: on
+ * a nearly full disk, that is what the next write needs.  It runs without
+ * the busy timeout: TRUNCATE waits for readers, and readers in the middle
+ * of a query are normal (SQLITE_BUSY: they keep the part of the log they
+ * read, which a later checkpoint folds), as is our own statement still
+ * open (SQLITE_LOCKED).  Neither is a failure, and neither is waited for.
+ * Frames copied before an error stay valid: the log remains authoritative
+ * until a checkpoint completes, so nothing is lost.
+ */
+int
+newsidx_index_checkpoint(newsidx_index *idx, newsidx_error *err)
+{
+    int rc;
+
+    assert(idx != NULL);
+    nx_error_clear(err);
+    if (idx->is_readonly)
+        return nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
+                       idx->path);
+    sqlite3_busy_timeout(idx->db, 0);
+    rc = sqlite3_wal_checkpoint_v2(idx->db, "main", SQLITE_CHECKPOINT_TRUNCATE,
+                                   NULL, NULL);
+    sqlite3_busy_timeout(idx->db, DB_BUSY_TIMEOUT_MS);
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return NEWSIDX_OK;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+        return nx_fail(err, NEWSIDX_IO,
+                       "cannot fold the write-ahead log into '%s': %s; the "
+                       "items are safe in the log, and the next run "
+                       "completes this",
+                       idx->path, sqlite3_errstr(rc));
+    default:
+        return nx_store_error(
+            idx, rc, "cannot fold the write-ahead log into the index", err);
+    }
 }
 
 int

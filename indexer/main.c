@@ -75,8 +75,9 @@ usage(void)
            "under each PATH.\n"
            "Running it again brings the index up to date.\n\n");
     cli_print_options(stdout, options, N_OPTIONS);
-    printf("\nExit status: 0 all well; 1 could not run; 2 usage error;\n"
-           "5 some files could not be indexed.  See newsindex(1).\n");
+    printf("\nExit status: 0 all well; 1 could not run, or the disk is full;\n"
+           "2 usage error; 5 some files could not be indexed.  See "
+           "newsindex(1).\n");
 }
 
 static const char *const event_verbs[] = {
@@ -288,6 +289,7 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
     newsidx_index_stats stats;
     newsidx_error err;
     int64_t n_items = 0;
+    bool is_unfolded = false;
     int rc;
 
     rc = newsidx_index_open(
@@ -303,6 +305,10 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
                                       (cfg->progress == 0 && isatty(2))));
     rc = newsidx_index_paths(&stats, idx, paths, n_paths, &cfg->opts, &err);
     cli_progress_clear(&cfg->bar);
+    /* The work is committed either way: a log that cannot be folded into
+     * the index (a full disk) still gets the summary, then the error. */
+    if (rc == NEWSIDX_OK)
+        is_unfolded = newsidx_index_checkpoint(idx, &err) != NEWSIDX_OK;
     if (rc == NEWSIDX_OK || rc == NEWSIDX_CANCELLED)
         newsidx_index_count(&n_items, idx, NULL);
     newsidx_index_close(idx);
@@ -316,6 +322,10 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
         return CLI_EXIT_FAILURE;
     }
     print_summary(cfg, &stats, n_items);
+    if (is_unfolded) {
+        cli_error("%s", err.message);
+        return CLI_EXIT_FAILURE;
+    }
     return stats.failed > 0 ? CLI_EXIT_FILES_FAILED : CLI_EXIT_OK;
 }
 
