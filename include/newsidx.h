@@ -64,8 +64,17 @@ typedef enum newsidx_status {
     NEWSIDX_CANCELLED = -8, /* the caller's cancel flag was raised */
     NEWSIDX_INVALID = -9,   /* an argument is out of range */
     NEWSIDX_READONLY = -10, /* a write through a read-only handle */
-    NEWSIDX_INTERNAL = -11  /* a bug or a corrupt index */
+    NEWSIDX_INTERNAL = -11, /* a bug in newsidx */
+    NEWSIDX_CORRUPT = -12   /* the index file is damaged (since 0.1.0) */
 } newsidx_status;
+
+/*
+ * An index file is data that travels, and the library trusts none of it:
+ * a damaged or hostile file gives NEWSIDX_CORRUPT, with a message naming
+ * the damaged record, from any function that reads it (never a crash or
+ * an allocation sized by the file).  newsidx_index_paths() with the
+ * `is_rebuild` option makes every table anew, whatever the damage.
+ */
 
 /**
  * Details of the last failure, owned by the caller.  No allocation is
@@ -156,7 +165,8 @@ NEWSIDX_API int newsidx_index_schema_version(const newsidx_index *idx);
 /**
  * Count the indexed news items.
  *
- * @return NEWSIDX_OK; NEWSIDX_IO or NEWSIDX_BUSY on a database error.
+ * @return NEWSIDX_OK; NEWSIDX_IO or NEWSIDX_BUSY on a database error;
+ *         NEWSIDX_CORRUPT for a damaged index.
  */
 NEWSIDX_API int newsidx_index_count(int64_t *count_out, newsidx_index *idx,
                                     newsidx_error *err);
@@ -273,7 +283,9 @@ typedef struct newsidx_index_stats {
  *         NEWSIDX_CANCELLED if `*opts->cancel` became non-zero (what was
  *         committed stays);
  *         NEWSIDX_BUSY, NEWSIDX_IO, NEWSIDX_NOMEM, NEWSIDX_INVALID (bad
- *         options version).
+ *         options version);
+ *         NEWSIDX_CORRUPT for a damaged index (a rebuild is not stopped
+ *         by damage in the index's own tables).
  */
 NEWSIDX_API int newsidx_index_paths(newsidx_index_stats *stats_out,
                                     newsidx_index *idx,
@@ -381,8 +393,9 @@ typedef struct newsidx_query_options {
  *             ownership of its strings.
  * @return NEWSIDX_OK; NEWSIDX_PARSE (err->column points at the problem);
  *         NEWSIDX_INVALID (bad options version or value, or malformed
- *         weights stored in the index); NEWSIDX_IO or NEWSIDX_BUSY
- *         (reading the stored weights); NEWSIDX_NOMEM.
+ *         weights stored in the index: the message quotes them); NEWSIDX_IO
+ *         or NEWSIDX_BUSY (reading the stored weights); NEWSIDX_CORRUPT;
+ *         NEWSIDX_NOMEM.
  */
 NEWSIDX_API int newsidx_query_new(newsidx_query **out, newsidx_index *idx,
                                   const char *text,
@@ -396,7 +409,7 @@ NEWSIDX_API int newsidx_query_new(newsidx_query **out, newsidx_index *idx,
  * @param out receives the query, owned by the caller (newsidx_query_free);
  *            NULL on failure.
  * @return NEWSIDX_OK; NEWSIDX_NOTFOUND (no such item); NEWSIDX_INVALID;
- *         NEWSIDX_IO or NEWSIDX_BUSY; NEWSIDX_NOMEM.
+ *         NEWSIDX_IO or NEWSIDX_BUSY; NEWSIDX_CORRUPT; NEWSIDX_NOMEM.
  */
 NEWSIDX_API int newsidx_query_like(newsidx_query **out, newsidx_index *idx,
                                    int64_t id,
@@ -417,7 +430,11 @@ NEWSIDX_API void newsidx_query_free(newsidx_query *q);
  *            newsidx_results_free() before freeing the query.  NULL on
  *            failure.  A query may be run several times.
  * @return NEWSIDX_OK (also for no match); NEWSIDX_BUSY; NEWSIDX_IO;
- *         NEWSIDX_INVALID (too many filters); NEWSIDX_NOMEM.
+ *         NEWSIDX_INVALID (too many filters); NEWSIDX_NOMEM;
+ *         NEWSIDX_CORRUPT for a damaged index: the message names the
+ *         record ("the index is damaged: fts_data record 137438953476
+ *         (leaf 4 of segment 1): rowids out of order").  Every failure
+ *         has a message.
  */
 NEWSIDX_API int newsidx_query_run(newsidx_results **out, newsidx_query *q,
                                   newsidx_error *err);
@@ -451,7 +468,10 @@ NEWSIDX_API const char *newsidx_results_suggestion(const newsidx_results *r,
 NEWSIDX_API void newsidx_results_free(newsidx_results *r);
 
 /* Hit fields.  Strings are borrowed, valid until the results are freed;
- * NULL when the item has no such value. */
+ * NULL when the item has no such value.  They are valid UTF-8 (text an
+ * index file holds otherwise, damaged or changed by hand, is given with
+ * U+FFFD in place of what is invalid), except the path: the file's name
+ * byte for byte, as the system knows it. */
 NEWSIDX_API int64_t newsidx_hit_id(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_path(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_title(const newsidx_hit *h);

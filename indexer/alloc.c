@@ -14,10 +14,20 @@
  * Atomic: the indexer parses on a worker thread. */
 static long alloc_budget = -1;
 
+/* The largest size asked for since the last nx_alloc_largest(true). */
+static size_t alloc_largest;
+
 static bool
-alloc_may_proceed(void)
+alloc_may_proceed(size_t size)
 {
-    long left = __atomic_load_n(&alloc_budget, __ATOMIC_RELAXED);
+    long left;
+    size_t seen = __atomic_load_n(&alloc_largest, __ATOMIC_RELAXED);
+
+    while (size > seen &&
+           !__atomic_compare_exchange_n(&alloc_largest, &seen, size, false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    left = __atomic_load_n(&alloc_budget, __ATOMIC_RELAXED);
 
     while (left >= 0) {
         if (left == 0)
@@ -35,10 +45,17 @@ nx_alloc_fail_after(long n)
     __atomic_store_n(&alloc_budget, n, __ATOMIC_RELAXED);
 }
 
+size_t
+nx_alloc_largest(bool reset)
+{
+    return reset ? __atomic_exchange_n(&alloc_largest, 0, __ATOMIC_RELAXED)
+                 : __atomic_load_n(&alloc_largest, __ATOMIC_RELAXED);
+}
+
 void *
 nx_malloc(size_t size)
 {
-    if (!alloc_may_proceed())
+    if (!alloc_may_proceed(size))
         return NULL;
     return malloc(size ? size : 1);
 }
@@ -46,7 +63,8 @@ nx_malloc(size_t size)
 void *
 nx_calloc(size_t n, size_t size)
 {
-    if (!alloc_may_proceed())
+    if (!alloc_may_proceed(n > SIZE_MAX / (size ? size : 1) ? SIZE_MAX
+                                                            : n * size))
         return NULL;
     return calloc(n ? n : 1, size ? size : 1);
 }
@@ -54,7 +72,7 @@ nx_calloc(size_t n, size_t size)
 void *
 nx_realloc(void *ptr, size_t size)
 {
-    if (!alloc_may_proceed())
+    if (!alloc_may_proceed(size))
         return NULL;
     return realloc(ptr, size ? size : 1);
 }

@@ -102,6 +102,11 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
         rc = db_pragma_int(idx->db, "PRAGMA user_version", &version);
     if (rc == SQLITE_OK)
         rc = db_is_empty(idx->db, &is_empty);
+    /* Not SQLite at all: another file was given, not a damaged index. */
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        return nx_fail(err, NEWSIDX_SCHEMA,
+                       "'%s' is not a newsidx index (not an SQLite database)",
+                       idx->path);
     if (rc != SQLITE_OK)
         return nx_store_error(idx, rc, "cannot read the index", err);
     if (is_empty && idx->is_readonly)

@@ -81,6 +81,8 @@ newsidx_strerror(int status)
         return "NEWSIDX_READONLY";
     case NEWSIDX_INTERNAL:
         return "NEWSIDX_INTERNAL";
+    case NEWSIDX_CORRUPT:
+        return "NEWSIDX_CORRUPT";
     default:
         return "NEWSIDX_UNKNOWN";
     }

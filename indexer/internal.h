@@ -34,6 +34,9 @@ char *nx_strdup(const char *s);
 char *nx_strndup(const char *s, size_t len);
 /* Tests only: fail every allocation after `n` more succeed; -1 disables. */
 void nx_alloc_fail_after(long n);
+/* Tests only: the largest size asked for since the last call with `reset`
+ * (a damaged file must not ask for a giant one). */
+size_t nx_alloc_largest(bool reset);
 
 /**************************************************************************
 ** Interface to code in error.c
@@ -348,6 +351,8 @@ struct newsidx_index {
     int64_t prefix_rare_df; /* a prefix's terms held by at most this many
                                rows are read whole (NX_PREFIX_RARE_DF,
                                query/engine.c; tests change it) */
+    char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
+                         was raised (nx_store_damaged); "" when none */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -449,9 +454,25 @@ typedef struct nx_file_rec {
 
 void nx_file_rec_clear(nx_file_rec *rec);
 
-/* Translate a SQLite failure into a status with SQLite's message. */
+/* Translate a SQLite failure into a status with SQLite's message: the
+ * one place a SQLite code becomes a newsidx status.  SQLITE_CORRUPT and
+ * SQLITE_NOTADB are NEWSIDX_CORRUPT, with the reason nx_store_damaged
+ * recorded when newsidx found the damage itself (the reason is then
+ * used up). */
 int nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
                    newsidx_error *err);
+/* Record why a stored record is out of shape ("docinfo block 3 has 12
+ * bytes") for the nx_store_error that reports it; returns
+ * SQLITE_CORRUPT.  The first reason stands until it is reported. */
+int nx_store_damaged(newsidx_index *idx, const char *fmt, ...) NX_PRINTF(2, 3);
+/* The same for a NEWSIDX_CORRUPT another part reported in `err`. */
+int nx_store_damaged_from(newsidx_index *idx, const newsidx_error *err);
+/* The largest item id (and fts rowid) the index file can hold: ids index
+ * bitmaps of the collection, so a larger one read from a damaged file
+ * must not size an allocation.  newsindex gives ids counting up from 1,
+ * and every id ever given has cost the file far more than the bit a
+ * bitmap spends on it. */
+int64_t nx_store_max_id(newsidx_index *idx);
 int nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
 int nx_store_begin(newsidx_index *idx, newsidx_error *err);
 int nx_store_commit(newsidx_index *idx, newsidx_error *err);
@@ -523,6 +544,15 @@ void nx_fts_free(newsidx_index *idx);
 */
 typedef struct nx_terms nx_terms;
 
+/* The most rows a token can be in (no index holds more items); a stored
+ * count outside [0, NX_TERMS_MAX_DF] is damage, and sums of a query's
+ * counts stay far from overflowing. */
+#define NX_TERMS_MAX_DF ((int64_t)1 << 40)
+/* The token's count in column `col` of `stmt`'s row into *df; returns
+ * SQLITE_CORRUPT (nx_store_damaged) when it is out of range. */
+int nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col,
+                       int64_t *df);
+
 /* Count the distinct tokens of one fts row's texts (n_texts of them; NULL
  * texts are skipped) with `sign` +1 (a row added) or -1 (a row deleted).
  * Inside the write transaction: may write counts out when they grow. */
@@ -568,7 +598,8 @@ int nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
                           newsidx_error *err);
 /* Remove the item of file `id` (no error if there is none). */
 int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
-/* Remove everything (files, items, ...), keeping the schema. */
+/* Remove everything (files, items, ...): the tables made anew, a damaged
+ * record with them; meta 'weights' is kept. */
 int nx_store_clear(newsidx_index *idx, newsidx_error *err);
 
 /*

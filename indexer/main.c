@@ -282,6 +282,31 @@ parse_args(run_config *cfg, int argc, char **argv)
     return -1;
 }
 
+/* A failure to run: its message, and for a damaged index the way out.
+ * --rebuild makes every table anew, so a damaged record cannot stop it;
+ * when it fails all the same, the file itself is beyond repair. */
+static void
+report_error(const run_config *cfg, int rc, const newsidx_error *err)
+{
+    cli_error("%s", err->message[0] != '\0' ? err->message
+                                            : newsidx_strerror(rc));
+    if (rc != NEWSIDX_CORRUPT)
+        return;
+    if (cfg->opts.is_rebuild) {
+        fputs("newsindex: hint: the file cannot be repaired; remove it and "
+              "index again: rm ",
+              stderr);
+        cli_put_escaped(stderr, cfg->db);
+    } else {
+        fputs("newsindex: hint: make the index anew from the news files: "
+              "newsindex --rebuild --db ",
+              stderr);
+        cli_put_escaped(stderr, cfg->db);
+        fputs(" PATH...", stderr);
+    }
+    fputc('\n', stderr);
+}
+
 static int
 run(run_config *cfg, const char *const *paths, size_t n_paths)
 {
@@ -297,7 +322,7 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
         NEWSIDX_OPEN_CREATE | (cfg->opts.is_rebuild ? NEWSIDX_OPEN_REBUILD : 0),
         &err);
     if (rc != NEWSIDX_OK) {
-        cli_error("%s", err.message);
+        report_error(cfg, rc, &err);
         return CLI_EXIT_FAILURE;
     }
     cli_progress_init(&cfg->bar, cfg->verbosity > 0 &&
@@ -318,7 +343,7 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
         return 128 + SIGINT;
     }
     if (rc != NEWSIDX_OK) {
-        cli_error("%s", err.message);
+        report_error(cfg, rc, &err);
         return CLI_EXIT_FAILURE;
     }
     print_summary(cfg, &stats, n_items);

@@ -7,6 +7,8 @@
  * so a reader never sees half of a file applied.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +64,7 @@ int
 nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
                newsidx_error *err)
 {
-    int code;
+    int code, rc;
 
     switch (sqlite_rc & 0xff) {
     case SQLITE_BUSY:
@@ -77,6 +79,8 @@ nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
         break;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+        code = NEWSIDX_CORRUPT;
+        break;
     case SQLITE_INTERNAL:
     case SQLITE_MISUSE:
         code = NEWSIDX_INTERNAL;
@@ -84,7 +88,72 @@ nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
     default:
         code = NEWSIDX_IO;
     }
-    return nx_fail(err, code, "%s: %s", what, sqlite3_errmsg(idx->db));
+    if (code == NEWSIDX_CORRUPT && idx->damage[0] != '\0') {
+        rc = nx_fail(err, code, "%s: the index is damaged: %s", what,
+                     idx->damage);
+        idx->damage[0] = '\0';
+        return rc;
+    }
+    /* A code the connection did not raise itself (newsidx found the
+     * problem, or a blob handle did) has no message of SQLite's. */
+    if (sqlite3_errcode(idx->db) != (sqlite_rc & 0xff) &&
+        sqlite3_extended_errcode(idx->db) != sqlite_rc)
+        return nx_fail(err, code, "%s: %s%s", what,
+                       code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
+                       sqlite3_errstr(sqlite_rc));
+    return nx_fail(err, code, "%s: %s%s", what,
+                   code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
+                   sqlite3_errmsg(idx->db));
+}
+
+int
+nx_store_damaged(newsidx_index *idx, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (idx->damage[0] == '\0') {
+        va_start(ap, fmt);
+        vsnprintf(idx->damage, sizeof(idx->damage), fmt, ap);
+        va_end(ap);
+    }
+    return SQLITE_CORRUPT;
+}
+
+int
+nx_store_damaged_from(newsidx_index *idx, const newsidx_error *err)
+{
+    static const char prefix[] = "the index is damaged: ";
+    const char *m = err->message;
+
+    if (strncmp(m, prefix, sizeof(prefix) - 1) == 0)
+        m += sizeof(prefix) - 1;
+    return nx_store_damaged(idx, "%s", m);
+}
+
+/* Bitmaps of ids may take this much without the file vouching for it. */
+#define STORE_MIN_ID_LIMIT ((int64_t)1 << 24)
+#define STORE_MAX_ID_LIMIT ((int64_t)1 << 40)
+
+int64_t
+nx_store_max_id(newsidx_index *idx)
+{
+    sqlite3_stmt *stmt;
+    int64_t pages = 0, page_size = 0, limit;
+
+    if (sqlite3_prepare_v2(idx->db,
+                           "SELECT page_count, page_size FROM"
+                           " pragma_page_count, pragma_page_size",
+                           -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        pages = sqlite3_column_int64(stmt, 0);
+        page_size = sqlite3_column_int64(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    if (pages < 0 || page_size <= 0 || page_size > 65536 ||
+        pages > STORE_MAX_ID_LIMIT / 8 / page_size)
+        return STORE_MAX_ID_LIMIT;
+    limit = STORE_MIN_ID_LIMIT + 8 * pages * page_size;
+    return limit < STORE_MAX_ID_LIMIT ? limit : STORE_MAX_ID_LIMIT;
 }
 
 int
@@ -643,19 +712,64 @@ nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
     return rc;
 }
 
+/*
+ * Make the index anew for a rebuild: every table dropped and created
+ * again, in the caller's transaction.  Not emptied with DELETE: FTS5
+ * reads what it deletes, and a rebuild is what a damaged index is told to
+ * do (a damaged record must not stand in its way, or stay).  The stored
+ * ranking default (meta 'weights') is the user's setting, not the
+ * index's: it is kept as it was.
+ */
 int
 nx_store_clear(newsidx_index *idx, newsidx_error *err)
 {
+    sqlite3_value *weights = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
     nx_terms_discard(idx);
     nx_fts_discard(idx);
     nx_docinfo_discard(idx);
     nx_bounds_discard(idx);
-    return nx_store_exec(idx,
-                         "DELETE FROM related; DELETE FROM item_topics;"
-                         " DELETE FROM items; DELETE FROM topics;"
-                         " DELETE FROM providers; DELETE FROM files;"
-                         " DELETE FROM fts; DELETE FROM terms;"
-                         " DELETE FROM docinfo; DELETE FROM bounds;"
-                         " DELETE FROM meta WHERE key = 'bound_avg';",
-                         err);
+    rc = sqlite3_prepare_v2(idx->db,
+                            "SELECT value FROM meta WHERE key = 'weights'", -1,
+                            &stmt, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
+        (weights = sqlite3_value_dup(sqlite3_column_value(stmt, 0))) == NULL)
+        rc = SQLITE_NOMEM;
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    /* A meta table too damaged to read loses the setting, not the rebuild. */
+    rc = rc == SQLITE_NOMEM ? NEWSIDX_NOMEM : NEWSIDX_OK;
+    /* Dropping the fts table has FTS5 read its structure record and its
+     * version: both set to an empty table's first, so that damage there
+     * cannot stop the drop (best effort: a missing table is dropped
+     * anyway). */
+    if (rc == NEWSIDX_OK)
+        sqlite3_exec(idx->db,
+                     "DELETE FROM fts_data WHERE id = 10;"
+                     " INSERT INTO fts_data(id, block)"
+                     " VALUES(10, x'00000000000000');"
+                     " INSERT OR REPLACE INTO fts_config(k, v)"
+                     " VALUES('version', 4);",
+                     NULL, NULL, NULL);
+    if (rc == NEWSIDX_OK)
+        rc = nx_schema_drop(idx->db, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_schema_create(idx->db, err);
+    if (rc == NEWSIDX_OK && weights != NULL) {
+        rc = sqlite3_prepare_v2(idx->db,
+                                "INSERT INTO meta VALUES('weights', ?1)", -1,
+                                &stmt, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_value(stmt, 1, weights);
+        if (rc == SQLITE_OK && sqlite3_step(stmt) != SQLITE_DONE)
+            rc = sqlite3_errcode(idx->db);
+        sqlite3_finalize(stmt);
+        rc = rc == SQLITE_OK
+                 ? NEWSIDX_OK
+                 : nx_store_error(idx, rc, "cannot keep the weights", err);
+    }
+    sqlite3_value_free(weights);
+    return rc == NEWSIDX_NOMEM ? nx_fail(err, rc, "out of memory") : rc;
 }

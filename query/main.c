@@ -45,6 +45,22 @@ report_query_error(const char *query, const newsidx_error *err)
     fputs("^\n", stderr);
 }
 
+/* A failure to run: its message, and for a damaged index the way out
+ * (newsindex makes a new one from the news files). */
+static void
+report_error(const char *db, int rc, const newsidx_error *err)
+{
+    cli_error("%s", err->message[0] != '\0' ? err->message
+                                            : newsidx_strerror(rc));
+    if (rc == NEWSIDX_CORRUPT) {
+        fputs("newsquery: hint: rebuild the index from the news files: "
+              "newsindex --rebuild --db ",
+              stderr);
+        cli_put_escaped(stderr, db);
+        fputs(" PATH...\n", stderr);
+    }
+}
+
 /* Open the index read-only; returns NULL after printing why not. */
 static newsidx_index *
 open_index(const char *db)
@@ -60,7 +76,7 @@ open_index(const char *db)
     else if (rc == NEWSIDX_SCHEMA)
         cli_error("%s; rebuild it with 'newsindex --rebuild'", err.message);
     else if (rc != NEWSIDX_OK)
-        cli_error("%s", err.message);
+        report_error(db, rc, &err);
     return idx;
 }
 
@@ -92,7 +108,7 @@ run(run_config *cfg, printer *p)
     } else if (rc == NEWSIDX_NOTFOUND && cfg->like_id > 0) {
         cli_error("no item with id %lld", (long long)cfg->like_id);
     } else if (rc != NEWSIDX_OK) {
-        cli_error("%s", err.message);
+        report_error(cfg->db, rc, &err);
     } else {
         total = newsidx_results_total(r);
         if (cfg->opts.is_count_only)
