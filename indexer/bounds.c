@@ -341,6 +341,18 @@ bounds_raise(nx_bounds *b, size_t slot, int64_t block, uint16_t ub)
     return SQLITE_OK;
 }
 
+/* A SQLite code for the fts reader's failure `status` (its message in
+ * `err`): a damaged index keeps the reason for nx_store_error. */
+static int
+bounds_fr_failed(newsidx_index *idx, int status, const newsidx_error *err)
+{
+    if (status == NEWSIDX_NOMEM)
+        return SQLITE_NOMEM;
+    if (status == NEWSIDX_CORRUPT)
+        return nx_store_damaged_from(idx, err);
+    return SQLITE_ERROR;
+}
+
 /* Read meta('bound_avg') into b->avg, once. */
 static int
 bounds_load_avg(newsidx_index *idx, nx_bounds *b)
@@ -357,9 +369,17 @@ bounds_load_avg(newsidx_index *idx, nx_bounds *b)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(stmt, 0);
+        int c;
 
         b->has_avg = v != NULL && sscanf(v, "%lf %lf %lf", &b->avg[0],
                                          &b->avg[1], &b->avg[2]) == 3;
+        /* bounds_set_avg writes three averages of 1 or more. */
+        for (c = 0; c < 3 && b->has_avg; c++)
+            b->has_avg = isfinite(b->avg[c]) && b->avg[c] >= 1;
+        if (!b->has_avg) {
+            sqlite3_finalize(stmt);
+            return nx_store_damaged(idx, "meta 'bound_avg' is malformed");
+        }
     }
     rc = sqlite3_finalize(stmt);
     b->is_avg_read = rc == SQLITE_OK;
@@ -496,10 +516,11 @@ bounds_set_avg(newsidx_index *idx, nx_bounds *b)
     char sql[256];
     nx_fr *r = NULL;
     int64_t n;
-    int c, rc = nx_fr_open(&r, idx->db, NULL);
+    newsidx_error err;
+    int c, rc = nx_fr_open(&r, idx->db, &err);
 
     if (rc != NEWSIDX_OK)
-        return rc == NEWSIDX_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+        return bounds_fr_failed(idx, rc, &err);
     n = nx_fr_rows(r);
     /* A column no item has text in yet gets a huge average: its length
      * then counts as nothing, which only raises the bounds, and keeps
@@ -709,8 +730,11 @@ bounds_backfill(newsidx_index *idx, nx_bounds *b, nx_fr *r, const char *tok,
     }
     if (rc == SQLITE_OK && chunk >= 0)
         rc = bounds_write_row(idx, b, tok, len, chunk, data);
-    if (rc == SQLITE_OK && nx_fr_error(r, NULL) != NEWSIDX_OK)
-        rc = SQLITE_CORRUPT;
+    if (nx_fr_error(r, NULL) != NEWSIDX_OK) {
+        newsidx_error err;
+
+        rc = bounds_fr_failed(idx, nx_fr_error(r, &err), &err);
+    }
     nx_fr_term_close(t);
     sqlite3_blob_close(d.blob);
     return rc;
@@ -751,8 +775,13 @@ nx_bounds_flush(newsidx_index *idx)
         }
         if (!t->is_frequent)
             continue;
-        if (r == NULL && nx_fr_open(&r, idx->db, NULL) != NEWSIDX_OK)
-            rc = SQLITE_ERROR;
+        if (r == NULL) {
+            newsidx_error err;
+            int status = nx_fr_open(&r, idx->db, &err);
+
+            if (status != NEWSIDX_OK)
+                rc = bounds_fr_failed(idx, status, &err);
+        }
         if (rc == SQLITE_OK)
             rc = bounds_backfill(idx, b, r, tok, t->len);
         if (rc == SQLITE_OK) {

@@ -299,8 +299,12 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     rc = sqlite3_finalize(stmt);
     if (rc != SQLITE_OK)
         return rc;
-    if (max_block > INT32_MAX)
-        return SQLITE_CORRUPT; /* ids past 2^41: not from newsindex */
+    /* The bitmap spans every block up to the last: ids the file can
+     * hold, or a damaged block number would size it. */
+    if (max_block < -1 || max_block > nx_store_max_id(idx) >> NX_DOCINFO_SHIFT)
+        return nx_store_damaged(idx, "docinfo block %lld is out of range for"
+                                     " this file",
+                                (long long)max_block);
     n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
     bits = nx_calloc(n_words + 1, sizeof(*bits));
     if (bits == NULL)
@@ -317,7 +321,10 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
                                               "data", block, 0, &blob);
         if (rc == SQLITE_OK && (block < 0 || block > max_block ||
                                 sqlite3_blob_bytes(blob) != NX_DOCINFO_BYTES))
-            rc = SQLITE_CORRUPT;
+            rc = nx_store_damaged(idx, "docinfo block %lld has %d bytes, not"
+                                       " %d",
+                                  (long long)block, sqlite3_blob_bytes(blob),
+                                  NX_DOCINFO_BYTES);
         if (rc == SQLITE_OK)
             rc = sqlite3_blob_read(blob, flags, NX_DOCINFO_SLOTS,
                                    NX_DOCINFO_FLAGS_OFF);

@@ -251,10 +251,24 @@ terms_df_of(newsidx_index *idx, const char *token, size_t n, int64_t *df)
     sqlite3_bind_text(t->get, 1, token, (int)n, SQLITE_STATIC);
     rc = sqlite3_step(t->get);
     if (rc == SQLITE_ROW)
-        *df = sqlite3_column_int64(t->get, 0);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = nx_terms_df_column(idx, t->get, 0, df);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     sqlite3_reset(t->get);
     return rc;
+}
+
+int
+nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col,
+                   int64_t *df)
+{
+    int64_t v = sqlite3_column_int64(stmt, col);
+
+    if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER || v < 0 ||
+        v > NX_TERMS_MAX_DF)
+        return nx_store_damaged(idx, "a row count of the terms table is out"
+                                     " of range");
+    *df = v;
+    return SQLITE_OK;
 }
 
 int
@@ -373,8 +387,8 @@ nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df)
             sqlite3_bind_text(t->get, 1, w->token, w->len, SQLITE_STATIC);
             rc = sqlite3_step(t->get);
             if (rc == SQLITE_ROW)
-                *df = sqlite3_column_int64(t->get, 0);
-            rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+                rc = nx_terms_df_column(idx, t->get, 0, df);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
             sqlite3_reset(t->get);
         }
     }
@@ -458,8 +472,17 @@ nx_terms_prefix_df(newsidx_index *idx, const char *prefix, size_t len,
         if (n > 0)
             sqlite3_bind_text(stmt, 2, hi.data, (int)n, SQLITE_STATIC);
         rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
-            *sum = (int64_t)sqlite3_column_double(stmt, 0);
+        if (rc == SQLITE_ROW) {
+            double v = sqlite3_column_double(stmt, 0);
+
+            /* A sum of stored counts: out of range only when damaged (a
+             * cast of a double past int64 would be undefined). */
+            if (!(v >= 0 && v <= (double)NX_TERMS_MAX_DF * 4096))
+                rc = nx_store_damaged(idx, "a row count of the terms table"
+                                           " is out of range");
+            else
+                *sum = (int64_t)v;
+        }
         rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
     }
     sqlite3_finalize(stmt);

@@ -40,6 +40,8 @@
  * a seek per term and block, which for the hundreds of rare terms of a
  * short prefix was most of the query. */
 #define ENG_RARE_ROWS (1 << 20)
+/* The years a date tag may name (int64 seconds span 292 billion). */
+#define ENG_MAX_YEAR ((int64_t)300000000000)
 
 /* A phrase: a word, a quoted phrase, a prefix or a tag. */
 typedef struct eng_phrase {
@@ -137,18 +139,19 @@ typedef struct eng {
 ** Phrases
 */
 
-/* The varint at p[*i] (SQLite's format, at most 32 bits kept). */
-static inline unsigned
+/* The varint at p[*i] (SQLite's format, the low 32 bits of its first
+ * five bytes kept: unsigned arithmetic, so a long one only wraps). */
+static inline uint32_t
 eng_varint(const unsigned char *p, int *i, int n)
 {
-    unsigned v = p[(*i)++];
+    uint32_t v = p[(*i)++];
     int k;
 
     if (v < 0x80)
         return v;
     v &= 0x7f;
     for (k = 0; k < 4 && *i < n; k++) {
-        unsigned b = p[(*i)++];
+        uint32_t b = p[(*i)++];
 
         v = v << 7 | (b & 0x7f);
         if (!(b & 0x80))
@@ -159,31 +162,40 @@ eng_varint(const unsigned char *p, int *i, int n)
 
 /* Positions (column << 24 | offset) of the position list p (n bytes)
  * into e->pos_buf[k]; false when there are too many to check as a
- * phrase.  The format of nx_fr_pos_next (offsets as delta + 2, a 1 and a
- * column number to change columns), decoded inline: this is the inner
- * loop of phrase queries. */
+ * phrase, or (e->rc set) when the list is malformed.  The format of
+ * nx_fr_pos_next (offsets as delta + 2, a 1 and a column number to change
+ * columns), decoded inline: this is the inner loop of phrase queries.
+ * Offsets wrap at 2^24 (a column of 16 million tokens). */
 static bool
 eng_positions(eng *e, const unsigned char *p, int n, int k)
 {
     int *out = e->pos_buf[k];
-    int i = 0, m = 0, col = 0, pos = 0;
+    int i = 0, m = 0;
+    uint32_t col = 0, pos = 0;
 
     while (i < n) {
-        unsigned v = eng_varint(p, &i, n);
+        uint32_t v = eng_varint(p, &i, n);
 
         if (v == 1) { /* a column follows */
             if (i >= n)
                 break;
-            col = (int)eng_varint(p, &i, n);
+            col = eng_varint(p, &i, n);
             pos = 0;
+            if (col >= NX_FR_COLUMNS) {
+                e->rc = nx_store_damaged(e->q->idx, "a position list of the"
+                                                    " fts index names column"
+                                                    " %u",
+                                         (unsigned)col);
+                return false;
+            }
             continue;
         }
         if (v < 2)
             break; /* malformed: stop, as nx_fr_pos_next does */
-        pos += (int)v - 2;
+        pos += v - 2;
         if (m == ENG_MAX_POSITION)
             return false;
-        out[m++] = col << 24 | (pos & 0xffffff);
+        out[m++] = (int)(col << 24 | (pos & 0xffffff));
     }
     e->pos_n[k] = m;
     return true;
@@ -220,7 +232,7 @@ eng_phrase_here(eng *e, eng_phrase *p, unsigned s, int *tf)
                            (const unsigned char *)bp->arena.data + bp->off[s],
                            (int)bp->len[s], k)) {
             if (e->rc == SQLITE_OK)
-                e->rc = SQLITE_TOOBIG; /* caught by the caller */
+                e->rc = SQLITE_TOOBIG; /* caught by the caller: SQL */
             return false;
         }
     }
@@ -332,6 +344,8 @@ eng_token(void *ctx, int flags, const char *token, int n, int start, int end)
     (void)end;
     if (p->n_tok >= t->n_max)
         return SQLITE_TOOBIG;
+    if (n > NX_FR_MAX_TOKEN) /* FTS5 keeps no more of a token */
+        n = NX_FR_MAX_TOKEN;
     grown = nx_realloc(p->tok, (size_t)(p->n_tok + 1) * sizeof(*grown));
     if (grown == NULL)
         return SQLITE_NOMEM;
@@ -343,7 +357,7 @@ eng_token(void *ctx, int flags, const char *token, int n, int start, int end)
         return SQLITE_NOMEM;
     if (nx_fr_term_open(&p->tok[p->n_tok], t->e->r, token, (size_t)n) !=
         SQLITE_OK)
-        return SQLITE_CORRUPT;
+        return SQLITE_CORRUPT; /* the reader's failure: eng_error */
     if (p->tok[p->n_tok] == NULL)
         p->is_empty = true;
     p->n_tok++;
@@ -390,8 +404,8 @@ eng_rare_cmp(const void *a, const void *b)
  * 1), else by a sort.
  */
 static int
-eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
-                int64_t rare_df)
+eng_prefix_rare(newsidx_index *e_idx, eng_phrase *p, nx_fr_term **its,
+                const int64_t *dfs, int n, int64_t rare_df)
 {
     eng_rare_row *rows = NULL;
     uint32_t *count = NULL;
@@ -422,6 +436,11 @@ eng_prefix_rare(eng_phrase *p, nx_fr_term **its, const int64_t *dfs, int n,
             }
             if (nx_fr_pos_count(pl, np, p->column, tf) == 0)
                 continue; /* not in the column asked for */
+            if (n_rows == ENG_RARE_ROWS) { /* more than the counts said */
+                rc = nx_store_damaged(e_idx, "the terms table counts fewer"
+                                             " rows than the fts index holds");
+                break;
+            }
             if (n_rows == cap) {
                 size_t ncap = cap ? cap * 2 : 1024;
 
@@ -550,8 +569,11 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
         nx_buf_put(&p->words, sqlite3_column_text(stmt, 0),
                    (size_t)sqlite3_column_bytes(stmt, 0));
         nx_buf_putc(&p->words, '\0');
-        dfs[n] = sqlite3_column_int64(stmt, 1);
-        p->df += dfs[n];
+        if (nx_terms_df_column(e->q->idx, stmt, 1, &dfs[n]) != SQLITE_OK) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        p->df += dfs[n]; /* at most ENG_MAX_ALTS of NX_TERMS_MAX_DF */
         n++;
     }
     sqlite3_finalize(stmt);
@@ -577,7 +599,8 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
         nx_fr_terms_open(e->r, n, terms, lens, its) != SQLITE_OK)
         rc = SQLITE_CORRUPT;
     if (rc == SQLITE_OK)
-        rc = eng_prefix_rare(p, its, dfs, n, e->q->idx->prefix_rare_df);
+        rc = eng_prefix_rare(e->q->idx, p, its, dfs, n,
+                             e->q->idx->prefix_rare_df);
     /* Keep the terms left to walk (their words stay listed in order). */
     for (k = 0; rc == SQLITE_OK && k < n; k++) {
         if (its[k] != NULL)
@@ -649,7 +672,7 @@ eng_tag_make(eng *e, eng_phrase *p, const char *tag)
     if (nx_fr_term_open(&p->tok[0], e->r, tag, strlen(tag)) != SQLITE_OK)
         return e->rc = SQLITE_CORRUPT;
     p->is_empty = p->tok[0] == NULL;
-    return nx_terms_df(e->q->idx, tag, strlen(tag), &p->df);
+    return e->rc = nx_terms_df(e->q->idx, tag, strlen(tag), &p->df);
 }
 
 /* About how many rows a phrase matches, for the order of the leapfrog:
@@ -726,6 +749,10 @@ eng_date_years(eng *e, int64_t *first, int64_t *last)
         bool neg = *t == 'n';
         int64_t y = strtoll(t + neg, NULL, 10);
 
+        /* A year of a date in int64 seconds has 12 digits at most; in a
+         * damaged tag, a month count below must not overflow. */
+        if (y < 0 || y > ENG_MAX_YEAR)
+            y = ENG_MAX_YEAR;
         y = neg ? -y : y;
         *first = y < *first ? y : *first;
         *last = y > *last ? y : *last;
@@ -778,7 +805,8 @@ eng_date_group(eng *e, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
         e->is_void = true;
         return;
     }
-    for (m = m_lo; m <= m_hi; n_tags++) /* whole years count once */
+    /* Whole years count once; counting stops where no more would fit. */
+    for (m = m_lo; m <= m_hi && n_tags <= ENG_MAX_PHRASES; n_tags++)
         m += m % 12 == 0 && m + 11 <= m_hi ? 12 : 1;
     if (n_tags > ENG_MAX_PHRASES - e->n_ph || e->n_req == ENG_MAX_PHRASES)
         return;
@@ -793,7 +821,20 @@ eng_date_group(eng *e, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
     e->n_req++;
 }
 
-/* Every phrase of the query, grouped. */
+/* eng_build's way out after a phrase failed with `rc`: a decline, or
+ * NEWSIDX_OK with the failure in e->rc (eng_open reports it). */
+static int
+eng_build_failed(eng *e, int rc)
+{
+    if (rc == NX_ENGINE_DECLINED)
+        return rc;
+    if (e->rc == SQLITE_OK)
+        e->rc = rc;
+    return NEWSIDX_OK;
+}
+
+/* Every phrase of the query, grouped: NEWSIDX_OK (failures are left in
+ * e->rc) or NX_ENGINE_DECLINED. */
 static int
 eng_build(eng *e)
 {
@@ -807,7 +848,7 @@ eng_build(eng *e)
     for (i = 0; i < p->n_terms; i++) { /* the scored phrases first */
         rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->terms[i]);
         if (rc != SQLITE_OK)
-            return rc;
+            return eng_build_failed(e, rc);
         if (p->terms[i].group >= (size_t)e->n_req)
             e->n_req = (int)p->terms[i].group + 1;
         eng_group_add(e, &e->req[p->terms[i].group], &e->ph[e->n_ph - 1]);
@@ -816,7 +857,7 @@ eng_build(eng *e)
     for (i = 0; i < p->n_excluded; i++) {
         rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->excluded[i]);
         if (rc != SQLITE_OK)
-            return rc;
+            return eng_build_failed(e, rc);
         eng_group_add(e, &e->neg[e->n_neg++], &e->ph[e->n_ph - 1]);
     }
     for (i = 0; i < p->n_filters; i++) {
@@ -836,7 +877,7 @@ eng_build(eng *e)
         for (j = 0; j < t->n; j++) {
             rc = eng_tag_make(e, &e->ph[e->n_ph++], t->tok[j]);
             if (rc != SQLITE_OK)
-                return rc;
+                return eng_build_failed(e, rc);
             eng_group_add(e, &list[*n], &e->ph[e->n_ph - 1]);
         }
         (*n)++;
@@ -855,7 +896,7 @@ eng_build(eng *e)
                        e->q->opts.has_until, e->q->opts.until);
     /* The cheapest group leads the leapfrog. */
     qsort(e->req, (size_t)e->n_req, sizeof(*e->req), eng_group_cmp);
-    return e->rc;
+    return NEWSIDX_OK;
 }
 
 /**************************************************************************
@@ -1084,7 +1125,10 @@ eng_group_next(eng_group *g, int64_t from)
 ** docinfo
 */
 
-/* The docinfo block of row `id` in e->dbuf; false when it is missing. */
+/* The docinfo block of row `id` in e->dbuf; false (e->rc set) when it
+ * cannot be read.  Every row of the fts index is an item with its slot in
+ * docinfo, written in the same transaction: a missing or malformed block
+ * is damage. */
 static bool
 eng_docinfo(eng *e, int64_t id)
 {
@@ -1098,15 +1142,25 @@ eng_docinfo(eng *e, int64_t id)
     rc = e->dblob != NULL ? sqlite3_blob_reopen(e->dblob, block)
                           : sqlite3_blob_open(e->q->idx->db, "main", "docinfo",
                                               "data", block, 0, &e->dblob);
-    if (rc == SQLITE_ERROR) /* no such block */
+    if (rc == SQLITE_ERROR) { /* no such block */
+        e->rc = nx_store_damaged(e->q->idx,
+                                 "docinfo block %lld is missing (items %lld"
+                                 " to %lld are in the fts index)",
+                                 (long long)block,
+                                 (long long)block * NX_DOCINFO_SLOTS,
+                                 (long long)block * NX_DOCINFO_SLOTS +
+                                     NX_DOCINFO_SLOTS - 1);
         return false;
+    }
     if (rc != SQLITE_OK) {
         e->rc = rc;
         return false;
     }
     n = sqlite3_blob_bytes(e->dblob);
     if (n != NX_DOCINFO_BYTES) {
-        e->rc = SQLITE_CORRUPT;
+        e->rc = nx_store_damaged(e->q->idx,
+                                 "docinfo block %lld has %d bytes, not %d",
+                                 (long long)block, n, NX_DOCINFO_BYTES);
         return false;
     }
     /* What the query needs: the hot part, and the dates or quality and
@@ -1491,10 +1545,6 @@ eng_row_bound(const eng *e, unsigned u)
     return v * e->row_factor;
 }
 
-/* Rowids this far apart in an unpublished row set mean a file newsindex
- * did not write (its ids count up from 1). */
-#define ENG_MAX_ROWID ((int64_t)1 << 40)
-
 /* The unpublished rows as bits: the rows of their tag (store.c). */
 static int
 eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
@@ -1503,6 +1553,7 @@ eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     nx_fr_term *t = NULL;
     uint64_t *bits = NULL;
     size_t n_words = 0;
+    int64_t max_id = nx_store_max_id(e->q->idx);
     int rc = nx_fr_term_open(&t, e->r, NX_TAG_UNPUBLISHED,
                              sizeof(NX_TAG_UNPUBLISHED) - 1);
 
@@ -1510,8 +1561,12 @@ eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
         int64_t id = nx_fr_term_rowid(t);
         size_t w;
 
-        if (id < 0 || id >= ENG_MAX_ROWID) {
-            rc = SQLITE_CORRUPT;
+        /* The bitmap grows to the largest id: one the file can hold. */
+        if (id < 0 || id > max_id) {
+            rc = nx_store_damaged(e->q->idx,
+                                  "item id %lld is out of range for this"
+                                  " file",
+                                  (long long)id);
             break;
         }
         w = (size_t)(id >> 6);
@@ -1734,20 +1789,35 @@ eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t chunk = sqlite3_column_int64(stmt, 0), b;
         const unsigned char *d = sqlite3_column_blob(stmt, 1);
-        int n = sqlite3_column_bytes(stmt, 1) / 2, i;
+        int i;
 
+        if (sqlite3_column_bytes(stmt, 1) != 2 * NX_BOUND_CHUNK ||
+            d == NULL || chunk < 0) {
+            e->rc = nx_store_damaged(e->q->idx,
+                                     "a row of the bounds table is malformed"
+                                     " (chunk %lld)",
+                                     (long long)chunk);
+            break;
+        }
         if (ub == NULL &&
             (ub = nx_calloc((size_t)n_blocks + 1, sizeof(*ub))) == NULL) {
             e->rc = SQLITE_NOMEM;
             break;
         }
-        for (i = 0; i < n && d != NULL; i++) {
+        /* Chunks past the last item's hold no bound a query uses. */
+        for (i = 0; i < NX_BOUND_CHUNK && chunk < n_blocks; i++) {
             b = chunk * NX_BOUND_CHUNK + i;
-            if (b >= 0 && b < n_blocks)
+            if (b < n_blocks)
                 ub[b] = (uint16_t)nx_docinfo_u16(d + 2 * i);
         }
     }
     sqlite3_finalize(stmt);
+    if (e->rc == SQLITE_OK && rc != SQLITE_DONE)
+        e->rc = rc;
+    if (e->rc != SQLITE_OK) {
+        nx_free(ub);
+        return NULL;
+    }
     return ub;
 }
 
@@ -1790,11 +1860,16 @@ eng_bounds(eng *e)
     double avg_ref[3], factor;
     bool has_avg = false;
     int64_t max_id = 0, b;
-    int i, k, j;
+    int i, k, j, rc;
 
-    if (e->q->opts.sort != NEWSIDX_SORT_RANK || !e->has_text ||
-        nx_bounds_avg(e->q->idx, avg_ref, &has_avg) != SQLITE_OK || !has_avg ||
-        (factor = eng_bound_factor(e, avg_ref)) <= 0)
+    if (e->q->opts.sort != NEWSIDX_SORT_RANK || !e->has_text)
+        return;
+    rc = nx_bounds_avg(e->q->idx, avg_ref, &has_avg);
+    if (rc != SQLITE_OK) {
+        e->rc = rc;
+        return;
+    }
+    if (!has_avg || (factor = eng_bound_factor(e, avg_ref)) <= 0)
         return;
     for (i = 0; i < e->n_scored; i++) {
         if (e->ph[i].is_prefix || e->ph[i].is_empty)
@@ -1806,6 +1881,14 @@ eng_bounds(eng *e)
     if (sqlite3_step(stmt) == SQLITE_ROW)
         max_id = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
+    /* A block's bound per block of ids: the ids must be ones the file
+     * can hold, or a damaged one would size the array. */
+    if (max_id < 0 || max_id > nx_store_max_id(e->q->idx)) {
+        e->rc = nx_store_damaged(e->q->idx,
+                                 "item id %lld is out of range for this file",
+                                 (long long)max_id);
+        return;
+    }
     e->n_blocks = (max_id >> ENG_UNIT_SHIFT) + 1;
     e->block_ub = nx_calloc((size_t)e->n_blocks, sizeof(*e->block_ub));
     if (e->block_ub == NULL)
@@ -1923,9 +2006,6 @@ eng_error(eng *e, newsidx_error *err)
         return NX_ENGINE_DECLINED; /* a phrase too long to check */
     if (e->r != NULL && (rc = nx_fr_error(e->r, err)) != NEWSIDX_OK)
         return rc;
-    if (e->rc == SQLITE_CORRUPT)
-        return nx_fail(err, NEWSIDX_INTERNAL,
-                       "the fts index is damaged (malformed record)");
     if (e->rc == SQLITE_NOMEM)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     return nx_store_error(e->q->idx, e->rc, "cannot run the query", err);

@@ -7,8 +7,16 @@
  * fts_data.  The format is the one ext/fts5/fts5_index.c of SQLite 3.40
  * documents (FTS5 "version" 4, detail=full, no prefix indexes, legacy
  * structure record).  nx_fr_open checks for it and reports anything else
- * as unsupported, so that the caller falls back to SQL; every read is
- * bounds-checked and a malformed record is an error, never a crash.
+ * as unsupported, so that the caller falls back to SQL.
+ *
+ * Every byte read is untrusted (an index file travels): each offset,
+ * count, varint, delta, rowid order and size taken from a record is
+ * checked before use, in a type that cannot overflow, and allocations
+ * grow with what the records hold, never with a size a record states.
+ * A record out of shape stops the reader with SQLITE_CORRUPT and a
+ * reason naming the record (nx_fr_error).  Rowids must rise within a
+ * doclist and lie in [0, FR_MAX_ROWID], so that the block walk's slots
+ * (rowid - lo) stay inside the caller's block.
  *
  * A term iterator merges the term's doclists of every segment the way
  * FTS5 does: for each rowid the entry of the newest segment wins (segments
@@ -28,6 +36,13 @@
 #define FR_MAX_SEGMENTS    2000
 #define FR_MAX_LEVELS      64
 #define FR_PAD             16 /* zero bytes after every record read */
+/* Rowids newsindex writes count up from 1; anything past this is
+ * damage, and rowid + a page's worth of deltas cannot overflow. */
+#define FR_MAX_ROWID ((int64_t)1 << 62)
+/* FTS5's records are a page (4,050 bytes by default) or little more; a
+ * larger one is damage.  With offsets below this, offset + a position
+ * list's size (below 2^30) cannot overflow an int. */
+#define FR_MAX_RECORD (1 << 28)
 
 static int64_t
 fr_segment_rowid(int segid, int pgno)
@@ -60,7 +75,8 @@ struct nx_fr {
     unsigned char *dl_buf; /* dlidx records */
     size_t dl_cap;
     int rc;                             /* sticky SQLite result code */
-    newsidx_error *err;                 /* where errors of the open go */
+    const char *why;                    /* with SQLITE_CORRUPT: the reason */
+    int64_t bad_id;                     /* and the fts_data record, or -1 */
     uint64_t n_pages;                   /* leaf pages read (for tests) */
     uint64_t n_dl_records, n_dl_leaves; /* dlidx read (for tests) */
 };
@@ -72,6 +88,7 @@ typedef struct fr_page {
     int sz;     /* bytes before the page index (szLeaf) */
     size_t cap; /* allocated */
     int pgno;
+    int64_t id; /* its fts_data record */
 } fr_page;
 
 /* A leaf of a long doclist and the first rowid on it, from its dlidx. */
@@ -100,7 +117,7 @@ typedef struct fr_seg_iter {
     bool has_dlidx; /* fts_idx says there is one, and it is this term's */
     bool dl_tried;  /* loaded, or found unusable */
     fr_leaf *dl;
-    int n_dl;
+    int n_dl, dl_cap;
 } fr_seg_iter;
 
 struct nx_fr_term {
@@ -151,6 +168,29 @@ fr_varint32(const unsigned char *p, int *v)
     return n;
 }
 
+/* The varint at a[*i] of a record of n bytes (padded), *i moved past it:
+ * false when it does not start and end inside the record. */
+static bool
+fr_get(const unsigned char *a, int n, int *i, uint64_t *v)
+{
+    if (*i >= n)
+        return false;
+    *i += fr_varint(a + *i, v);
+    return *i <= n;
+}
+
+/* fr_get of a count, size or page number: at most INT32_MAX. */
+static bool
+fr_get32(const unsigned char *a, int n, int *i, int *v)
+{
+    uint64_t x;
+
+    if (!fr_get(a, n, i, &x) || x > INT32_MAX)
+        return false;
+    *v = (int)x;
+    return true;
+}
+
 static unsigned
 fr_u16(const unsigned char *p)
 {
@@ -160,12 +200,25 @@ fr_u16(const unsigned char *p)
 /**************************************************************************
 ** Records
 */
+/* Stop the reader: record `id` of fts_data (-1: none in particular) is
+ * out of shape, for reason `why` (a static string). */
 static int
-fr_corrupt(nx_fr *r)
+fr_corrupt(nx_fr *r, int64_t id, const char *why)
 {
-    if (r->rc == SQLITE_OK)
+    if (r->rc == SQLITE_OK) {
         r->rc = SQLITE_CORRUPT;
+        r->why = why;
+        r->bad_id = id;
+    }
     return r->rc;
+}
+
+/* A rowid read whole from a record, or a rowid plus a delta: true when it
+ * lies in [lo, FR_MAX_ROWID]. */
+static bool
+fr_rowid_ok(uint64_t v, int64_t lo)
+{
+    return v <= (uint64_t)FR_MAX_ROWID && (int64_t)v >= lo;
 }
 
 /* Read record `rowid` of fts_data into `buf` (grown as needed, padded).
@@ -180,12 +233,15 @@ fr_read(nx_fr *r, int64_t rowid, unsigned char **buf, size_t *cap, int *n_out)
     rc = r->blob != NULL ? sqlite3_blob_reopen(r->blob, rowid)
                          : sqlite3_blob_open(r->db, "main", "fts_data", "block",
                                              rowid, 0, &r->blob);
+    if (rc == SQLITE_ERROR) /* a missing record means a damaged index */
+        return fr_corrupt(r, rowid, "the record is missing");
     if (rc != SQLITE_OK) {
-        /* A missing record means a damaged index. */
-        r->rc = rc == SQLITE_ERROR ? SQLITE_CORRUPT : rc;
+        r->rc = rc;
         return r->rc;
     }
     n = sqlite3_blob_bytes(r->blob);
+    if (n > FR_MAX_RECORD)
+        return fr_corrupt(r, rowid, "the record is too large");
     if (*cap < (size_t)n + FR_PAD) {
         size_t ncap = (size_t)n + FR_PAD + 4096;
         unsigned char *p = nx_realloc(*buf, ncap);
@@ -218,11 +274,12 @@ fr_read_leaf(nx_fr *r, const fr_segment *seg, int pgno, fr_page *pg)
         return rc;
     r->n_pages++;
     pg->pgno = pgno;
+    pg->id = fr_segment_rowid(seg->segid, pgno);
     if (pg->nn < 4)
-        return fr_corrupt(r);
+        return fr_corrupt(r, pg->id, "a leaf shorter than its header");
     pg->sz = (int)fr_u16(pg->p + 2);
     if (pg->sz > pg->nn || pg->sz < 4)
-        return fr_corrupt(r);
+        return fr_corrupt(r, pg->id, "the leaf's size is out of range");
     return SQLITE_OK;
 }
 
@@ -236,49 +293,49 @@ fr_page_is_termless(const fr_page *pg)
 static int
 fr_structure(nx_fr *r, const unsigned char *a, int n)
 {
+    const int64_t id = FR_STRUCTURE_ROWID;
     int i = 4, n_levels, n_total, lv, k, at = 0;
     uint64_t unused;
 
     if (n < 7) /* the cookie and three varints */
-        return fr_corrupt(r);
+        return fr_corrupt(r, id, "the structure record is too short");
     /* A V2 record (contentless_delete tables of later SQLite) starts with
      * 0xff after the cookie: not a layout this reader knows. */
     if (a[4] == 0xff)
         return SQLITE_NOTFOUND;
-    i += fr_varint32(a + i, &n_levels);
-    i += fr_varint32(a + i, &n_total);
-    i += fr_varint(a + i, &unused); /* write counter */
-    if (n_levels < 0 || n_levels > FR_MAX_LEVELS || n_total < 0 ||
-        n_total > FR_MAX_SEGMENTS)
-        return fr_corrupt(r);
+    if (!fr_get32(a, n, &i, &n_levels) || !fr_get32(a, n, &i, &n_total) ||
+        !fr_get(a, n, &i, &unused)) /* the write counter */
+        return fr_corrupt(r, id, "the structure record is cut short");
+    if (n_levels > FR_MAX_LEVELS || n_total > FR_MAX_SEGMENTS)
+        return fr_corrupt(r, id, "too many levels or segments");
     r->segs = nx_calloc((size_t)n_total + 1, sizeof(*r->segs));
     if (r->segs == NULL)
         return r->rc = SQLITE_NOMEM;
     for (lv = 0; lv < n_levels; lv++) {
         int n_merge, n_seg;
 
-        if (i >= n)
-            return fr_corrupt(r);
-        i += fr_varint32(a + i, &n_merge);
-        i += fr_varint32(a + i, &n_seg);
-        if (n_seg < 0 || at + n_seg > n_total || n_merge > n_seg)
-            return fr_corrupt(r);
+        if (!fr_get32(a, n, &i, &n_merge) || !fr_get32(a, n, &i, &n_seg))
+            return fr_corrupt(r, id, "the structure record is cut short");
+        /* Both at most n_total: no sum below can overflow. */
+        if (n_seg > n_total - at || n_merge > n_seg)
+            return fr_corrupt(r, id, "a level has too many segments");
         /* Oldest first in the record; the merge takes the newest first. */
         for (k = 0; k < n_seg; k++) {
             fr_segment *s = &r->segs[at + n_seg - 1 - k];
 
-            if (i >= n)
-                return fr_corrupt(r);
-            i += fr_varint32(a + i, &s->segid);
-            i += fr_varint32(a + i, &s->pg_first);
-            i += fr_varint32(a + i, &s->pg_last);
-            if (s->pg_last < s->pg_first || s->segid <= 0)
-                return fr_corrupt(r);
+            if (!fr_get32(a, n, &i, &s->segid) ||
+                !fr_get32(a, n, &i, &s->pg_first) ||
+                !fr_get32(a, n, &i, &s->pg_last))
+                return fr_corrupt(r, id, "the structure record is cut short");
+            /* FTS5 gives segment ids 1..2000 and numbers leaves from 1. */
+            if (s->segid <= 0 || s->segid > FR_MAX_SEGMENTS ||
+                s->pg_first < 1 || s->pg_last < s->pg_first)
+                return fr_corrupt(r, id, "a segment is out of range");
         }
         at += n_seg;
     }
-    if (at != n_total || i > n)
-        return fr_corrupt(r);
+    if (at != n_total)
+        return fr_corrupt(r, id, "the levels do not add up to the segments");
     r->n_segs = n_total;
     return SQLITE_OK;
 }
@@ -295,15 +352,16 @@ fr_averages(nx_fr *r, const unsigned char *a, int n)
         memset(r->col_total, 0, sizeof(r->col_total));
         return SQLITE_OK;
     }
-    i += fr_varint(a, &v);
+    if (!fr_get(a, n, &i, &v) || v > (uint64_t)FR_MAX_ROWID)
+        return fr_corrupt(r, FR_AVERAGES_ROWID, "the row count is malformed");
     r->n_rows = (int64_t)v;
     for (c = 0; c < NX_FR_COLUMNS; c++) {
-        if (i >= n)
-            return fr_corrupt(r);
-        i += fr_varint(a + i, &v);
+        if (!fr_get(a, n, &i, &v) || v > (uint64_t)FR_MAX_ROWID)
+            return fr_corrupt(r, FR_AVERAGES_ROWID,
+                              "a column's token count is malformed");
         r->col_total[c] = (int64_t)v;
     }
-    return i > n ? fr_corrupt(r) : SQLITE_OK;
+    return SQLITE_OK;
 }
 
 /* Does fts_data hold record `rowid`? */
@@ -355,6 +413,7 @@ nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
     if (r == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     r->db = db;
+    r->bad_id = -1;
     rc = fr_check_version(r);
     if (rc == SQLITE_OK)
         rc = fr_read(r, FR_STRUCTURE_ROWID, &buf, &cap, &n);
@@ -427,15 +486,42 @@ nx_fr_dlidx_read(const nx_fr *r, uint64_t *records, uint64_t *leaves)
 int
 nx_fr_error(const nx_fr *r, newsidx_error *err)
 {
+    int64_t id = r->bad_id;
+    const char *why = r->why != NULL ? r->why : "a malformed record";
+
     if (r->rc == SQLITE_OK)
         return NEWSIDX_OK;
     if (r->rc == SQLITE_NOMEM)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    if (r->rc == SQLITE_CORRUPT)
-        return nx_fail(err, NEWSIDX_INTERNAL,
-                       "the fts index is damaged (malformed record)");
-    return nx_fail(err, NEWSIDX_IO, "cannot read the fts index: %s",
-                   sqlite3_errstr(r->rc));
+    if ((r->rc & 0xff) == SQLITE_BUSY || (r->rc & 0xff) == SQLITE_LOCKED)
+        return nx_fail(err, NEWSIDX_BUSY, "cannot read the fts index: %s",
+                       sqlite3_errstr(r->rc));
+    if ((r->rc & 0xff) != SQLITE_CORRUPT && (r->rc & 0xff) != SQLITE_NOTADB)
+        return nx_fail(err, NEWSIDX_IO, "cannot read the fts index: %s",
+                       sqlite3_errstr(r->rc));
+    if (id == FR_STRUCTURE_ROWID || id == FR_AVERAGES_ROWID)
+        return nx_fail(err, NEWSIDX_CORRUPT,
+                       "the index is damaged: fts_data record %lld (FTS5's %s"
+                       " record): %s",
+                       (long long)id,
+                       id == FR_STRUCTURE_ROWID ? "structure" : "averages",
+                       why);
+    if (id > FR_STRUCTURE_ROWID && ((id >> 36) & 1) != 0)
+        return nx_fail(err, NEWSIDX_CORRUPT,
+                       "the index is damaged: fts_data record %lld (the"
+                       " doclist index of segment %lld at leaf %lld): %s",
+                       (long long)id, (long long)(id >> 37),
+                       (long long)(id & 0x7fffffff), why);
+    if (id > FR_STRUCTURE_ROWID)
+        return nx_fail(err, NEWSIDX_CORRUPT,
+                       "the index is damaged: fts_data record %lld (leaf %lld"
+                       " of segment %lld): %s",
+                       (long long)id, (long long)(id & 0x7fffffff),
+                       (long long)(id >> 37), why);
+    return nx_fail(err, NEWSIDX_CORRUPT,
+                   "the index is damaged: the fts index (fts_data, fts_idx):"
+                   " %s",
+                   why);
 }
 
 /**************************************************************************
@@ -449,7 +535,8 @@ static int
 fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
             bool *dlidx)
 {
-    int pg = seg->pg_first, rc;
+    int64_t pg = seg->pg_first;
+    int rc;
 
     *dlidx = false;
 
@@ -460,7 +547,12 @@ fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
     if (rc == SQLITE_ROW) {
         int64_t v = sqlite3_column_int64(r->idx, 0);
 
-        pg = (int)(v >> 1);
+        if (v < 0 || (v >> 1) > seg->pg_last) {
+            sqlite3_reset(r->idx);
+            fr_corrupt(r, -1, "fts_idx names a leaf past its segment");
+            return 0;
+        }
+        pg = v >> 1;
         *dlidx = (v & 1) != 0;
         rc = SQLITE_DONE;
     }
@@ -473,7 +565,7 @@ fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
         *dlidx = false;
         return seg->pg_first;
     }
-    return pg;
+    return (int)pg;
 }
 
 /* Read the position-list size at s->off; s->off moves past it. */
@@ -483,9 +575,27 @@ fr_seg_load_npos(nx_fr *r, fr_seg_iter *s)
     int sz;
 
     if (s->off >= s->page.sz)
-        return fr_corrupt(r);
+        return fr_corrupt(r, s->page.id, "a doclist entry is cut short");
     s->off += fr_varint32(s->page.p + s->off, &sz);
     s->n_pos = sz >> 1;
+    return SQLITE_OK;
+}
+
+/* Where the doclist of a page entered from its start ends on it: at its
+ * first term (the page index's first entry), or past the page. */
+static int
+fr_page_first_term(nx_fr *r, const fr_page *pg, int *eod)
+{
+    int first;
+
+    if (fr_page_is_termless(pg)) {
+        *eod = pg->nn + 1;
+        return SQLITE_OK;
+    }
+    fr_varint32(pg->p + pg->sz, &first);
+    if (first < 4 || first > pg->sz)
+        return fr_corrupt(r, pg->id, "the page index is out of range");
+    *eod = first;
     return SQLITE_OK;
 }
 
@@ -497,17 +607,41 @@ fr_seg_load_first_rowid(nx_fr *r, fr_seg_iter *s)
     uint64_t v;
 
     if (s->off >= s->page.sz) {
-        if (s->page.pgno >= s->seg->pg_last ||
-            fr_read_leaf(r, s->seg, s->page.pgno + 1, &s->page) != SQLITE_OK)
-            return fr_corrupt(r);
+        if (s->page.pgno >= s->seg->pg_last)
+            return fr_corrupt(r, s->page.id,
+                              "a doclist runs past its segment's last leaf");
+        if (fr_read_leaf(r, s->seg, s->page.pgno + 1, &s->page) != SQLITE_OK ||
+            fr_page_first_term(r, &s->page, &s->eod) != SQLITE_OK)
+            return r->rc;
+        if (s->page.sz <= 4)
+            return fr_corrupt(r, s->page.id, "a doclist's first rowid is "
+                                             "missing");
         s->off = 4;
-        s->eod = fr_page_is_termless(&s->page) ? s->page.nn + 1 : 0;
-        if (!fr_page_is_termless(&s->page))
-            fr_varint32(s->page.p + s->page.sz, &s->eod);
     }
     s->off += fr_varint(s->page.p + s->off, &v);
+    if (!fr_rowid_ok(v, 0))
+        return fr_corrupt(r, s->page.id, "a rowid is out of range");
     s->rowid = (int64_t)v;
     return fr_seg_load_npos(r, s);
+}
+
+/* The next entry of a leaf's page index after the term at *term_off:
+ * false at the index's end or (r failed) when it points past the leaf. */
+static bool
+fr_page_next_term(nx_fr *r, const fr_page *pg, int *pgidx, int *term_off)
+{
+    int delta;
+
+    if (*pgidx >= pg->nn)
+        return false;
+    *pgidx += fr_varint32(pg->p + *pgidx, &delta);
+    /* *term_off < pg->sz: no overflow */
+    if (delta <= 0 || delta >= pg->sz - *term_off) {
+        fr_corrupt(r, pg->id, "the page index is out of range");
+        return false;
+    }
+    *term_off += delta;
+    return true;
 }
 
 /*
@@ -520,21 +654,23 @@ static int
 fr_seg_find_term(nx_fr *r, fr_seg_iter *s, const char *key, int n)
 {
     const unsigned char *a = s->page.p;
-    int nn = s->page.nn, pgidx = s->page.sz, term_off, off;
+    int pgidx = s->page.sz, term_off, off;
     int n_keep = 0, n_new, n_match = 0;
 
     if (fr_page_is_termless(&s->page))
         return SQLITE_NOTFOUND;
     pgidx += fr_varint32(a + pgidx, &term_off);
+    if (term_off < 4 || term_off >= s->page.sz)
+        return fr_corrupt(r, s->page.id, "the page index is out of range");
     off = term_off;
     for (;;) {
         int i, n_cmp;
 
         if (off >= s->page.sz)
-            return fr_corrupt(r);
+            return fr_corrupt(r, s->page.id, "a term is cut short");
         off += fr_varint32(a + off, &n_new);
-        if (n_new < 0 || off + n_new > s->page.sz)
-            return fr_corrupt(r);
+        if (n_new > s->page.sz - off)
+            return fr_corrupt(r, s->page.id, "a term is cut short");
         if (n_keep < n_match)
             return SQLITE_NOTFOUND; /* passed where it would be */
         if (n_keep == n_match) {
@@ -550,18 +686,9 @@ fr_seg_find_term(nx_fr *r, fr_seg_iter *s, const char *key, int n)
             if (i < n_new && a[off + i] > (unsigned char)key[n_match])
                 return SQLITE_NOTFOUND;
         }
-        if (pgidx >= nn)
-            return SQLITE_NOTFOUND;
-        {
-            int delta;
-
-            pgidx += fr_varint32(a + pgidx, &delta);
-            term_off += delta;
-        }
-        off = term_off;
-        if (off >= s->page.sz)
-            return fr_corrupt(r);
-        off += fr_varint32(a + off, &n_keep);
+        if (!fr_page_next_term(r, &s->page, &pgidx, &term_off))
+            return r->rc != SQLITE_OK ? r->rc : SQLITE_NOTFOUND;
+        off = term_off + fr_varint32(a + term_off, &n_keep);
     }
 }
 
@@ -571,14 +698,17 @@ static void
 fr_seg_set_eod(fr_seg_iter *s)
 {
     const unsigned char *a = s->page.p;
-    int pgidx = s->page.sz, term_off = 0, delta;
+    int pgidx = s->page.sz, delta, first;
+    int64_t term_off; /* a sum of deltas: in 64 bits, it cannot overflow */
 
-    pgidx += fr_varint32(a + pgidx, &term_off);
+    pgidx += fr_varint32(a + pgidx, &first);
+    term_off = first;
     while (pgidx < s->page.nn && term_off < s->off) {
         pgidx += fr_varint32(a + pgidx, &delta);
         term_off += delta;
     }
-    s->eod = term_off >= s->off ? term_off : s->page.nn + 1;
+    s->eod = term_off >= s->off && term_off <= s->page.nn ? (int)term_off
+                                                          : s->page.nn + 1;
 }
 
 /* With s->page the leaf where a term's doclist starts (pgno `pg`, `dlidx`
@@ -616,31 +746,24 @@ fr_page_last_term(nx_fr *r, const fr_page *pg, nx_buf *out)
     if (fr_page_is_termless(pg))
         return false;
     pgidx += fr_varint32(a + pgidx, &term_off);
+    if (term_off < 4 || term_off >= pg->sz)
+        return fr_corrupt(r, pg->id, "the page index is out of range"), false;
     off = term_off;
     for (;;) {
         if (off >= pg->sz)
-            return fr_corrupt(r), false;
+            return fr_corrupt(r, pg->id, "a term is cut short"), false;
         off += fr_varint32(a + off, &n_new);
-        if (n_new < 0 || n_keep > (int)out->len || off + n_new > pg->sz)
-            return fr_corrupt(r), false;
+        if (n_keep > (int)out->len || n_new > pg->sz - off)
+            return fr_corrupt(r, pg->id, "a term is cut short"), false;
         out->len = (size_t)n_keep;
         nx_buf_put(out, a + off, (size_t)n_new);
         if (nx_buf_oom(out)) {
             r->rc = SQLITE_NOMEM;
             return false;
         }
-        if (pgidx >= pg->nn)
-            return true;
-        {
-            int delta;
-
-            pgidx += fr_varint32(a + pgidx, &delta);
-            term_off += delta;
-        }
-        off = term_off;
-        if (off >= pg->sz)
-            return fr_corrupt(r), false;
-        off += fr_varint32(a + off, &n_keep);
+        if (!fr_page_next_term(r, pg, &pgidx, &term_off))
+            return r->rc == SQLITE_OK;
+        off = term_off + fr_varint32(a + term_off, &n_keep);
     }
 }
 
@@ -674,7 +797,8 @@ fr_seg_next_page(nx_fr *r, fr_seg_iter *s)
 }
 
 static int fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off);
-static bool fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int *rc);
+static bool fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int64_t min,
+                              int *rc);
 
 /* Advance to the next entry of the term in this segment. */
 static inline int
@@ -684,7 +808,8 @@ fr_seg_next(nx_fr *r, fr_seg_iter *s)
     const unsigned char *a = s->page.p;
 
     /* The common case: the next entry is on this page, its rowid delta and
-     * its size one byte each. */
+     * its size one byte each (the delta at least 1: rowids rise, and
+     * below FR_MAX_ROWID + a record's bytes they cannot overflow). */
     if (off + 2 < s->page.sz && off < s->eod && a[off] < 0x80 && a[off] != 0 &&
         a[off + 1] < 0x80) {
         s->rowid += a[off];
@@ -707,8 +832,8 @@ fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off)
             return SQLITE_OK;
         }
         off += fr_varint(s->page.p + off, &delta);
-        if (delta == 0)
-            return fr_corrupt(r);
+        if (delta == 0 || delta > (uint64_t)(FR_MAX_ROWID - s->rowid))
+            return fr_corrupt(r, s->page.id, "rowids out of order");
         s->rowid += (int64_t)delta;
         s->off = off;
         return fr_seg_load_npos(r, s);
@@ -720,7 +845,7 @@ fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off)
 
         if (rc != SQLITE_OK || s->is_eof)
             return rc;
-        if (fr_seg_enter_page(r, s, &rc))
+        if (fr_seg_enter_page(r, s, s->rowid + 1, &rc))
             return rc;
         if (!fr_page_is_termless(&s->page)) {
             s->is_eof = true;
@@ -730,30 +855,40 @@ fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off)
 }
 
 /* Make `s` a leaf of the doclist: when its header says a rowid starts on
- * it, settle there (true, *rc the outcome).  False when the page holds
- * none: only the end of a position list. */
+ * it, settle there (true, *rc the outcome: that rowid must be `min` or
+ * more).  False when the page holds none: only the end of a position
+ * list. */
 static bool
-fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int *rc)
+fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int64_t min, int *rc)
 {
     unsigned first = fr_u16(s->page.p);
     uint64_t v;
 
-    s->eod = s->page.nn + 1;
-    if (!fr_page_is_termless(&s->page))
-        fr_varint32(s->page.p + s->page.sz, &s->eod);
-    if (first == 0 || (int)first >= s->page.sz)
+    *rc = fr_page_first_term(r, &s->page, &s->eod);
+    if (*rc != SQLITE_OK)
+        return true;
+    if (first == 0)
         return false;
+    if (first < 4 || (int)first >= s->page.sz) {
+        *rc = fr_corrupt(r, s->page.id, "the leaf's first rowid is out of "
+                                        "range");
+        return true;
+    }
     s->off = (int)first;
     s->off += fr_varint(s->page.p + s->off, &v);
+    if (!fr_rowid_ok(v, min)) {
+        *rc = fr_corrupt(r, s->page.id, "rowids out of order");
+        return true;
+    }
     s->rowid = (int64_t)v;
     *rc = fr_seg_load_npos(r, s);
     return true;
 }
 
-/* Go to leaf `pgno` of the doclist, which the dlidx says starts a rowid,
- * and settle on that rowid. */
+/* Go to leaf `pgno` of the doclist, which the dlidx says starts with
+ * rowid `rowid`, and settle on that rowid. */
 static int
-fr_seg_goto(nx_fr *r, fr_seg_iter *s, int pgno)
+fr_seg_goto(nx_fr *r, fr_seg_iter *s, int pgno, int64_t rowid)
 {
     int rc;
 
@@ -768,41 +903,56 @@ fr_seg_goto(nx_fr *r, fr_seg_iter *s, int pgno)
         return rc;
     }
     s->is_eof = false;
-    if (!fr_seg_enter_page(r, s, &rc))
-        return fr_corrupt(r);
+    if (!fr_seg_enter_page(r, s, rowid, &rc) ||
+        (rc == SQLITE_OK && s->rowid != rowid))
+        return fr_corrupt(r, s->page.id,
+                          "the doclist index disagrees with the leaf");
     return rc;
 }
 
-/* Parse one level-0 dlidx record (a flags byte, the first leaf and its
- * rowid, then per later leaf: a 0x00 for each leaf without a rowid, then
- * the rowid's delta) onto s->dl. */
+/* Parse one level-0 dlidx record (`id`: a flags byte, the first leaf and
+ * its rowid, then per later leaf: a 0x00 for each leaf without a rowid,
+ * then the rowid's delta) onto s->dl, grown as entries come: each takes
+ * a byte of the record at least. */
 static int
-fr_dl_parse(nx_fr *r, fr_seg_iter *s, const unsigned char *a, int n, int cap)
+fr_dl_parse(nx_fr *r, fr_seg_iter *s, int64_t id, const unsigned char *a,
+            int n)
 {
-    int i = 1, pgno;
+    int i = 1, pg;
+    int64_t pgno, rowid;
     uint64_t v;
-    int64_t rowid;
 
-    if (n < 3)
-        return fr_corrupt(r);
-    i += fr_varint32(a + i, &pgno);
-    i += fr_varint(a + i, &v);
+    if (n < 3 || !fr_get32(a, n, &i, &pg) || !fr_get(a, n, &i, &v) ||
+        !fr_rowid_ok(v, 0))
+        return fr_corrupt(r, id, "the record is cut short");
+    pgno = pg;
     rowid = (int64_t)v;
     for (;;) {
         if (s->n_dl > 0 && (pgno <= s->dl[s->n_dl - 1].pgno ||
                             rowid <= s->dl[s->n_dl - 1].rowid))
-            return fr_corrupt(r);
-        if (pgno <= s->term_pg || pgno > s->seg->pg_last || s->n_dl >= cap)
-            return fr_corrupt(r);
-        s->dl[s->n_dl].pgno = pgno;
+            return fr_corrupt(r, id, "leaves or rowids out of order");
+        if (pgno <= s->term_pg || pgno > s->seg->pg_last)
+            return fr_corrupt(r, id, "a leaf outside the doclist");
+        if (s->n_dl == s->dl_cap) {
+            int cap = s->dl_cap ? 2 * s->dl_cap : 64;
+            fr_leaf *grown = nx_realloc(s->dl, (size_t)cap * sizeof(*grown));
+
+            if (grown == NULL)
+                return r->rc = SQLITE_NOMEM;
+            s->dl = grown;
+            s->dl_cap = cap;
+        }
+        s->dl[s->n_dl].pgno = (int)pgno;
         s->dl[s->n_dl++].rowid = rowid;
         while (i < n && a[i] == 0) {
             i++;
             pgno++;
         }
         if (i >= n)
-            return i > n ? fr_corrupt(r) : SQLITE_OK;
-        i += fr_varint(a + i, &v);
+            return SQLITE_OK;
+        if (!fr_get(a, n, &i, &v) || v == 0 ||
+            v > (uint64_t)(FR_MAX_ROWID - rowid))
+            return fr_corrupt(r, id, "rowids out of order");
         pgno++;
         rowid += (int64_t)v;
     }
@@ -818,45 +968,44 @@ fr_dl_parse(nx_fr *r, fr_seg_iter *s, const unsigned char *a, int n, int cap)
 static int
 fr_dl_load(nx_fr *r, fr_seg_iter *s)
 {
-    int n, n_rec = 1, k, cap, rc;
+    int n, n_rec = 1, k, rc;
+    int64_t id = fr_dlidx_rowid(s->seg->segid, 0, s->term_pg);
 
     s->dl_tried = true;
-    rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 0, s->term_pg), &r->dl_buf,
-                 &r->dl_cap, &n);
+    rc = fr_read(r, id, &r->dl_buf, &r->dl_cap, &n);
     if (rc != SQLITE_OK)
         return rc;
     if (n > 0 && (r->dl_buf[0] & 1)) { /* several: count them in level 1 */
         int i = 1, dummy;
         uint64_t v;
 
-        rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 1, s->term_pg),
-                     &r->dl_buf, &r->dl_cap, &n);
+        id = fr_dlidx_rowid(s->seg->segid, 1, s->term_pg);
+        rc = fr_read(r, id, &r->dl_buf, &r->dl_cap, &n);
         if (rc != SQLITE_OK)
             return rc;
         if (n < 3 || (r->dl_buf[0] & 1))
             return SQLITE_OK; /* deeper: left unused */
-        i += fr_varint32(r->dl_buf + i, &dummy);
-        i += fr_varint(r->dl_buf + i, &v);
-        for (n_rec = 1; i < n; n_rec++)
-            i += fr_varint(r->dl_buf + i, &v);
+        if (!fr_get32(r->dl_buf, n, &i, &dummy) ||
+            !fr_get(r->dl_buf, n, &i, &v))
+            return fr_corrupt(r, id, "the record is cut short");
+        for (n_rec = 1; i < n; n_rec++) {
+            if (!fr_get(r->dl_buf, n, &i, &v))
+                return fr_corrupt(r, id, "the record is cut short");
+        }
+        /* A record lists one leaf at least, after the term's. */
+        if (n_rec > s->seg->pg_last - s->term_pg)
+            return fr_corrupt(r, id, "more records than leaves");
     }
-    /* No more leaves than the segment has after the term's. */
-    cap = s->seg->pg_last - s->term_pg;
-    if (cap <= 0)
-        return fr_corrupt(r);
-    s->dl = nx_malloc((size_t)cap * sizeof(*s->dl));
-    if (s->dl == NULL)
-        return r->rc = SQLITE_NOMEM;
     for (k = 0; k < n_rec; k++) {
-        rc = fr_read(r, fr_dlidx_rowid(s->seg->segid, 0, s->term_pg + k),
-                     &r->dl_buf, &r->dl_cap, &n);
+        id = fr_dlidx_rowid(s->seg->segid, 0, s->term_pg + k);
+        rc = fr_read(r, id, &r->dl_buf, &r->dl_cap, &n);
         if (rc == SQLITE_OK)
-            rc = fr_dl_parse(r, s, r->dl_buf, n, cap);
+            rc = fr_dl_parse(r, s, id, r->dl_buf, n);
         r->n_dl_records++;
         if (rc != SQLITE_OK) {
             nx_free(s->dl);
             s->dl = NULL;
-            s->n_dl = 0;
+            s->n_dl = s->dl_cap = 0;
             return rc;
         }
     }
@@ -899,9 +1048,15 @@ fr_seg_seek(nx_fr *r, fr_seg_iter *s, int64_t target)
 
         if (r->rc != SQLITE_OK)
             return r->rc;
-        if (i >= 0 && s->dl[i].pgno > s->page.pgno &&
-            fr_seg_goto(r, s, s->dl[i].pgno) != SQLITE_OK)
-            return r->rc;
+        if (i >= 0 && s->dl[i].pgno > s->page.pgno) {
+            /* A later leaf starts with a later rowid. */
+            if (s->dl[i].rowid <= s->rowid)
+                return fr_corrupt(
+                    r, fr_dlidx_rowid(s->seg->segid, 0, s->term_pg),
+                    "the doclist index disagrees with the leaves");
+            if (fr_seg_goto(r, s, s->dl[i].pgno, s->dl[i].rowid) != SQLITE_OK)
+                return r->rc;
+        }
     }
     while (!s->is_eof && s->rowid < target) {
         if (fr_seg_next(r, s) != SQLITE_OK)
@@ -923,7 +1078,7 @@ fr_seg_rewind(nx_fr *r, fr_seg_iter *s, int64_t from)
     if (r->rc != SQLITE_OK)
         return r->rc;
     if (i >= 0) {
-        if (fr_seg_goto(r, s, s->dl[i].pgno) != SQLITE_OK)
+        if (fr_seg_goto(r, s, s->dl[i].pgno, s->dl[i].rowid) != SQLITE_OK)
             return r->rc;
     } else {
         if (s->page.pgno != s->start_pg) {
@@ -963,12 +1118,15 @@ fr_seg_poslist(nx_fr *r, fr_seg_iter *s, nx_buf *buf, const unsigned char **p,
     nx_buf_clear(buf);
     nx_buf_put(buf, s->page.p + s->off, (size_t)(have > 0 ? have : 0));
     rem = s->n_pos - (have > 0 ? have : 0);
+    /* The list's bytes come from the leaves read: buf grows with them. */
     for (pgno = s->page.pgno + 1; rem > 0; pgno++) {
         int take;
 
-        if (pgno > s->seg->pg_last ||
-            fr_read_leaf(r, s->seg, pgno, &s->next) != SQLITE_OK)
-            return fr_corrupt(r);
+        if (pgno > s->seg->pg_last)
+            return fr_corrupt(r, s->page.id,
+                              "a position list runs past its segment");
+        if (fr_read_leaf(r, s->seg, pgno, &s->next) != SQLITE_OK)
+            return r->rc;
         take = s->next.sz - 4 < rem ? s->next.sz - 4 : rem;
         nx_buf_put(buf, s->next.p + 4, (size_t)take);
         rem -= take;
@@ -1093,6 +1251,13 @@ fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
 }
 
 
+/* The bytes of a token FTS5 keeps. */
+static size_t
+fr_token_len(size_t len)
+{
+    return len > NX_FR_MAX_TOKEN ? NX_FR_MAX_TOKEN : len;
+}
+
 int
 nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
                  const size_t *lens, nx_fr_term **out)
@@ -1108,8 +1273,8 @@ nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
     for (k = 0; k < n; k++) {
         nx_fr_term *t;
 
-        if (k > 0 &&
-            fr_key_cmp(terms[k - 1], lens[k - 1], terms[k], lens[k]) >= 0) {
+        if (k > 0 && fr_key_cmp(terms[k - 1], fr_token_len(lens[k - 1]),
+                                terms[k], fr_token_len(lens[k])) >= 0) {
             r->rc = SQLITE_MISUSE; /* not in order */
             goto fail;
         }
@@ -1135,11 +1300,9 @@ nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
             nx_fr_term *t = out[k];
             fr_seg_iter *s = &t->s[t->n];
 
-            if (lens[k] > 65536)
-                continue; /* FTS5 keeps no token this long */
             nx_buf_clear(&key);
             nx_buf_putc(&key, '0'); /* FTS5's main index */
-            nx_buf_put(&key, terms[k], lens[k]);
+            nx_buf_put(&key, terms[k], fr_token_len(lens[k]));
             if (nx_buf_oom(&key)) {
                 r->rc = SQLITE_NOMEM;
                 break;
@@ -1179,6 +1342,7 @@ nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
             s->page.nn = probe.page.nn;
             s->page.sz = probe.page.sz;
             s->page.pgno = probe.page.pgno;
+            s->page.id = probe.page.id;
             s->off = probe.off; /* where fr_seg_find_term found it */
             if (fr_seg_start(r, s, pg, dlidx) == SQLITE_OK)
                 t->n++;
@@ -1440,6 +1604,10 @@ fr_seg_block(nx_fr_term *t, fr_seg_iter *s, int64_t lo, int n_words,
 
     if (fr_seg_seek(r, s, lo) != SQLITE_OK)
         return r->rc;
+    /* Rowids rise (every move checks it), so the slots below stay in the
+     * block; this holds the walk to it should a path ever miss. */
+    if (!s->is_eof && s->rowid < lo)
+        return fr_corrupt(r, s->page.id, "rowids out of order");
     if (tf == NULL && col < 0 && out == NULL) { /* rows: the tight loop */
         if (fr_seg_block_rows(r, s, hi, lo, cand, bits) != SQLITE_OK)
             return r->rc;
@@ -1603,7 +1771,7 @@ nx_fr_pos_next(nx_fr_pos *it)
             continue;
         }
         it->off += fr_varint32(it->p + it->off, &v);
-        if (v < 2)
+        if (v < 2 || v - 2 > INT32_MAX - it->pos)
             return false; /* malformed; stop */
         it->pos += v - 2;
         return true;

@@ -9,8 +9,44 @@
 
 #include "results.h"
 
+/* A copy of text `t` (n bytes) for the caller: newsindex stores valid
+ * UTF-8, but the file may have been changed since, and a broken character
+ * must not reach a JSON reader: such a text is sanitized (U+FFFD for
+ * what is invalid, and for control characters, which the printers escape
+ * anyway).  NULL on out-of-memory. */
+static char *
+hits_text(const unsigned char *t, int n)
+{
+    nx_buf out = NX_BUF_INIT;
+    size_t len = n > 0 ? (size_t)n : 0;
+
+    if (nx_utf8_valid((const char *)t, len))
+        return nx_strdup((const char *)t);
+    if (!nx_utf8_sanitize(&out, (const char *)t, len, NULL, NULL)) {
+        nx_buf_free(&out);
+        return NULL;
+    }
+    return nx_buf_detach(&out); /* "" for an empty text */
+}
+
 static char *
 hits_dup(sqlite3_stmt *stmt, int col, bool *is_oom)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    char *copy;
+
+    if (t == NULL)
+        return NULL;
+    copy = hits_text(t, sqlite3_column_bytes(stmt, col));
+    if (copy == NULL)
+        *is_oom = true;
+    return copy;
+}
+
+/* A copy of a path, byte for byte: the file's name, even when it is not
+ * UTF-8 (the printers make it so). */
+static char *
+hits_dup_bytes(sqlite3_stmt *stmt, int col, bool *is_oom)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);
     char *copy;
@@ -63,7 +99,7 @@ hits_item_row(sqlite3_stmt *stmt, void *payload)
     bool is_oom = false;
 
     h->id = sqlite3_column_int64(stmt, 0);
-    h->path = hits_dup(stmt, 1, &is_oom);
+    h->path = hits_dup_bytes(stmt, 1, &is_oom); /* a name, as the system has it */
     h->title = hits_dup(stmt, 2, &is_oom);
     h->excerpt = hits_dup(stmt, 3, &is_oom);
     h->url = hits_dup(stmt, 4, &is_oom);
@@ -155,6 +191,15 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                    " LEFT JOIN providers p ON p.id = i.provider_id"
                    " WHERE i.id = ?1",
                    c->id, 0, hits_item_row, h, err);
+    /* A row of the fts index is an item: one without its row (or its
+     * file's) is damage, not an empty hit. */
+    if (rc == NEWSIDX_OK && h->id != c->id)
+        rc = nx_store_error(q->idx,
+                            nx_store_damaged(q->idx,
+                                             "item %lld is in the fts index"
+                                             " but not in items or files",
+                                             (long long)c->id),
+                            "cannot read a hit", err);
     if (rc == NEWSIDX_OK)
         rc = hits_each(q->idx,
                        "SELECT t.name FROM item_topics it JOIN topics t"
@@ -225,7 +270,9 @@ hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind)
     r->facets = grown;
     grown[r->n_facets].kind = kind;
     grown[r->n_facets].count = (uint64_t)sqlite3_column_int64(stmt, 1);
-    grown[r->n_facets].value = nx_strdup(v ? (const char *)v : "");
+    grown[r->n_facets].value =
+        hits_text(v ? v : (const unsigned char *)"",
+                  v ? sqlite3_column_bytes(stmt, 0) : 0);
     if (grown[r->n_facets].value == NULL)
         return false;
     r->n_facets++;

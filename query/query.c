@@ -14,6 +14,8 @@
 /* Words and phrases, positive and excluded: nx_bm25f ranks by the first 64
  * (RANK_MAX_PHRASES), and FTS5's time grows with each one. */
 #define QUERY_MAX_TERMS 64
+/* Characters of an item's title and of its excerpt that --like reads. */
+#define QUERY_LIKE_CHARS "4096"
 
 /* Defaults of the ranking weights; the index may store others in
  * meta('weights'), and options override both.  docs/ranking.md. */
@@ -24,26 +26,53 @@ static const nx_weights query_default_weights = {
     0.0,  0         /* no freshness; now */
 };
 
+/* `v` for a message: printable ASCII kept, anything else as \xNN, cut
+ * to fit `out` (the value comes from the file: it may hold anything). */
+static void
+query_printable(char *out, size_t size, const char *v)
+{
+    size_t n = 0;
+
+    for (; *v != '\0' && n + 5 < size; v++) {
+        unsigned char c = (unsigned char)*v;
+
+        if (c >= 0x20 && c < 0x7f)
+            out[n++] = (char)c;
+        else
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+    }
+    if (*v != '\0' && n + 4 <= size)
+        memcpy(out + n, "...", 3), n += 3;
+    out[n] = '\0';
+}
+
 /* Read meta('weights') into `w` if the index has it. */
 static int
 query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
+    char shown[64];
     int rc = sqlite3_prepare_v2(idx->db,
                                 "SELECT value FROM meta WHERE key = 'weights'",
                                 -1, &stmt, NULL);
 
-    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(stmt, 0);
 
+        rc = SQLITE_OK;
         if (v != NULL && !nx_rank_parse_weights(w, v)) {
+            /* The value belongs to the statement: shown before it goes. */
+            query_printable(shown, sizeof(shown), v);
             sqlite3_finalize(stmt);
             return nx_fail(err, NEWSIDX_INVALID,
-                           "the index stores malformed weights '%s'", v);
+                           "the stored ranking default meta 'weights' is"
+                           " malformed: '%s'; correct it (docs/ranking.md) or"
+                           " remove it: DELETE FROM meta WHERE key = 'weights'",
+                           shown);
         }
     }
     sqlite3_finalize(stmt);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
         return nx_store_error(idx, rc, "cannot read the index", err);
     return NEWSIDX_OK;
 }
@@ -285,9 +314,13 @@ query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
                   int64_t id, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
+    /* The start of each text only: what an item is about is there, and
+     * the work then does not grow with an excerpt of megabytes. */
     int rc = sqlite3_prepare_v2(
-        idx->db, "SELECT rowid, title, excerpt FROM fts WHERE rowid = ?", -1,
-        &stmt, NULL);
+        idx->db,
+        "SELECT rowid, substr(title, 1, " QUERY_LIKE_CHARS "),"
+        " substr(excerpt, 1, " QUERY_LIKE_CHARS ") FROM fts WHERE rowid = ?",
+        -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
         return nx_store_error(idx, rc, "cannot read the index", err);

@@ -99,6 +99,10 @@ bool nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
 ** reader stays failed and nx_fr_error() turns it into a status.
 */
 #define NX_FR_COLUMNS 4 /* title, excerpt, body, tags */
+/* FTS5 keeps at most this many bytes of a token (FTS5_MAX_TOKEN_SIZE): a
+ * longer one is cut there when indexed and when queried, and so is a term
+ * given to nx_fr_term_open. */
+#define NX_FR_MAX_TOKEN 32768
 /* nx_fr_open's status for an fts table this reader does not know. */
 #define NX_FR_UNSUPPORTED (-101)
 

@@ -279,7 +279,8 @@ nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date)
         return 1.0;
     if (!has_date)
         return 0.5;
-    age_days = date >= w->now ? 0.0 : (double)(w->now - date) / 86400.0;
+    /* In doubles: a damaged date must not overflow the difference. */
+    age_days = date >= w->now ? 0.0 : ((double)w->now - (double)date) / 86400.0;
     return pow(0.5, age_days / w->fresh_half_life);
 }
 

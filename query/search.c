@@ -251,7 +251,10 @@ nx_search_prior(const newsidx_query *q, int level, bool has_q, int64_t quality,
                 bool has_h, int64_t heat)
 {
     /* With equal quality and heat weights the prior is the level / 1023
-     * (docs/ranking.md). */
+     * (docs/ranking.md); a stored level past it is damage, kept in range
+     * so that the engine's bounds hold. */
+    if (level < 0 || level >= NX_PRIOR_LEVELS)
+        level = level < 0 ? 0 : NX_PRIOR_LEVELS - 1;
     if (q->w.quality == q->w.heat)
         return nx_rank_prior_factor(&q->w,
                                     (double)level / (NX_PRIOR_LEVELS - 1));
@@ -613,8 +616,17 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
             nx_suggest(&r->suggestions, q->idx, q->text, q->parsed);
     search_run_free(&run);
     nx_store_rollback(q->idx); /* ends the read transaction */
+    q->idx->damage[0] = '\0'; /* a reason nobody reported is stale */
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);
+        /* Only newsidx statuses leave, each with its message: a code of
+         * another kind here is a bug, and said so. */
+        if (rc > 0 || rc == NX_ENGINE_DECLINED ||
+            (err != NULL && err->message[0] == '\0'))
+            return nx_fail(err, NEWSIDX_INTERNAL,
+                           "internal error: the query ended with status %d"
+                           " and no message",
+                           rc);
         return rc;
     }
     *out = r;

@@ -15,6 +15,9 @@
 
 #define SUGGEST_MAX_TERMS 8  /* words of a query looked at */
 #define LIKE_MAX_TERMS    12 /* terms of an item used for --like */
+/* Distinct words of an item looked up in the terms table, at most: the
+ * work of --like is bounded whatever the item's size. */
+#define LIKE_MAX_LOOKUPS 256
 /* ASCII that unicode61 does not keep in tokens. */
 #define LIKE_SEPARATORS " .,;:!?\"'()[]{}<>-&/+*#%$@=|~`^\\_"
 
@@ -97,6 +100,20 @@ suggest_distance(const char *a, size_t la, const char *b, size_t lb,
     return prev[lb];
 }
 
+/* Is a stored term fit to show: valid UTF-8 without control characters
+ * (newsindex writes no other; a changed file might)? */
+static bool
+suggest_showable(const char *t, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+            return false;
+    }
+    return nx_utf8_valid(t, len);
+}
+
 /* The best vocabulary term near `word`: fewest edits, then most documents;
  * it must be in more documents than `word` itself.  Written to `best`.
  * Only terms that begin with the same two characters are looked at, which
@@ -129,7 +146,9 @@ suggest_word(newsidx_index *idx, const char *word, char *best, size_t cap)
         int64_t n = sqlite3_column_int64(stmt, 1);
         size_t tl = (size_t)sqlite3_column_bytes(stmt, 0), d;
 
-        if (t == NULL || tl >= cap || n <= word_docs)
+        /* A damaged table's term must not reach what is shown. */
+        if (t == NULL || tl >= cap || n <= word_docs ||
+            !suggest_showable(t, tl))
             continue;
         d = suggest_distance(word, len, t, tl, limit);
         if (d < best_d || (d == best_d && d <= limit && n > best_n)) {
@@ -206,26 +225,49 @@ int
 nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
               newsidx_error *err)
 {
-    like_term terms[256];
-    size_t n = 0, i, k;
+    like_term terms[LIKE_MAX_LOOKUPS];
+    size_t n = 0, n_looked = 0, i, k;
     char *copy = nx_strdup(text), *tok, *save = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
 
     if (copy == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    for (tok = strtok_r(copy, LIKE_SEPARATORS, &save); tok != NULL && n < 256;
+    rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?",
+                            -1, &stmt, NULL);
+    for (tok = strtok_r(copy, LIKE_SEPARATORS, &save);
+         rc == SQLITE_OK && tok != NULL && n_looked < LIKE_MAX_LOOKUPS;
          tok = strtok_r(NULL, LIKE_SEPARATORS, &save)) {
-        int64_t docs;
+        int64_t docs = 0;
 
         if (strlen(tok) < 3 && (unsigned char)tok[0] < 0x80)
             continue;
         for (k = 0; k < n && strcmp(terms[k].text, tok) != 0; k++)
             ;
-        docs = k < n ? 0 : suggest_doc_count(idx, tok);
-        if (k == n && docs >= 2) { /* in another item too */
-            terms[n].text = tok;
-            terms[n++].docs = docs;
-        }
+        if (k < n)
+            continue; /* seen */
+        n_looked++;
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, tok, -1, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            rc = nx_terms_df_column(idx, stmt, 0, &docs);
+        else if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        terms[n].text = tok; /* kept, so that it is looked up once */
+        terms[n++].docs = docs;
     }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) {
+        nx_free(copy);
+        return nx_store_error(idx, rc, "cannot read the term counts", err);
+    }
+    /* In another item too, the rarest first. */
+    for (i = k = 0; i < n; i++) {
+        if (terms[i].docs >= 2)
+            terms[k++] = terms[i];
+    }
+    n = k;
     qsort(terms, n, sizeof(terms[0]), like_cmp);
     for (i = 0; i < n && i < LIKE_MAX_TERMS; i++) {
         nx_buf_puts(out, i ? " OR \"" : "\"");

@@ -268,4 +268,42 @@ for off in 4294967296 9223372036854775807 18446744073709551615; do
     fi
 done
 
+# --- words FTS5 cuts, and an item of megabytes (issue 13) ----------------
+# FTS5 keeps the first 32,768 bytes of a token when it indexes and when it
+# queries: a longer word finds its item, as FTS5 itself counts it.  --like
+# on an item with a 15 MB excerpt looks at a bounded part of it (it took
+# seconds when it looked up every word).
+mkdir big
+python3 - <<'PY'
+long = "quux" * 10000  # 40,000 bytes
+with open("big/long-word.md", "w") as f:
+    f.write('---\ntitle: "A %s word"\nexcerpt: "xylo long"\n'
+            'published: true\n---\n' % long)
+with open("big/long-word-2.md", "w") as f:
+    f.write('---\ntitle: "Another %szzz word"\nexcerpt: "xylo"\n'
+            'published: true\n---\n' % long)
+words = " ".join("w%07d" % i for i in range(1900000))
+with open("big/huge.md", "w") as f:
+    f.write('---\ntitle: "A huge item"\nexcerpt: "%s"\n'
+            'published: true\n---\n' % words)
+with open("big/small.md", "w") as f:
+    f.write('---\ntitle: "w0000001 w0000002"\nexcerpt: "w0000003"\n'
+            'published: true\n---\n')
+PY
+"$NEWSINDEX" -q --max-size 64M --db big.db big || fail "indexing big/"
+long=$(python3 -c 'print("quux" * 10000)')
+fts5=$(sql big.db "SELECT count(*) FROM fts WHERE fts MATCH '\"$long\"'")
+check_eq "a 40,000-byte word: FTS5 finds both items" 2 "$fts5"
+"$NEWSQUERY" --db big.db --count "$long" >long.out 2>long.err
+check_eq "a 40,000-byte word: newsquery finds what FTS5 does" \
+    "0 $fts5" "$? $(cat long.out)"
+"$NEWSQUERY" --db big.db --count "title:$long" >long.out 2>long.err
+check_eq "title:<40,000-byte word>: the same" "0 $fts5" "$? $(cat long.out)"
+huge=$(sql big.db "SELECT id FROM files WHERE path LIKE '%/huge.md'")
+timeout -k 2 "$TIMEOUT" "$NEWSQUERY" --db big.db -f json --like "$huge" \
+    >like.out 2>like.err
+check_eq "--like on a 15 MB item: in time, exit 0" 0 "$?"
+check "--like on a 15 MB item: its first words find the small item" \
+    jq -e '.total == 1' like.out
+
 finish

@@ -633,9 +633,458 @@ test_fts5read__unknown_or_damaged_is_reported(void **state)
     exec(f->db,
          "UPDATE fts_data SET block = x'0000000103020100' WHERE id = 10");
     exec(f->db, "BEGIN");
-    assert_int_equal(nx_fr_open(&r, f->db, &err), NEWSIDX_INTERNAL);
-    assert_non_null(strstr(err.message, "malformed"));
+    assert_int_equal(nx_fr_open(&r, f->db, &err), NEWSIDX_CORRUPT);
+    assert_non_null(strstr(err.message, "damaged"));
+    assert_non_null(strstr(err.message, "structure"));
     exec(f->db, "COMMIT");
+}
+
+/**************************************************************************
+** Damaged records (issue 13): whatever the bytes, the reader answers or
+** reports NEWSIDX_CORRUPT naming the record.  Never a crash, a read or
+** write out of bounds, undefined behaviour (the sanitizer build runs
+** these), a giant allocation or a hang.
+*/
+
+/* The words of words() and the tags of put_row(), in FTS5's order. */
+static const char *const vocab_sorted[] = {
+    "cafe",   "chip", "cloud",  "court", "data", "market",
+    "naive",  "policy", "quokka", "robot", "the",  "uber",
+    "vision", "walrus", "x1",     "x2",    "xylo", "zurich",
+    "\xce\xb1\xce\xb2\xce\xb3", "\xe6\x97\xa5", "\xe6\x9c\xac",
+    "\xee\x80\x80p2", "\xee\x80\x80t1"};
+#define N_VOCAB (sizeof(vocab_sorted) / sizeof(vocab_sorted[0]))
+#define WALK_MAX_STEPS 200000 /* rows of one term: far more than built */
+
+/* Every row and position of `t` from where it is; false past the cap. */
+static bool
+walk_rows(nx_fr_term *t)
+{
+    int steps = 0;
+
+    while (!nx_fr_term_eof(t) && steps++ < WALK_MAX_STEPS) {
+        const unsigned char *p;
+        nx_fr_pos pos;
+        int n, tf[3] = {0, 0, 0};
+
+        if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK)
+            return true;
+        nx_fr_pos_init(&pos, p, n);
+        while (nx_fr_pos_next(&pos))
+            ;
+        nx_fr_pos_count(p, n, -1, tf);
+        if (nx_fr_term_next(t) != SQLITE_OK)
+            return true;
+    }
+    return steps <= WALK_MAX_STEPS;
+}
+
+/* A block walk of `t` from row 0, as the engine's, with occurrences or
+ * with position lists. */
+static bool
+walk_blocks(nx_fr_term *t, bool with_pos)
+{
+    static uint32_t tf[256][3], off[256], len[256];
+    uint64_t bits[4];
+    nx_fr_block_pos bp;
+    int64_t lo = 0;
+    int steps = 0;
+
+    memset(&bp, 0, sizeof(bp));
+    bp.off = off;
+    bp.len = len;
+    if (nx_fr_term_rewind(t, 0) != SQLITE_OK)
+        return true;
+    while (steps++ < WALK_MAX_STEPS) {
+        int64_t next;
+        int rc;
+
+        memset(bits, 0, sizeof(bits));
+        rc = with_pos ? nx_fr_term_block_pos(t, lo, 4, NULL, bits, &bp)
+                      : nx_fr_term_block(t, lo, 4, NULL, bits, tf, -1);
+        next = nx_fr_term_block_next(t);
+        if (rc != SQLITE_OK || next == INT64_MAX)
+            break;
+        lo = next & ~(int64_t)255;
+    }
+    nx_buf_free(&bp.arena);
+    return steps <= WALK_MAX_STEPS;
+}
+
+/* Read everything the engine may read, every term alone and all of them
+ * together; the reader's status at the end (its message in err). */
+static int
+read_everything(sqlite3 *db, newsidx_error *err)
+{
+    nx_fr_term *its[N_VOCAB];
+    size_t lens[N_VOCAB], k;
+    nx_fr *r;
+    int rc;
+
+    exec(db, "BEGIN");
+    rc = nx_fr_open(&r, db, err);
+    if (rc != NEWSIDX_OK) {
+        exec(db, "COMMIT");
+        return rc;
+    }
+    for (k = 0; k < N_VOCAB; k++) {
+        nx_fr_term *t = NULL;
+
+        lens[k] = strlen(vocab_sorted[k]);
+        if (nx_fr_term_open(&t, r, vocab_sorted[k], lens[k]) != SQLITE_OK ||
+            t == NULL)
+            continue;
+        assert_true(walk_rows(t));
+        if (nx_fr_term_rewind(t, 0) == SQLITE_OK)
+            nx_fr_term_seek(t, 500);
+        if (nx_fr_term_rewind(t, 300) == SQLITE_OK)
+            assert_true(walk_rows(t));
+        assert_true(walk_blocks(t, false));
+        assert_true(walk_blocks(t, true));
+        nx_fr_term_close(t);
+    }
+    if (nx_fr_terms_open(r, (int)N_VOCAB, vocab_sorted, lens, its) ==
+        SQLITE_OK) {
+        for (k = 0; k < N_VOCAB; k++) {
+            if (its[k] != NULL)
+                assert_true(walk_blocks(its[k], false));
+            nx_fr_term_close(its[k]);
+        }
+    }
+    rc = nx_fr_error(r, err);
+    nx_fr_close(r);
+    exec(db, "COMMIT");
+    return rc;
+}
+
+/* read_everything must answer, or report the damage with a message that
+ * says so: never another status (out of memory would be a giant
+ * allocation that failed), never an allocation of more than 16 MB. */
+static int
+check_read(sqlite3 *db, const char *what)
+{
+    newsidx_error err;
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    nx_alloc_largest(true);
+    rc = read_everything(db, &err);
+    /* (A structure record of a later FTS5 is left to SQL.) */
+    if (rc != NEWSIDX_OK && rc != NEWSIDX_CORRUPT && rc != NX_FR_UNSUPPORTED)
+        fail_msg("%s: status %d (%s)", what, rc, err.message);
+    if (rc == NEWSIDX_CORRUPT && strstr(err.message, "damaged") == NULL)
+        fail_msg("%s: message '%s'", what, err.message);
+    if (nx_alloc_largest(false) > ((size_t)16 << 20))
+        fail_msg("%s: an allocation of %zu bytes", what,
+                 nx_alloc_largest(false));
+    return rc;
+}
+
+/* Record `id` of fts_data into buf (n bytes); false when missing. */
+static bool
+record_get(sqlite3 *db, int64_t id, unsigned char *buf, int cap, int *n)
+{
+    sqlite3_stmt *stmt;
+    bool has = false;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT block FROM fts_data"
+                                        " WHERE id = ?",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *n = sqlite3_column_bytes(stmt, 0);
+        assert_true(*n <= cap);
+        memcpy(buf, sqlite3_column_blob(stmt, 0), (size_t)*n);
+        has = true;
+    }
+    sqlite3_finalize(stmt);
+    return has;
+}
+
+static void
+record_put(sqlite3 *db, int64_t id, const unsigned char *buf, int n)
+{
+    sqlite3_stmt *stmt;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "UPDATE fts_data SET block = ?2"
+                                        " WHERE id = ?1",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_blob(stmt, 2, buf, n, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+}
+
+/* An index whose records are small (64-byte pages), with several
+ * segments, long doclists with doclist indexes and position lists over
+ * several pages. */
+static void
+build_small(sqlite3 *db)
+{
+    int i;
+
+    rng = 23;
+    /* Thousands of damaged states are written: no need to sync them. */
+    exec(db, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY");
+    exec(db, "INSERT INTO fts(fts, rank) VALUES('pgsz', 64);"
+             "INSERT INTO fts(fts, rank) VALUES('automerge', 0)");
+    exec(db, "BEGIN");
+    for (i = 1; i <= 400; i++)
+        put_row(db, i * 3, i % 97 == 0 ? 60 : 0);
+    exec(db, "COMMIT");
+    build(db, 64, 0, 2, 40);
+}
+
+/* The ids of some records worth damaging: the structure and averages,
+ * leaves of each segment (first, middle, last) and doclist indexes. */
+static size_t
+records_to_damage(sqlite3 *db, int64_t *ids, size_t cap)
+{
+    sqlite3_stmt *stmt;
+    size_t n = 0;
+
+    ids[n++] = 10;
+    ids[n++] = 1;
+    assert_int_equal(
+        sqlite3_prepare_v2(
+            db,
+            "SELECT id FROM (SELECT id, id >> 37 AS seg, row_number() OVER"
+            " (PARTITION BY id >> 37 ORDER BY id) AS k, count(*) OVER"
+            " (PARTITION BY id >> 37) AS n FROM fts_data WHERE id > 10 AND"
+            " (id >> 36) & 1 = 0) WHERE k IN (1, n / 2, n)"
+            " UNION ALL SELECT * FROM (SELECT id FROM fts_data"
+            " WHERE (id >> 36) & 1 = 1 ORDER BY id LIMIT 3)",
+            -1, &stmt, NULL),
+        SQLITE_OK);
+    while (n < cap && sqlite3_step(stmt) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+/* Each byte of each record of records_to_damage set to values a varint,
+ * an offset or a header is most sensitive to; then each record cut
+ * short.  Every state is read whole. */
+static void
+test_fts5read__every_damaged_byte_is_reported(void **state)
+{
+    static const unsigned values[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+    db_fixture *f = *state;
+    unsigned char orig[4096], buf[4096];
+    int64_t ids[16];
+    size_t n_ids, k, v;
+    int n, i, n_corrupt = 0, n_read = 0;
+    char what[96];
+
+    build_small(f->db);
+    assert_int_equal(check_read(f->db, "undamaged"), NEWSIDX_OK);
+    n_ids = records_to_damage(f->db, ids, 16);
+    assert_true(n_ids >= 8);
+    for (k = 0; k < n_ids; k++) {
+        assert_true(record_get(f->db, ids[k], orig, sizeof(orig), &n));
+        for (i = 0; i < n; i++) {
+            for (v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+                if (orig[i] == values[v])
+                    continue;
+                memcpy(buf, orig, (size_t)n);
+                buf[i] = (unsigned char)values[v];
+                record_put(f->db, ids[k], buf, n);
+                snprintf(what, sizeof(what), "record %lld byte %d = 0x%02x",
+                         (long long)ids[k], i, values[v]);
+                n_corrupt += check_read(f->db, what) == NEWSIDX_CORRUPT;
+                n_read++;
+            }
+        }
+        for (i = 0; i < n; i += 1 + n / 16) {
+            record_put(f->db, ids[k], orig, i);
+            snprintf(what, sizeof(what), "record %lld cut to %d",
+                     (long long)ids[k], i);
+            n_corrupt += check_read(f->db, what) == NEWSIDX_CORRUPT;
+            n_read++;
+        }
+        record_put(f->db, ids[k], orig, n);
+    }
+    /* Most damage is seen (a byte of a position list, say, may not be). */
+    assert_true(n_corrupt > n_read / 4);
+    assert_int_equal(check_read(f->db, "restored"), NEWSIDX_OK);
+}
+
+/* The shapes of issue 13, one by one. */
+
+/* A varint of SQLite's format at p: its bytes. */
+static int
+get_varint(const unsigned char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        x = (x << 7) | (p[i] & 0x7f);
+        if (!(p[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    *v = (x << 8) | p[8];
+    return 9;
+}
+
+/* A leaf's first-rowid offset moved: rowids go back (a wild write in the
+ * block walk before). */
+static void
+test_fts5read__rowids_going_back_are_reported(void **state)
+{
+    db_fixture *f = *state;
+    unsigned char buf[4096];
+    sqlite3_stmt *stmt;
+    int n_hit = 0, n;
+
+    build_small(f->db);
+    /* Every leaf that starts a rowid, its offset moved into its data. */
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT id FROM fts_data WHERE id > 10"
+                                        " AND (id >> 36) & 1 = 0",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        unsigned first, shift;
+
+        assert_true(record_get(f->db, id, buf, sizeof(buf), &n));
+        first = (unsigned)buf[0] << 8 | buf[1];
+        if (first == 0 || first + 2 >= ((unsigned)buf[2] << 8 | buf[3]))
+            continue;
+        for (shift = 1; shift < 40 && first + shift < (unsigned)n;
+             shift += 7) {
+            unsigned char d[4096];
+
+            memcpy(d, buf, (size_t)n);
+            d[0] = (unsigned char)((first + shift) >> 8);
+            d[1] = (unsigned char)(first + shift);
+            record_put(f->db, id, d, n);
+            n_hit += check_read(f->db, "first rowid moved") == NEWSIDX_CORRUPT;
+        }
+        record_put(f->db, id, buf, n);
+    }
+    sqlite3_finalize(stmt);
+    assert_true(n_hit > 0);
+}
+
+/* A second level of 0x7fffffff segments in the structure record: its
+ * sums overflowed. */
+static void
+test_fts5read__structure_overflow_is_reported(void **state)
+{
+    db_fixture *f = *state;
+    newsidx_error err;
+    nx_fr *r;
+
+    build_small(f->db);
+    /* cookie; 2 levels, 0x7fffffff segments, counter 0; level 0: one
+     * segment (1, 1, 1); level 1: 0 merging, 0x7fffffff segments. */
+    exec(f->db, "UPDATE fts_data SET block = x'00000001' || x'02'"
+                " || x'87ffffff7f' || x'00' || x'0001' || x'010101'"
+                " || x'00' || x'87ffffff7f' WHERE id = 10");
+    exec(f->db, "BEGIN");
+    assert_int_equal(nx_fr_open(&r, f->db, &err), NEWSIDX_CORRUPT);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "structure"));
+    exec(f->db, "COMMIT");
+    check_read(f->db, "structure overflow");
+}
+
+/* A page-index delta of 0x7fffffff on every leaf with terms: the offset
+ * of the next term overflowed. */
+static void
+test_fts5read__page_index_overflow_is_reported(void **state)
+{
+    db_fixture *f = *state;
+    unsigned char buf[4096];
+    sqlite3_stmt *stmt;
+    int n, n_hit = 0;
+
+    build_small(f->db);
+    assert_int_equal(sqlite3_prepare_v2(f->db,
+                                        "SELECT id FROM fts_data WHERE id > 10"
+                                        " AND (id >> 36) & 1 = 0",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        int sz;
+
+        assert_true(record_get(f->db, id, buf, sizeof(buf), &n));
+        sz = buf[2] << 8 | buf[3];
+        if (sz >= n || n + 5 > (int)sizeof(buf))
+            continue; /* no page index */
+        /* A delta of 0x7fffffff after the first term's offset. */
+        {
+            unsigned char d[4096];
+            int at = sz, len;
+            uint64_t first;
+
+            len = get_varint(buf + at, &first);
+            memcpy(d, buf, (size_t)(at + len));
+            memcpy(d + at + len, "\x87\xff\xff\xff\x7f", 5);
+            record_put(f->db, id, d, at + len + 5);
+            n_hit += check_read(f->db, "page-index delta") == NEWSIDX_CORRUPT;
+            record_put(f->db, id, buf, n);
+        }
+    }
+    sqlite3_finalize(stmt);
+    assert_true(n_hit > 0);
+}
+
+/* pgnoLast of every segment 0x7ffffff0: it sized the doclist index's
+ * array (32 GiB). */
+static void
+test_fts5read__huge_last_page_allocates_nothing_huge(void **state)
+{
+    db_fixture *f = *state;
+    unsigned char buf[4096], d[4096];
+    int n, i = 4, lv, k, out = 0, n_levels, n_segs;
+    uint64_t v;
+
+    build_small(f->db);
+    assert_true(record_get(f->db, 10, buf, sizeof(buf), &n));
+    /* Copy the record, each segment's pgnoLast replaced. */
+    memcpy(d, buf, 4);
+    out = 4;
+#define COPY_VARINT()                                                          \
+    do {                                                                       \
+        int s = i;                                                             \
+        i += get_varint(buf + i, &v);                           \
+        memcpy(d + out, buf + s, (size_t)(i - s));                             \
+        out += i - s;                                                          \
+    } while (0)
+    COPY_VARINT();
+    n_levels = (int)v;
+    COPY_VARINT();
+    n_segs = (int)v;
+    COPY_VARINT();
+    for (lv = 0; lv < n_levels; lv++) {
+        int n_seg;
+
+        COPY_VARINT();
+        COPY_VARINT();
+        n_seg = (int)v;
+        for (k = 0; k < n_seg; k++) {
+            COPY_VARINT();
+            COPY_VARINT();
+            i += get_varint(buf + i, &v);
+            memcpy(d + out, "\x87\xff\xff\xff\x70", 5);
+            out += 5;
+        }
+    }
+#undef COPY_VARINT
+    assert_true(n_segs > 1);
+    assert_int_equal(i, n);
+    record_put(f->db, 10, d, out);
+    check_read(f->db, "pgnoLast 0x7ffffff0");
 }
 
 int
@@ -649,6 +1098,11 @@ main(void)
         T(test_fts5read__long_doclists_use_their_dlidx),
         T(test_fts5read__empty_table),
         T(test_fts5read__unknown_or_damaged_is_reported),
+        T(test_fts5read__every_damaged_byte_is_reported),
+        T(test_fts5read__rowids_going_back_are_reported),
+        T(test_fts5read__structure_overflow_is_reported),
+        T(test_fts5read__page_index_overflow_is_reported),
+        T(test_fts5read__huge_last_page_allocates_nothing_huge),
 #undef T
     };
 
