@@ -308,6 +308,18 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
     return NEWSIDX_OK;
 }
 
+/* FTS5 trusts the sizes in its structure record (a damaged one has it
+ * ask for gigabytes): the reader checks the record before FTS5 reads it. */
+static int
+query_check_fts(newsidx_index *idx, newsidx_error *err)
+{
+    nx_fr *r = NULL;
+    int rc = nx_fr_open(&r, idx->db, err);
+
+    nx_fr_close(r);
+    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
+}
+
 /* The item's normalized text. */
 static int
 query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
@@ -354,7 +366,9 @@ newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
 
     if (rc != NEWSIDX_OK)
         return rc;
-    rc = query_like_source(&text, &q->self_id, idx, id, err);
+    rc = query_check_fts(idx, err);
+    if (rc == NEWSIDX_OK)
+        rc = query_like_source(&text, &q->self_id, idx, id, err);
     if (rc == NEWSIDX_OK)
         rc = nx_like_match(&match, idx, text.data, err);
     if (rc == NEWSIDX_OK) {

@@ -396,7 +396,9 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         sqlite3_bind_double(stmt, 2, q->w.excerpt);
         sqlite3_bind_double(stmt, 3, q->w.body);
     }
-    if (rc == NEWSIDX_OK && has_text && q->self_id == 0)
+    /* The rows, for the idfs; and FTS5's structure record checked (by
+     * nx_fr_open) before FTS5 itself reads it, which trusts its sizes. */
+    if (rc == NEWSIDX_OK && has_text)
         rc = nx_search_rows(q, &n_rows, err);
     if (rc == NEWSIDX_OK && has_text && q->self_id == 0)
         rc = nx_search_idf(q, n_rows, idf, &n_idf, err);

@@ -97,7 +97,7 @@ robot_q=${text_q/prefix-many /}
 cases="
 baseline          | -                                 | ok      | $all_q
 leaf-rowid-offset | leaf-rowid-offset robot           | damaged | one-word two-words
-struct-level      | struct-level                      | damaged | $text_q
+struct-level      | struct-level                      | damaged | $all_q
 struct-pglast     | struct-pglast robot               | any     |
 footer-delta      | footer-delta robot                | damaged | one-word two-words
 weights           | weights title=12,prior=x          | weights | $all_q
