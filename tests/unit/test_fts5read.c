@@ -933,45 +933,65 @@ get_varint(const unsigned char *p, uint64_t *v)
     return 9;
 }
 
-/* A leaf's first-rowid offset moved: rowids go back (a wild write in the
- * block walk before). */
-static void
-test_fts5read__rowids_going_back_are_reported(void **state)
-{
-    db_fixture *f = *state;
-    unsigned char buf[4096];
-    sqlite3_stmt *stmt;
-    int n_hit = 0, n;
+/* Variant k of a damage to `leaf` (n bytes) into `out`: its size, or -1
+ * when there are no more variants of it. */
+typedef int (*leaf_damage_fn)(const unsigned char *leaf, int n,
+                              unsigned char *out, int k);
 
-    build_small(f->db);
-    /* Every leaf that starts a rowid, its offset moved into its data. */
-    assert_int_equal(sqlite3_prepare_v2(f->db,
+/* Each variant of a damage, on every leaf in turn (restored after), read
+ * every way; how many states the reader reported as damaged. */
+static int
+damage_each_leaf(sqlite3 *db, leaf_damage_fn damage, const char *what)
+{
+    unsigned char buf[4096], d[4096 + 16];
+    sqlite3_stmt *stmt;
+    int n, n_hit = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT id FROM fts_data WHERE id > 10"
                                         " AND (id >> 36) & 1 = 0",
                                         -1, &stmt, NULL),
                      SQLITE_OK);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(stmt, 0);
-        unsigned first, shift;
+        int k, m;
 
-        assert_true(record_get(f->db, id, buf, sizeof(buf), &n));
-        first = (unsigned)buf[0] << 8 | buf[1];
-        if (first == 0 || first + 2 >= ((unsigned)buf[2] << 8 | buf[3]))
-            continue;
-        for (shift = 1; shift < 40 && first + shift < (unsigned)n;
-             shift += 7) {
-            unsigned char d[4096];
-
-            memcpy(d, buf, (size_t)n);
-            d[0] = (unsigned char)((first + shift) >> 8);
-            d[1] = (unsigned char)(first + shift);
-            record_put(f->db, id, d, n);
-            n_hit += check_read(f->db, "first rowid moved") == NEWSIDX_CORRUPT;
+        assert_true(record_get(db, id, buf, sizeof(buf), &n));
+        for (k = 0; (m = damage(buf, n, d, k)) >= 0; k++) {
+            record_put(db, id, d, m);
+            n_hit += check_read(db, what) == NEWSIDX_CORRUPT;
         }
-        record_put(f->db, id, buf, n);
+        record_put(db, id, buf, n);
     }
     sqlite3_finalize(stmt);
-    assert_true(n_hit > 0);
+    return n_hit;
+}
+
+/* A leaf's first-rowid offset moved into its data, 1 to 36 bytes on. */
+static int
+damage_first_rowid(const unsigned char *leaf, int n, unsigned char *out, int k)
+{
+    unsigned first = (unsigned)leaf[0] << 8 | leaf[1], at = first + 1 + 7 * k;
+
+    if (first == 0 || first + 2 >= ((unsigned)leaf[2] << 8 | leaf[3]) ||
+        k > 5 || at >= (unsigned)n)
+        return -1;
+    memcpy(out, leaf, (size_t)n);
+    out[0] = (unsigned char)(at >> 8);
+    out[1] = (unsigned char)at;
+    return n;
+}
+
+/* A leaf's first-rowid offset moved: rowids go back (a wild write in the
+ * block walk before). */
+static void
+test_fts5read__rowids_going_back_are_reported(void **state)
+{
+    db_fixture *f = *state;
+
+    build_small(f->db);
+    assert_true(damage_each_leaf(f->db, damage_first_rowid,
+                                 "first rowid moved") > 0);
 }
 
 /* A second level of 0x7fffffff segments in the structure record: its
@@ -997,46 +1017,31 @@ test_fts5read__structure_overflow_is_reported(void **state)
     check_read(f->db, "structure overflow");
 }
 
+/* A page-index delta of 0x7fffffff after the first term's offset. */
+static int
+damage_page_index(const unsigned char *leaf, int n, unsigned char *out, int k)
+{
+    int sz = leaf[2] << 8 | leaf[3], len;
+    uint64_t first;
+
+    if (k > 0 || sz >= n)
+        return -1; /* no page index */
+    len = get_varint(leaf + sz, &first);
+    memcpy(out, leaf, (size_t)(sz + len));
+    memcpy(out + sz + len, "\x87\xff\xff\xff\x7f", 5);
+    return sz + len + 5;
+}
+
 /* A page-index delta of 0x7fffffff on every leaf with terms: the offset
  * of the next term overflowed. */
 static void
 test_fts5read__page_index_overflow_is_reported(void **state)
 {
     db_fixture *f = *state;
-    unsigned char buf[4096];
-    sqlite3_stmt *stmt;
-    int n, n_hit = 0;
 
     build_small(f->db);
-    assert_int_equal(sqlite3_prepare_v2(f->db,
-                                        "SELECT id FROM fts_data WHERE id > 10"
-                                        " AND (id >> 36) & 1 = 0",
-                                        -1, &stmt, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        int sz;
-
-        assert_true(record_get(f->db, id, buf, sizeof(buf), &n));
-        sz = buf[2] << 8 | buf[3];
-        if (sz >= n || n + 5 > (int)sizeof(buf))
-            continue; /* no page index */
-        /* A delta of 0x7fffffff after the first term's offset. */
-        {
-            unsigned char d[4096];
-            int at = sz, len;
-            uint64_t first;
-
-            len = get_varint(buf + at, &first);
-            memcpy(d, buf, (size_t)(at + len));
-            memcpy(d + at + len, "\x87\xff\xff\xff\x7f", 5);
-            record_put(f->db, id, d, at + len + 5);
-            n_hit += check_read(f->db, "page-index delta") == NEWSIDX_CORRUPT;
-            record_put(f->db, id, buf, n);
-        }
-    }
-    sqlite3_finalize(stmt);
-    assert_true(n_hit > 0);
+    assert_true(damage_each_leaf(f->db, damage_page_index,
+                                 "page-index delta") > 0);
 }
 
 /* pgnoLast of every segment 0x7ffffff0: it sized the doclist index's
