@@ -96,8 +96,7 @@ nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
     }
     /* A code the connection did not raise itself (newsidx found the
      * problem, or a blob handle did) has no message of SQLite's. */
-    if (sqlite3_errcode(idx->db) != (sqlite_rc & 0xff) &&
-        sqlite3_extended_errcode(idx->db) != sqlite_rc)
+    if ((sqlite3_extended_errcode(idx->db) & 0xff) != (sqlite_rc & 0xff))
         return nx_fail(err, code, "%s: %s%s", what,
                        code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
                        sqlite3_errstr(sqlite_rc));
