@@ -842,8 +842,9 @@ eng_build(eng *e)
     size_t i, j;
     int rc;
 
-    if (p->n_terms + p->n_excluded > SEARCH_MAX_TERMS || !eng_filters_fit(p))
-        return NX_ENGINE_DECLINED;
+    if (p->is_general || p->n_terms + p->n_excluded > SEARCH_MAX_TERMS ||
+        !eng_filters_fit(p))
+        return NX_ENGINE_DECLINED; /* an expression of any shape: SQL */
     e->has_text = p->n_terms > 0;
     for (i = 0; i < p->n_terms; i++) { /* the scored phrases first */
         rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->terms[i]);

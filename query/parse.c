@@ -1,27 +1,35 @@
 /*
- * parse.c - the query language: a string typed by a person becomes an FTS5
- * MATCH expression for the positive part, one for the excluded part, the
- * search terms (for highlighting) and the filters.
+ * parse.c - the query language (docs/query.md): a string typed by a person
+ * becomes an FTS5 MATCH expression for the positive part, one for the
+ * excluded part, the search terms (for highlighting and scoring) and the
+ * filters.
  *
  * The language is safe by default.  A word is a run of bytes between
- * separators: ASCII space, control characters, DEL and both parentheses
- * (which never group, so unbalanced ones are harmless).  A `"` ends a word
- * and starts a phrase, which runs to the next `"` or to the end.  Every
- * word and phrase goes through nx_normalize and is cut into the tokens the
- * unicode61 tokenizer sees, joined by single spaces ("don't" -> "don t");
- * one without any token is dropped.  So only quoted token text, `AND`,
- * `OR`, `:`, `*` and parentheses we write ever reach FTS5.
+ * separators: ASCII space, control characters, DEL and both parentheses.
+ * A `"` ends a word and starts a phrase, which runs to the next `"` or to
+ * the end.  Every word and phrase goes through nx_normalize and is cut
+ * into the tokens the unicode61 tokenizer sees, joined by single spaces
+ * ("don't" -> "don t"); one without any token is dropped.  So only quoted
+ * token text and the `AND`, `OR`, `NOT`, `:`, `*` and parentheses we
+ * write ever reach FTS5.
  *
- * Output forms (exact; tests compare them):
+ * AND, OR and NOT in capitals are operators, parentheses group; NOT (and
+ * a leading '-') binds tightest, then OR, then AND or a space.  The query
+ * is read into a tree ("The tree"), then written out ("From the tree to
+ * the expressions").  Output forms of the usual shape (exact; tests
+ * compare them):
  *   word          "word"              word*        "word" *
  *   title:word    title : "word"      a b          "a" AND "b"
  *   a OR b c      ("a" OR "b") AND "c"   (a lone group has no parentheses)
  *   -a -b         exclude: "a" OR "b"
+ * Other shapes are one FTS5 expression (nx_parsed.is_general):
+ *   (a b) OR c    (("a" AND "b") OR "c")
  *
- * OR (capitals, bare) joins the positive terms on either side; anywhere
- * else (first, last, after another OR, an exclusion or a filter) it is
- * dropped.  Only an unknown field name and a malformed filter value fail,
- * with NEWSIDX_PARSE and the character column of the field name.
+ * A lone operator and an unmatched parenthesis are dropped.  Only an
+ * unknown field name, a malformed filter value and what the operators
+ * cannot express (an exclusion as a side of OR, a NOT with nothing to
+ * exclude from, a filter under OR) fail, with NEWSIDX_PARSE and the
+ * character column where the problem starts.
  */
 #include <assert.h>
 #include <string.h>
@@ -61,6 +69,10 @@ typedef struct parse_state {
     nx_buf exclude;     /* excluded parts joined by OR */
     nx_buf norm;        /* scratch: one normalized value */
     nx_buf words;       /* scratch: its tokens joined by spaces */
+    struct parse_node *nodes; /* the tree (see "The tree") */
+    size_t n_nodes, nodes_cap;
+    unsigned in_not; /* writing the operand of a NOT */
+    bool is_nomem;   /* a node could not be made */
 } parse_state;
 
 /**************************************************************************
@@ -586,33 +598,563 @@ parse_field(parse_state *st, const parse_atom *a)
 }
 
 /**************************************************************************
-** The parser
+** The tree
+**
+** The query is first read into a tree: a sequence of parts (ANDed: AND in
+** capitals is the same as a space), each an OR of unary parts, each a
+** word, a phrase, a filter, NOT (or '-') of one, or a group in
+** parentheses.  OR binds tighter than the sequence, so `a OR b c` is
+** (a OR b) AND c, as it always was here.  Nodes live in st->nodes and
+** name each other by index.
 */
 
-/* A bare OR: an operator after a positive term, dropped otherwise. */
-static void
-parse_or(parse_state *st)
+#define PARSE_MAX_DEPTH 32 /* deeper parentheses are plain separators */
+#define PARSE_NONE      (-1)
+
+typedef enum parse_kind {
+    PARSE_ATOM, /* a word, phrase or filter (atom.is_negated is false) */
+    PARSE_AND,
+    PARSE_OR,
+    PARSE_NOT
+} parse_kind;
+
+typedef struct parse_node {
+    parse_kind kind;
+    parse_atom atom; /* PARSE_ATOM */
+    int kid;         /* first child, or PARSE_NONE */
+    int next;        /* next sibling, or PARSE_NONE */
+} parse_node;
+
+/* A new node of `kind`; its index, or PARSE_NONE on out-of-memory. */
+static int
+parse_node_new(parse_state *st, parse_kind kind)
 {
-    if (st->is_after_term)
-        st->is_or_pending = true;
-    st->is_after_term = false;
+    if (st->n_nodes == st->nodes_cap) {
+        size_t cap = st->nodes_cap ? 2 * st->nodes_cap : 16;
+        parse_node *grown = nx_realloc(st->nodes, cap * sizeof(*grown));
+
+        if (grown == NULL) {
+            st->is_nomem = true;
+            return PARSE_NONE;
+        }
+        st->nodes = grown;
+        st->nodes_cap = cap;
+    }
+    memset(&st->nodes[st->n_nodes], 0, sizeof(st->nodes[0]));
+    st->nodes[st->n_nodes].kind = kind;
+    st->nodes[st->n_nodes].kid = st->nodes[st->n_nodes].next = PARSE_NONE;
+    return (int)st->n_nodes++;
 }
 
-/* Parse the token at st->pos. */
+/* A node of `kind` over the list of siblings starting at `kids`. */
 static int
-parse_token(parse_state *st)
+parse_node_over(parse_state *st, parse_kind kind, int kids)
+{
+    int n = parse_node_new(st, kind);
+
+    if (n != PARSE_NONE)
+        st->nodes[n].kid = kids;
+    return n;
+}
+
+/* Skip spaces and controls; true when something is left. */
+static bool
+parse_skip_space(parse_state *st)
+{
+    while (st->pos < st->len && (unsigned char)st->text[st->pos] <= 0x20)
+        st->pos++;
+    while (st->pos < st->len && st->text[st->pos] == 0x7F) {
+        st->pos++;
+        while (st->pos < st->len && (unsigned char)st->text[st->pos] <= 0x20)
+            st->pos++;
+    }
+    return st->pos < st->len;
+}
+
+/* Is the bare word `op` (AND, OR, NOT: capitals) at st->pos? */
+static bool
+parse_at_operator(const parse_state *st, const char *op)
+{
+    size_t n = strlen(op);
+
+    return st->len - st->pos >= n && memcmp(st->text + st->pos, op, n) == 0 &&
+           (st->pos + n == st->len ||
+            parse_is_sep((unsigned char)st->text[st->pos + n]));
+}
+
+static int parse_seq(parse_state *st, unsigned depth, bool is_closed);
+
+/* Is atom `a` text (no field, or a column) with no word character?  It
+ * is then dropped where it stands, as a lone operator is. */
+static bool
+parse_is_void_text(parse_state *st, const parse_atom *a)
+{
+    size_t len = a->value_len - (a->is_quoted ? 0 : a->n_stars);
+
+    if (a->name != NULL && !parse_name_is(a, "title") &&
+        !parse_name_is(a, "excerpt") && !parse_name_is(a, "body"))
+        return false;
+    if (!parse_words(st, a->value, len)) {
+        st->is_nomem = true;
+        return false;
+    }
+    return st->words.len == 0;
+}
+
+/* An atom at st->pos as a node (a '-' makes it a NOT); PARSE_NONE when it
+ * has nothing searchable (counted in q->n_dropped) or on out-of-memory. */
+static int
+parse_atom_node(parse_state *st)
 {
     parse_atom a;
+    int n;
 
     parse_read_atom(st, &a);
-    if (a.name != NULL)
-        return parse_field(st, &a);
-    if (!a.is_negated && !a.is_quoted && a.value_len == 2 &&
-        memcmp(a.value, "OR", 2) == 0) {
-        parse_or(st);
-        return NEWSIDX_OK;
+    if (parse_is_void_text(st, &a)) {
+        st->q->n_dropped += !a.is_negated;
+        return PARSE_NONE;
     }
-    return parse_add_text(st, &a, NULL, -1);
+    n = parse_node_new(st, PARSE_ATOM);
+    if (n == PARSE_NONE)
+        return PARSE_NONE;
+    st->nodes[n].atom = a;
+    st->nodes[n].atom.is_negated = false;
+    if (a.is_negated) {
+        n = parse_node_over(st, PARSE_NOT, n);
+        if (n != PARSE_NONE)
+            st->nodes[n].atom.start = a.start - 1;
+    }
+    return n;
+}
+
+/* A unary part: NOT x, -x, -( ... ), ( ... ) or an atom; PARSE_NONE when
+ * there is none before the next ')' or the end.  Lone operators, atoms
+ * with nothing searchable and parentheses deeper than PARSE_MAX_DEPTH
+ * are skipped (a loop: a long run of them must not recurse). */
+static int
+parse_unary(parse_state *st, unsigned depth)
+{
+    const char *t = st->text;
+
+    while (!st->is_nomem && parse_skip_space(st) && t[st->pos] != ')') {
+        size_t at = st->pos;
+        int n;
+
+        if (parse_at_operator(st, "NOT") ||
+            (t[at] == '-' && at + 1 < st->len && t[at + 1] == '(')) {
+            st->pos += t[at] == '-' ? 1 : 3;
+            if (depth >= PARSE_MAX_DEPTH)
+                continue; /* too deep: dropped */
+            n = parse_unary(st, depth + 1);
+            if (n == PARSE_NONE)
+                return PARSE_NONE; /* NOT at the end: dropped */
+            if (st->nodes[n].kind == PARSE_NOT) /* NOT NOT x is x */
+                return st->nodes[n].kid;
+            n = parse_node_over(st, PARSE_NOT, n);
+            if (n != PARSE_NONE)
+                st->nodes[n].atom.start = at;
+            return n;
+        }
+        if (t[at] == '(') {
+            st->pos++;
+            if (depth >= PARSE_MAX_DEPTH)
+                continue; /* too deep: a separator */
+            n = parse_seq(st, depth + 1, true);
+            if (n != PARSE_NONE) {
+                st->nodes[n].atom.start = at;
+                return n;
+            }
+            continue; /* () */
+        }
+        if (parse_at_operator(st, "OR") || parse_at_operator(st, "AND")) {
+            st->pos += t[at] == 'O' ? 2 : 3; /* misplaced: dropped */
+            continue;
+        }
+        n = parse_atom_node(st);
+        if (n != PARSE_NONE)
+            return n;
+    }
+    return PARSE_NONE;
+}
+
+/* unary (OR unary)* */
+static int
+parse_alternatives(parse_state *st, unsigned depth)
+{
+    int first = parse_unary(st, depth), last = first, n = 1;
+
+    while (first != PARSE_NONE && parse_skip_space(st) &&
+           parse_at_operator(st, "OR")) {
+        int k;
+
+        st->pos += 2;
+        k = parse_unary(st, depth);
+        if (k == PARSE_NONE)
+            break; /* OR at the end or before ')': dropped */
+        st->nodes[last].next = k;
+        last = k;
+        n++;
+    }
+    return n == 1 ? first : parse_node_over(st, PARSE_OR, first);
+}
+
+/* A sequence of parts up to the end, or with `is_closed` up to its ')';
+ * an unmatched ')' is skipped.  An AND node, or PARSE_NONE when empty. */
+static int
+parse_seq(parse_state *st, unsigned depth, bool is_closed)
+{
+    int first = PARSE_NONE, last = PARSE_NONE;
+
+    while (!st->is_nomem && parse_skip_space(st)) {
+        int k;
+
+        if (st->text[st->pos] == ')') {
+            st->pos++;
+            if (is_closed)
+                break;
+            continue;
+        }
+        if (parse_at_operator(st, "AND")) {
+            st->pos += 3;
+            continue;
+        }
+        k = parse_alternatives(st, depth);
+        if (k == PARSE_NONE)
+            continue;
+        if (first == PARSE_NONE)
+            first = k;
+        else
+            st->nodes[last].next = k;
+        last = k;
+    }
+    return first == PARSE_NONE ? PARSE_NONE
+                               : parse_node_over(st, PARSE_AND, first);
+}
+
+/**************************************************************************
+** From the tree to the expressions
+**
+** A query of the shape the engine runs (an AND of parts, each a term, an
+** OR of terms, an exclusion of a term or of an OR of terms, or a filter)
+** is written as before: `match`, `exclude` and the filters.  Any other
+** (an AND inside an OR, a NOT of an AND, ...) is written as one FTS5
+** expression with its own AND, OR, NOT and parentheses (is_general: the
+** query runs in SQL); only its top-level exclusions go to `exclude`.
+** Filters belong to the whole query: under OR or NOT of a group they are
+** an error.
+*/
+
+/* Is `a` a filter (a known field that is not a column)? */
+static bool
+parse_is_filter(const parse_atom *a)
+{
+    size_t i;
+
+    for (i = 0; a->name != NULL && i < PARSE_N(parse_filters); i++) {
+        if (parse_name_is(a, parse_filters[i].name))
+            return true;
+    }
+    return false;
+}
+
+/* Is node `n` a text atom (a word or phrase, perhaps in a column)? */
+static bool
+parse_is_text(const parse_state *st, int n)
+{
+    const parse_atom *a = &st->nodes[n].atom;
+
+    if (st->nodes[n].kind != PARSE_ATOM)
+        return false;
+    if (a->name == NULL)
+        return true;
+    return parse_name_is(a, "title") || parse_name_is(a, "excerpt") ||
+           parse_name_is(a, "body");
+}
+
+/* Does `n` (after flattening nested ORs) hold text atoms only? */
+static bool
+parse_is_text_or(const parse_state *st, int n)
+{
+    int k;
+
+    if (parse_is_text(st, n))
+        return true;
+    if (st->nodes[n].kind != PARSE_OR)
+        return false;
+    for (k = st->nodes[n].kid; k != PARSE_NONE; k = st->nodes[k].next) {
+        if (!parse_is_text_or(st, k))
+            return false;
+    }
+    return true;
+}
+
+/* Call `fn` on each part of AND node `n`, nested ANDs (groups in
+ * parentheses) flattened; stops at the first status that is not OK. */
+static int
+parse_each_part(parse_state *st, int n,
+                int (*fn)(parse_state *st, int part, void *ctx), void *ctx)
+{
+    int k, rc = NEWSIDX_OK;
+
+    for (k = st->nodes[n].kid; k != PARSE_NONE && rc == NEWSIDX_OK;
+         k = st->nodes[k].next) {
+        if (st->nodes[k].kind == PARSE_AND)
+            rc = parse_each_part(st, k, fn, ctx);
+        else
+            rc = fn(st, k, ctx);
+    }
+    return rc;
+}
+
+/* parse_each_part callback: clear *(bool *)ctx for a part the engine's
+ * shape does not have. */
+static int
+parse_part_is_flat(parse_state *st, int n, void *ctx)
+{
+    const parse_node *p = &st->nodes[n];
+    int kid = p->kid;
+
+    if (p->kind == PARSE_NOT && st->nodes[kid].kind == PARSE_AND &&
+        st->nodes[st->nodes[kid].kid].next == PARSE_NONE)
+        kid = st->nodes[kid].kid; /* NOT (x) */
+    if (p->kind == PARSE_ATOM || (p->kind == PARSE_OR && parse_is_text_or(st, n)))
+        return NEWSIDX_OK;
+    if (p->kind == PARSE_NOT && (st->nodes[kid].kind == PARSE_ATOM ||
+                                 parse_is_text_or(st, kid)))
+        return NEWSIDX_OK;
+    *(bool *)ctx = false;
+    return NEWSIDX_OK;
+}
+
+/* An error at atom or operator `n`. */
+static int
+parse_fail_at(parse_state *st, int n, const char *msg)
+{
+    return nx_fail_at(st->err, NEWSIDX_PARSE, 1,
+                      parse_column(st->text, st->nodes[n].atom.start), "%s",
+                      msg);
+}
+
+static int parse_flat_alternatives(parse_state *st, int n, bool is_negated);
+
+/* parse_each_part callback: write one part of a query of the engine's
+ * shape, through the functions that always wrote queries. */
+static int
+parse_flat_part(parse_state *st, int n, void *ctx)
+{
+    const parse_node *p = &st->nodes[n];
+    parse_atom a;
+
+    (void)ctx;
+    st->is_or_pending = st->is_after_term = false;
+    if (p->kind == PARSE_OR)
+        return parse_flat_alternatives(st, n, false);
+    if (p->kind == PARSE_NOT && st->nodes[p->kid].kind != PARSE_ATOM)
+        return parse_flat_alternatives(st, p->kid, true);
+    a = p->kind == PARSE_NOT ? st->nodes[p->kid].atom : p->atom;
+    a.is_negated = p->kind == PARSE_NOT;
+    return a.name != NULL ? parse_field(st, &a) : parse_add_text(st, &a, NULL, -1);
+}
+
+/* The text atoms under `n` (an OR, perhaps nested, or a group of one) as
+ * the alternatives of one group, or (negated) as exclusions. */
+static int
+parse_flat_alternatives(parse_state *st, int n, bool is_negated)
+{
+    const parse_node *p = &st->nodes[n];
+    int k, rc = NEWSIDX_OK;
+
+    if (p->kind == PARSE_ATOM) {
+        parse_atom a = p->atom;
+
+        a.is_negated = is_negated;
+        if (!is_negated && st->is_after_term)
+            st->is_or_pending = true;
+        st->is_after_term = st->is_after_term && !is_negated;
+        if (a.name == NULL)
+            return parse_add_text(st, &a, NULL, -1);
+        return parse_field(st, &a);
+    }
+    for (k = p->kid; k != PARSE_NONE && rc == NEWSIDX_OK; k = st->nodes[k].next)
+        rc = parse_flat_alternatives(st, k, is_negated);
+    return rc;
+}
+
+static int parse_general(parse_state *st, int n, nx_buf *out);
+
+/* Text atom `a` as an FTS5 string into `out`, and as a term (an excluded
+ * one under a NOT); nothing when it has no word character. */
+static int
+parse_general_atom(parse_state *st, const parse_atom *a, nx_buf *out)
+{
+    size_t len = a->value_len - (a->is_quoted ? 0 : a->n_stars), i;
+    const char *col = NULL;
+    int column = -1;
+
+    for (i = 0; a->name != NULL && i < PARSE_N(parse_columns); i++) {
+        if (parse_name_is(a, parse_columns[i])) {
+            col = parse_columns[i];
+            column = (int)i;
+        }
+    }
+    if (!parse_words(st, a->value, len))
+        return NEWSIDX_NOMEM;
+    if (st->words.len == 0)
+        return NEWSIDX_OK;
+    parse_put_string(out, col, st->words.data, st->words.len, a->n_stars > 0);
+    return parse_add_term(st, st->in_not > 0, a->n_stars > 0, column);
+}
+
+/* The FTS5 expression of part `n` (not a NOT) into `out`, parenthesized
+ * when it is compound; empty when nothing of it is searchable. */
+static int
+parse_general_part(parse_state *st, int n, nx_buf *out)
+{
+    nx_buf inner = NX_BUF_INIT;
+    int rc = parse_general(st, n, &inner);
+
+    if (rc == NEWSIDX_OK && inner.len > 0) {
+        bool is_compound = st->nodes[n].kind != PARSE_ATOM;
+
+        nx_buf_puts(out, is_compound ? "(" : "");
+        nx_buf_put(out, inner.data, inner.len);
+        nx_buf_puts(out, is_compound ? ")" : "");
+    }
+    if (nx_buf_oom(&inner))
+        rc = NEWSIDX_NOMEM;
+    nx_buf_free(&inner);
+    return rc;
+}
+
+/* Join the parts of AND node `n` (`want` = NOT parts or the others) with
+ * `sep` into `out`; NOT parts contribute their operand. */
+static int
+parse_general_join(parse_state *st, int n, bool want_not, const char *sep,
+                   nx_buf *out)
+{
+    int k, rc = NEWSIDX_OK;
+
+    for (k = st->nodes[n].kid; k != PARSE_NONE && rc == NEWSIDX_OK;
+         k = st->nodes[k].next) {
+        bool is_not = st->nodes[k].kind == PARSE_NOT;
+        size_t at = out->len;
+
+        if (is_not != want_not)
+            continue;
+        if (out->len > 0)
+            nx_buf_puts(out, sep);
+        rc = parse_general_part(st, is_not ? st->nodes[k].kid : k, out);
+        if (out->len == at + strlen(sep) && at > 0)
+            out->len = at; /* nothing searchable: no separator either */
+        if (out->data != NULL)
+            out->data[out->len] = '\0';
+    }
+    return rc;
+}
+
+/* The FTS5 expression of node `n` (a text atom, an AND or an OR below the
+ * top) into `out`. */
+static int
+parse_general(parse_state *st, int n, nx_buf *out)
+{
+    const parse_node *p = &st->nodes[n];
+    nx_buf neg = NX_BUF_INIT;
+    int k, rc = NEWSIDX_OK;
+
+    if (p->kind == PARSE_ATOM) {
+        if (parse_is_text(st, n))
+            return parse_general_atom(st, &p->atom, out);
+        if (!parse_is_filter(&p->atom))
+            return parse_unknown_field(st, &p->atom);
+        return parse_fail_at(st, n, "a filter applies to the whole query: it"
+                                    " cannot be an alternative of OR or"
+                                    " excluded with others in parentheses");
+    }
+    if (p->kind == PARSE_OR) {
+        for (k = p->kid; k != PARSE_NONE && rc == NEWSIDX_OK;
+             k = st->nodes[k].next) {
+            if (st->nodes[k].kind == PARSE_NOT)
+                return parse_fail_at(st, k, "an exclusion cannot be a side of"
+                                            " OR: it only narrows what the"
+                                            " rest of the query finds");
+            if (out->len > 0)
+                nx_buf_puts(out, " OR ");
+            rc = parse_general_part(st, k, out);
+        }
+        return rc;
+    }
+    /* AND: (the positive parts) NOT (the excluded ones ORed) */
+    rc = parse_general_join(st, n, false, " AND ", out);
+    st->in_not++;
+    if (rc == NEWSIDX_OK)
+        rc = parse_general_join(st, n, true, " OR ", &neg);
+    st->in_not--;
+    if (rc == NEWSIDX_OK && neg.len > 0 && out->len == 0) {
+        for (k = p->kid; st->nodes[k].kind != PARSE_NOT; k = st->nodes[k].next)
+            ;
+        rc = parse_fail_at(st, k, "NOT needs something to exclude from in"
+                                  " its group, e.g. (a NOT b)");
+    }
+    if (rc == NEWSIDX_OK && neg.len > 0) {
+        nx_buf wrapped = NX_BUF_INIT;
+
+        nx_buf_printf(&wrapped, "(%s) NOT (%s)", out->data, neg.data);
+        nx_buf_clear(out);
+        nx_buf_put(out, wrapped.data, wrapped.len);
+        nx_buf_free(&wrapped);
+    }
+    nx_buf_free(&neg);
+    return rc;
+}
+
+/* parse_each_part callback of a query in general form: filters (and
+ * excluded ones) as ever; every other part into st->match (ANDed) or,
+ * under a NOT, into st->exclude (ORed). */
+static int
+parse_general_top(parse_state *st, int n, void *ctx)
+{
+    const parse_node *p = &st->nodes[n];
+    bool is_not = p->kind == PARSE_NOT;
+    int kid = is_not ? p->kid : n, rc;
+    nx_buf *out = is_not ? &st->exclude : &st->match;
+    const char *sep = is_not ? " OR " : " AND ";
+    size_t at = out->len;
+
+    (void)ctx;
+    if (st->nodes[kid].kind == PARSE_ATOM && !parse_is_text(st, kid)) {
+        parse_atom a = st->nodes[kid].atom;
+
+        a.is_negated = is_not;
+        return parse_field(st, &a);
+    }
+    if (out->len > 0)
+        nx_buf_puts(out, sep);
+    st->in_not += is_not;
+    rc = parse_general_part(st, kid, out);
+    st->in_not -= is_not;
+    if (at > 0 && out->len == at + strlen(sep)) {
+        out->len = at; /* nothing searchable in it */
+        out->data[at] = '\0';
+    }
+    return rc;
+}
+
+/* Read the whole query into its tree and write it out. */
+static int
+parse_tree(parse_state *st)
+{
+    int root = parse_seq(st, 0, false);
+    bool is_flat = true;
+
+    if (st->is_nomem)
+        return NEWSIDX_NOMEM;
+    if (root == PARSE_NONE)
+        return NEWSIDX_OK;
+    parse_each_part(st, root, parse_part_is_flat, &is_flat);
+    if (is_flat)
+        return parse_each_part(st, root, parse_flat_part, NULL);
+    st->q->is_general = true;
+    return parse_each_part(st, root, parse_general_top, NULL);
 }
 
 /* Has an append to one of the output buffers failed? */
@@ -621,7 +1163,7 @@ parse_is_oom(const parse_state *st)
 {
     return nx_buf_oom(&st->match) || nx_buf_oom(&st->group) ||
            nx_buf_oom(&st->exclude) || nx_buf_oom(&st->norm) ||
-           nx_buf_oom(&st->words);
+           nx_buf_oom(&st->words) || st->is_nomem;
 }
 
 /* Move the two expressions into st->q; false on out-of-memory. */
@@ -655,14 +1197,9 @@ nx_query_parse(nx_parsed **out, const char *text, size_t len,
     st.q = nx_calloc(1, sizeof(*st.q));
     if (st.q == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    while (rc == NEWSIDX_OK && st.pos < st.len) {
-        if (parse_is_sep((unsigned char)st.text[st.pos]))
-            st.pos++;
-        else
-            rc = parse_token(&st);
-        if (rc == NEWSIDX_OK && parse_is_oom(&st))
-            rc = NEWSIDX_NOMEM;
-    }
+    rc = parse_tree(&st);
+    if (rc == NEWSIDX_OK && parse_is_oom(&st))
+        rc = NEWSIDX_NOMEM;
     if (rc == NEWSIDX_OK && !parse_finish(&st))
         rc = NEWSIDX_NOMEM;
     nx_buf_free(&st.match);
@@ -670,6 +1207,7 @@ nx_query_parse(nx_parsed **out, const char *text, size_t len,
     nx_buf_free(&st.exclude);
     nx_buf_free(&st.norm);
     nx_buf_free(&st.words);
+    nx_free(st.nodes);
     if (rc != NEWSIDX_OK) {
         nx_parsed_free(st.q);
         if (rc == NEWSIDX_NOMEM)

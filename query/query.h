@@ -12,10 +12,11 @@
 ** Interface to code in parse.c
 **
 ** The query language (docs/query.md): plain words are ANDed; "exact
-** phrase"; a OR b; -word excludes; word* is a prefix; title: excerpt:
-** body: restrict a word or phrase to a column; provider: topic: type:
-** category: date: quality: heat: are filters.  Every word goes through
-** nx_normalize, the same function the index uses.
+** phrase"; a OR b; -word and NOT word exclude; AND; ( ... ) groups; word*
+** is a prefix; title: excerpt: body: restrict a word or phrase to a
+** column; provider: topic: type: category: date: quality: heat: are
+** filters.  Every word goes through nx_normalize, the same function the
+** index uses.
 */
 
 typedef enum nx_filter_kind {
@@ -66,14 +67,21 @@ typedef struct nx_parsed {
     size_t n_excluded; /* words and phrases in `exclude` */
     nx_filter *filters;
     size_t n_filters;
+    bool is_general; /* `match` is an FTS5 expression of any shape (AND
+                        inside OR, NOT of a group, ...): terms have no
+                        groups, and the engine leaves it to SQL */
+    size_t n_dropped; /* words and phrases dropped for having no letter
+                         or digit */
 } nx_parsed;
 
 /*
  * Parse a query typed by a person.  Never fails on punctuation, unbalanced
  * quotes or parentheses, lone operators, URLs or non-ASCII: those become
  * words or are dropped.  Only real misuse fails with NEWSIDX_PARSE: an
- * unknown field name (`foo:bar`), or a malformed date, number or range in a
- * filter; err->line is 1 and err->column the 1-based character position in
+ * unknown field name (`foo:bar`), a malformed date, number or range in a
+ * filter, or what the operators cannot express (`a OR -b`, `a OR (NOT b)`,
+ * `topic:x OR b`); err->line is 1 and err->column the 1-based character
+ * position in
  * `text` where the problem starts.  NEWSIDX_NOMEM on allocation failure.
  * `*out` is freed with nx_parsed_free.
  */

@@ -203,14 +203,81 @@ test_parse__words_without_word_chars_are_dropped(void **state)
 }
 
 static void
-test_parse__fts5_keywords_are_words(void **state)
+test_parse__fts5_keywords_other_than_ours_are_words(void **state)
 {
     (void)state;
-    check_parse("AND", "\"and\"", "");
-    check_parse("NOT", "\"not\"", "");
-    check_parse("a NOT b", "\"a\" AND \"not\" AND \"b\"", "");
     check_parse("NEAR(a b)", "\"near\" AND \"a\" AND \"b\"", "");
-    check_parse("a AND b", "\"a\" AND \"and\" AND \"b\"", "");
+    check_parse("and not", "\"and\" AND \"not\"", "");
+    check_parse("\"AND\" \"NOT\"", "\"and\" AND \"not\"", "");
+}
+
+/* AND, OR and NOT in capitals are operators; parentheses group.  AND is
+ * the same as a space, so OR binds tighter: a OR b c is (a OR b) AND c. */
+static void
+test_parse__operators(void **state)
+{
+    (void)state;
+    check_parse("a AND b", "\"a\" AND \"b\"", "");
+    check_parse("a NOT b", "\"a\"", "\"b\"");
+    check_parse("a NOT b NOT c", "\"a\"", "\"b\" OR \"c\"");
+    check_parse("NOT b", "", "\"b\"");
+    check_parse("a AND NOT b", "\"a\"", "\"b\"");
+    check_parse("a NOT NOT b", "\"a\" AND \"b\"", "");
+    check_parse("a NOT (b OR c)", "\"a\"", "\"b\" OR \"c\"");
+    check_parse("a -(b OR c)", "\"a\"", "\"b\" OR \"c\"");
+    check_parse("a NOT title:b", "\"a\"", "title : \"b\"");
+    check_parse("a NOT topic:x", "\"a\"", "");
+    check_parse("a OR b AND c", "(\"a\" OR \"b\") AND \"c\"", "");
+    check_parse("a (b OR c) d", "\"a\" AND (\"b\" OR \"c\") AND \"d\"", "");
+    check_parse("(a) (b)", "\"a\" AND \"b\"", "");
+    /* lone operators are dropped */
+    check_parse("AND", "", "");
+    check_parse("NOT", "", "");
+    check_parse("a AND", "\"a\"", "");
+    check_parse("a NOT", "\"a\"", "");
+    check_parse("AND AND a", "\"a\"", "");
+}
+
+/* Shapes the engine does not run become one FTS5 expression of any
+ * shape (the query then runs in SQL). */
+static void
+test_parse__general_expressions(void **state)
+{
+    nx_parsed *q;
+
+    (void)state;
+    check_parse("(a b) OR c", "((\"a\" AND \"b\") OR \"c\")", "");
+    check_parse("a OR (b c)", "(\"a\" OR (\"b\" AND \"c\"))", "");
+    check_parse("x (a b) OR (c NOT d)",
+                "\"x\" AND ((\"a\" AND \"b\") OR ((\"c\") NOT (\"d\")))", "");
+    check_parse("a NOT (b c)", "\"a\"", "(\"b\" AND \"c\")");
+    check_parse("-(b c)", "", "(\"b\" AND \"c\")");
+    check_parse("(a b) OR c topic:x", "((\"a\" AND \"b\") OR \"c\")", "");
+    q = parse_ok("(a b) OR c topic:x -d");
+    assert_true(q->is_general);
+    assert_int_equal(q->n_terms, 3);
+    assert_int_equal(q->n_excluded, 1);
+    assert_int_equal(q->n_filters, 1);
+    nx_parsed_free(q);
+    q = parse_ok("a OR b");
+    assert_false(q->is_general);
+    nx_parsed_free(q);
+}
+
+/* What cannot be run is an error at the operator or filter, never a
+ * query that quietly means something else. */
+static void
+test_parse__operator_errors(void **state)
+{
+    (void)state;
+    check_error("a OR -b", 6, "exclusion");
+    check_error("a OR NOT b", 6, "exclusion");
+    check_error("a -b OR c", 3, "exclusion");
+    check_error("topic:x OR b", 1, "filter");
+    check_error("b OR topic:x", 6, "filter");
+    check_error("x (a OR NOT b)", 9, "exclusion");
+    check_error("x OR (NOT b)", 7, "NOT needs");
+    check_error("(a b) OR foo:x", 10, "unknown field");
 }
 
 static void
@@ -235,9 +302,7 @@ test_parse__or_misplaced_is_dropped(void **state)
     check_parse("a OR", "\"a\"", "");
     check_parse("a OR OR b", "\"a\" OR \"b\"", "");
     check_parse("OR OR", "", "");
-    check_parse("a OR -b c", "\"a\" AND \"c\"", "\"b\"");
-    check_parse("a -b OR c", "\"a\" AND \"c\"", "\"b\"");
-    check_parse("a OR topic:x b", "\"a\" AND \"b\"", "");
+    check_parse("(a OR) b", "\"a\" AND \"b\"", "");
     check_parse("a OR & b", "\"a\" OR \"b\"", "");
     check_parse("a or b", "\"a\" AND \"or\" AND \"b\"", "");
     check_parse("a \"OR\" b", "\"a\" AND \"or\" AND \"b\"", "");
@@ -294,7 +359,8 @@ test_parse__hyphen_alone_or_inside_is_no_exclusion(void **state)
     check_parse("a - b", "\"a\" AND \"b\"", "");
     check_parse("a-b", "\"a b\"", "");
     check_parse("a-", "\"a\"", "");
-    check_parse("-(a)", "\"a\"", "");
+    check_parse("-(a)", "", "\"a\"");
+    check_parse("- (a)", "\"a\"", "");
 }
 
 static void
@@ -540,7 +606,7 @@ test_parse__terms(void **state)
     nx_parsed *q;
 
     (void)state;
-    q = parse_ok("Quokka \"B c\" title:d e* -f topic:g OR h & -title:i");
+    q = parse_ok("Quokka \"B c\" title:d e* -f topic:g h & -title:i");
     assert_int_equal(q->n_terms, 5);
     assert_string_equal(q->terms[0].text, "quokka");
     assert_false(q->terms[0].is_prefix);
@@ -776,15 +842,18 @@ test_parse__hostile_strings(void **state)
 static char *
 junk_query(size_t len, bool may_fail)
 {
+    /* The last five may make the query an error: an unknown field, a
+     * malformed date, and operators that may end up next to a filter
+     * (`topic:x OR y` is refused) or an exclusion (`a OR -b`). */
     static const char *const frag[] = {
-        "a",          "OR",        "-b",          "\"c d", "e*",
-        "(",          ")",         "title:x",     "-\"",   "AT&T",
-        "人工",       "\xFF",      "\x01",        "10:30", "http://x.y/z",
-        "provider:p", "date:2021", "quality:>5",  "\"",    "-",
-        "*",          "NEAR",      "Zürich",      "NOT",   "\"q\"",
-        "-title:y*",  "don't",     "—",           "x-y-z", "OR",
-        "a\xCC\x81",  "foo:bar",   "date:2021-13"};
-    size_t n_frag = sizeof(frag) / sizeof(frag[0]) - (may_fail ? 0 : 2);
+        "a",          "-b",        "\"c d",        "e*",    "(",
+        ")",          "title:x",   "-\"",          "AT&T",  "人工",
+        "\xFF",       "\x01",      "10:30",        "http://x.y/z",
+        "provider:p", "date:2021", "quality:>5",   "\"",    "-",
+        "*",          "NEAR",      "Zürich",       "\"q\"",  "-title:y*",
+        "don't",      "—",         "x-y-z",        "a\xCC\x81",
+        "OR",         "NOT",       "OR",           "foo:bar", "date:2021-13"};
+    size_t n_frag = sizeof(frag) / sizeof(frag[0]) - (may_fail ? 0 : 5);
     char *s = malloc(len + 1);
     unsigned seed = 12345;
     size_t at = 0, k;
@@ -894,7 +963,10 @@ main(void)
         cmocka_unit_test(test_parse__plain_words),
         cmocka_unit_test(test_parse__punctuation_in_words),
         cmocka_unit_test(test_parse__words_without_word_chars_are_dropped),
-        cmocka_unit_test(test_parse__fts5_keywords_are_words),
+        cmocka_unit_test(test_parse__fts5_keywords_other_than_ours_are_words),
+        cmocka_unit_test(test_parse__operators),
+        cmocka_unit_test(test_parse__general_expressions),
+        cmocka_unit_test(test_parse__operator_errors),
         cmocka_unit_test(test_parse__or),
         cmocka_unit_test(test_parse__or_misplaced_is_dropped),
         cmocka_unit_test(test_parse__phrases),
