@@ -327,9 +327,12 @@ fr_structure(nx_fr *r, const unsigned char *a, int n)
                 !fr_get32(a, n, &i, &s->pg_first) ||
                 !fr_get32(a, n, &i, &s->pg_last))
                 return fr_corrupt(r, id, "the structure record is cut short");
-            /* FTS5 gives segment ids 1..2000 and numbers leaves from 1. */
+            /* FTS5 gives segment ids 1..2000 and numbers leaves from 1;
+             * a segment being written by an incremental merge may still
+             * be empty, (0, 0), and is skipped (no leaf of it is read). */
             if (s->segid <= 0 || s->segid > FR_MAX_SEGMENTS ||
-                s->pg_first < 1 || s->pg_last < s->pg_first)
+                (s->pg_first < 1 && s->pg_last != 0) ||
+                s->pg_last < s->pg_first)
                 return fr_corrupt(r, id, "a segment is out of range");
         }
         at += n_seg;
@@ -529,8 +532,9 @@ nx_fr_error(const nx_fr *r, newsidx_error *err)
 */
 
 /* The page where the doclist of `key` (the term with FTS5's '0' prefix)
- * starts in segment `seg`, from fts_idx; 0 on error.  *dlidx tells
- * whether the last term of that page has a doclist index. */
+ * starts in segment `seg`, from fts_idx; 0 on error (r->rc set) or when
+ * the segment has no such leaf (skip it).  *dlidx tells whether the last
+ * term of that page has a doclist index. */
 static int
 fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
             bool *dlidx)
@@ -547,9 +551,17 @@ fr_idx_page(nx_fr *r, const fr_segment *seg, const char *key, int n,
     if (rc == SQLITE_ROW) {
         int64_t v = sqlite3_column_int64(r->idx, 0);
 
-        if (v < 0 || (v >> 1) > seg->pg_last) {
+        if (v < 0) {
             sqlite3_reset(r->idx);
-            fr_corrupt(r, -1, "fts_idx names a leaf past its segment");
+            fr_corrupt(r, -1, "fts_idx names a negative leaf");
+            return 0;
+        }
+        /* A leaf past the segment's last: the segment an incremental merge
+         * is writing has its leaves in fts_idx before the structure
+         * record counts them.  Not there, for this reader (the caller
+         * skips it). */
+        if ((v >> 1) > seg->pg_last) {
+            sqlite3_reset(r->idx);
             return 0;
         }
         pg = v >> 1;
