@@ -3,6 +3,14 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3>=3.35)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+# Snowball's libstemmer (Debian's libstemmer-dev) has no pkg-config file:
+# its header and library are looked up, and Stemmer::Stemmer names them.
+find_path(STEMMER_INCLUDE_DIR libstemmer.h REQUIRED)
+find_library(STEMMER_LIBRARY stemmer REQUIRED)
+add_library(Stemmer::Stemmer INTERFACE IMPORTED)
+set_target_properties(Stemmer::Stemmer PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${STEMMER_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES "${STEMMER_LIBRARY}")
 # newsindex reads and parses files on a second thread (indexer/index.c).
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)

@@ -48,7 +48,7 @@ extern "C" {
 #define NEWSIDX_VERSION_STRING "0.1.0"
 
 /** The index file format this library reads and writes. */
-#define NEWSIDX_SCHEMA_VERSION 6
+#define NEWSIDX_SCHEMA_VERSION 7
 
 /** Status codes.  NEWSIDX_OK is 0, failures are negative. */
 typedef enum newsidx_status {
@@ -158,6 +158,36 @@ NEWSIDX_API void newsidx_index_close(newsidx_index *idx);
  */
 NEWSIDX_API int newsidx_index_checkpoint(newsidx_index *idx,
                                          newsidx_error *err);
+
+/**
+ * Set the language the index stems words in ("english" when created; any
+ * Snowball algorithm name such as "german" or "french", or "none").  A
+ * query word finds the other forms of it the index holds ("robots" finds
+ * "robot"), in this language; the stems of every word the index holds are
+ * stored again, so that the next query uses it (the texts are not indexed
+ * again).  Takes the indexing lock.
+ *
+ * @return NEWSIDX_OK; NEWSIDX_INVALID for an unknown language (the
+ *         message lists them); NEWSIDX_READONLY; NEWSIDX_BUSY if another
+ *         writer holds the index; NEWSIDX_IO; NEWSIDX_CORRUPT; NEWSIDX_NOMEM.
+ * @since 0.1.0
+ */
+NEWSIDX_API int newsidx_index_set_stem_language(newsidx_index *idx,
+                                                const char *language,
+                                                newsidx_error *err);
+
+/**
+ * The language the index stems words in (see
+ * newsidx_index_set_stem_language()).
+ *
+ * @param out receives the name, borrowed: valid until the next call on
+ *            `idx` or its close.
+ * @return NEWSIDX_OK; NEWSIDX_IO; NEWSIDX_CORRUPT (a name that is no
+ *         language); NEWSIDX_NOMEM.
+ */
+NEWSIDX_API int newsidx_index_stem_language(const char **out,
+                                            newsidx_index *idx,
+                                            newsidx_error *err);
 
 /** The schema version recorded in the open index file. */
 NEWSIDX_API int newsidx_index_schema_version(const newsidx_index *idx);

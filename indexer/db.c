@@ -263,6 +263,55 @@ newsidx_index_checkpoint(newsidx_index *idx, newsidx_error *err)
 }
 
 int
+newsidx_index_set_stem_language(newsidx_index *idx, const char *language,
+                                newsidx_error *err)
+{
+    nx_buf names = NX_BUF_INIT;
+    int rc;
+
+    assert(idx != NULL && language != NULL);
+    nx_error_clear(err);
+    if (!nx_stem_language_ok(language)) {
+        nx_stem_languages(&names);
+        rc = nx_fail(err, NEWSIDX_INVALID,
+                     "no stemming language '%.40s' (languages: %s)", language,
+                     names.data != NULL ? names.data : "");
+        nx_buf_free(&names);
+        return rc;
+    }
+    rc = nx_db_lock(idx, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_begin(idx, err);
+    if (rc == NEWSIDX_OK) {
+        int src = nx_terms_set_language(idx, language);
+
+        rc = src == SQLITE_OK ? nx_store_commit(idx, err)
+                              : nx_store_error(idx, src,
+                                               "cannot set the language", err);
+        nx_store_rollback(idx);
+    }
+    nx_db_unlock(idx);
+    return rc;
+}
+
+int
+newsidx_index_stem_language(const char **out, newsidx_index *idx,
+                            newsidx_error *err)
+{
+    nx_stemmer *s = NULL;
+    int rc = nx_terms_stemmer(idx, &s);
+
+    *out = NULL;
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the language", err);
+    snprintf(idx->stem_language, sizeof(idx->stem_language), "%s",
+             nx_stemmer_language(s));
+    nx_stemmer_free(s);
+    *out = idx->stem_language;
+    return NEWSIDX_OK;
+}
+
+int
 newsidx_index_schema_version(const newsidx_index *idx)
 {
     return idx->schema_version;

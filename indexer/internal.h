@@ -351,6 +351,7 @@ struct newsidx_index {
     int64_t prefix_rare_df; /* a prefix's terms held by at most this many
                                rows are read whole (NX_PREFIX_RARE_DF,
                                query/engine.c; tests change it) */
+    char stem_language[64]; /* newsidx_index_stem_language's answer */
     char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
                          was raised (nx_store_damaged); "" when none */
 };
@@ -369,10 +370,44 @@ int nx_db_lock(newsidx_index *idx, newsidx_error *err);
 void nx_db_unlock(newsidx_index *idx);
 
 /**************************************************************************
+** Interface to code in stem.c (owns libstemmer)
+**
+** Word stems in the index's language (meta 'stem_language', English by
+** default, "none" for no stemming): terms.c stores each word's stem beside
+** its count, and queries find a word's other forms by it.
+*/
+#define NX_STEM_DEFAULT "english"
+#define NX_STEM_NONE    "none"
+/* Longer tokens are not stemmed (they are not words). */
+#define NX_STEM_MAX_BYTES 256
+typedef struct nx_stemmer nx_stemmer;
+
+/* Is `language` a Snowball algorithm name ("english", "german", ...) or
+ * "none"? */
+bool nx_stem_language_ok(const char *language);
+/* The names nx_stem_language_ok takes, ", "-separated, into `out`. */
+void nx_stem_languages(nx_buf *out);
+/* A stemmer for `language`: NEWSIDX_OK, NEWSIDX_INVALID (an unknown
+ * language), NEWSIDX_NOMEM.  One thread at a time. */
+int nx_stemmer_new(nx_stemmer **out, const char *language);
+void nx_stemmer_free(nx_stemmer *s);
+const char *nx_stemmer_language(const nx_stemmer *s);
+/* The stem of normalized token `token` (`len` bytes): *stem_out points
+ * into the stemmer (valid until the next call) or at `token` itself (not
+ * a word, or no stemming).  False on out-of-memory. */
+bool nx_stem(nx_stemmer *s, const char *token, size_t len,
+             const char **stem_out, size_t *len_out);
+
+/**************************************************************************
 ** Interface to code in tokenizer.c (owns the use of FTS5's tokenizer)
 **
 ** Functions return SQLite result codes.
 */
+/* The fts table's tokenizer: unicode61 with remove_diacritics 2, and these
+ * Unicode categories in tokens: letters, numbers, private use (the tags)
+ * and other symbols (emoji; nx_normalize sets each off by spaces, so each
+ * is a token of its own). */
+#define NX_TOKEN_CATEGORIES "L* N* Co So"
 typedef struct nx_tokenizer nx_tokenizer;
 /* xTokenize's callback: one token (`n` bytes) of the text. */
 typedef int (*nx_token_fn)(void *ctx, int flags, const char *token, int n,
@@ -405,6 +440,7 @@ typedef struct nx_doc {
     size_t len[3];         /* their bytes */
     uint32_t n_tokens[3];  /* the tokens FTS5 counts in each */
     char *url_key;         /* of the webUrl; NULL without one */
+    char *link_keys[3];    /* of originalUrl, ampWebUrl, cdnAmpWebUrl */
     char **related_keys;   /* n_related URL keys, NULL without a URL */
     size_t n_related;      /* = the item's */
     char **topic_keys;     /* n_topics normalized topic names */
@@ -514,6 +550,12 @@ void nx_store_finalize_all(newsidx_index *idx);
 #define NX_TAG_YEAR                                                            \
     "\xee\x80\x80"                                                             \
     "d"
+/* And one of the item's URL keys (nx_url_normalize of webUrl, originalUrl,
+ * ampWebUrl, cdnAmpWebUrl) as 16 hex digits of nx_hash64: the `url:`
+ * filter. */
+#define NX_TAG_LINK                                                            \
+    "\xee\x80\x80"                                                             \
+    "l"
 /* The tag of month `month` (nx_month_of's count: months since 1970-01,
  * UTC) or, with is_year, of the year it is in, into out (at least
  * NX_DATE_TAG_SIZE bytes): NX_TAG_YEAR and the year (d2015), NX_TAG_MONTH
@@ -566,6 +608,13 @@ int nx_terms_count_doc(newsidx_index *idx, const nx_doc *doc, const char *extra,
 int nx_terms_flush(newsidx_index *idx);
 /* Forget the counts made since the last flush (after ROLLBACK). */
 void nx_terms_discard(newsidx_index *idx);
+/* A stemmer of the index's language (meta 'stem_language'; the default
+ * when the index has none): SQLite result code, SQLITE_CORRUPT for a name
+ * that is no language (nx_store_damaged). */
+int nx_terms_stemmer(newsidx_index *idx, nx_stemmer **out);
+/* Set the index's language (a name nx_stem_language_ok takes) and store
+ * every term's stem in it, inside the caller's transaction. */
+int nx_terms_set_language(newsidx_index *idx, const char *language);
 /* The rows holding `text` when it is one token and `terms` knows it;
  * otherwise -1 (FTS5 must count). */
 int nx_terms_df(newsidx_index *idx, const char *text, size_t len, int64_t *df);

@@ -548,7 +548,8 @@ enum norm_class {
     NC_NUMBER, /* another number */
     NC_DOT,
     NC_COMMA,
-    NC_CJK, /* Han ideograph, kana or Hangul */
+    NC_CJK, /* Han ideograph, kana or Hangul; or an other symbol (emoji):
+               set off by spaces, each its own token */
     NC_OTHER
 };
 
@@ -639,6 +640,10 @@ norm_class(int32_t c)
         return norm_ascii_class((unsigned char)c);
     if (norm_is_cjk(c))
         return NC_CJK;
+    /* The replacement characters are symbols (So) with nothing to find:
+     * what was invalid separates words, as it always did. */
+    if (c == 0xFFFD || c == 0xFFFC)
+        return NC_SPACE;
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
@@ -655,6 +660,8 @@ norm_class(int32_t c)
     case UTF8PROC_CATEGORY_NL:
     case UTF8PROC_CATEGORY_NO:
         return NC_NUMBER;
+    case UTF8PROC_CATEGORY_SO: /* a token of its own (NX_TOKEN_CATEGORIES) */
+        return NC_CJK;
     default:
         return NC_OTHER;
     }
@@ -994,8 +1001,9 @@ newsidx_normalize(char **out, const char *text, size_t len, newsidx_error *err)
 }
 
 /*
- * Does `s` hold a character that the FTS5 unicode61 tokenizer takes as part
- * of a token: a letter (L*), a number (N*) or a private-use character (Co)?
+ * Does `s` hold a character that the fts table's tokenizer takes as part of
+ * a token (NX_TOKEN_CATEGORIES): a letter (L*), a number (N*), a
+ * private-use character (Co) or an other symbol (So, such as emoji)?
  * Invalid UTF-8 counts as U+FFFD, which is none of them.
  */
 bool
@@ -1015,12 +1023,12 @@ nx_text_has_word_char(const char *s, size_t len)
             continue;
         }
         i += utf8_decode(p + i, len - i, &c);
-        if (c < 0)
+        if (c < 0 || c == 0xFFFD || c == 0xFFFC)
             continue;
         cat = utf8proc_category(c);
         if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
             (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
-            cat == UTF8PROC_CATEGORY_CO)
+            cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_SO)
             return true;
     }
     return false;

@@ -59,6 +59,8 @@ nx_doc_clear(nx_doc *doc)
     for (i = 0; i < 3; i++)
         nx_free(doc->text[i]);
     nx_free(doc->url_key);
+    for (i = 0; i < 3; i++)
+        nx_free(doc->link_keys[i]);
     for (i = 0; doc->related_keys != NULL && i < doc->n_related; i++)
         nx_free(doc->related_keys[i]);
     nx_free(doc->related_keys);
@@ -242,6 +244,9 @@ nx_prep_doc(nx_prep *p, nx_doc *out, const nx_item *item)
     for (i = 0; i < 3; i++)
         out->text[i] = prep_norm(text[i], &out->len[i], &is_oom);
     out->url_key = prep_url_key(item->web_url, &is_oom);
+    out->link_keys[0] = prep_url_key(item->original_url, &is_oom);
+    out->link_keys[1] = prep_url_key(item->amp_url, &is_oom);
+    out->link_keys[2] = prep_url_key(item->cdn_amp_url, &is_oom);
     out->n_related = item->n_related;
     out->related_keys = nx_calloc(item->n_related + 1, sizeof(char *));
     for (i = 0; out->related_keys != NULL && i < item->n_related; i++)

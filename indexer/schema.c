@@ -100,8 +100,12 @@ static const char schema_sql[] =
     /* Rows of the fts table holding each token (terms.c keeps it). */
     "CREATE TABLE terms("
     "  term TEXT PRIMARY KEY,"
-    "  df INTEGER NOT NULL"
+    "  df INTEGER NOT NULL,"
+    "  stem TEXT"
     ") WITHOUT ROWID;"
+    /* A word's other forms, by their stem (stem.c); NULL when a token is
+     * its own stem. */
+    "CREATE INDEX terms_stem ON terms(stem) WHERE stem IS NOT NULL;"
     /* What the engine scores and filters with, per item, in blocks of
      * NX_DOCINFO_SLOTS item ids (docinfo.c has the layout). */
     "CREATE TABLE docinfo("
@@ -120,7 +124,8 @@ static const char schema_sql[] =
      * the item's filter tokens (docs/schema.md).  The rowid is items.id. */
     "CREATE VIRTUAL TABLE fts USING fts5("
     "  title, excerpt, body, tags,"
-    "  tokenize = 'unicode61 remove_diacritics 2'"
+    "  tokenize = 'unicode61 remove_diacritics 2 categories ''"
+    NX_TOKEN_CATEGORIES "'''"
     ");"
     "INSERT INTO fts(fts, rank) VALUES('rank', '" SCHEMA_DEFAULT_RANK "');"
     /* Read-only conveniences for people using the sqlite3 shell. */
@@ -149,7 +154,8 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
         snprintf(sql, sizeof(sql),
                  "INSERT INTO meta VALUES('schema_version', %d),"
                  "('created_by', 'newsidx %s'),"
-                 "('rank', '%s');"
+                 "('rank', '%s'),"
+                 "('stem_language', '" NX_STEM_DEFAULT "');"
                  "INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);"
                  "PRAGMA application_id = %d;"
                  "PRAGMA user_version = %d;",

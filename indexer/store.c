@@ -591,10 +591,31 @@ store_item_row(newsidx_index *idx, int64_t id, int level, int64_t provider,
     store_step_done(stmt, rc);
 }
 
+/* The tags of the item's distinct URL keys (NX_TAG_LINK), onto `b`. */
+static void
+store_link_tags(nx_buf *b, const nx_doc *doc)
+{
+    const char *keys[4] = {doc->url_key, doc->link_keys[0], doc->link_keys[1],
+                           doc->link_keys[2]};
+    size_t i, k;
+
+    for (i = 0; i < 4; i++) {
+        if (keys[i] == NULL || keys[i][0] == '\0')
+            continue;
+        for (k = 0; k < i && (keys[k] == NULL || strcmp(keys[k], keys[i]));
+             k++)
+            ;
+        if (k < i)
+            continue; /* the same address twice */
+        nx_buf_printf(b, "%s%s%016llx", b->len ? " " : "", NX_TAG_LINK,
+                      (unsigned long long)nx_hash64(keys[i], strlen(keys[i])));
+    }
+}
+
 /*
  * The item's filter tokens for the fts `tags` column: topic and provider
  * ids, hashes of the normalized type and category, the month and the year
- * of its date, and a mark for unpublished items.  Each starts with a
+ * of its date, a mark for unpublished items and hashes of its URL keys.  Each starts with a
  * private-use character, which the
  * unicode61 tokenizer keeps in tokens and nx_normalize never makes, so no
  * word of a text or a query is ever one of them.  docs/schema.md lists
@@ -632,6 +653,7 @@ store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,
     }
     if (item->published == 0)
         nx_buf_printf(&b, "%s%s", b.len ? " " : "", NX_TAG_UNPUBLISHED);
+    store_link_tags(&b, doc);
     nx_buf_put(&b, "", 0);
     *len_out = b.len;
     return nx_buf_detach(&b);

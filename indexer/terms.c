@@ -14,6 +14,7 @@
  * Queries look single words up here (nx_terms_df); phrases, prefixes,
  * column filters and words missing from the table are counted by FTS5.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ typedef struct terms_slot {
 
 struct nx_terms {
     nx_tokenizer *tok;
+    nx_stemmer *stemmer; /* the index's language; NULL until the first flush */
     sqlite3_stmt *add, *drop, *get, *set;
     bool has_table; /* false after `terms` was found missing (query side) */
     terms_slot *slots;
@@ -271,6 +273,106 @@ nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col,
     return SQLITE_OK;
 }
 
+/* Bind the stem of `token` as ?3 of `stmt`: NULL when it is the token
+ * itself (most are; the lookup by stem checks the term too).  False on
+ * out-of-memory. */
+static bool
+terms_bind_stem(nx_terms *t, sqlite3_stmt *stmt, const char *token, size_t len)
+{
+    const char *stem;
+    size_t n;
+
+    if (!nx_stem(t->stemmer, token, len, &stem, &n))
+        return false;
+    if (n == len && memcmp(stem, token, n) == 0)
+        sqlite3_bind_null(stmt, 3);
+    else
+        sqlite3_bind_text(stmt, 3, stem, (int)n, SQLITE_TRANSIENT);
+    return true;
+}
+
+int
+nx_terms_stemmer(newsidx_index *idx, nx_stemmer **out)
+{
+    sqlite3_stmt *stmt;
+    char language[64];
+    int rc, status;
+
+    *out = NULL;
+    snprintf(language, sizeof(language), "%s", NX_STEM_DEFAULT);
+    rc = sqlite3_prepare_v2(idx->db,
+                            "SELECT value FROM meta WHERE key = 'stem_language'",
+                            -1, &stmt, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(stmt, 0);
+
+        if (v == NULL || strlen(v) >= sizeof(language) ||
+            !nx_stem_language_ok(v))
+            rc = nx_store_damaged(idx, "meta 'stem_language' names no"
+                                       " Snowball language");
+        else
+            snprintf(language, sizeof(language), "%s", v);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
+        return rc;
+    status = nx_stemmer_new(out, language);
+    return status == NEWSIDX_OK ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+int
+nx_terms_set_language(newsidx_index *idx, const char *language)
+{
+    sqlite3_stmt *get = NULL, *set = NULL, *meta = NULL;
+    nx_stemmer *stemmer = NULL;
+    nx_terms terms;
+    int rc;
+
+    if (nx_stemmer_new(&stemmer, language) != NEWSIDX_OK)
+        return SQLITE_NOMEM; /* the caller checked the name */
+    memset(&terms, 0, sizeof(terms));
+    terms.stemmer = stemmer;
+    rc = sqlite3_prepare_v2(idx->db,
+                            "INSERT OR REPLACE INTO meta"
+                            " VALUES('stem_language', ?1)",
+                            -1, &meta, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(idx->db, "SELECT term FROM terms", -1, &get,
+                                NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(idx->db,
+                                "UPDATE terms SET stem = ?3 WHERE term = ?1",
+                                -1, &set, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(meta, 1, language, -1, SQLITE_STATIC);
+        rc = sqlite3_step(meta) == SQLITE_DONE ? SQLITE_OK
+                                               : sqlite3_errcode(idx->db);
+    }
+    while (rc == SQLITE_OK && (rc = sqlite3_step(get)) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(get, 0);
+        size_t len = (size_t)sqlite3_column_bytes(get, 0);
+
+        rc = SQLITE_OK;
+        sqlite3_reset(set);
+        sqlite3_bind_text(set, 1, term, (int)len, SQLITE_STATIC);
+        if (!terms_bind_stem(&terms, set, term, len))
+            rc = SQLITE_NOMEM;
+        else if (sqlite3_step(set) != SQLITE_DONE)
+            rc = sqlite3_errcode(idx->db);
+    }
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    sqlite3_finalize(meta);
+    sqlite3_finalize(get);
+    sqlite3_finalize(set);
+    nx_stemmer_free(stemmer);
+    /* The writer's stemmer speaks the old language: made again. */
+    if (idx->terms != NULL) {
+        nx_stemmer_free(idx->terms->stemmer);
+        idx->terms->stemmer = NULL;
+    }
+    return rc;
+}
+
 int
 nx_terms_flush(newsidx_index *idx)
 {
@@ -284,8 +386,12 @@ nx_terms_flush(newsidx_index *idx)
     /* A lookup, then an insert, an update or a delete: an upsert with
      * RETURNING (for the new count) cost a temporary table each time, a
      * tenth of the indexing time. */
-    rc = terms_prepare(idx, &t->add,
-                       "INSERT INTO terms(term, df) VALUES(?1, ?2)");
+    rc = t->stemmer != NULL ? SQLITE_OK
+                            : nx_terms_stemmer(idx, &t->stemmer);
+    if (rc == SQLITE_OK)
+        rc = terms_prepare(idx, &t->add,
+                           "INSERT INTO terms(term, df, stem)"
+                           " VALUES(?1, ?2, ?3)");
     if (rc == SQLITE_OK)
         rc = terms_prepare(idx, &t->set,
                            "UPDATE terms SET df = ?2 WHERE term = ?1");
@@ -308,6 +414,11 @@ nx_terms_flush(newsidx_index *idx)
         sqlite3_bind_text(stmt, 1, s->u.key, (int)s->len, SQLITE_STATIC);
         if (df > 0)
             sqlite3_bind_int64(stmt, 2, df);
+        if (stmt == t->add && !terms_bind_stem(t, stmt, s->u.key, s->len)) {
+            sqlite3_reset(stmt);
+            rc = SQLITE_NOMEM;
+            break;
+        }
         rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK
                                                : sqlite3_errcode(idx->db);
         sqlite3_reset(stmt);
@@ -502,6 +613,7 @@ nx_terms_free(newsidx_index *idx)
     sqlite3_finalize(t->get);
     sqlite3_finalize(t->set);
     nx_tokenizer_free(t->tok);
+    nx_stemmer_free(t->stemmer);
     nx_free(t->slots);
     nx_buf_free(&t->arena);
     nx_free(t);

@@ -20,7 +20,8 @@ struct nx_tokenizer {
 int
 nx_tokenizer_new(nx_tokenizer **out, sqlite3 *db)
 {
-    static const char *args[] = {"remove_diacritics", "2"};
+    static const char *args[] = {"remove_diacritics", "2", "categories",
+                                 NX_TOKEN_CATEGORIES};
     sqlite3_stmt *stmt = NULL;
     fts5_api *api = NULL;
     nx_tokenizer *t;
@@ -42,7 +43,7 @@ nx_tokenizer_new(nx_tokenizer **out, sqlite3 *db)
     if (rc == SQLITE_OK)
         rc = api->xFindTokenizer(api, "unicode61", &ud, &t->api);
     if (rc == SQLITE_OK)
-        rc = t->api.xCreate(ud, args, 2, &t->tok);
+        rc = t->api.xCreate(ud, args, 4, &t->tok);
     if (rc != SQLITE_OK) {
         nx_free(t);
         return rc;

@@ -866,7 +866,7 @@ eng_build(eng *e)
         eng_group *list = p->filters[i].is_negated ? e->neg : e->req;
         int *n = p->filters[i].is_negated ? &e->n_neg : &e->n_req;
 
-        if (p->filters[i].kind > NX_FILTER_CATEGORY)
+        if (p->filters[i].kind > NX_FILTER_LAST_TAG)
             continue;
         if (t->n == 0) { /* nothing in the index fits */
             if (!p->filters[i].is_negated)

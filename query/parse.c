@@ -421,6 +421,24 @@ parse_filter_text(parse_state *st, const parse_atom *a, nx_filter_kind kind)
     return f->text != NULL ? NEWSIDX_OK : NEWSIDX_NOMEM;
 }
 
+/* url: with the address as the collapse key has it (nx_url_normalize). */
+static int
+parse_filter_url(parse_state *st, const parse_atom *a)
+{
+    nx_filter *f;
+    int rc;
+
+    nx_buf_clear(&st->norm);
+    if (!nx_url_normalize(&st->norm, a->value, a->value_len) ||
+        !nx_buf_reserve(&st->norm, 0))
+        return NEWSIDX_NOMEM;
+    rc = parse_add_filter(st, a, NX_FILTER_URL, &f);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    f->text = nx_strndup(st->norm.data, st->norm.len);
+    return f->text != NULL ? NEWSIDX_OK : NEWSIDX_NOMEM;
+}
+
 /* Read a non-negative integer of 1 to 18 digits, all of `s`. */
 static bool
 parse_uint(const char *s, size_t len, int64_t *out)
@@ -544,7 +562,7 @@ static const struct parse_filter_name {
     {"provider", NX_FILTER_PROVIDER}, {"topic", NX_FILTER_TOPIC},
     {"type", NX_FILTER_TYPE},         {"category", NX_FILTER_CATEGORY},
     {"date", NX_FILTER_DATE},         {"quality", NX_FILTER_QUALITY},
-    {"heat", NX_FILTER_HEAT}};
+    {"heat", NX_FILTER_HEAT},         {"url", NX_FILTER_URL}};
 
 #define PARSE_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -573,7 +591,7 @@ parse_unknown_field(parse_state *st, const parse_atom *a)
                       parse_column(st->text, a->start),
                       "unknown field '%.*s' (fields: title, excerpt, body, "
                       "provider, topic, type, category, date, quality, "
-                      "heat); quote it to search for the text: \"%.*s:%.*s\"",
+                      "heat, url); quote it to search for the text: \"%.*s:%.*s\"",
                       n_name, a->name, n_name, a->name, n_show, a->value);
 }
 
@@ -590,7 +608,9 @@ parse_field(parse_state *st, const parse_atom *a)
     for (i = 0; i < PARSE_N(parse_filters); i++) {
         if (!parse_name_is(a, parse_filters[i].name))
             continue;
-        if (parse_filters[i].kind <= NX_FILTER_CATEGORY)
+        if (parse_filters[i].kind == NX_FILTER_URL)
+            return parse_filter_url(st, a);
+        if (parse_filters[i].kind <= NX_FILTER_LAST_TAG)
             return parse_filter_text(st, a, parse_filters[i].kind);
         return parse_filter_bounds(st, a, parse_filters[i].kind);
     }
@@ -1139,17 +1159,57 @@ parse_general_top(parse_state *st, int n, void *ctx)
     return rc;
 }
 
+/* Does `s` (n bytes) start with `prefix`, in any case? */
+static bool
+parse_starts_with(const char *s, size_t n, const char *prefix)
+{
+    size_t i, k = strlen(prefix);
+
+    for (i = 0; i < k; i++) {
+        if (i >= n || (s[i] | 0x20) != prefix[i])
+            return false;
+    }
+    return true;
+}
+
+/* Is atom `a` an address as people paste one (http://, https://, www.)?
+ * A query that is only that means `url:` it. */
+static bool
+parse_is_bare_url(const parse_atom *a)
+{
+    const char *v = a->value;
+    size_t n = a->value_len;
+
+    if (a->name != NULL || a->is_quoted)
+        return false;
+    if (parse_starts_with(v, n, "http://") ||
+        parse_starts_with(v, n, "https://"))
+        return true;
+    return parse_starts_with(v, n, "www.") && n > 4 &&
+           memchr(v + 4, '.', n - 4) != NULL;
+}
+
 /* Read the whole query into its tree and write it out. */
 static int
 parse_tree(parse_state *st)
 {
-    int root = parse_seq(st, 0, false);
+    int root = parse_seq(st, 0, false), kid;
     bool is_flat = true;
 
     if (st->is_nomem)
         return NEWSIDX_NOMEM;
     if (root == PARSE_NONE)
         return NEWSIDX_OK;
+    kid = st->nodes[root].kid;
+    if (st->nodes[kid].next == PARSE_NONE &&
+        st->nodes[kid].kind == PARSE_ATOM &&
+        parse_is_bare_url(&st->nodes[kid].atom)) {
+        parse_atom a = st->nodes[kid].atom;
+
+        a.name = "url";
+        a.name_len = 3;
+        return parse_filter_url(st, &a);
+    }
     parse_each_part(st, root, parse_part_is_flat, &is_flat);
     if (is_flat)
         return parse_each_part(st, root, parse_flat_part, NULL);

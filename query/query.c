@@ -241,11 +241,14 @@ query_resolve(nx_tags *t, newsidx_index *idx, const nx_filter *f,
         break;
     case NX_FILTER_TYPE:
     case NX_FILTER_CATEGORY:
+    case NX_FILTER_URL:
         snprintf(hex, sizeof(hex), "%016llx",
                  (unsigned long long)nx_hash64(f->text, strlen(f->text)));
-        if (!query_tag_add(
-                t, f->kind == NX_FILTER_TYPE ? NX_TAG_TYPE : NX_TAG_CATEGORY,
-                hex))
+        if (!query_tag_add(t,
+                           f->kind == NX_FILTER_TYPE       ? NX_TAG_TYPE
+                           : f->kind == NX_FILTER_CATEGORY ? NX_TAG_CATEGORY
+                                                           : NX_TAG_LINK,
+                           hex))
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
         break;
     default:

@@ -24,10 +24,15 @@ typedef enum nx_filter_kind {
     NX_FILTER_TOPIC,    /* `text` is normalized */
     NX_FILTER_TYPE,     /* `text` is normalized */
     NX_FILTER_CATEGORY, /* `text` is normalized */
+    NX_FILTER_URL,      /* `text` is the URL key (nx_url_normalize) */
     NX_FILTER_DATE,     /* published_at in [lo, hi], Unix seconds */
     NX_FILTER_QUALITY,  /* quality in [lo, hi] */
     NX_FILTER_HEAT      /* heat in [lo, hi] (unknown heat never matches) */
 } nx_filter_kind;
+
+/* The filters answered by the tags of the fts table (query.c resolves
+ * them to tag tokens); the others compare a number. */
+#define NX_FILTER_LAST_TAG NX_FILTER_URL
 
 typedef struct nx_filter {
     nx_filter_kind kind;

@@ -69,7 +69,7 @@ search_filter_sql(search_sql *s, const nx_filter *f, const nx_tags *tags)
         [NX_FILTER_HEAT] = "i.heat",
     };
 
-    if (f->kind <= NX_FILTER_CATEGORY) {
+    if (f->kind <= NX_FILTER_LAST_TAG) {
         if (tags->match == NULL) { /* nothing in the index fits */
             if (!f->is_negated)
                 nx_buf_puts(&s->where, " AND 0");

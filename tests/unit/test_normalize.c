@@ -501,11 +501,13 @@ test_normalize__survives_invalid_input(void **state)
     nx_buf b = NX_BUF_INIT;
 
     (void)state;
+    /* What is invalid separates words: U+FFFD is a symbol the tokenizer
+     * would keep (NX_TOKEN_CATEGORIES), with nothing to find. */
     check_normalize_len("\xC0\xAF"
                         "ab\xFF",
-                        5, FFFD FFFD "ab" FFFD);
-    check_normalize_len("x\xED\xA0\x80", 4, "x" FFFD FFFD FFFD);
-    check_normalize_len("x\xE2\x82", 3, "x" FFFD);
+                        5, "ab");
+    check_normalize_len("x\xED\xA0\x80", 4, "x");
+    check_normalize_len("x\xE2\x82y", 4, "x y");
     fill_random(junk, sizeof(junk), 777);
     assert_true(nx_normalize(&b, (char *)junk, sizeof(junk)));
     assert_true(nx_utf8_valid(b.data, b.len));
@@ -586,7 +588,7 @@ test_normalize__public_sanitizes_invalid(void **state)
     (void)state;
     assert_int_equal(newsidx_normalize(&out, "Caf\xE9 \xC0", 6, NULL),
                      NEWSIDX_OK);
-    assert_string_equal(out, "caf" FFFD " " FFFD);
+    assert_string_equal(out, "caf");
     assert_true(nx_utf8_valid(out, strlen(out)));
     newsidx_free(out);
 }

@@ -198,7 +198,7 @@ test_parse__words_without_word_chars_are_dropped(void **state)
     (void)state;
     check_parse("& ++ — ... *", "", "");
     check_parse("a & b", "\"a\" AND \"b\"", "");
-    check_parse("\xF0\x9F\x98\x80", "", ""); /* emoji */
+    check_parse("\xE2\x80\x94 \xE2\x80\xA6", "", ""); /* — … */
     check_parse("\xFF\xFE", "", "");         /* invalid UTF-8 */
 }
 
@@ -400,12 +400,41 @@ test_parse__columns(void **state)
     check_parse("a title:b c", "\"a\" AND title : \"b\" AND \"c\"", "");
 }
 
+/* Emoji and other symbols (So) are words of their own, as the index
+ * tokenizes them (issue 14); other punctuation is not. */
+static void
+test_parse__symbols_are_words(void **state)
+{
+    (void)state;
+    check_parse("\xF0\x9F\xA4\x96", "\"\xF0\x9F\xA4\x96\"", "");
+    check_parse("robot\xF0\x9F\xA4\x96", "\"robot \xF0\x9F\xA4\x96\"", "");
+    check_parse("\xC2\xA9 2024", "\"\xC2\xA9\" AND \"2024\"", "");
+    check_parse("\xE2\x80\x94", "", "");
+}
+
+/* A query that is only an address means url: that address. */
+static void
+test_parse__bare_url_is_url_filter(void **state)
+{
+    (void)state;
+    check_filter("https://www.Example.com/a/?utm=x#top", NX_FILTER_URL, false,
+                 "example.com/a", "https://www.Example.com/a/?utm=x#top");
+    check_filter("www.example.com/b", NX_FILTER_URL, false, "example.com/b",
+                 "www.example.com/b");
+    check_filter("url:http://example.com/c/", NX_FILTER_URL, false,
+                 "example.com/c", "http://example.com/c/");
+    check_filter("-url:example.com", NX_FILTER_URL, true, "example.com",
+                 "example.com");
+    check_parse("www.example", "\"www example\"", "");
+}
+
 static void
 test_parse__not_fields(void **state)
 {
     (void)state;
-    check_parse("https://example.com/x", "\"https example com x\"", "");
-    check_parse("http://news.example/a", "\"http news example a\"", "");
+    check_parse("x https://example.com/x", "\"x\" AND \"https example com x\"",
+                "");
+    check_parse("\"http://news.example/a\"", "\"http news example a\"", "");
     check_parse("title://x", "\"title x\"", "");
     check_parse("10:30", "\"10 30\"", "");
     check_parse("AT&T:x", "\"at t x\"", "");
@@ -426,7 +455,7 @@ test_parse__unknown_field(void **state)
     check_error("foo:bar", 1,
                 "unknown field 'foo' (fields: title, excerpt, "
                 "body, provider, topic, type, category, date, "
-                "quality, heat); quote it to search for the "
+                "quality, heat, url); quote it to search for the "
                 "text: \"foo:bar\"");
     check_error("a foo:bar", 3, "unknown field 'foo'");
     check_error("-foo:bar", 2, "unknown field 'foo'");
@@ -976,6 +1005,8 @@ main(void)
         cmocka_unit_test(test_parse__prefix),
         cmocka_unit_test(test_parse__parentheses_are_separators),
         cmocka_unit_test(test_parse__columns),
+        cmocka_unit_test(test_parse__symbols_are_words),
+        cmocka_unit_test(test_parse__bare_url_is_url_filter),
         cmocka_unit_test(test_parse__not_fields),
         cmocka_unit_test(test_parse__unknown_field),
         cmocka_unit_test(test_parse__error_column_counts_characters),
