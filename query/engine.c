@@ -29,6 +29,7 @@
 #define ENG_MAX_PHRASES  (SEARCH_MAX_TERMS + 64) /* words and tags */
 #define ENG_MAX_ALTS     4096 /* terms a prefix may stand for */
 #define ENG_MAX_POSITION 4096 /* positions of a token kept for phrases */
+#define ENG_MAX_TOKENS   64   /* tokens of a phrase (more: SQL) */
 /* The walk goes a unit of item ids at a time: a bound block. */
 #define ENG_UNIT_SHIFT NX_BOUND_SHIFT
 #define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
@@ -60,7 +61,8 @@ typedef struct eng_phrase {
                              known there */
     nx_buf words;         /* its tokens (a prefix: its terms), each NUL-ended,
                              so that its iterators can be made again */
-    uint16_t *ub;         /* a word's bounds per block (bounds.c), or NULL */
+    double *ub; /* bounds per block in the bounds table's scale (bounds.c;
+                   for a rare word, from its rows), or NULL */
     /* A prefix's rare terms, read whole: their rows by unit, units in
      * order; the rows of units[i] are rare_slot/rare_tf[start[i] ..
      * start[i + 1]). */
@@ -119,8 +121,8 @@ typedef struct eng {
     uint64_t tmp_bits[ENG_WORDS]; /* one term of a prefix */
     uint32_t tmp_tf[ENG_UNIT][3];
     /* positions of the tokens of a phrase at a row */
-    int pos_n[SEARCH_MAX_TERMS];
-    int pos_buf[SEARCH_MAX_TERMS][ENG_MAX_POSITION];
+    int pos_n[ENG_MAX_TOKENS];
+    int pos_buf[ENG_MAX_TOKENS][ENG_MAX_POSITION];
     int rc;                   /* sticky SQLite result code */
     uint64_t n_walked;        /* blocks the top walk went through */
     uint64_t *walked;         /* those blocks, as bits (n_blocks of them) */
@@ -639,7 +641,7 @@ eng_phrase_make(eng *e, eng_phrase *p, const nx_term *t)
     }
     tk.e = e;
     tk.p = p;
-    tk.n_max = SEARCH_MAX_TERMS;
+    tk.n_max = ENG_MAX_TOKENS;
     rc = nx_tokenizer_run(e->tok, true, t->text, strlen(t->text), eng_token,
                           &tk);
     if (rc == SQLITE_TOOBIG)
@@ -1773,11 +1775,11 @@ eng_rewind(eng *e, int64_t from)
 
 /* A word's bounds per block (bounds.c), into a new array of n_blocks;
  * NULL when it has none. */
-static uint16_t *
+static double *
 eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
 {
     sqlite3_stmt *stmt;
-    uint16_t *ub = NULL;
+    double *ub = NULL;
     int rc = sqlite3_prepare_v2(
         e->q->idx->db, "SELECT chunk, data FROM bounds WHERE term = ?1", -1,
         &stmt, NULL);
@@ -1809,13 +1811,69 @@ eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
         for (i = 0; i < NX_BOUND_CHUNK && chunk < n_blocks; i++) {
             b = chunk * NX_BOUND_CHUNK + i;
             if (b < n_blocks)
-                ub[b] = (uint16_t)nx_docinfo_u16(d + 2 * i);
+                ub[b] = nx_docinfo_u16(d + 2 * i);
         }
     }
     sqlite3_finalize(stmt);
     if (e->rc == SQLITE_OK && rc != SQLITE_DONE)
         e->rc = rc;
     if (e->rc != SQLITE_OK) {
+        nx_free(ub);
+        return NULL;
+    }
+    return ub;
+}
+
+/*
+ * Bounds of token k (`w`, `len` bytes) of phrase `p` from the token's own
+ * rows, for a word too rare for the bounds table (fewer rows than
+ * bound_min_df: another form of a word, often): per block, the most any
+ * row of it can add (its occurrences at the shortest length, with the
+ * largest prior and freshness factor), in the table's scale, which the
+ * caller multiplies by factor / NX_BOUND_SCALE.  NULL for a frequent word
+ * (it should have had rows) or on failure (e->rc set).
+ */
+static double *
+eng_rare_bounds(eng *e, eng_phrase *p, int k, const char *w, size_t len,
+                double factor)
+{
+    nx_fr_term *t = p->tok[k];
+    double *ub, wc[3];
+    int64_t df;
+    int c, rc = nx_terms_df(e->q->idx, w, len, &df);
+
+    if (rc != SQLITE_OK)
+        e->rc = rc;
+    if (rc != SQLITE_OK || t == NULL || df < 0 ||
+        df >= e->q->idx->bound_min_df)
+        return NULL;
+    ub = nx_calloc((size_t)e->n_blocks + 1, sizeof(*ub));
+    if (ub == NULL) {
+        e->rc = SQLITE_NOMEM;
+        return NULL;
+    }
+    for (c = 0; c < 3; c++) /* a negative weight only lowers a score */
+        wc[c] = e->w[c] > 0 ? e->w[c] : 0;
+    for (rc = nx_fr_term_rewind(t, 0); rc == SQLITE_OK && !nx_fr_term_eof(t);
+         rc = nx_fr_term_next(t)) {
+        const unsigned char *pl;
+        int n, tf[3] = {0, 0, 0};
+        int64_t b = nx_fr_term_rowid(t) >> ENG_UNIT_SHIFT;
+        double v = 0;
+
+        if ((rc = nx_fr_term_poslist(t, &pl, &n)) != SQLITE_OK)
+            break;
+        nx_fr_pos_count(pl, n, p->column, tf);
+        for (c = 0; c < 3; c++)
+            v += tf[c] ? wc[c] * eng_sat_max(e, (uint32_t)tf[c]) : 0;
+        v *= e->row_factor * NX_BOUND_SCALE / factor;
+        if (b < e->n_blocks && v > ub[b])
+            ub[b] = v;
+    }
+    if (rc == SQLITE_OK)
+        rc = nx_fr_term_rewind(t, 0);
+    if (rc != SQLITE_OK) {
+        e->rc = SQLITE_CORRUPT; /* the reader's failure: eng_error */
         nx_free(ub);
         return NULL;
     }
@@ -1873,7 +1931,7 @@ eng_bounds(eng *e)
     if (!has_avg || (factor = eng_bound_factor(e, avg_ref)) <= 0)
         return;
     for (i = 0; i < e->n_scored; i++) {
-        if (e->ph[i].is_prefix || e->ph[i].is_empty)
+        if (e->ph[i].is_prefix)
             return;
     }
     if (sqlite3_prepare_v2(e->q->idx->db, "SELECT max(id) FROM items", -1,
@@ -1894,15 +1952,24 @@ eng_bounds(eng *e)
     e->block_ub = nx_calloc((size_t)e->n_blocks, sizeof(*e->block_ub));
     if (e->block_ub == NULL)
         return;
-    /* A word's bound per block; a phrase's, the least of its words'. */
+    /* A word's bound per block; a phrase's, the least of its words'; a
+     * phrase no row holds, none. */
     for (i = 0; i < e->n_scored && e->rc == SQLITE_OK; i++) {
         eng_phrase *p = &e->ph[i];
         const char *w = p->words.data;
 
+        if (p->is_empty) {
+            p->ub = nx_calloc((size_t)e->n_blocks + 1, sizeof(*p->ub));
+            if (p->ub == NULL)
+                e->rc = SQLITE_NOMEM;
+            continue;
+        }
         for (k = 0; k < p->n_tok && w != NULL; k++) {
             size_t len = strlen(w);
-            uint16_t *ub = eng_word_bounds(e, w, len, e->n_blocks);
+            double *ub = eng_word_bounds(e, w, len, e->n_blocks);
 
+            if (ub == NULL && e->rc == SQLITE_OK)
+                ub = eng_rare_bounds(e, p, k, w, len, factor);
             if (ub == NULL) {
                 nx_free(e->block_ub);
                 e->block_ub = NULL;
@@ -1917,6 +1984,11 @@ eng_bounds(eng *e)
             }
             w += len + 1;
         }
+    }
+    if (e->rc != SQLITE_OK) { /* a phrase may be left without its bounds */
+        nx_free(e->block_ub);
+        e->block_ub = NULL;
+        return;
     }
     /* A group adds up its phrases (one row may hold several); a block no
      * phrase of a scored group is in cannot match. */

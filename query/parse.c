@@ -73,6 +73,9 @@ typedef struct parse_state {
     size_t n_nodes, nodes_cap;
     unsigned in_not; /* writing the operand of a NOT */
     bool is_nomem;   /* a node could not be made */
+    const nx_expander *x; /* a word's other forms, or NULL */
+    nx_buf forms;         /* scratch: the forms of one word */
+    bool is_to_exclude;   /* the terms written now go to `exclude` */
 } parse_state;
 
 /**************************************************************************
@@ -279,8 +282,65 @@ parse_add_term(parse_state *st, bool is_negated, bool is_prefix, int column)
     t->is_column = column >= 0;
     t->column = column;
     t->group = st->n_groups;
+    t->family = *n;
+    /* Flat queries write exclusions to `exclude`; general ones their
+     * top-level exclusions (is_to_exclude), the others into `match`. */
+    t->phrase = (is_negated && st->q->is_general == false) ||
+                        st->is_to_exclude
+                    ? NX_NO_PHRASE
+                    : q->n_phrases++;
     (*n)++;
     return NEWSIDX_OK;
+}
+
+/* The other forms of the word in st->words (an atom `a`, not a prefix)
+ * into st->forms; how many, or -1 on out-of-memory.  None for a quoted
+ * phrase, a word written `=word`, a phrase of several tokens, or without
+ * an expander. */
+static int
+parse_forms(parse_state *st, const parse_atom *a, bool is_prefix)
+{
+    nx_buf_clear(&st->forms);
+    if (st->x == NULL || is_prefix || a->is_quoted ||
+        (a->value_len > 0 && a->value[0] == '=') ||
+        memchr(st->words.data, ' ', st->words.len) != NULL)
+        return 0;
+    return st->x->forms(st->x->ctx, st->words.data, st->words.len, &st->forms);
+}
+
+/* Write the forms of st->forms (n of them) after the word just written to
+ * `out` (" OR " each), and add them as terms of the word's family (the
+ * last term of the list `is_negated` names). */
+static int
+parse_put_forms(parse_state *st, nx_buf *out, const char *col, int column,
+                bool is_negated, int n)
+{
+    nx_parsed *q = st->q;
+    size_t family = (is_negated ? q->n_excluded : q->n_terms) - 1, at = 0;
+    int k, rc = NEWSIDX_OK;
+
+    for (k = 0; k < n && rc == NEWSIDX_OK; k++) {
+        const char *f = st->forms.data + at;
+        size_t len = strlen(f);
+
+        at += len + 1;
+        nx_buf_puts(out, " OR ");
+        parse_put_string(out, col, f, len, false);
+        nx_buf_clear(&st->words);
+        nx_buf_put(&st->words, f, len);
+        rc = nx_buf_oom(&st->words) ? NEWSIDX_NOMEM
+                                    : parse_add_term(st, is_negated, false,
+                                                     column);
+        if (rc == NEWSIDX_OK) {
+            nx_term *t = is_negated ? &q->excluded[q->n_excluded - 1]
+                                    : &q->terms[q->n_terms - 1];
+
+            t->is_form = true;
+            t->family = family;
+            q->n_forms++;
+        }
+    }
+    return rc;
 }
 
 /* Normalize `s` into st->norm; false on out-of-memory. */
@@ -347,27 +407,37 @@ parse_add_text(parse_state *st, const parse_atom *a, const char *col,
     size_t len = a->value_len - (a->is_quoted ? 0 : a->n_stars);
     bool is_prefix = a->n_stars > 0;
 
+    int n_forms, rc;
+
     if (!parse_words(st, a->value, len))
         return NEWSIDX_NOMEM;
     if (st->words.len == 0)
         return NEWSIDX_OK;
+    if ((n_forms = parse_forms(st, a, is_prefix)) < 0)
+        return NEWSIDX_NOMEM;
     if (a->is_negated) {
         if (st->exclude.len > 0)
             nx_buf_puts(&st->exclude, " OR ");
         parse_put_string(&st->exclude, col, st->words.data, st->words.len,
                          is_prefix);
         st->is_or_pending = st->is_after_term = false;
-        return parse_add_term(st, true, is_prefix, column);
+        rc = parse_add_term(st, true, is_prefix, column);
+        return rc == NEWSIDX_OK ? parse_put_forms(st, &st->exclude, col, column,
+                                                  true, n_forms)
+                                : rc;
     }
     if (st->is_or_pending)
         nx_buf_puts(&st->group, " OR ");
     else
         parse_close_group(st, true);
     parse_put_string(&st->group, col, st->words.data, st->words.len, is_prefix);
-    st->n_alts++;
+    st->n_alts += 1 + (size_t)n_forms;
     st->is_or_pending = false;
     st->is_after_term = true;
-    return parse_add_term(st, false, is_prefix, column);
+    rc = parse_add_term(st, false, is_prefix, column);
+    return rc == NEWSIDX_OK
+               ? parse_put_forms(st, &st->group, col, column, false, n_forms)
+               : rc;
 }
 
 /**************************************************************************
@@ -1017,12 +1087,21 @@ parse_general_atom(parse_state *st, const parse_atom *a, nx_buf *out)
             column = (int)i;
         }
     }
+    int n_forms, rc;
+
     if (!parse_words(st, a->value, len))
         return NEWSIDX_NOMEM;
     if (st->words.len == 0)
         return NEWSIDX_OK;
+    if ((n_forms = parse_forms(st, a, a->n_stars > 0)) < 0)
+        return NEWSIDX_NOMEM;
+    nx_buf_puts(out, n_forms > 0 ? "(" : "");
     parse_put_string(out, col, st->words.data, st->words.len, a->n_stars > 0);
-    return parse_add_term(st, st->in_not > 0, a->n_stars > 0, column);
+    rc = parse_add_term(st, st->in_not > 0, a->n_stars > 0, column);
+    if (rc == NEWSIDX_OK)
+        rc = parse_put_forms(st, out, col, column, st->in_not > 0, n_forms);
+    nx_buf_puts(out, n_forms > 0 ? ")" : "");
+    return rc;
 }
 
 /* The FTS5 expression of part `n` (not a NOT) into `out`, parenthesized
@@ -1150,7 +1229,9 @@ parse_general_top(parse_state *st, int n, void *ctx)
     if (out->len > 0)
         nx_buf_puts(out, sep);
     st->in_not += is_not;
+    st->is_to_exclude = is_not;
     rc = parse_general_part(st, kid, out);
+    st->is_to_exclude = false;
     st->in_not -= is_not;
     if (at > 0 && out->len == at + strlen(sep)) {
         out->len = at; /* nothing searchable in it */
@@ -1223,7 +1304,7 @@ parse_is_oom(const parse_state *st)
 {
     return nx_buf_oom(&st->match) || nx_buf_oom(&st->group) ||
            nx_buf_oom(&st->exclude) || nx_buf_oom(&st->norm) ||
-           nx_buf_oom(&st->words) || st->is_nomem;
+           nx_buf_oom(&st->words) || nx_buf_oom(&st->forms) || st->is_nomem;
 }
 
 /* Move the two expressions into st->q; false on out-of-memory. */
@@ -1245,6 +1326,13 @@ int
 nx_query_parse(nx_parsed **out, const char *text, size_t len,
                newsidx_error *err)
 {
+    return nx_query_parse_with(out, text, len, NULL, err);
+}
+
+int
+nx_query_parse_with(nx_parsed **out, const char *text, size_t len,
+                    const nx_expander *x, newsidx_error *err)
+{
     parse_state st = {0};
     int rc = NEWSIDX_OK;
 
@@ -1254,6 +1342,7 @@ nx_query_parse(nx_parsed **out, const char *text, size_t len,
     st.text = text != NULL ? text : "";
     st.len = len;
     st.err = err;
+    st.x = x;
     st.q = nx_calloc(1, sizeof(*st.q));
     if (st.q == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
@@ -1267,6 +1356,7 @@ nx_query_parse(nx_parsed **out, const char *text, size_t len,
     nx_buf_free(&st.exclude);
     nx_buf_free(&st.norm);
     nx_buf_free(&st.words);
+    nx_buf_free(&st.forms);
     nx_free(st.nodes);
     if (rc != NEWSIDX_OK) {
         nx_parsed_free(st.q);

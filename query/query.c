@@ -19,11 +19,15 @@
 
 /* Defaults of the ranking weights; the index may store others in
  * meta('weights'), and options override both.  docs/ranking.md. */
+static int query_parse(newsidx_query *q, const char *text,
+                       newsidx_error *err);
+
 static const nx_weights query_default_weights = {
-    10.0, 4.0, 1.0, /* title, excerpt, body */
-    1.0,  1.0,      /* quality, heat */
-    0.3,            /* prior strength */
-    0.0,  0         /* no freshness; now */
+    10.0, 4.0, 1.0,    /* title, excerpt, body */
+    1.0,  1.0,         /* quality, heat */
+    0.3,               /* prior strength */
+    0.0,  0,           /* no freshness; now */
+    NX_FORM_WEIGHT     /* another form of a word */
 };
 
 /* `v` for a message: printable ASCII kept, anything else as \xNN, cut
@@ -283,17 +287,19 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
     rc = query_make(&q, idx, opts, err);
     if (rc != NEWSIDX_OK)
         return rc;
-    rc = nx_query_parse(&q->parsed, text, strlen(text), err);
+    rc = query_parse(q, text, err);
     /* Each filter takes SQL parameters; far more than anyone types. */
     if (rc == NEWSIDX_OK && q->parsed->n_filters > QUERY_MAX_FILTERS)
         rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
                         "too many filters (%zu; at most %d)",
                         q->parsed->n_filters, QUERY_MAX_FILTERS);
-    if (rc == NEWSIDX_OK &&
-        q->parsed->n_terms + q->parsed->n_excluded > QUERY_MAX_TERMS)
+    if (rc == NEWSIDX_OK && q->parsed->n_terms + q->parsed->n_excluded -
+                                    q->parsed->n_forms >
+                                QUERY_MAX_TERMS)
         rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
                         "too many words and phrases (%zu; at most %d)",
-                        q->parsed->n_terms + q->parsed->n_excluded,
+                        q->parsed->n_terms + q->parsed->n_excluded -
+                            q->parsed->n_forms,
                         QUERY_MAX_TERMS);
     if (rc == NEWSIDX_OK)
         rc = query_resolve_all(q, err);
@@ -356,6 +362,78 @@ query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
         return nx_store_error(idx, rc, "cannot read the index", err);
     return nx_buf_oom(text) ? nx_fail(err, NEWSIDX_NOMEM, "out of memory")
                             : NEWSIDX_OK;
+}
+
+/* What query_forms needs: the index's stemmer and a statement. */
+typedef struct query_expand {
+    newsidx_index *idx;
+    nx_stemmer *stemmer;
+    sqlite3_stmt *stmt;
+    int rc; /* the first failure (SQLite code) */
+} query_expand;
+
+/* nx_expander: the other forms of normalized `word` the index holds, the
+ * words of the terms table with its stem, the most frequent first. */
+static int
+query_forms(void *ctx, const char *word, size_t len, nx_buf *out)
+{
+    query_expand *x = ctx;
+    const char *stem;
+    size_t n_stem;
+    int n = 0, rc;
+
+    if (x->rc != SQLITE_OK || !nx_stem(x->stemmer, word, len, &stem, &n_stem))
+        return x->rc != SQLITE_OK ? 0 : -1;
+    if (x->stmt == NULL &&
+        (x->rc = sqlite3_prepare_v2(x->idx->db,
+                                    "SELECT term FROM terms WHERE (stem = ?1 OR"
+                                    " term = ?1) AND term <> ?2 ORDER BY df"
+                                    " DESC, term LIMIT ?3",
+                                    -1, &x->stmt, NULL)) != SQLITE_OK)
+        return 0;
+    sqlite3_reset(x->stmt);
+    sqlite3_bind_text(x->stmt, 1, stem, (int)n_stem, SQLITE_TRANSIENT);
+    sqlite3_bind_text(x->stmt, 2, word, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int(x->stmt, 3, NX_MAX_FORMS);
+    while ((rc = sqlite3_step(x->stmt)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(x->stmt, 0);
+
+        /* Terms with no separator only: a stored term is one token. */
+        if (t == NULL || strchr(t, ' ') != NULL || strchr(t, '"') != NULL)
+            continue;
+        nx_buf_put(out, t, strlen(t) + 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        x->rc = rc;
+    return nx_buf_oom(out) ? -1 : n;
+}
+
+/* Parse the query text, each word with its other forms in the index's
+ * language (none for "none", or an index without the stems). */
+static int
+query_parse(newsidx_query *q, const char *text, newsidx_error *err)
+{
+    query_expand x = {q->idx, NULL, NULL, SQLITE_OK};
+    nx_expander ex = {query_forms, &x};
+    int rc = nx_terms_stemmer(q->idx, &x.stemmer);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(q->idx, rc, "cannot read the language", err);
+    rc = nx_query_parse_with(&q->parsed, text, strlen(text),
+                             strcmp(nx_stemmer_language(x.stemmer),
+                                    NX_STEM_NONE) != 0
+                                 ? &ex
+                                 : NULL,
+                             err);
+    sqlite3_finalize(x.stmt);
+    nx_stemmer_free(x.stemmer);
+    if (rc == NEWSIDX_OK && x.rc != SQLITE_OK) {
+        nx_parsed_free(q->parsed);
+        q->parsed = NULL;
+        return nx_store_error(q->idx, x.rc, "cannot read the terms", err);
+    }
+    return rc;
 }
 
 int

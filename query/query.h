@@ -59,7 +59,13 @@ typedef struct nx_term {
     int column;     /* with is_column: 0 title, 1 excerpt, 2 body */
     size_t group;   /* positive terms: the AND group it is an alternative
                        of (terms of one group are ORed) */
+    bool is_form;   /* another form of the word typed (nx_expander) */
+    size_t family;  /* the index, in the same list, of the word typed
+                       (its own for the word itself) */
+    size_t phrase;  /* its FTS5 phrase number in `match`; NX_NO_PHRASE for
+                       a term of `exclude` */
 } nx_term;
+#define NX_NO_PHRASE ((size_t)-1)
 
 typedef struct nx_parsed {
     char *match;    /* FTS5 expression of the positive part, or "" */
@@ -77,7 +83,21 @@ typedef struct nx_parsed {
                         groups, and the engine leaves it to SQL */
     size_t n_dropped; /* words and phrases dropped for having no letter
                          or digit */
+    size_t n_forms;   /* terms (of both lists) that are other forms of a
+                         word typed, not typed themselves */
+    size_t n_phrases; /* FTS5 phrases of `match` (its positive terms and,
+                         in a general expression, the NOT parts inside) */
 } nx_parsed;
+
+/* Where the parser finds a word's other forms (query.c: the words of the
+ * index with the same stem).  `forms` appends them, each NUL-ended, at
+ * most NX_MAX_FORMS, not the word itself; returns how many, or -1 on
+ * out-of-memory. */
+#define NX_MAX_FORMS 7
+typedef struct nx_expander {
+    int (*forms)(void *ctx, const char *word, size_t len, nx_buf *out);
+    void *ctx;
+} nx_expander;
 
 /*
  * Parse a query typed by a person.  Never fails on punctuation, unbalanced
@@ -92,6 +112,11 @@ typedef struct nx_parsed {
  */
 int nx_query_parse(nx_parsed **out, const char *text, size_t len,
                    newsidx_error *err);
+/* nx_query_parse, each single-token word (not quoted, not a prefix, not
+ * written `=word`) written with its other forms from `x` as alternatives:
+ * ("robots" OR "robot"), and as terms (is_form) after it. */
+int nx_query_parse_with(nx_parsed **out, const char *text, size_t len,
+                        const nx_expander *x, newsidx_error *err);
 void nx_parsed_free(nx_parsed *q);
 
 /*
@@ -216,7 +241,13 @@ typedef struct nx_weights {
     double strength;             /* 0..0.9: prior factor in 1 +- strength */
     double fresh_half_life;      /* days; 0 = off */
     int64_t now;                 /* Unix seconds */
+    double form; /* 0..1: what another form of a word typed counts for,
+                    against the word itself (1) */
 } nx_weights;
+
+/* The default of nx_weights.form: "robot" finds "robots" at half the
+ * weight of "robot" itself. */
+#define NX_FORM_WEIGHT 0.5
 
 #define NX_BM25_K1 1.2
 #define NX_BM25_B  0.75

@@ -9,10 +9,13 @@
 
 #include <sqlite3.h>
 
-#include "query.h"
+#include "results.h"
 
 #define RANK_TEXT_COLUMNS 3 /* title, excerpt, body */
-#define RANK_MAX_PHRASES  64
+#define RANK_MAX_PHRASES  SEARCH_MAX_TERMS /* query.c's words and forms */
+/* The least freshness factor, however far an item is from the reference
+ * date (docs/ranking.md). */
+#define RANK_FRESH_FLOOR 0.1
 
 /* Per-statement data, made by the first call: idf and average lengths. */
 typedef struct rank_aux {
@@ -298,6 +301,7 @@ nx_rank_parse_weights(nx_weights *w, const char *s)
         {"heat", offsetof(nx_weights, heat)},
         {"prior", offsetof(nx_weights, strength)},
         {"fresh", offsetof(nx_weights, fresh_half_life)},
+        {"form", offsetof(nx_weights, form)},
     };
     const char *p = s;
 
@@ -319,5 +323,5 @@ nx_rank_parse_weights(nx_weights *w, const char *s)
         *(double *)((char *)w + keys[k].off) = v;
         p = *end == ',' ? end + 1 : end;
     }
-    return w->strength <= 0.9;
+    return w->strength <= 0.9 && w->form <= 1.0;
 }

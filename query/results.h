@@ -59,8 +59,9 @@ struct newsidx_results {
 
 /* SQL under construction: the FROM/WHERE part and its parameters. */
 #define SEARCH_MAX_PARAMS 128
-/* Phrases a ranked scan looks up in the terms table (QUERY_MAX_TERMS). */
-#define SEARCH_MAX_TERMS 64
+/* Phrases a ranked scan looks up in the terms table: QUERY_MAX_TERMS
+ * words typed, each with up to NX_MAX_FORMS other forms. */
+#define SEARCH_MAX_TERMS (64 * (1 + NX_MAX_FORMS))
 typedef struct search_sql {
     nx_buf where;
     struct {

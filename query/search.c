@@ -301,39 +301,71 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
     }
 }
 
+/* The rows holding term `t`: a word's or a phrase's words' counts into
+ * df[0..*n) (a prefix: the sum of its words' into df[0]). */
+static int
+search_term_dfs(newsidx_query *q, const nx_term *t, int64_t *df, int *n)
+{
+    if (t->is_prefix) {
+        *n = 1;
+        return nx_terms_prefix_df(q->idx, t->text, strlen(t->text), &df[0]);
+    }
+    return nx_terms_word_dfs(q->idx, t->text, strlen(t->text), df,
+                             SEARCH_MAX_TERMS, n);
+}
+
+/*
+ * The idf of each phrase of `match`, in its order (docs/ranking.md): a
+ * word's from its count, a phrase's the sum of its words' (as in Lucene),
+ * a prefix's from the rows of the words it stands for (with repeats, at
+ * most every row).  A word's other forms (is_form) share its family's idf
+ * (that of the family's most frequent member), and count form-weight
+ * times it: an exact form ranks above a stem-only match.  The NOT parts
+ * inside a general expression never match: 0.
+ */
 int
 nx_search_idf(newsidx_query *q, int64_t n_rows, double *idf, int *n_out,
               newsidx_error *err)
 {
     const nx_parsed *p = q->parsed;
-    int64_t df[SEARCH_MAX_TERMS];
+    int64_t df[SEARCH_MAX_TERMS], fam[SEARCH_MAX_TERMS];
     int i, k, n, rc = SQLITE_OK;
 
     *n_out = 0;
-    if (p == NULL || p->n_terms > SEARCH_MAX_TERMS)
+    if (p == NULL || p->n_phrases > SEARCH_MAX_TERMS ||
+        p->n_terms > SEARCH_MAX_TERMS)
         return NEWSIDX_OK;
+    for (i = 0; i < (int)p->n_phrases; i++)
+        idf[i] = 0;
     for (i = 0; i < (int)p->n_terms && rc == SQLITE_OK; i++) {
         const nx_term *t = &p->terms[i];
+        double v = 0;
 
-        if (t->is_prefix) {
-            /* The rows holding any word it stands for, counted with
-             * repeats, at most every row. */
-            rc = nx_terms_prefix_df(q->idx, t->text, strlen(t->text), &df[0]);
-            idf[i] = nx_rank_idf(n_rows, df[0] < n_rows ? df[0] : n_rows);
-            continue;
-        }
-        rc = nx_terms_word_dfs(q->idx, t->text, strlen(t->text), df,
-                               SEARCH_MAX_TERMS, &n);
-        /* A phrase weighs as its words together (as in Lucene). */
-        idf[i] = 0;
+        rc = search_term_dfs(q, t, df, &n);
         for (k = 0; rc == SQLITE_OK && k < n; k++)
-            idf[i] += nx_rank_idf(n_rows, df[k]);
+            v += nx_rank_idf(n_rows, df[k] < n_rows ? df[k] : n_rows);
+        idf[t->phrase] = v;
+        /* A family's most frequent member, at its word typed. */
+        fam[i] = n == 1 ? df[0] : -1;
+        if (t->family != (size_t)i && fam[i] > fam[t->family])
+            fam[t->family] = fam[i];
     }
     if (rc == SQLITE_TOOBIG)
         return NEWSIDX_OK; /* too many words: nx_bm25f counts */
     if (rc != SQLITE_OK)
         return nx_store_error(q->idx, rc, "cannot read the term counts", err);
-    *n_out = (int)p->n_terms;
+    for (i = 0; i < (int)p->n_terms; i++) {
+        const nx_term *t = &p->terms[i];
+        int64_t f = fam[t->family];
+
+        if (p->terms[t->family].is_prefix || f < 0 ||
+            (!t->is_form && t->family + 1 < p->n_terms &&
+             !p->terms[t->family + 1].is_form))
+            continue; /* no family */
+        idf[t->phrase] = nx_rank_idf(n_rows, f < n_rows ? f : n_rows) *
+                         (t->is_form ? q->w.form : 1.0);
+    }
+    *n_out = (int)p->n_phrases;
     return NEWSIDX_OK;
 }
 

@@ -59,7 +59,7 @@ for f in text json jsonl; do
 done
 run_query -f json --exit-status alpenmnd
 check "--exit-status json: still valid" valid_json .out
-check "--exit-status json: total 0" jq -e '.total == 0 and .hits == []' .out >/dev/null
+check "--exit-status json: total 0" jq_true .out '.total == 0 and .hits == []'
 run_query -f jsonl --exit-status alpenmnd
 check_eq "--exit-status jsonl: empty" "" "$out"
 run_query --count --exit-status alpenmnd

@@ -261,8 +261,8 @@ for off in 4294967296 9223372036854775807 18446744073709551615; do
     "$NEWSQUERY" --db t.db -f json --offset "$off" ai >opt.out 2>opt.err
     rc=$?
     if [ "$rc" -eq 0 ]; then
-        check "--offset $off: no hits, offset echoed" jq -e \
-            ".hits == [] and (.offset | tostring) == \"$off\"" opt.out
+        check "--offset $off: no hits, offset echoed" jq_true opt.out \
+            ".hits == [] and (.offset | tostring) == \"$off\""
     else
         check_eq "--offset $off: accepted or a usage error" 2 "$rc"
     fi
@@ -304,6 +304,6 @@ timeout -k 2 "$TIMEOUT" "$NEWSQUERY" --db big.db -f json --like "$huge" \
     >like.out 2>like.err
 check_eq "--like on a 15 MB item: in time, exit 0" 0 "$?"
 check "--like on a 15 MB item: its first words find the small item" \
-    jq -e '.total == 1' like.out
+    jq_true like.out '.total == 1'
 
 finish

@@ -71,6 +71,15 @@ run_query() {
     err=$(cat "$TMP/.err")
 }
 
+# jq_true FILE JQ-ARGS...: FILE is not empty and jq's answer is exactly
+# `true`.  (jq 1.6's -e succeeds on an empty input: a check of a command
+# that printed nothing would pass.)
+jq_true() {
+    local file=$1
+    shift
+    [ -s "$file" ] && [ "$(jq "$@" "$file" 2>/dev/null)" = true ]
+}
+
 # valid_json FILE: one JSON value, strict UTF-8.
 valid_json() {
     python3 -c 'import json,sys

@@ -153,7 +153,7 @@ test_search__unknown_heat_is_not_punished(void **state)
 static void
 test_search__prior_factor_is_neutral_for_unknowns(void **state)
 {
-    nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+    nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0, NX_FORM_WEIGHT};
 
     (void)state;
     assert_true(
@@ -164,7 +164,7 @@ test_search__prior_factor_is_neutral_for_unknowns(void **state)
     for (int qv = 0; qv <= 200; qv += 7) {
         for (int hv = 0; hv <= 320; hv += 11) {
             nx_item it;
-            nx_weights w2 = {10, 4, 1, 3, 0.5, 0.6, 0, 0};
+            nx_weights w2 = {10, 4, 1, 3, 0.5, 0.6, 0, 0, NX_FORM_WEIGHT};
 
             memset(&it, 0, sizeof(it));
             it.has_quality = it.has_heat = true;
@@ -389,7 +389,7 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
      * weight, and with and without the unpublished items. */
     for (k = 0; k < 6 * sizeof(queries) / sizeof(queries[0]); k++) {
         newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
-        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0, NX_FORM_WEIGHT};
         const char *text = queries[k / 6];
         newsidx_query *q;
         newsidx_results *r;
@@ -479,7 +479,7 @@ test_search__random_queries_give_the_exhaustive_top10(void **state)
     build_scan_index(f);
     for (k = 0; k < 120; k++) {
         newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
-        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0};
+        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0, NX_FORM_WEIGHT};
         char text[256] = "";
         size_t len = 0, n_want, n_all, n = 0;
         int n_parts, j;
@@ -571,6 +571,109 @@ score_of(fixture *f, const char *text)
     return scores[0];
 }
 
+/* Texts of words with their other forms: the common form often, the
+ * others rarely (rare forms get no bounds rows: the engine bounds them
+ * from their rows). */
+static void
+form_words(char *out, size_t size, unsigned *seed, int n)
+{
+    static const char *const words[] = {
+        "robot", "robot", "robot", "robots", "robotic", "chip",    "chips",
+        "chip",  "market", "markets", "marketed", "vision", "visions",
+        "cloud", "clouds", "court",  "courts",  "data"};
+    size_t len = 0;
+    int k;
+
+    out[0] = '\0';
+    for (k = 0; k < n && len + 16 < size; k++) {
+        unsigned r;
+
+        *seed = *seed * 1103515245u + 12345u;
+        r = (*seed >> 16) % 100;
+        /* the first six (robot, chip) most often */
+        len += (size_t)snprintf(
+            out + len, size - len, "%s ",
+            words[r < 50 ? r % 6 : (r % (sizeof(words) / sizeof(words[0])))]);
+    }
+}
+
+/* Inflected forms find each other, with the exact top 10 of the
+ * exhaustive scorer (their weights and family idfs the same), and the
+ * block bounds still in use though some forms are too rare for bounds
+ * rows; an exact form ranks above another form of the word. */
+static void
+test_search__word_forms_give_the_exhaustive_top10(void **state)
+{
+    static const char *const queries[] = {
+        "robot",         "robots",          "robotic",    "chip",
+        "chips",         "market",          "markets vision", "=robot",
+        "robot chips",   "robot OR clouds", "courts -chip", "title:robots",
+        "robot -courts", "\"robot chip\"",  "visions data"};
+    fixture *f = *state;
+    char title[128], excerpt[512], name[32];
+    unsigned seed = 4242;
+    uint64_t blocks;
+    double sb;
+    size_t i;
+
+    f->idx->bound_min_df = 60;
+    for (i = 0; i < 2000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        form_words(title, sizeof(title), &seed, 1 + (int)((seed >> 16) % 6));
+        form_words(excerpt, sizeof(excerpt), &seed, 2 + (int)((seed >> 8) % 20));
+        snprintf(name, sizeof(name), "w%zu", i);
+        add(f, name, title, excerpt, (int)((seed >> 16) % 170),
+            (int)((seed >> 8) % 330) - 1);
+        if (i % 4 == 0)
+            gap(f, 1 + (int)((seed >> 4) % 40));
+    }
+    for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+        nx_weights w = {10, 4, 1, 1, 1, 0.3, 0, 0, NX_FORM_WEIGHT};
+        size_t n_want, n_all, n = 0;
+        newsidx_query *q;
+        newsidx_results *r;
+        const newsidx_hit *h;
+        int64_t want[10];
+
+        opts.no_collapse = true;
+        assert_int_equal(newsidx_query_new(&q, f->idx, queries[i], &opts, NULL),
+                         NEWSIDX_OK);
+        n_want = exhaustive(f, q, &w, true, want, &n_all);
+        blocks = f->idx->rank.n_blocks;
+        assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+        while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+            if (n >= n_want || h->id != want[n])
+                fail_msg("query '%s': hit %zu is item %lld, want %lld",
+                         queries[i], n, (long long)h->id,
+                         n < n_want ? (long long)want[n] : -1LL);
+            n++;
+        }
+        assert_int_equal(n, n_want);
+        assert_int_equal(newsidx_results_total(r), n_all);
+        assert_true(n_want > 0);
+        /* robot's forms: robotic is rare, still the bounds are used */
+        if (strcmp(queries[i], "robot") == 0)
+            assert_true(f->idx->rank.n_blocks > blocks);
+        newsidx_results_free(r);
+        newsidx_query_free(q);
+    }
+    /* The same text but for the form: the form typed ranks first. */
+    add(f, "xa", "zorbling robots", "aaa bbb", 80, 80);
+    add(f, "xb", "zorbling robot", "aaa bbb", 80, 80);
+    {
+        int64_t keys[20];
+        double scores[20];
+
+        assert_int_equal(scored(f, "zorbling robot", keys, scores), 2);
+        assert_true(scores[0] > scores[1]);
+        sb = scores[1];
+        assert_int_equal(scored(f, "zorbling robots", keys, scores), 2);
+        assert_true(scores[0] > scores[1]);
+        assert_true(fabs(scores[1] - sb) <= 1e-9 * sb);
+    }
+}
+
 /* Every idf comes from the terms table, with no walk over a phrase's
  * rows: a word's from the rows holding it, a phrase's is the sum of its
  * words', a prefix's from the rows holding the words it stands for,
@@ -595,8 +698,9 @@ test_search__idf_from_the_terms_table(void **state)
         add(f, name, "Zeppelins", i % 3 ? "zeppelin" : "other", 50, 50);
     }
     before = f->idx->rank.n_counted;
-    w_a = score_of(f, "title:quokka");
-    w_b = score_of(f, "title:zeppelin");
+    /* `=`: the words as written, not their other forms ("Zeppelins"). */
+    w_a = score_of(f, "title:=quokka");
+    w_b = score_of(f, "title:=zeppelin");
     ab = score_of(f, "\"quokka zeppelin\"");
     pre = score_of(f, "title:quokk*");
     assert_int_equal(f->idx->rank.n_counted, before); /* no walk at all */
@@ -867,6 +971,7 @@ main(void)
         T(test_search__unknown_heat_is_not_punished),
         T(test_search__ranked_scan_gives_the_exhaustive_top10),
         T(test_search__random_queries_give_the_exhaustive_top10),
+        T(test_search__word_forms_give_the_exhaustive_top10),
         T(test_search__date_filters_at_month_edges),
         T(test_search__total_counts_every_match),
         T(test_search__counts_follow_changes_to_the_file),
