@@ -396,7 +396,8 @@ typedef struct newsidx_query_options {
     double fresh_half_life;    /* days; 0 = no freshness decay */
     bool has_since, has_until; /* date bounds, Unix seconds, inclusive */
     int64_t since, until;
-    int64_t now;           /* "now" for freshness; 0 = the clock */
+    int64_t now;           /* freshness's reference, Unix seconds; 0 = the
+                              newest date in the index (newsidx_query_now) */
     const char *mark_open; /* snippet markers; NULL = "[" and "]" */
     const char *mark_close;
 } newsidx_query_options;
@@ -450,6 +451,21 @@ NEWSIDX_API int newsidx_query_like(newsidx_query **out, newsidx_index *idx,
  * filters); borrowed, valid until the query is freed. */
 NEWSIDX_API const char *newsidx_query_match(const newsidx_query *q);
 
+/**
+ * The reference time of the query's freshness: an item dated then has a
+ * freshness of 1 (docs/ranking.md).  It is the `now` option when not 0
+ * (time(NULL) ranks as of the current time); otherwise the newest
+ * publication time of an item in the index when the query was made (an
+ * archive ranks as of its last item), or the current time when that
+ * lies in the future or no item has a date.
+ *
+ * @param out receives the time in Unix seconds.
+ * @return true; false when the query has no freshness (no half-life in
+ *         the options or stored in the index), and `*out` is unchanged.
+ * @since 0.2.0
+ */
+NEWSIDX_API bool newsidx_query_now(const newsidx_query *q, int64_t *out);
+
 /** Free a query.  NULL is allowed. */
 NEWSIDX_API void newsidx_query_free(newsidx_query *q);
 
@@ -493,6 +509,17 @@ NEWSIDX_API int newsidx_results_facet(const char **value, uint64_t *count,
  * freed), or NULL past the last. */
 NEWSIDX_API const char *newsidx_results_suggestion(const newsidx_results *r,
                                                    size_t i);
+
+/**
+ * The number of items the i-th suggestion finds, counted under the query's
+ * own options as newsidx_results_total() counts the query's: always more
+ * than the query found, since a suggestion that finds no more is not made.
+ *
+ * @return the count; 0 when `i` is past the last suggestion.
+ * @since 0.2.0
+ */
+NEWSIDX_API uint64_t newsidx_results_suggestion_total(const newsidx_results *r,
+                                                      size_t i);
 
 /** Free results.  NULL is allowed. */
 NEWSIDX_API void newsidx_results_free(newsidx_results *r);

@@ -91,7 +91,11 @@ cli_getopt_tables(const cli_option *opts, size_t n, struct option *longopts,
     size_t i;
     char *s = shortopts;
 
-    *s++ = '+'; /* stop at the first non-option, as POSIX asks */
+    /* '-': operands come back in order (as option 1), so that options may
+     * follow them whatever POSIXLY_CORRECT says; ':': a missing value is
+     * told apart from an unknown option. */
+    *s++ = '-';
+    *s++ = ':';
     for (i = 0; i < n; i++) {
         longopts[i].name = opts[i].name;
         longopts[i].has_arg = opts[i].has_arg;
@@ -109,32 +113,142 @@ cli_getopt_tables(const cli_option *opts, size_t n, struct option *longopts,
     memset(&longopts[n], 0, sizeof(longopts[n]));
 }
 
-int
-cli_parse_options(const cli_option *opts, size_t n, int argc, char **argv,
-                  int (*on_option)(void *cfg, int c, const char *arg),
-                  void *cfg)
+/* The entry of `p`'s table whose short_name is `c`, or NULL. */
+static const cli_option *
+cli_find(const cli_parser *p, int c)
 {
-    struct option *longopts = calloc(n + 1, sizeof(*longopts));
-    char *shortopts = malloc(3 * n + 2);
-    int c, rc = -1;
+    size_t i;
 
-    if (longopts == NULL || shortopts == NULL) {
+    for (i = 0; i < p->n_opts; i++)
+        if (p->opts[i].short_name == c)
+            return &p->opts[i];
+    return NULL;
+}
+
+/*
+ * An argument that starts with a single '-' is only options: each letter
+ * a short option, and one that takes a value only as the last letter (the
+ * value is the next argument).  getopt_long would read `-hiring` as -h and
+ * `-n95` as -n 95, where a query means to exclude a word.  Returns -1 if
+ * `arg` is fine, or a usage error.
+ */
+static int
+cli_check_dashed(const cli_parser *p, const char *arg)
+{
+    const char *s;
+
+    if (arg[0] != '-' || arg[1] == '\0' || arg[1] == '-')
+        return -1; /* an operand, "-", a long option or "--" */
+    for (s = arg + 1; *s != '\0'; s++) {
+        const cli_option *o = cli_find(p, (unsigned char)*s);
+
+        if (o == NULL)
+            return cli_usage_error("unknown option '%s'; %s", arg,
+                                   p->dash_hint);
+        if (o->has_arg != no_argument && s[1] != '\0')
+            return cli_usage_error("unknown option '%s' (the value of -%c "
+                                   "is the next argument: -%c %s); %s",
+                                   arg, *s, *s, s + 1, p->dash_hint);
+    }
+    return -1;
+}
+
+/* getopt_long's '?' for `arg` (a long option: short ones were checked
+ * first): unknown, or the start of several names. */
+static int
+cli_unknown_long(const cli_parser *p, const char *arg)
+{
+    size_t i, len, n = 0;
+
+    if (strncmp(arg, "--", 2) != 0)
+        return cli_usage_error("unknown option '%s'", arg);
+    len = strcspn(arg + 2, "=");
+    for (i = 0; i < p->n_opts; i++)
+        n += strncmp(p->opts[i].name, arg + 2, len) == 0;
+    if (n > 1)
+        return cli_usage_error("option '%.*s' is ambiguous", (int)len + 2, arg);
+    return cli_usage_error("unknown option '%s'", arg);
+}
+
+/* Option `c` was given without '=': when it takes an optional value and
+ * the next argument reads as one, say how to write what was meant. */
+static int
+cli_check_optional(const cli_parser *p, int c, int argc, char **argv)
+{
+    const cli_option *o = cli_find(p, c);
+    const char *next = optind < argc ? argv[optind] : NULL;
+
+    if (o == NULL || o->has_arg != optional_argument || next == NULL ||
+        p->is_value == NULL || !p->is_value(c, next))
+        return -1;
+    return cli_usage_error("'%s %s': an optional value goes after '=' "
+                           "(--%s=%s); for the word '%s', put it before %s",
+                           argv[optind - 1], next, o->name, next, next,
+                           argv[optind - 1]);
+}
+
+/* One result of getopt_long: an operand goes to `operands`, an option to
+ * the program.  Returns -1 to go on, or an exit code. */
+static int
+cli_handle(const cli_parser *p, int c, int argc, char **argv, void *cfg,
+           char **operands, int *n_operands)
+{
+    int rc;
+
+    switch (c) {
+    case 1:
+        operands[(*n_operands)++] = optarg;
+        return -1;
+    case ':':
+        return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+    case '?':
+        return cli_unknown_long(p, argv[optind - 1]);
+    default:
+        rc = optarg == NULL ? cli_check_optional(p, c, argc, argv) : -1;
+        return rc >= 0 ? rc : p->on_option(cfg, c, optarg);
+    }
+}
+
+int
+cli_parse_options(const cli_parser *p, int argc, char **argv, void *cfg)
+{
+    struct option *longopts = calloc(p->n_opts + 1, sizeof(*longopts));
+    char *shortopts = malloc(3 * p->n_opts + 3);
+    char **operands = malloc(((size_t)argc + 1) * sizeof(*operands));
+    int c, rc = -1, n_operands = 0, checked = 0;
+
+    if (longopts == NULL || shortopts == NULL || operands == NULL) {
         cli_error("out of memory");
         rc = CLI_EXIT_FAILURE;
         goto out;
     }
-    cli_getopt_tables(opts, n, longopts, shortopts);
+    cli_getopt_tables(p->opts, p->n_opts, longopts, shortopts);
     opterr = 0;
-    while (rc < 0 &&
-           (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?' || c == ':')
-            rc = cli_usage_error("bad option '%s'", argv[optind - 1]);
-        else
-            rc = on_option(cfg, c, optarg);
+    while (rc < 0) {
+        /* Each argument once, before getopt_long reads its first letter
+         * (optind stays on a group of letters until its last). */
+        if (optind < argc && optind > checked) {
+            checked = optind;
+            if ((rc = cli_check_dashed(p, argv[optind])) >= 0)
+                break;
+        }
+        c = getopt_long(argc, argv, shortopts, longopts, NULL);
+        if (c == -1)
+            break;
+        rc = cli_handle(p, c, argc, argv, cfg, operands, &n_operands);
+    }
+    if (rc < 0) {
+        /* After "--" (or the last option), the rest are operands too. */
+        while (optind < argc)
+            operands[n_operands++] = argv[optind++];
+        memcpy(argv + argc - n_operands, operands,
+               (size_t)n_operands * sizeof(*operands));
+        optind = argc - n_operands;
     }
 out:
     free(longopts);
     free(shortopts);
+    free(operands);
     return rc;
 }
 

@@ -41,17 +41,44 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: one line plus a hint to --help.  Returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* What cli_parse_options needs besides argv: a program's option table and
+ * how it handles each option. */
+typedef struct cli_parser {
+    const cli_option *opts; /* the table */
+    size_t n_opts;          /* entries in `opts` */
+    /* Handle option `c` (its short_name) with its value or NULL; returns
+     * -1 to go on, or an exit code. */
+    int (*on_option)(void *cfg, int c, const char *arg);
+    /* For an option with an optional value given without '=': true when
+     * `next`, the argument after it, reads as such a value.  NULL: never. */
+    bool (*is_value)(int c, const char *next);
+    /* How to pass an operand that starts with '-': ends the message about
+     * an unknown option such as '-crypto'. */
+    const char *dash_hint;
+} cli_parser;
+
 /* Build getopt_long's tables from `opts` (n entries).  `longopts` must have
- * room for n + 1 entries and `shortopts` for 3 * n + 2 characters. */
+ * room for n + 1 entries and `shortopts` for 3 * n + 3 characters.  The
+ * short options start with "-:": operands come back in order, as option
+ * 1, and a missing value as ':'. */
 void cli_getopt_tables(const cli_option *opts, size_t n,
                        struct option *longopts, char *shortopts);
-/* Run getopt_long over argv with the table `opts`, calling `on_option`
- * (which returns -1 to go on, or an exit code) for each option.  Returns -1
- * when every option was handled (optind is then the first operand), or an
- * exit code: a usage error for an unknown or malformed option. */
-int cli_parse_options(const cli_option *opts, size_t n, int argc, char **argv,
-                      int (*on_option)(void *cfg, int c, const char *arg),
-                      void *cfg);
+/*
+ * Parse argv GNU style: options anywhere, operands in between, and "--"
+ * ends the options (everything after it is an operand, even "-x").  Calls
+ * `p->on_option` for each option, in order.  Usage errors (exit 2, with a
+ * message): an unknown or ambiguous option; an argument that starts with
+ * '-' and is not options (`-crypto`, `-5`; `p->dash_hint` says what to do
+ * instead); a short option with its value joined to it (`-n20`, which a
+ * query's `-n95` would be); a missing value; an optional value written
+ * apart (`--fresh 30d`) where `p->is_value` says it reads as one.  "-"
+ * alone is an operand.
+ *
+ * Returns -1 when every option was handled, with the operands moved, in
+ * order, to the end of argv and optind on the first of them; or an exit
+ * code (a usage error, or what on_option returned).
+ */
+int cli_parse_options(const cli_parser *p, int argc, char **argv, void *cfg);
 /* The index file: `given` if set, else $NEWSIDX_DB, else "news.db". */
 const char *cli_default_db(const char *given);
 

@@ -148,6 +148,7 @@ typedef struct fm_ctx {
     size_t n_visits;      /* nodes converted so far */
     nx_buf path;          /* key path of the value being mapped */
     nx_buf scratch;       /* text repairs */
+    bool is_named;        /* item->title was taken from `name` */
 } fm_ctx;
 
 /* An object being filled from one mapping: its key table, the struct the
@@ -2111,6 +2112,70 @@ fm_load(fm_ctx *ctx, yaml_document_t *doc)
     return ctx->rc;
 }
 
+/* The last pair of mapping `map` whose key is `key`: its value, and the
+ * key node in *key_out; NULL when there is none. */
+static yaml_node_t *
+fm_last_value(fm_ctx *ctx, yaml_node_t *map, const char *key,
+              yaml_node_t **key_out)
+{
+    yaml_node_pair_t *pair = map->data.mapping.pairs.top;
+    size_t len = strlen(key);
+
+    while (pair-- > map->data.mapping.pairs.start) {
+        yaml_node_t *k = yaml_document_get_node(ctx->doc, pair->key);
+
+        if (k != NULL && k->type == YAML_SCALAR_NODE &&
+            k->data.scalar.length == len &&
+            memcmp(k->data.scalar.value, key, len) == 0) {
+            *key_out = k;
+            return yaml_document_get_node(ctx->doc, pair->value);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Events and communities name themselves with `name:` instead of `title:`.
+ * An item without a usable title (missing, null, empty or all spaces, or
+ * not a string) takes its top-level `name` as the title, under a title's
+ * own rules: a string is repaired and trimmed, a list of strings is joined
+ * with a warning, anything else is refused with a warning.  `name` stays
+ * in extra as written (fm_map_fields put it there: it is no known key), so
+ * the copy fm_field_string keeps of a refused or joined value goes to a
+ * buffer thrown away.  An empty result leaves the title as it was.
+ */
+static void
+fm_name_as_title(fm_ctx *ctx, yaml_node_t *root)
+{
+    static const fm_field title = {"title", FM_TEXT, FM_ITEM(title), 0, NULL};
+    nx_item *item = ctx->item;
+    nx_buf unused = NX_BUF_INIT;
+    fm_target target = {&title, item, &unused};
+    fm_slot slot = {&target, &title, NULL, NULL, 2};
+    char *before = item->title;
+    size_t mark;
+
+    if (ctx->rc != NEWSIDX_OK || (before != NULL && before[0] != '\0'))
+        return;
+    slot.value = fm_last_value(ctx, root, "name", &slot.key);
+    if (slot.value == NULL || fm_is_null(slot.value))
+        return;
+    item->title = NULL; /* an empty title, kept if `name` gives nothing */
+    mark = fm_path_push_key(ctx, slot.key);
+    fm_field_string(ctx, &slot);
+    fm_path_pop(ctx, mark);
+    if (item->title != NULL && item->title[0] != '\0') {
+        nx_free(before);
+        ctx->is_named = true;
+    } else {
+        nx_free(item->title);
+        item->title = before;
+    }
+    if (nx_buf_oom(&unused))
+        fm_nomem(ctx);
+    nx_buf_free(&unused);
+}
+
 /* Map the document's root mapping to the item. */
 static int
 fm_map_document(fm_ctx *ctx, yaml_document_t *doc)
@@ -2128,6 +2193,7 @@ fm_map_document(fm_ctx *ctx, yaml_document_t *doc)
         return fm_fail_at(ctx, root, "front matter is a list, not a mapping");
     if (fm_visit(ctx, root, 1))
         fm_map_fields(ctx, &target, root, 1);
+    fm_name_as_title(ctx, root);
     ctx->item->extra_json = fm_extra_finish(ctx, &extra);
     nx_buf_free(&extra);
     return ctx->rc;
@@ -2167,12 +2233,14 @@ fm_set_body(fm_ctx *ctx, const char *s, size_t len)
     return ctx->item->body ? NEWSIDX_OK : fm_nomem(ctx);
 }
 
+/* A news item has a title or an excerpt of its own: a title taken from
+ * `name` does not make one (profiles and taxonomy files have a name). */
 static int
 fm_check_news(fm_ctx *ctx)
 {
     const nx_item *item = ctx->item;
 
-    if ((item->title == NULL || item->title[0] == '\0') &&
+    if ((ctx->is_named || item->title == NULL || item->title[0] == '\0') &&
         (item->excerpt == NULL || item->excerpt[0] == '\0'))
         return nx_fail(ctx->err, NEWSIDX_NOTFOUND, "no title or excerpt");
     return NEWSIDX_OK;

@@ -70,10 +70,13 @@ on_signal(int sig)
 static void
 usage(void)
 {
-    printf("Usage: newsindex [OPTION]... PATH...\n"
-           "Index the news items (Markdown files with YAML front matter) "
-           "under each PATH.\n"
-           "Running it again brings the index up to date.\n\n");
+    printf(
+        "Usage: newsindex [OPTION]... PATH...\n"
+        "Index the news items (Markdown files with YAML front matter) "
+        "under each PATH.\n"
+        "Running it again brings the index up to date.  Options may come "
+        "anywhere;\n"
+        "a PATH that starts with '-' goes after -- (newsindex -- -dir).\n\n");
     cli_print_options(stdout, options, N_OPTIONS);
     printf("\nExit status: 0 all well; 1 could not run, or the disk is full;\n"
            "2 usage error; 5 some files could not be indexed.  See "
@@ -271,8 +274,11 @@ parse_option(void *payload, int c, const char *arg)
 static int
 parse_args(run_config *cfg, int argc, char **argv)
 {
-    int rc =
-        cli_parse_options(options, N_OPTIONS, argc, argv, parse_option, cfg);
+    static const cli_parser parser = {
+        options, N_OPTIONS, parse_option, NULL,
+        "a path that starts with '-' goes after -- (newsindex -- -dir) or "
+        "as ./-dir"};
+    int rc = cli_parse_options(&parser, argc, argv, cfg);
 
     if (rc >= 0)
         return rc;

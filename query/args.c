@@ -20,6 +20,7 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_FRESH,
+    OPT_NOW,
     OPT_EXPLAIN,
     OPT_NO_COLLAPSE,
     OPT_RELATED,
@@ -48,6 +49,8 @@ static const cli_option options[] = {
      "published until the end of WHEN"},
     {"fresh", OPT_FRESH, optional_argument, "HALF-LIFE",
      "favour recent items (default half-life: 30d)"},
+    {"now", OPT_NOW, required_argument, "WHEN",
+     "where --fresh counts from (default: newest item)"},
     {"explain", OPT_EXPLAIN, no_argument, NULL,
      "show each hit's score factors and path"},
     {"no-collapse", OPT_NO_COLLAPSE, no_argument, NULL,
@@ -71,18 +74,25 @@ static const cli_option options[] = {
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
+/* The values of --color, in the order of run_config.color + 1. */
+static const char *const color_names[] = {"never", "auto", "always"};
+
 static void
 usage(void)
 {
     printf("Usage: newsquery [OPTION]... QUERY...\n"
            "       newsquery [OPTION]... --like ID\n"
-           "Search the news items indexed by newsindex.  Options come first; "
-           "the QUERY\n"
-           "words are joined: words are ANDed; \"a phrase\"; a OR b; -word; "
-           "word*;\n"
-           "title: excerpt: body: provider: topic: type: category: "
-           "date:2021-01..2021-06-30\n"
-           "quality:>=60 heat:>0.  Unpublished items only with --all.\n\n");
+           "Search the news items indexed by newsindex.  The QUERY words are "
+           "joined:\n"
+           "words are ANDed; \"a phrase\"; a OR b; -word; word*; title: "
+           "excerpt: body:\n"
+           "provider: topic: type: category: date:2021-01..2021-06-30 "
+           "quality:>=60\n"
+           "heat:>0.  Unpublished items only with --all.  Options may come "
+           "anywhere;\n"
+           "to exclude a word, quote the query ('ai -crypto') or put the "
+           "words after\n"
+           "-- (newsquery -- ai -crypto).\n\n");
     cli_print_options(stdout, options, N_OPTIONS);
     printf("\nExit status: 0 success; 1 could not run; 2 usage error;\n"
            "3 query syntax error; 4 no match with --exit-status.  "
@@ -174,6 +184,18 @@ parse_when(const char *s, bool is_end, time_t now, int64_t *out)
     next = timegm(&tm);
     *out = is_end ? (int64_t)next - 1 : (int64_t)start;
     return true;
+}
+
+/* WHEN for --now: "now" (or "today") is the current time; a period is
+ * taken at its end, as --until takes it, so that its items are past. */
+static bool
+parse_now(const char *s, time_t now, int64_t *out)
+{
+    if (strcmp(s, "now") == 0 || strcmp(s, "today") == 0) {
+        *out = (int64_t)now;
+        return true;
+    }
+    return parse_when(s, true, now, out);
 }
 
 /* --weights title=10,excerpt=4,body=1,quality=1,heat=1,prior=0.3 */
@@ -322,6 +344,12 @@ parse_filter_option(run_config *cfg, int c, const char *arg)
                                    arg);
         o->fresh_half_life = arg != NULL ? secs / 86400 : 30;
         break;
+    case OPT_NOW:
+        if (!parse_now(arg, cfg->now, &o->now))
+            return cli_usage_error("--now needs YYYY, YYYY-MM, YYYY-MM-DD, "
+                                   "a time ago such as 7d, or now, not '%s'",
+                                   arg);
+        break;
     case OPT_FACETS:
         if (!parse_facets(&o->facets, arg))
             return cli_usage_error("--facets needs a list of topic, provider "
@@ -344,7 +372,6 @@ parse_option(void *payload, int c, const char *arg)
 {
     run_config *cfg = payload;
     static const char *const formats[] = {"text", "json", "jsonl"};
-    static const char *const colors[] = {"never", "auto", "always"};
 
     switch (c) {
     case 'd':
@@ -366,6 +393,7 @@ parse_option(void *payload, int c, const char *arg)
     case OPT_SINCE:
     case OPT_UNTIL:
     case OPT_FRESH:
+    case OPT_NOW:
     case OPT_FACETS:
     case OPT_WEIGHTS:
         return parse_filter_option(cfg, c, arg);
@@ -387,7 +415,7 @@ parse_option(void *payload, int c, const char *arg)
     case OPT_COLOR:
         if (arg == NULL)
             cfg->color = 1;
-        else if (parse_choice(arg, colors, 3, &cfg->color))
+        else if (parse_choice(arg, color_names, 3, &cfg->color))
             cfg->color -= 1;
         else
             return cli_usage_error("--color needs auto, always or never, "
@@ -404,6 +432,19 @@ parse_option(void *payload, int c, const char *arg)
         return cli_usage_error("unknown option");
     }
     return -1;
+}
+
+/* cli_parser.is_value: whether `next`, after --fresh or --color without
+ * '=', reads as their value (a half-life; auto, always or never). */
+static bool
+is_option_value(int c, const char *next)
+{
+    double secs;
+    int v;
+
+    if (c == OPT_FRESH)
+        return parse_duration(next, false, &secs);
+    return c == OPT_COLOR && parse_choice(next, color_names, 3, &v);
 }
 
 /* Join the QUERY words with single spaces into cfg->query. */
@@ -432,8 +473,11 @@ join_words(run_config *cfg, char *const *words, int n)
 int
 parse_args(run_config *cfg, int argc, char **argv)
 {
-    int rc =
-        cli_parse_options(options, N_OPTIONS, argc, argv, parse_option, cfg);
+    static const cli_parser parser = {
+        options, N_OPTIONS, parse_option, is_option_value,
+        "to exclude a word, quote the query (newsquery 'ai -crypto') or put "
+        "the words after -- (newsquery -- ai -crypto)"};
+    int rc = cli_parse_options(&parser, argc, argv, cfg);
 
     if (rc >= 0)
         return rc;

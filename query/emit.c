@@ -72,8 +72,10 @@ emit_related(printer *p, const newsidx_hit *h, size_t i)
     p->end(p);
 }
 
+/* The score factors, and the reference time of freshness (null when the
+ * query has no freshness). */
 static void
-emit_explain(printer *p, const newsidx_hit *h)
+emit_explain(printer *p, const emit_info *info, const newsidx_hit *h)
 {
     double bm25 = 0, prior = 0, fresh = 0;
 
@@ -85,6 +87,8 @@ emit_explain(printer *p, const newsidx_hit *h)
     p->real(p, prior);
     p->map_key(p, "fresh");
     p->real(p, fresh);
+    p->map_key(p, "now");
+    emit_time(p, info->has_now, info->now);
     p->end(p);
 }
 
@@ -148,7 +152,7 @@ emit_hit(printer *p, const emit_info *info, const newsidx_hit *h)
     p->integer(p, (int64_t)newsidx_hit_collapsed(h));
     if (info->is_explain) {
         p->map_key(p, "explain");
-        emit_explain(p, h);
+        emit_explain(p, info, h);
     }
     p->end(p);
 }
@@ -229,6 +233,13 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
         p->begin_list(p);
         for (i = 0; (s = newsidx_results_suggestion(r, i)) != NULL; i++)
             p->string(p, s);
+        p->end(p);
+        /* Beside the texts, not in their place: version 1 keeps its
+         * shape (docs/json-schema.md). */
+        p->map_key(p, "suggestion_totals");
+        p->begin_list(p);
+        for (i = 0; newsidx_results_suggestion(r, i) != NULL; i++)
+            p->integer(p, (int64_t)newsidx_results_suggestion_total(r, i));
         p->end(p);
     }
     p->end(p);

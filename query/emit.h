@@ -19,6 +19,8 @@ typedef struct emit_info {
     uint64_t offset;   /* hits skipped (--offset) */
     unsigned facets;   /* NEWSIDX_FACET_* bits asked for */
     bool is_explain;   /* add each hit's score factors */
+    bool has_now;      /* the query ranks by freshness (newsidx_query_now) */
+    int64_t now;       /* with has_now: freshness's reference time */
 } emit_info;
 
 /* The schema version of the document (--format-version). */

@@ -375,6 +375,12 @@ newsidx_results_suggestion(const newsidx_results *r, size_t i)
     return p;
 }
 
+uint64_t
+newsidx_results_suggestion_total(const newsidx_results *r, size_t i)
+{
+    return i < r->n_suggestions ? r->suggestion_totals[i] : 0;
+}
+
 void
 newsidx_results_free(newsidx_results *r)
 {

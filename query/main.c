@@ -83,8 +83,11 @@ open_index(const char *db)
 static int
 run(run_config *cfg, printer *p)
 {
-    emit_info info = {cfg->query, cfg->like_id, cfg->opts.offset,
-                      cfg->opts.facets, cfg->is_explain};
+    emit_info info = {.query = cfg->query,
+                      .like_id = cfg->like_id,
+                      .offset = cfg->opts.offset,
+                      .facets = cfg->opts.facets,
+                      .is_explain = cfg->is_explain};
     newsidx_index *idx = open_index(cfg->db);
     newsidx_query *q = NULL;
     newsidx_results *r = NULL;
@@ -100,8 +103,10 @@ run(run_config *cfg, printer *p)
         rc = newsidx_query_like(&q, idx, cfg->like_id, &cfg->opts, &err);
     else
         rc = newsidx_query_new(&q, idx, cfg->query, &cfg->opts, &err);
-    if (rc == NEWSIDX_OK)
+    if (rc == NEWSIDX_OK) {
+        info.has_now = newsidx_query_now(q, &info.now);
         rc = newsidx_query_run(&r, q, &err);
+    }
     if (rc == NEWSIDX_PARSE) {
         report_query_error(cfg->query, &err);
         exit_code = CLI_EXIT_QUERY;

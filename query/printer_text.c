@@ -14,7 +14,7 @@
  *       ↳ Related title — Provider, 2023-11-29 (#12)
  *
  *   topic: AI (12), Machine Learning (5)
- *   Did you mean: zuckerberg?
+ *   Did you mean: zuckerberg (12)?
  *
  * A document without "hits" (--count) prints its total alone.  Control
  * characters in the data never reach the terminal; the snippet markers
@@ -423,11 +423,15 @@ text_render_hit(text_printer *tp, const text_node *hit, uint64_t rank)
     for (rel = rel != NULL ? rel->first : NULL; rel != NULL; rel = rel->next)
         text_render_related(tp, rel);
     if (explain != NULL) {
-        fprintf(tp->out,
-                "     explain: bm25 %.4f x prior %.4f x fresh %.4f"
-                " = %.4f\n",
+        fprintf(tp->out, "     explain: bm25 %.4f x prior %.4f x fresh %.4f",
                 text_real_of(explain, "bm25"), text_real_of(explain, "prior"),
-                text_real_of(explain, "fresh"), text_real_of(hit, "score"));
+                text_real_of(explain, "fresh"));
+        if ((s = text_str(explain, "now")) != NULL) {
+            fputs(" (now ", tp->out); /* freshness's reference */
+            text_put(tp, s, false);
+            fputc(')', tp->out);
+        }
+        fprintf(tp->out, " = %.4f\n", text_real_of(hit, "score"));
         if ((s = text_str(hit, "path")) != NULL) {
             fputs("     path: ", tp->out);
             text_put(tp, s, false);
@@ -459,10 +463,13 @@ text_render_facets(text_printer *tp, const text_node *facets)
     }
 }
 
+/* "Did you mean: zuckerberg (12) or zuckerburg (2)?": each suggestion
+ * with the matches it finds, from the list `totals` beside them. */
 static void
-text_render_suggestions(text_printer *tp, const text_node *list)
+text_render_suggestions(text_printer *tp, const text_node *list,
+                        const text_node *totals)
 {
-    const text_node *s;
+    const text_node *s, *n = totals != NULL ? totals->first : NULL;
 
     if (list == NULL || list->first == NULL)
         return;
@@ -471,6 +478,9 @@ text_render_suggestions(text_printer *tp, const text_node *list)
         if (s != list->first)
             fputs(s->next == NULL ? " or " : ", ", tp->out);
         text_put(tp, s->str != NULL ? s->str : "", false);
+        if (n != NULL && n->kind == TEXT_INTEGER)
+            fprintf(tp->out, " (%" PRId64 ")", n->integer);
+        n = n != NULL ? n->next : NULL;
     }
     fputs("?\n", tp->out);
 }
@@ -503,7 +513,8 @@ text_render(text_printer *tp, const text_node *root)
         text_get(root, "suggestions") != NULL)
         fputc('\n', tp->out);
     text_render_facets(tp, text_get(root, "facets"));
-    text_render_suggestions(tp, text_get(root, "suggestions"));
+    text_render_suggestions(tp, text_get(root, "suggestions"),
+                            text_get(root, "suggestion_totals"));
 }
 
 /* ------------------------------------------------------------------ */

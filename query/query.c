@@ -81,6 +81,186 @@ query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
     return NEWSIDX_OK;
 }
 
+/* FTS5 trusts the sizes in its structure record (a damaged one has it
+ * ask for gigabytes): the reader checks the record before FTS5 reads it. */
+static int
+query_check_fts(newsidx_index *idx, newsidx_error *err)
+{
+    nx_fr *r = NULL;
+    int rc = nx_fr_open(&r, idx->db, err);
+
+    nx_fr_close(r);
+    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
+}
+
+/* The year of a year tag's text after NX_TAG_YEAR ("2024", "n44" for 44
+ * BC), at most 12 digits (more than a 64-bit time holds); false for
+ * anything else: the text comes from the file. */
+static bool
+query_tag_year(const char *s, int64_t *out)
+{
+    bool is_negative = *s == 'n';
+    size_t n = strspn(s + is_negative, "0123456789");
+    int64_t y = 0;
+    size_t i;
+
+    if (n == 0 || n > 12 || s[is_negative + n] != '\0')
+        return false;
+    for (i = 0; i < n; i++)
+        y = y * 10 + (s[is_negative + i] - '0');
+    *out = is_negative ? -y : y;
+    return true;
+}
+
+/* The rows of `sql` (text parameters ?1 and ?2 bound to `a` and `b`),
+ * each given to `row`; a store error otherwise. */
+static int
+query_each_term(newsidx_index *idx, const char *sql, const char *a,
+                const char *b, void (*row)(const char *term, void *payload),
+                void *payload, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    sqlite3_bind_text(stmt, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, b, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(stmt, 0);
+
+        row(t != NULL ? t : "", payload);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE
+               ? NEWSIDX_OK
+               : nx_store_error(idx, rc, "cannot read the index", err);
+}
+
+/* Where the newest date is looked for: a year, then a month tag. */
+typedef struct query_newest {
+    bool has_year;
+    int64_t year;
+    char month_tag[NX_DATE_TAG_SIZE]; /* "" until a month is found */
+} query_newest;
+
+static void
+query_newest_year(const char *term, void *payload)
+{
+    query_newest *n = payload;
+    int64_t y;
+
+    if (query_tag_year(term + strlen(NX_TAG_YEAR), &y) &&
+        (!n->has_year || y > n->year)) {
+        n->year = y;
+        n->has_year = true;
+    }
+}
+
+/* Rows are in term order: the last one is the latest month. */
+static void
+query_newest_month(const char *term, void *payload)
+{
+    query_newest *n = payload;
+
+    snprintf(n->month_tag, sizeof(n->month_tag), "%s", term);
+}
+
+/* The largest published_at of the items whose fts row matches `match`. */
+static int
+query_max_date(bool *has_out, int64_t *out, newsidx_index *idx,
+               const char *match, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc =
+        sqlite3_prepare_v2(idx->db,
+                           "SELECT max(published_at) FROM items WHERE id IN"
+                           " (SELECT rowid FROM fts WHERE fts MATCH ?1)",
+                           -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_INTEGER) {
+        *out = sqlite3_column_int64(stmt, 0);
+        *has_out = true;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW
+               ? NEWSIDX_OK
+               : nx_store_error(idx, rc, "cannot read the index", err);
+}
+
+/*
+ * The newest publication time of an item, without a walk over the items:
+ * the `terms` table lists each date tag some item holds (docs/schema.md),
+ * so the latest year tag, then its latest month tag, point at the few
+ * items of one month, whose largest date is the answer.  Inside the
+ * caller's read transaction.  *has_out is false when no item has a date.
+ */
+static int
+query_newest_date(bool *has_out, int64_t *out, newsidx_index *idx,
+                  newsidx_error *err)
+{
+    query_newest n = {false, 0, ""};
+    char lo[NX_DATE_TAG_SIZE], hi[NX_DATE_TAG_SIZE], match[64];
+    /* The year tags: U+E000 "d" and more, before U+E000 "e". */
+    int rc = query_each_term(
+        idx, "SELECT term FROM terms WHERE term > ?1 AND term < ?2",
+        NX_TAG_YEAR, "\xee\x80\x80\x65", query_newest_year, &n, err);
+
+    *has_out = false;
+    if (rc != NEWSIDX_OK || !n.has_year)
+        return rc;
+    /* Months 01..12 of the year: the exact tags, in a range that also
+     * holds longer years' tags (m2024102 is in m202401..m202412). */
+    nx_date_tag(lo, false, (n.year - 1970) * 12);
+    nx_date_tag(hi, false, (n.year - 1970) * 12 + 11);
+    rc = query_each_term(idx,
+                         "SELECT term FROM terms WHERE term BETWEEN ?1 AND ?2"
+                         " AND length(term) = length(?1) ORDER BY term",
+                         lo, hi, query_newest_month, &n, err);
+    if (rc != NEWSIDX_OK || n.month_tag[0] == '\0')
+        return rc;
+    snprintf(match, sizeof(match), "tags : \"%s\"", n.month_tag);
+    return query_max_date(has_out, out, idx, match, err);
+}
+
+/*
+ * The reference time of freshness (docs/ranking.md): opts.now when set,
+ * otherwise the newest publication time in the index, or the current time
+ * when that lies in the future (an item misdated so does not move it) or
+ * no item has a date.  Looked up in one read transaction.
+ */
+static int
+query_reference(newsidx_query *q, newsidx_error *err)
+{
+    int64_t clock = (int64_t)time(NULL), newest = 0;
+    bool has_newest = false;
+    /* A query made while another runs (suggest.c counts its suggestions
+     * so) reads in that one's transaction. */
+    bool is_own = sqlite3_get_autocommit(q->idx->db) != 0;
+    int rc = NEWSIDX_OK;
+
+    if (q->opts.now != 0) {
+        q->w.now = q->opts.now;
+        return NEWSIDX_OK;
+    }
+    if (is_own)
+        rc = nx_store_exec(q->idx, "BEGIN", err);
+    if (rc == NEWSIDX_OK)
+        rc = query_check_fts(q->idx, err);
+    if (rc == NEWSIDX_OK)
+        rc = query_newest_date(&has_newest, &newest, q->idx, err);
+    if (is_own) {
+        nx_store_rollback(q->idx); /* ends the read transaction */
+        q->idx->damage[0] = '\0';  /* reported above, if at all */
+    }
+    q->w.now = has_newest && newest < clock ? newest : clock;
+    return rc;
+}
+
 static void
 query_set(double *dst, double opt)
 {
@@ -124,7 +304,8 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
     query_set(&q->w.strength, q->opts.prior_strength);
     if (q->opts.fresh_half_life > 0)
         q->w.fresh_half_life = q->opts.fresh_half_life;
-    q->w.now = q->opts.now ? q->opts.now : (int64_t)time(NULL);
+    if (q->w.fresh_half_life > 0 && (rc = query_reference(q, err)) != 0)
+        return rc;
     snprintf(q->mark_open, sizeof(q->mark_open), "%s",
              q->opts.mark_open ? q->opts.mark_open : "[");
     snprintf(q->mark_close, sizeof(q->mark_close), "%s",
@@ -276,94 +457,6 @@ query_resolve_all(newsidx_query *q, newsidx_error *err)
     return rc;
 }
 
-int
-newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
-                  const newsidx_query_options *opts, newsidx_error *err)
-{
-    newsidx_query *q;
-    int rc;
-
-    *out = NULL;
-    rc = query_make(&q, idx, opts, err);
-    if (rc != NEWSIDX_OK)
-        return rc;
-    rc = query_parse(q, text, err);
-    /* Each filter takes SQL parameters; far more than anyone types. */
-    if (rc == NEWSIDX_OK && q->parsed->n_filters > QUERY_MAX_FILTERS)
-        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
-                        "too many filters (%zu; at most %d)",
-                        q->parsed->n_filters, QUERY_MAX_FILTERS);
-    if (rc == NEWSIDX_OK && q->parsed->n_terms + q->parsed->n_excluded -
-                                    q->parsed->n_forms >
-                                QUERY_MAX_TERMS)
-        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
-                        "too many words and phrases (%zu; at most %d)",
-                        q->parsed->n_terms + q->parsed->n_excluded -
-                            q->parsed->n_forms,
-                        QUERY_MAX_TERMS);
-    if (rc == NEWSIDX_OK)
-        rc = query_resolve_all(q, err);
-    if (rc == NEWSIDX_OK) {
-        q->text = nx_strdup(text);
-        q->match = nx_strdup(q->parsed->match);
-        if (q->text == NULL || q->match == NULL)
-            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    }
-    if (rc != NEWSIDX_OK) {
-        newsidx_query_free(q);
-        return rc;
-    }
-    *out = q;
-    return NEWSIDX_OK;
-}
-
-/* FTS5 trusts the sizes in its structure record (a damaged one has it
- * ask for gigabytes): the reader checks the record before FTS5 reads it. */
-static int
-query_check_fts(newsidx_index *idx, newsidx_error *err)
-{
-    nx_fr *r = NULL;
-    int rc = nx_fr_open(&r, idx->db, err);
-
-    nx_fr_close(r);
-    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
-}
-
-/* The item's normalized text. */
-static int
-query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
-                  int64_t id, newsidx_error *err)
-{
-    sqlite3_stmt *stmt;
-    /* The start of each text only: what an item is about is there, and
-     * the work then does not grow with an excerpt of megabytes. */
-    int rc = sqlite3_prepare_v2(
-        idx->db,
-        "SELECT rowid, substr(title, 1, " QUERY_LIKE_CHARS "),"
-        " substr(excerpt, 1, " QUERY_LIKE_CHARS ") FROM fts WHERE rowid = ?",
-        -1, &stmt, NULL);
-
-    if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
-    sqlite3_bind_int64(stmt, 1, id);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(stmt, 1);
-        const char *e = (const char *)sqlite3_column_text(stmt, 2);
-
-        *key_out = sqlite3_column_int64(stmt, 0);
-        nx_buf_printf(text, "%s %s", t ? t : "", e ? e : "");
-    }
-    sqlite3_finalize(stmt);
-    if (rc == SQLITE_DONE)
-        return nx_fail(err, NEWSIDX_NOTFOUND, "no item with id %lld",
-                       (long long)id);
-    if (rc != SQLITE_ROW)
-        return nx_store_error(idx, rc, "cannot read the index", err);
-    return nx_buf_oom(text) ? nx_fail(err, NEWSIDX_NOMEM, "out of memory")
-                            : NEWSIDX_OK;
-}
-
 /* What query_forms needs: the index's stemmer and a statement. */
 typedef struct query_expand {
     newsidx_index *idx;
@@ -437,6 +530,82 @@ query_parse(newsidx_query *q, const char *text, newsidx_error *err)
 }
 
 int
+newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
+                  const newsidx_query_options *opts, newsidx_error *err)
+{
+    newsidx_query *q;
+    int rc;
+
+    *out = NULL;
+    rc = query_make(&q, idx, opts, err);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    rc = query_parse(q, text, err);
+    /* Each filter takes SQL parameters; far more than anyone types. */
+    if (rc == NEWSIDX_OK && q->parsed->n_filters > QUERY_MAX_FILTERS)
+        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
+                        "too many filters (%zu; at most %d)",
+                        q->parsed->n_filters, QUERY_MAX_FILTERS);
+    if (rc == NEWSIDX_OK && q->parsed->n_terms + q->parsed->n_excluded -
+                                    q->parsed->n_forms >
+                                QUERY_MAX_TERMS)
+        rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
+                        "too many words and phrases (%zu; at most %d)",
+                        q->parsed->n_terms + q->parsed->n_excluded -
+                            q->parsed->n_forms,
+                        QUERY_MAX_TERMS);
+    if (rc == NEWSIDX_OK)
+        rc = query_resolve_all(q, err);
+    if (rc == NEWSIDX_OK) {
+        q->text = nx_strdup(text);
+        q->match = nx_strdup(q->parsed->match);
+        if (q->text == NULL || q->match == NULL)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    if (rc != NEWSIDX_OK) {
+        newsidx_query_free(q);
+        return rc;
+    }
+    *out = q;
+    return NEWSIDX_OK;
+}
+
+/* The item's normalized text. */
+static int
+query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
+                  int64_t id, newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    /* The start of each text only: what an item is about is there, and
+     * the work then does not grow with an excerpt of megabytes. */
+    int rc = sqlite3_prepare_v2(
+        idx->db,
+        "SELECT rowid, substr(title, 1, " QUERY_LIKE_CHARS "),"
+        " substr(excerpt, 1, " QUERY_LIKE_CHARS ") FROM fts WHERE rowid = ?",
+        -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(stmt, 1);
+        const char *e = (const char *)sqlite3_column_text(stmt, 2);
+
+        *key_out = sqlite3_column_int64(stmt, 0);
+        nx_buf_printf(text, "%s %s", t ? t : "", e ? e : "");
+    }
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_DONE)
+        return nx_fail(err, NEWSIDX_NOTFOUND, "no item with id %lld",
+                       (long long)id);
+    if (rc != SQLITE_ROW)
+        return nx_store_error(idx, rc, "cannot read the index", err);
+    return nx_buf_oom(text) ? nx_fail(err, NEWSIDX_NOMEM, "out of memory")
+                            : NEWSIDX_OK;
+}
+
+int
 newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
                    const newsidx_query_options *opts, newsidx_error *err)
 {
@@ -467,6 +636,15 @@ newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
     }
     *out = q;
     return NEWSIDX_OK;
+}
+
+bool
+newsidx_query_now(const newsidx_query *q, int64_t *out)
+{
+    if (q->w.fresh_half_life <= 0)
+        return false;
+    *out = q->w.now;
+    return true;
 }
 
 const char *

@@ -286,12 +286,16 @@ bool nx_snippet(nx_buf *out, const char *text, const nx_term *terms,
 /**************************************************************************
 ** Interface to code in suggest.c
 */
-/* Suggestions for a query that found little: the query text with one
- * misspelt word replaced by a frequent index term within a small edit
- * distance.  Appends NUL-separated suggestions to `out`; returns their
- * count (0 on failure or when there is none). */
-size_t nx_suggest(nx_buf *out, newsidx_index *idx, const char *text,
-                  const nx_parsed *parsed);
+/* Suggestions counted, and so offered, at most per query. */
+#define NX_SUGGEST_MAX 3
+/* "Did you mean" for results `r` of a query that found little (inside its
+ * read transaction): the query text with misspelt words replaced by index
+ * terms a small edit distance away, each counted and kept only when it
+ * finds more than r->total (suggest.c says which words and terms).  Sets
+ * r->suggestions, r->suggestion_totals and r->n_suggestions, most matches
+ * first.  NEWSIDX_OK (also when there is none); what reading the index
+ * can fail with: NEWSIDX_IO, NEWSIDX_BUSY, NEWSIDX_CORRUPT, NEWSIDX_NOMEM. */
+int nx_suggest(newsidx_results *r, newsidx_error *err);
 /* The FTS5 expression for items like the one whose normalized text is
  * `text`: its most distinctive terms ORed.  Appends to `out`. */
 int nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,

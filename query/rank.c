@@ -273,18 +273,28 @@ nx_rank_level_bound(const nx_weights *w, int level)
     return nx_rank_prior_factor(w, (hi * big + lo * small) / sum);
 }
 
+/*
+ * fresh = floor + (1 - floor) * 0.5 ^ (distance / half-life), where the
+ * distance is between the item's date and the reference w->now, either
+ * way: an item dated after it (a reference set in the past, a date in the
+ * future) is as far from it as one as much before.  The floor keeps an
+ * archive's old items ranked by relevance among themselves instead of
+ * all at 0; it keeps the factor in [floor, 1], which the engine's bounds
+ * take as at most 1.
+ */
 double
 nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date)
 {
-    double age_days;
+    double days;
 
     if (w->fresh_half_life <= 0)
         return 1.0;
     if (!has_date)
         return 0.5;
     /* In doubles: a damaged date must not overflow the difference. */
-    age_days = date >= w->now ? 0.0 : ((double)w->now - (double)date) / 86400.0;
-    return pow(0.5, age_days / w->fresh_half_life);
+    days = fabs((double)w->now - (double)date) / 86400.0;
+    return RANK_FRESH_FLOOR +
+           (1.0 - RANK_FRESH_FLOOR) * pow(0.5, days / w->fresh_half_life);
 }
 
 bool

@@ -55,6 +55,7 @@ struct newsidx_results {
     size_t n_facets;
     nx_buf suggestions; /* NUL-separated */
     size_t n_suggestions;
+    uint64_t suggestion_totals[NX_SUGGEST_MAX]; /* what each one finds */
 };
 
 /* SQL under construction: the FROM/WHERE part and its parameters. */

@@ -646,8 +646,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
     if (rc == NEWSIDX_OK && q->opts.facets != 0)
         rc = nx_facets_count(r, err);
     if (rc == NEWSIDX_OK && r->total < 3 && q->parsed != NULL)
-        r->n_suggestions =
-            nx_suggest(&r->suggestions, q->idx, q->text, q->parsed);
+        rc = nx_suggest(r, err);
     search_run_free(&run);
     nx_store_rollback(q->idx); /* ends the read transaction */
     q->idx->damage[0] = '\0'; /* a reason nobody reported is stale */

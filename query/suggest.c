@@ -4,6 +4,16 @@
  * "items like this one".  Both read the `terms` table, which lists every
  * token with the number of items holding it (fts5vocab would walk each
  * token's doclist to count them).
+ *
+ * Suggestions are honest.  A word of the query is replaced only when it
+ * matches nothing (by a term up to two edits away), or very little: when
+ * it is one edit away from a term held by at least SUGGEST_RARE_RATIO
+ * times as many items (a typo that made its way into a few items).  So a
+ * word that some items hold is never replaced by a term two edits away,
+ * however frequent ("intel" is not "into").  Each suggested query is
+ * counted, with the query's own options, and offered only when it finds
+ * more items than the query as typed; at most NX_SUGGEST_MAX counts are
+ * run, and only for a query that found little.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,31 +21,59 @@
 
 #include <sqlite3.h>
 
-#include "query.h"
+#include "results.h"
 
-#define SUGGEST_MAX_TERMS 8  /* words of a query looked at */
-#define LIKE_MAX_TERMS    12 /* terms of an item used for --like */
+#define SUGGEST_MAX_TERMS  8   /* words of a query looked at */
+#define SUGGEST_TERM_CAP   128 /* bytes of a replacement term, with its NUL */
+#define SUGGEST_RARE_RATIO 10  /* "very little": a tenth of the other term */
+#define LIKE_MAX_TERMS     12  /* terms of an item used for --like */
 /* Distinct words of an item looked up in the terms table, at most: the
  * work of --like is bounded whatever the item's size. */
 #define LIKE_MAX_LOOKUPS 256
 /* ASCII that unicode61 does not keep in tokens. */
 #define LIKE_SEPARATORS " .,;:!?\"'()[]{}<>-&/+*#%$@=|~`^\\_"
 
-/* Documents holding `term` exactly (0 when none or on error). */
-static int64_t
-suggest_doc_count(newsidx_index *idx, const char *term)
-{
-    sqlite3_stmt *stmt;
-    int64_t n = 0;
+/* A word of the query and the index term that may replace it. */
+typedef struct suggest_fix {
+    const char *word;            /* the query's term, normalized; borrowed */
+    int64_t word_df;             /* items holding it */
+    char term[SUGGEST_TERM_CAP]; /* its replacement, "" when none */
+} suggest_fix;
 
-    if (sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?", -1,
-                           &stmt, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
+/* The suggestions of one query: the words to fix, the queries counted and
+ * those offered, most matches first. */
+typedef struct suggest_run {
+    newsidx_results *r;
+    suggest_fix fixes[SUGGEST_MAX_TERMS];
+    size_t n_fixes;
+    size_t n_counts;                 /* suggested queries counted */
+    nx_buf offers[NX_SUGGEST_MAX];   /* texts, each with its NUL */
+    uint64_t totals[NX_SUGGEST_MAX]; /* what each finds */
+    size_t n_offers;
+} suggest_run;
+
+/* The items holding `term` exactly into *out (0 when none). */
+static int
+suggest_df(int64_t *out, newsidx_index *idx, const char *term,
+           newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?",
+                                -1, &stmt, NULL);
+
+    *out = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            rc = nx_terms_df_column(idx, stmt, 0, out);
+        else if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
     sqlite3_finalize(stmt);
-    return n;
+    if (rc != SQLITE_OK)
+        return nx_store_error(idx, rc, "cannot read the term counts", err);
+    return NEWSIDX_OK;
 }
 
 /* The bytes of the first two characters of `s` (UTF-8), 0 when it has
@@ -114,70 +152,176 @@ suggest_showable(const char *t, size_t len)
     return nx_utf8_valid(t, len);
 }
 
-/* The best vocabulary term near `word`: fewest edits, then most documents;
- * it must be in more documents than `word` itself.  Written to `best`.
- * Only terms that begin with the same two characters are looked at, which
- * keeps the range small (a few hundred terms). */
-static bool
-suggest_word(newsidx_index *idx, const char *word, char *best, size_t cap)
+/* Edits allowed between a word and its replacement: for a word in no item,
+ * 1 up to four bytes and 2 beyond; for a word in some items, 1 (a typo). */
+static size_t
+suggest_limit(const suggest_fix *fix)
 {
-    size_t len = strlen(word), limit = len <= 4 ? 1 : 2, best_d = limit + 1;
-    size_t n_lead = suggest_two_chars(word);
-    int64_t word_docs = suggest_doc_count(idx, word), best_n = word_docs;
-    sqlite3_stmt *stmt;
-    char lo[16], hi[16];
+    if (fix->word_df > 0)
+        return 1;
+    return strlen(fix->word) <= 4 ? 1 : 2;
+}
 
-    if (len < 3 || n_lead == 0 || n_lead >= sizeof(lo) ||
-        (unsigned char)word[n_lead - 1] == 0xff ||
-        sqlite3_prepare_v2(idx->db,
-                           "SELECT term, df FROM terms"
-                           " WHERE term >= ?1 AND term < ?2",
-                           -1, &stmt, NULL) != SQLITE_OK)
+/* May a term held by `df` items, `d` edits away, replace the word?  Only
+ * when the word is in no item, or in at most a tenth as many. */
+static bool
+suggest_fits(const suggest_fix *fix, int64_t df, size_t d)
+{
+    if (d > suggest_limit(fix) || df <= 0)
+        return false;
+    /* df and word_df are at most NX_TERMS_MAX_DF: no overflow */
+    return fix->word_df == 0 || df >= SUGGEST_RARE_RATIO * fix->word_df;
+}
+
+/* The row range of the terms table that begins with the first two
+ * characters of `word`, bound to `stmt`'s ?1 and ?2; false when the word
+ * is too short to look for. */
+static bool
+suggest_range(char *lo, char *hi, size_t cap, const char *word)
+{
+    size_t n_lead = suggest_two_chars(word);
+
+    if (strlen(word) < 3 || n_lead == 0 || n_lead >= cap ||
+        (unsigned char)word[n_lead - 1] == 0xff)
         return false;
     memcpy(lo, word, n_lead);
     lo[n_lead] = '\0';
     memcpy(hi, lo, n_lead + 1);
     hi[n_lead - 1] = (char)((unsigned char)hi[n_lead - 1] + 1);
-    sqlite3_bind_text(stmt, 1, lo, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, hi, -1, SQLITE_STATIC);
-    best[0] = '\0';
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
+    return true;
+}
+
+/*
+ * The best replacement of fix->word into fix->term ("" when none): the
+ * term that suggest_fits with the fewest edits, then the most items.  Only
+ * terms that begin with the same two characters are looked at, which keeps
+ * the range small (a few hundred terms).
+ */
+static int
+suggest_word(suggest_fix *fix, newsidx_index *idx, newsidx_error *err)
+{
+    size_t len = strlen(fix->word), best_d = SIZE_MAX;
+    sqlite3_stmt *stmt = NULL;
+    int64_t best_n = 0, n;
+    char lo[16], hi[16];
+    int rc;
+
+    fix->term[0] = '\0';
+    if (!suggest_range(lo, hi, sizeof(lo), fix->word))
+        return NEWSIDX_OK;
+    rc = sqlite3_prepare_v2(idx->db,
+                            "SELECT term, df FROM terms"
+                            " WHERE term >= ?1 AND term < ?2",
+                            -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, lo, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, hi, -1, SQLITE_STATIC);
+    }
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW &&
+           (rc = nx_terms_df_column(idx, stmt, 1, &n)) == SQLITE_OK) {
         const char *t = (const char *)sqlite3_column_text(stmt, 0);
-        int64_t n = sqlite3_column_int64(stmt, 1);
         size_t tl = (size_t)sqlite3_column_bytes(stmt, 0), d;
 
         /* A damaged table's term must not reach what is shown. */
-        if (t == NULL || tl >= cap || n <= word_docs ||
-            !suggest_showable(t, tl))
+        if (t == NULL || tl >= sizeof(fix->term) || !suggest_showable(t, tl))
             continue;
-        d = suggest_distance(word, len, t, tl, limit);
-        if (d < best_d || (d == best_d && d <= limit && n > best_n)) {
+        d = suggest_distance(fix->word, len, t, tl, suggest_limit(fix));
+        if (suggest_fits(fix, n, d) &&
+            (d < best_d || (d == best_d && n > best_n))) {
             best_d = d;
             best_n = n;
-            memcpy(best, t, tl + 1);
+            memcpy(fix->term, t, tl + 1);
         }
     }
     sqlite3_finalize(stmt);
-    return best[0] != '\0';
+    if (rc != SQLITE_DONE)
+        return nx_store_error(idx, rc, "cannot read the term counts", err);
+    return NEWSIDX_OK;
 }
 
-/* `text` with each whitespace-separated word that normalizes to `from`
- * replaced by `to`, appended to `out` followed by a NUL. */
-static void
-suggest_replace(nx_buf *out, const char *text, const char *from, const char *to)
+/* Is `word` the word of a fix found already? */
+static bool
+suggest_has_fix(const suggest_run *run, const char *word)
 {
+    size_t i;
+
+    for (i = 0; i < run->n_fixes; i++) {
+        if (strcmp(run->fixes[i].word, word) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The words of the query worth a replacement (plain words, each once), in
+ * run->fixes, those in fewer items first. */
+static int
+suggest_fixes(suggest_run *run, newsidx_error *err)
+{
+    const nx_parsed *parsed = run->r->q->parsed;
+    newsidx_index *idx = run->r->q->idx;
+    size_t i, k;
+    int rc = NEWSIDX_OK;
+
+    for (i = 0; i < parsed->n_terms && i < SUGGEST_MAX_TERMS; i++) {
+        const nx_term *t = &parsed->terms[i];
+        suggest_fix fix;
+
+        if (t->is_prefix || strchr(t->text, ' ') != NULL ||
+            suggest_has_fix(run, t->text))
+            continue;
+        fix.word = t->text;
+        rc = suggest_df(&fix.word_df, idx, fix.word, err);
+        if (rc == NEWSIDX_OK)
+            rc = suggest_word(&fix, idx, err);
+        if (rc != NEWSIDX_OK)
+            return rc;
+        if (fix.term[0] == '\0')
+            continue;
+        for (k = run->n_fixes; k > 0 && run->fixes[k - 1].word_df > fix.word_df;
+             k--)
+            run->fixes[k] = run->fixes[k - 1];
+        run->fixes[k] = fix;
+        run->n_fixes++;
+    }
+    return rc;
+}
+
+/* The fix whose word `norm` is, among those with a bit set in `use`. */
+static const suggest_fix *
+suggest_fix_of(const suggest_run *run, unsigned use, const char *norm)
+{
+    size_t i;
+
+    for (i = 0; norm != NULL && i < run->n_fixes; i++) {
+        if ((use & (1u << i)) != 0 && strcmp(norm, run->fixes[i].word) == 0)
+            return &run->fixes[i];
+    }
+    return NULL;
+}
+
+/* The query text with each whitespace-separated word that normalizes to
+ * the word of a fix in `use` replaced by its term, into `out` with a NUL.
+ * Returns the number of words replaced. */
+static size_t
+suggest_replace(nx_buf *out, const suggest_run *run, unsigned use)
+{
+    const char *p = run->r->q->text;
     nx_buf norm = NX_BUF_INIT;
-    const char *p = text;
+    size_t n_replaced = 0;
 
     while (*p != '\0') {
         size_t n = strcspn(p, " \t"), sp;
+        const suggest_fix *fix;
 
         nx_buf_clear(&norm);
         nx_normalize(&norm, p, n);
-        if (norm.data != NULL && strcmp(norm.data, from) == 0)
-            nx_buf_puts(out, to);
-        else
+        fix = suggest_fix_of(run, use, norm.data);
+        if (fix != NULL) {
+            nx_buf_puts(out, fix->term);
+            n_replaced++;
+        } else {
             nx_buf_put(out, p, n);
+        }
         p += n;
         sp = strspn(p, " \t");
         nx_buf_put(out, p, sp);
@@ -185,25 +329,125 @@ suggest_replace(nx_buf *out, const char *text, const char *from, const char *to)
     }
     nx_buf_putc(out, '\0');
     nx_buf_free(&norm);
+    return n_replaced;
 }
 
-size_t
-nx_suggest(nx_buf *out, newsidx_index *idx, const char *text,
-           const nx_parsed *parsed)
+/* The matches of query `s` counted in SQL (newsidx_query_run's count when
+ * the engine declines a query). */
+static int
+suggest_sql_count(uint64_t *out, newsidx_query *s, newsidx_error *err)
 {
-    size_t i, n = 0;
-    char best[128];
+    sqlite3_stmt *stmt;
+    search_sql sql;
+    int rc, step;
 
-    for (i = 0; i < parsed->n_terms && i < SUGGEST_MAX_TERMS; i++) {
-        const nx_term *t = &parsed->terms[i];
-
-        if (t->is_prefix || strchr(t->text, ' ') != NULL ||
-            !suggest_word(idx, t->text, best, sizeof(best)))
-            continue;
-        suggest_replace(out, text, t->text, best);
-        n++;
+    nx_search_where(&sql, s);
+    rc = nx_search_prepare(&stmt, s->idx, &sql, "SELECT count(*)", "", err);
+    if (rc == NEWSIDX_OK) {
+        step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW)
+            *out = (uint64_t)sqlite3_column_int64(stmt, 0);
+        else
+            rc = nx_store_error(s->idx, step, "cannot run the query", err);
     }
-    return nx_buf_oom(out) ? 0 : n;
+    sqlite3_finalize(stmt);
+    nx_search_sql_free(&sql);
+    return rc;
+}
+
+/* The matches of `text` under the options of the query that found little,
+ * counted as newsidx_query_run counts: by the engine, or in SQL when the
+ * engine declines.  A text that does not parse finds nothing. */
+static int
+suggest_count(uint64_t *out, const newsidx_query *q, const char *text,
+              newsidx_error *err)
+{
+    newsidx_query *s = NULL;
+    int rc = newsidx_query_new(&s, q->idx, text, &q->opts, err);
+
+    *out = 0;
+    if (rc == NEWSIDX_OK)
+        rc = nx_engine_count(out, s, err);
+    if (rc == NX_ENGINE_DECLINED)
+        rc = suggest_sql_count(out, s, err);
+    newsidx_query_free(s);
+    if (rc == NEWSIDX_PARSE) {
+        nx_error_clear(err);
+        rc = NEWSIDX_OK;
+    }
+    return rc;
+}
+
+/* Count the query with the fixes in `use` applied, when that replaces at
+ * least `min_replaced` words, and offer it if it finds more than the
+ * query did.  At most NX_SUGGEST_MAX counts are run in all. */
+static int
+suggest_try(suggest_run *run, unsigned use, size_t min_replaced,
+            newsidx_error *err)
+{
+    nx_buf text = NX_BUF_INIT;
+    uint64_t total = 0;
+    size_t k, n_replaced = suggest_replace(&text, run, use);
+    int rc = NEWSIDX_OK;
+
+    if (nx_buf_oom(&text))
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    else if (n_replaced >= min_replaced && run->n_counts < NX_SUGGEST_MAX) {
+        run->n_counts++;
+        rc = suggest_count(&total, run->r->q, text.data, err);
+    }
+    if (rc != NEWSIDX_OK || total <= run->r->total) {
+        nx_buf_free(&text);
+        return rc;
+    }
+    for (k = run->n_offers++; k > 0 && run->totals[k - 1] < total; k--) {
+        run->offers[k] = run->offers[k - 1];
+        run->totals[k] = run->totals[k - 1];
+    }
+    run->offers[k] = text;
+    run->totals[k] = total;
+    return NEWSIDX_OK;
+}
+
+/* The offers into the results: texts NUL-separated, totals beside. */
+static int
+suggest_keep(suggest_run *run, newsidx_error *err)
+{
+    newsidx_results *r = run->r;
+    size_t i;
+
+    for (i = 0; i < run->n_offers; i++) {
+        nx_buf_put(&r->suggestions, run->offers[i].data, run->offers[i].len);
+        r->suggestion_totals[i] = run->totals[i];
+    }
+    if (nx_buf_oom(&r->suggestions))
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    r->n_suggestions = run->n_offers;
+    return NEWSIDX_OK;
+}
+
+int
+nx_suggest(newsidx_results *r, newsidx_error *err)
+{
+    suggest_run run;
+    size_t i;
+    int rc;
+
+    memset(&run, 0, sizeof(run));
+    run.r = r;
+    rc = suggest_fixes(&run, err);
+    /* Every word fixed at once first: with two typos, each fix alone
+     * finds nothing. */
+    if (rc == NEWSIDX_OK && run.n_fixes >= 2)
+        rc = suggest_try(&run, (1u << run.n_fixes) - 1, 2, err);
+    /* Then each alone, the words in fewest items first. */
+    for (i = 0; rc == NEWSIDX_OK && i < run.n_fixes; i++)
+        rc = suggest_try(&run, 1u << i, 1, err);
+    if (rc == NEWSIDX_OK)
+        rc = suggest_keep(&run, err);
+    for (i = 0; i < run.n_offers; i++)
+        nx_buf_free(&run.offers[i]);
+    return rc;
 }
 
 typedef struct like_term {
@@ -233,8 +477,8 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
 
     if (copy == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?",
-                            -1, &stmt, NULL);
+    rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?", -1,
+                            &stmt, NULL);
     for (tok = strtok_r(copy, LIKE_SEPARATORS, &save);
          rc == SQLITE_OK && tok != NULL && n_looked < LIKE_MAX_LOOKUPS;
          tok = strtok_r(NULL, LIKE_SEPARATORS, &save)) {

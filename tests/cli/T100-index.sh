@@ -55,4 +55,16 @@ check "NEWSIDX_DB is the default index" test -s env.db
 "$NEWSINDEX" -q news
 check "./news.db is the last default" test -s news.db
 
+# `name:` is the title of an item without one (issue 14, item 9): events
+# and communities name themselves so.  The sample event has no title.
+event="news/_events/2024-04-16-tidewater-ml-forum-2024.md"
+check_eq "name: stored as the title" "Tidewater ML Forum 2024" \
+    "$(sql t.db "SELECT i.title FROM items i JOIN files f ON f.id = i.id WHERE f.path LIKE '%/$event'")"
+check_eq "name: still kept in extra" "Tidewater ML Forum 2024" \
+    "$(sql t.db "SELECT json_extract(i.extra, '\$.name') FROM items i JOIN files f ON f.id = i.id WHERE f.path LIKE '%/$event'")"
+check_eq "name: indexed in the fts title column" 1 "$(match 'title:tidewater')"
+check_eq "name: not in the excerpt column" 0 "$(match 'excerpt:tidewater')"
+check_eq "a taxonomy file with only a name is still skipped" 1 \
+    "$(sql t.db "SELECT status FROM files WHERE path LIKE '%/_data/organizations/example.org.md'")"
+
 finish

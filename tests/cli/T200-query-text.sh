@@ -58,6 +58,54 @@ check "--explain: the path" has '^     path: .*/news/imports/2022-06-14-zürich-
 run_query --explain --fresh zurich
 check "--explain --fresh: fresh below 1" has 'fresh 0\.[0-9]+ '
 
+# --- --fresh counts from the newest item (--now sets another date) ----
+newest=$(sql t.db "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(published_at), 'unixepoch') FROM items")
+check_eq "the newest sample date is known" 20 "${#newest}"
+run_query --explain --fresh -n 100 ai
+check_eq "--fresh ai: exit 0" 0 "$rc"
+check "--explain --fresh: the reference date is the newest item's" \
+    test "$(count_lines "fresh [0-9.]+ \(now $newest\) = ")" -eq "$(count_lines '^     explain: ')"
+check "--explain --fresh: no score collapses to 0" lacks '(score 0\.000 |= 0\.0000$)'
+check "--explain --fresh: no factor below the floor" lacks 'fresh 0\.0'
+check "--explain --fresh: the newest ai item is fully fresh" has 'fresh 1\.0000 '
+run_query --explain zurich
+check "--explain without --fresh: no reference date" lacks '\(now '
+run_query --explain --fresh --now 2021-01-14 -n 1 zurich
+check "--now 2021-01-14: the end of that day" has 'fresh [0-9.]+ \(now 2021-01-14T23:59:59Z\) '
+check "--now 2021-01-14: the Alpenmind item (that day) comes first" has '^  1\. Zürich startup Alpenmind'
+run_query --explain --fresh zurich
+check "without --now: the newer Zürich insurer comes first" has '^  1\. Zürich insurer'
+before=$(date -u +%s)
+run_query --explain --fresh --now now zurich
+ref=$(grep -Eo '\(now [0-9TZ:-]+\)' .out | head -n 1 | tr -d '()' | cut -d' ' -f2)
+check "--now now: the current time" \
+    test "$(date -u -d "$ref" +%s)" -ge "$before" -a "$(date -u -d "$ref" +%s)" -le "$(date -u +%s)"
+
+# --- options anywhere, GNU style --------------------------------------
+run_query --count --all quillon
+all_first=$out
+run_query quillon --all --count
+check_eq "options after the words: the same count" "$all_first" "$out"
+run_query --count quillon
+check "options after the words: --all was read" test "$all_first" -gt "$out"
+run_query quillon --count --format json
+check "options after the words: --format json" valid_json .out
+run_query --count 'insurer -london'
+quoted=$out
+run_query --count -- insurer -london
+check_eq "-- then words: -london excludes, as in a quoted query" "$quoted" "$out"
+run_query --count insurer
+check "-london excluded something" test "$quoted" -lt "$out"
+run_query --count ai -
+ai_dash=$out
+run_query --count ai
+check_eq "a lone - is a word that searches nothing" "$out" "$ai_dash"
+run_query --count --fresh ai
+check_eq "--fresh then a word that is no half-life: exit 0" 0 "$rc"
+check_eq "... and the word is searched" "$ai_dash" "$out"
+run_query --count ai --fresh
+check_eq "--fresh last: exit 0" 0 "$rc"
+
 # --- colour and NO_COLOR ---------------------------------------------
 run_query --color=always zurich
 check "--color=always: bold title" has "^  1\. ${ESC}\[1mZ"
@@ -138,7 +186,7 @@ check "--facets: provider line" has '^provider: .*ByteLedger \(1\)'
 check "--facets: year line" has '^year: 2023 \(2\)$'
 run_query alpenmnd
 check_eq "no match: 0 matches" "0 matches" "$(head -n 1 .out)"
-check "no match: did you mean" has '^Did you mean: alpenmind\?$'
+check "no match: did you mean" has '^Did you mean: alpenmind \(1\)\?$'
 run_query rotterdam
 check_eq "collapsed: one Rotterdam hit" 1 "$(count_lines '^ +[0-9]+\. ')"
 check "collapsed: says so" has '· 2 similar stories'
@@ -162,6 +210,7 @@ done <<EOF
 --until 2020 ai
 --fresh ai
 --fresh=12h ai
+--fresh --now 2021-06 ai
 --explain ai
 --no-collapse ai
 --related 1 ai
@@ -190,8 +239,10 @@ check "--help: usage on stdout" has '^Usage: newsquery'
 check "--help: lists --db" has '--db FILE'
 check "--help: lists --format" has '--format FORMAT'
 check "--help: exit codes" has 'Exit status'
-for opt in db format limit offset count sort all since until fresh explain \
-    no-collapse related like facets weights exit-status color \
+check "--help: options may come anywhere" has 'Options may come anywhere'
+check "--help: how to exclude a word" has "newsquery -- ai -crypto"
+for opt in db format limit offset count sort all since until fresh now \
+    explain no-collapse related like facets weights exit-status color \
     format-version help version; do
     check "--help lists --$opt" has "--$opt"
 done
@@ -208,5 +259,42 @@ check_eq "NEWSIDX_DB is the default index: its one item" 1 "$(cat .out)"
 check_eq "./news.db is the last default" 2 "$(cat .out)"
 NEWSIDX_DB='' "$NEWSQUERY" --count zurich >.out 2>.err
 check_eq "an empty NEWSIDX_DB is ignored" 2 "$(cat .out)"
+
+# --- name: as the title (issue 14, item 9) ----------------------------
+# The sample event has `name:` and no `title:`; "tidewater" is only in
+# its name.
+run_query tidewater
+check_eq "name: found by its name" "1 match, showing 1-1" "$(head -n 1 .out)"
+check "name: shown as the title" has '^  1\. Tidewater ML Forum 2024$'
+check "name: not untitled" lacks '\(untitled\)'
+run_query title:tidewater
+check_eq "name: title: finds it" "1 match, showing 1-1" "$(head -n 1 .out)"
+run_query 'title:"ml forum"'
+check "name: title: phrase finds it" has '^  1\. Tidewater ML Forum 2024$'
+
+# --- honest suggestions (issue 14, item 4) -----------------------------
+# Words that exist and match are never replaced: each of these found
+# 1 item and got a suggestion finding 0 ("into community colleges",
+# "tests optimus", "open dall-e").
+for q in 'intel community colleges' 'tesla optimus' 'openai dall-e' intel; do
+    run_query "$q"
+    check_eq "$q: 1 match" "1 match, showing 1-1" "$(head -n 1 .out)"
+    check "$q: no suggestion" lacks '^Did you mean'
+done
+# A misspelling found in one item, of a word in ten times as many: the
+# suggestion with what it finds.
+n_company=$("$NEWSQUERY" --db t.db --count company)
+run_query compnay
+check_eq "compnay: 1 match" "1 match, showing 1-1" "$(head -n 1 .out)"
+check "compnay: did you mean company ($n_company)" \
+    has "^Did you mean: company \\($n_company\\)\\?\$"
+# Two misspellings: each fix alone finds nothing, both together do.
+run_query teslla optimsu
+check "two typos: fixed together" has '^Did you mean: tesla optimus \(1\)\?$'
+# A suggestion that finds no more than the query is not made.
+run_query alpenmnd rotterdam
+check_eq "alpenmnd rotterdam: 0 matches" "0 matches" "$(head -n 1 .out)"
+check "alpenmnd rotterdam: alpenmind rotterdam finds nothing either" \
+    lacks '^Did you mean'
 
 finish

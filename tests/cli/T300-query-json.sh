@@ -43,7 +43,7 @@ published() {
 copy_samples news
 "$NEWSINDEX" -q --db t.db news || exit 1
 n_items=$(sql t.db 'SELECT count(*) FROM items')
-check_eq "74 sample items" 74 "$n_items"
+check_eq "78 sample items" 78 "$n_items"
 # 10 items say published: false (or no): README.md of samples/news.
 check_eq "10 unpublished items" 10 "$(sql t.db 'SELECT count(*) FROM items WHERE published = 0')"
 
@@ -181,11 +181,11 @@ n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE ft
 check_eq "--all adds the unpublished ai items" "$((n_pub + n))" "$n_all"
 check "--all adds some" test "$n_all" -gt "$n_pub"
 n=$(published "published_at IS NOT NULL")
-check_eq "62 dated published items" 62 "$n"
+check_eq "65 dated published items" 65 "$n"
 run_query -f json --count --since 1900
-check_jq "--since 1900: all 62 dated published items" '.total == 62'
+check_jq "--since 1900: all 65 dated published items" '.total == 65'
 run_query -f json --count --all --since 1900
-check_jq "--all: all 72 dated items" '.total == 72'
+check_jq "--all: all 75 dated items" '.total == 75'
 run_query -f json --all -n 100 quillon
 check_jq "--all finds the unpublished Quill-7 item" ".hits | any(.id == $quill3)"
 run_query -f json -n 100 quillon
@@ -305,6 +305,44 @@ check_jq "--fresh=100y decays less than 30d" "([.hits[].explain.fresh] | max) > 
 run_query -f json --explain --fresh=2w zurich
 check_eq "--fresh=2w: exit 0" 0 "$rc"
 
+# The reference date: the newest item's, --now's, or none.
+newest=$(sql t.db "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(published_at), 'unixepoch') FROM items")
+run_query -f json --explain zurich
+check_jq "explain.now: null without --fresh" 'all(.hits[]; .explain | has("now") and .now == null)'
+run_query -f json --explain --fresh -n 100 ai
+check_jq "explain.now: the newest item's date ($newest)" --arg n "$newest" \
+    '.hits | length > 0 and all(.[]; .explain.now == $n)'
+check_jq "--fresh: no factor below the floor, no score at 0" \
+    'all(.hits[]; .explain.fresh >= 0.1 and .score > 0)'
+check_jq "--fresh: the newest item is fully fresh" --arg n "$newest" \
+    'any(.hits[]; .published_at == $n and .explain.fresh == 1)'
+# fresh = 0.1 + 0.9 * 0.5^(|now - date| / 30 days), either way of now.
+fresh_formula='all(.hits[] | select(.published_at != null);
+    (((.explain.now | fromdateiso8601) - (.published_at | fromdateiso8601)) | fabs) as $d |
+    ((.explain.fresh - (0.1 + 0.9 * pow(0.5; $d / (30 * 86400)))) | fabs) < 1e-9)'
+check_jq "--fresh: the factor follows the formula" "$fresh_formula"
+check_jq "--fresh: an undated hit gets 0.5" \
+    'all(.hits[] | select(.published_at == null); .explain.fresh == 0.5)'
+run_query -f json --explain --fresh --now 2021-06 -n 100 ai
+check_jq "--now 2021-06: the end of the month" \
+    'all(.hits[]; .explain.now == "2021-06-30T23:59:59Z")'
+check_jq "--now 2021-06: the formula, items after it too" "$fresh_formula"
+check_jq "--now 2021-06: items after it decay" \
+    'any(.hits[]; .published_at > "2021-07" and .explain.fresh < 1)'
+run_query -f jsonl --explain --fresh -n 3 ai
+check "jsonl: explain.now in every hit" \
+    jq_true .out -s --arg n "$newest" 'length == 3 and all(.[]; .explain.now == $n)'
+
+# Options anywhere: after the words, and "--" before words that start
+# with '-'.
+run_query ai --format json --count
+check "options after the words: --format json is read" valid_json .out
+check_jq "options after the words: --count is read" 'keys == ["query", "total", "version"]'
+check_jq "options after the words: not query words" '.query == "ai"'
+run_query -f json -- =insurer -london
+check_jq "-- then words: the query as typed" '.query == "=insurer -london"'
+check_jq "-- then words: -london excludes" ".total == 3 and all(.hits[]; .id != $london)"
+
 # --weights
 run_query -f json --explain --weights prior=0 zurich
 check_jq "--weights prior=0: prior factor 1" 'all(.hits[]; .explain.prior == 1)'
@@ -335,11 +373,11 @@ check_jq "--until 2019: 5 items" '.total == 5'
 run_query -f json --count --since 2021-06 --until 2021-06
 check_jq "--since/--until one month = date:2021-06" '.total == 4'
 run_query -f json --count --since 100y
-check_jq "--since 100y: every dated item" '.total == 62'
+check_jq "--since 100y: every dated item" '.total == 65'
 run_query -f json --count --since 1d
 check_jq "--since 1d: nothing that old samples" '.total == 0'
 run_query -f json --count --until 12h
-check_jq "--until 12h: every dated item" '.total == 62'
+check_jq "--until 12h: every dated item" '.total == 65'
 run_query -f json --count --since 520w ai
 check_eq "--since 520w: exit 0" 0 "$rc"
 run_query -f json --count --since 3m ai
@@ -365,7 +403,7 @@ run_query -f jsonl --facets topic,provider,year --explain --related 1 -n 3 ai
 check "jsonl: with facets, only hits" valid_jsonl .out
 check_eq "jsonl: 3 lines" 3 "$(wc -l <.out)"
 check "jsonl: every line is a hit with explain" \
-    jq -e -s 'all(.[]; has("id") and has("explain") and (.related | length) <= 1)' .out >/dev/null
+    jq_true .out -s 'all(.[]; has("id") and has("explain") and (.related | length) <= 1)'
 
 # Every option in json and jsonl: exit 0, valid output.
 while IFS= read -r args; do
@@ -388,6 +426,7 @@ done <<EOF
 --since 7d
 --fresh ai
 --fresh=12h ai
+--fresh --now 7d ai
 --explain ai
 --no-collapse rotterdam
 --related 0 ai
@@ -453,5 +492,30 @@ check "odd item: control characters escaped" grep -q '\\u0001' .out
 check "odd item: no raw control bytes" no_raw_controls .out
 run_query -f jsonl xylophonic
 check "odd item: valid JSONL" valid_jsonl .out
+
+# --- name: as the title (issue 14, item 9) ----------------------------
+run_query -f json tidewater
+check_jq "name: the hit's title" '.total == 1 and .hits[0].title == "Tidewater ML Forum 2024"'
+check_jq "name: the snippet marks the name" '.hits[0].snippet | test("<mark>Tidewater</mark>")'
+
+# --- honest suggestions (issue 14, item 4) -----------------------------
+for q in 'intel community colleges' 'tesla optimus' 'openai dall-e'; do
+    run_query -f json "$q"
+    check_jq "$q: found, no suggestions" '.total == 1 and (has("suggestions") | not) and (has("suggestion_totals") | not)'
+done
+n_company=$(published "id IN (SELECT rowid FROM fts WHERE fts MATCH 'company')")
+run_query -f json compnay
+check_jq "compnay: company with its total ($n_company)" \
+    --argjson n "$n_company" '.total == 1 and .suggestions == ["company"] and .suggestion_totals == [$n]'
+run_query -f json teslla optimsu
+check_jq "two typos: one suggestion, both fixed" '.total == 0 and .suggestions == ["tesla optimus"] and .suggestion_totals == [1]'
+# Every suggestion finds more than the query, and says how much.
+for q in alpenmnd rotterdm zuriich 'alpenmnd rotterdam' compnay; do
+    run_query -f json "$q"
+    check_jq "$q: each suggestion finds more than the query" '.total as $n | (.suggestions // []) as $s | (.suggestion_totals // []) as $t | ($s | length) == ($t | length) and all($t[]; . > $n)'
+done
+# Version 1 keeps its shape: suggestions are strings.
+run_query -f json --format-version 1 rotterdm
+check_jq "--format-version 1: suggestions are strings" '.version == 1 and (.suggestions | all(type == "string"))'
 
 finish

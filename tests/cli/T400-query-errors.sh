@@ -138,6 +138,29 @@ done <<'EOF'
 --color=sometimes ai
 --format-version 2 ai
 --format-version x ai
+ai -crypto
+-crypto ai
+'-crypto ai'
+ai -5
+-5
+ai -n20
+ai -n95
+-hiring
+-Vx
+-fjson ai
+--no-such-option
+--f ai
+ai --db
+ai -n
+--fresh 30d ai
+--fresh 2024 elections
+--fresh 3d printing
+--color always ai
+--color never
+--now
+--now x ai
+--now 2021-13 ai
+--now 7x --fresh ai
 EOF
 run_query --limit 10000 ai
 check_eq "--limit 10000 is allowed" 0 "$rc"
@@ -149,6 +172,44 @@ run_query --limit 10001 ai
 check "--limit: says the range" grep -q '0 to 10000' .err
 run_query --format-version 2 ai
 check "--format-version: says which" grep -q 'only 1' .err
+
+# --- a '-word' is never a word and never silently an option -------------
+hint="to exclude a word, quote the query (newsquery 'ai -crypto') or put the words after -- (newsquery -- ai -crypto)"
+run_query ai -crypto
+check_eq "-crypto: one line and the hint" 2 "$(wc -l <.err)"
+check_eq "-crypto: says how to exclude a word" \
+    "newsquery: error: unknown option '-crypto'; $hint" "$(err_line 1)"
+run_query ai -n95
+check "-n95: not --limit 95, the value goes apart" \
+    grep -qF "unknown option '-n95' (the value of -n is the next argument: -n 95); $hint" .err
+run_query -hiring
+check_eq "-hiring: not --help" "" "$out"
+check "-hiring: named" grep -qF "unknown option '-hiring'" .err
+run_query --f ai
+check "--f: ambiguous" grep -qF "option '--f' is ambiguous" .err
+run_query ai --db
+check "--db last: needs a value" grep -qF "option '--db' needs a value" .err
+run_query --fresh 30d ai
+check "--fresh 30d: says to write --fresh=30d" \
+    grep -qF "'--fresh 30d': an optional value goes after '=' (--fresh=30d); for the word '30d', put it before --fresh" .err
+run_query --color always ai
+check "--color always: says to write --color=always" grep -qF '(--color=always)' .err
+run_query --fresh=30d ai
+check_eq "--fresh=30d ai: exit 0" 0 "$rc"
+run_query 30d ai --fresh
+check_eq "the word 30d before --fresh: exit 0" 0 "$rc"
+run_query --color=always ai
+check_eq "--color=always ai: exit 0" 0 "$rc"
+run_query --now x ai
+check "--now x: the forms" grep -qF -- "--now needs YYYY, YYYY-MM, YYYY-MM-DD, a time ago such as 7d, or now, not 'x'" .err
+for args in "-- -crypto ai" "-- ai -5" "-- -n95" "-- --all"; do
+    # shellcheck disable=SC2086
+    run_query $args
+    check_eq "after --, [$args] is words: exit 0" 0 "$rc"
+done
+POSIXLY_CORRECT=1 run_query --count ai --all
+check_eq "POSIXLY_CORRECT does not stop options at a word" 0 "$rc"
+check "POSIXLY_CORRECT: --all after the word is read" test "$out" -gt "$(NEWSIDX_DB=t.db "$NEWSQUERY" --count ai)"
 
 # A write error (a full disk) is a failure, not a silent success.
 if [ -w /dev/full ]; then

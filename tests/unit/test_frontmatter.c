@@ -695,7 +695,7 @@ test_frontmatter__unknown_keys_as_typed_json(void **state)
                              "---\n");
 
     (void)state;
-    assert_null(item->title);
+    assert_string_equal(item->title, "Event"); /* `name` with no title */
     assert_string_equal(item->excerpt, "x");
     assert_string_equal(
         item->extra_json,
@@ -1028,10 +1028,134 @@ test_frontmatter__not_a_news_item(void **state)
                      "excerpt: \"A conference\"\n"
                      "type: conference\n"
                      "---");
-    assert_null(event->title);
+    assert_string_equal(event->title, "NeurIPS 2019"); /* from its name */
     assert_string_equal(event->excerpt, "A conference");
     assert_string_equal(event->extra_json, "{\"name\":\"NeurIPS 2019\"}");
     nx_item_free(event);
+}
+
+/* Parse "---\n<fm>---\n" and check the title it gets and its extra. */
+static void
+assert_named(const char *fm, const char *title, const char *extra)
+{
+    char *text = doc("---\n%s---\n", fm);
+    nx_item *item = parse_ok(text);
+
+    if (title == NULL)
+        assert_null(item->title);
+    else
+        assert_string_equal(item->title, title);
+    assert_string_equal(item->extra_json, extra);
+    nx_item_free(item);
+    free(text);
+}
+
+static void
+test_frontmatter__name_is_the_title_when_there_is_none(void **state)
+{
+    (void)state;
+    /* Only a name: it is the title, and stays in extra as written. */
+    assert_named("name: \"NeurIPS 2019\"\nexcerpt: e\n", "NeurIPS 2019",
+                 "{\"name\":\"NeurIPS 2019\"}");
+    /* A title of its own wins. */
+    assert_named("title: T\nname: N\nexcerpt: e\n", "T", "{\"name\":\"N\"}");
+    assert_named("name: N\ntitle: T\n", "T", "{\"name\":\"N\"}");
+    /* A title that is not usable gives way: null, empty, all spaces. */
+    assert_named("title: ~\nname: N\nexcerpt: e\n", "N", "{\"name\":\"N\"}");
+    assert_named("title: \"\"\nname: N\nexcerpt: e\n", "N", "{\"name\":\"N\"}");
+    assert_named("title: \" \\t \"\nname: N\nexcerpt: e\n", "N",
+                 "{\"name\":\"N\"}");
+    /* Repaired and trimmed as a title is. */
+    assert_named("name: \"  Q&amp;A day  \"\nexcerpt: e\n", "Q&A day",
+                 "{\"name\":\"  Q&amp;A day  \"}");
+    /* Of two names the last one, as for any key. */
+    assert_named("name: A\nname: B\nexcerpt: e\n", "B",
+                 "{\"name@2\":\"A\",\"name\":\"B\"}");
+    /* A name that gives nothing leaves the title as it was. */
+    assert_named("name: \"   \"\nexcerpt: e\n", NULL, "{\"name\":\"   \"}");
+    assert_named("name: ~\nexcerpt: e\n", NULL, "{\"name\":null}");
+    assert_named("title: \"\"\nname: \"\"\nexcerpt: e\n", "",
+                 "{\"name\":\"\"}");
+}
+
+static void
+test_frontmatter__name_follows_the_title_rules(void **state)
+{
+    nx_item *item;
+
+    (void)state;
+    /* A list of strings is joined, with the warning a title gets. */
+    item = parse_ok("---\nexcerpt: e\nname: [Power, Apps]\n---\n");
+    assert_string_equal(item->title, "Power, Apps");
+    assert_string_equal(item->extra_json, "{\"name\":[\"Power\",\"Apps\"]}");
+    assert_int_equal(item->n_warnings, 1);
+    assert_warning(item, 0, 3, 7, "name",
+                   "expected a string, got a list; items joined with ', '");
+    nx_item_free(item);
+    /* A mapping is no title: refused with a warning, kept in extra once. */
+    item = parse_ok("---\nexcerpt: e\nname: {first: Andrew}\n---\n");
+    assert_null(item->title);
+    assert_string_equal(item->extra_json, "{\"name\":{\"first\":\"Andrew\"}}");
+    assert_int_equal(item->n_warnings, 1);
+    assert_warning(item, 0, 3, 7, "name", "expected a string, got a mapping");
+    nx_item_free(item);
+    /* With a usable title, name is not looked at: no warning. */
+    item = parse_ok("---\ntitle: T\nname: {a: 1}\n---\n");
+    assert_string_equal(item->title, "T");
+    assert_int_equal(item->n_warnings, 0);
+    nx_item_free(item);
+    /* Nested names (a provider's) are not the item's. */
+    item = parse_ok("---\nexcerpt: e\nprovider:\n  name: P\n---\n");
+    assert_null(item->title);
+    assert_string_equal(item->provider_name, "P");
+    nx_item_free(item);
+}
+
+/* Out of memory at each allocation while `name` becomes the title. */
+static void
+test_frontmatter__name_allocation_failures(void **state)
+{
+    static const char text[] = "---\ntitle: \"\"\nexcerpt: e\n"
+                               "name: [Power, \"Apps&amp;\"]\n---\n";
+    nx_item *item = NULL;
+    long n;
+    int rc = NEWSIDX_NOMEM;
+
+    (void)state;
+    for (n = 0; rc != NEWSIDX_OK; n++) {
+        nx_parse_pos pos;
+        newsidx_error err;
+
+        nx_alloc_fail_after(n);
+        rc = parse(&item, text, sizeof(text) - 1, &pos, &err);
+        nx_alloc_fail_after(-1);
+        if (rc != NEWSIDX_OK) {
+            assert_int_equal(rc, NEWSIDX_NOMEM);
+            assert_string_equal(err.message, "out of memory");
+        }
+    }
+    assert_string_equal(item->title, "Power, Apps&");
+    assert_string_equal(item->extra_json,
+                        "{\"name\":[\"Power\",\"Apps&amp;\"]}");
+    assert_int_equal(item->n_warnings, 1);
+    nx_item_free(item);
+}
+
+static void
+test_frontmatter__name_alone_is_not_a_news_item(void **state)
+{
+    static const char profile[] = "---\n"
+                                  "name: \"Andrew Ng\"\n"
+                                  "bio: \"A researcher\"\n"
+                                  "type: \"profile\"\n"
+                                  "---\n";
+
+    (void)state;
+    /* What makes a news item is a title or an excerpt of its own. */
+    parse_fails(profile, sizeof(profile) - 1, NEWSIDX_NOTFOUND,
+                "no title or excerpt", 0, 0);
+    parse_fails("---\ntitle: \"\"\nname: N\n---\n", 27, NEWSIDX_NOTFOUND,
+                "no title or excerpt", 0, 0);
 }
 
 /**************************************************************************
@@ -1490,6 +1614,11 @@ main(void)
         cmocka_unit_test(test_frontmatter__scalar_and_list_documents),
         cmocka_unit_test(test_frontmatter__second_document),
         cmocka_unit_test(test_frontmatter__not_a_news_item),
+        cmocka_unit_test(
+            test_frontmatter__name_is_the_title_when_there_is_none),
+        cmocka_unit_test(test_frontmatter__name_follows_the_title_rules),
+        cmocka_unit_test(test_frontmatter__name_allocation_failures),
+        cmocka_unit_test(test_frontmatter__name_alone_is_not_a_news_item),
         cmocka_unit_test(test_frontmatter__yaml_errors_have_positions),
         cmocka_unit_test(test_frontmatter__nul_and_invalid_utf8_replaced),
         cmocka_unit_test(test_frontmatter__escaped_nul_replaced),

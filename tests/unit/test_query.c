@@ -1,0 +1,246 @@
+/*
+ * test_query.c - the query object's options: the reference date of
+ * freshness (newsidx_query_now), which defaults to the newest date in the
+ * index, found from its date tags, and the scores measured from it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fixture.h"
+
+static int
+setup(void **state)
+{
+    return fixture_setup(state, "/tmp/nx-query-XXXXXX");
+}
+
+/* Add item `name` about walruses, dated `date` (publishedDateTime, or
+ * none when NULL); unpublished when `is_draft`. */
+static void
+add(fixture *f, const char *name, const char *date, bool is_draft)
+{
+    char text[512], d[64] = "";
+    newsidx_error err;
+
+    if (date != NULL)
+        snprintf(d, sizeof(d), "publishedDateTime: %s\n", date);
+    snprintf(text, sizeof(text),
+             "---\ntitle: \"Walrus news %s\"\nexcerpt: \"About walruses\"\n"
+             "%s%s---\n",
+             name, d, is_draft ? "published: false\n" : "");
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
+                                              NULL, NULL, &err),
+                     NEWSIDX_OK);
+}
+
+/* The reference time of a query for "walrus" with a half-life of
+ * `half_life` days and the option `now`; false when it has none. */
+static bool
+reference(fixture *f, double half_life, int64_t now, int64_t *out)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_error err;
+    bool has;
+
+    opts.fresh_half_life = half_life;
+    opts.now = now;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", &opts, &err),
+                     NEWSIDX_OK);
+    has = newsidx_query_now(q, out);
+    newsidx_query_free(q);
+    return has;
+}
+
+static void
+test_query__now_is_the_newest_date(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0;
+
+    add(f, "old", "2019-05-01T08:00:00Z", false);
+    add(f, "newest", "2023-07-15T10:00:00Z", false);
+    add(f, "feb", "2023-02-28T12:00:00Z", false);
+    add(f, "undated", NULL, false);
+    assert_true(reference(f, 30, 0, &now));
+    assert_int_equal(now, 1689415200); /* 2023-07-15T10:00:00Z */
+}
+
+static void
+test_query__now_is_in_the_latest_month_of_the_latest_year(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0;
+
+    add(f, "nov", "2023-11-30T23:59:59Z", false);
+    add(f, "dec", "2023-12-01T00:00:00Z", false);
+    add(f, "dec-early", "2023-12-01T00:00:00Z", false);
+    add(f, "last-year", "2022-12-31T23:00:00Z", false);
+    add(f, "ancient", "0999-06-01T00:00:00Z", false);
+    assert_true(reference(f, 30, 0, &now));
+    assert_int_equal(now, 1701388800); /* 2023-12-01T00:00:00Z */
+}
+
+static void
+test_query__now_counts_unpublished_items(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0;
+
+    add(f, "item", "2020-01-01T00:00:00Z", false);
+    add(f, "draft", "2020-03-01T00:00:00Z", true);
+    assert_true(reference(f, 30, 0, &now));
+    assert_int_equal(now, 1583020800); /* 2020-03-01T00:00:00Z */
+}
+
+static void
+test_query__now_follows_the_index(void **state)
+{
+    fixture *f = *state;
+    newsidx_error err;
+    int64_t now = 0;
+
+    add(f, "a", "2020-01-01T00:00:00Z", false);
+    add(f, "b", "2021-05-01T00:00:00Z", false);
+    assert_true(reference(f, 30, 0, &now));
+    assert_int_equal(now, 1619827200); /* 2021-05-01 */
+    assert_int_equal(newsidx_index_remove(f->idx, "b", &err), NEWSIDX_OK);
+    assert_true(reference(f, 30, 0, &now));
+    assert_int_equal(now, 1577836800); /* 2020-01-01 */
+}
+
+static void
+test_query__now_option_wins(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0;
+
+    add(f, "a", "2020-01-01T00:00:00Z", false);
+    assert_true(reference(f, 30, 12345, &now));
+    assert_int_equal(now, 12345);
+}
+
+static void
+test_query__now_is_the_clock_without_dates(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0, before = (int64_t)time(NULL);
+
+    add(f, "undated", NULL, false);
+    assert_true(reference(f, 30, 0, &now));
+    assert_true(now >= before && now <= (int64_t)time(NULL));
+}
+
+static void
+test_query__now_is_the_clock_before_a_date_in_the_future(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0, before = (int64_t)time(NULL);
+
+    add(f, "a", "2020-01-01T00:00:00Z", false);
+    add(f, "typo", "2999-01-01T00:00:00Z", false);
+    assert_true(reference(f, 30, 0, &now));
+    assert_true(now >= before && now <= (int64_t)time(NULL));
+}
+
+static void
+test_query__no_now_without_freshness(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 42;
+
+    add(f, "a", "2020-01-01T00:00:00Z", false);
+    assert_false(reference(f, 0, 0, &now));
+    assert_int_equal(now, 42);
+}
+
+static void
+test_query__stored_half_life_gives_a_now(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db;
+    int64_t now = 0;
+
+    add(f, "a", "2020-01-01T00:00:00Z", false);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO meta VALUES('weights',"
+                                  " 'fresh=10')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_true(reference(f, 0, 0, &now));
+    assert_int_equal(now, 1577836800);
+}
+
+/* The factors of the hit at `path`, for "walrus" with a 30-day half-life
+ * from the index's newest date. */
+static void
+fresh_of(fixture *f, const char *path, double *fresh, double *score)
+{
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    newsidx_error err;
+    double bm25, prior;
+
+    opts.fresh_half_life = 30;
+    opts.no_collapse = true;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", &opts, &err),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+    *fresh = -1;
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK)
+        if (strcmp(newsidx_hit_path(h), path) == 0) {
+            newsidx_hit_factors(h, &bm25, &prior, fresh);
+            *score = newsidx_hit_score(h);
+        }
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+}
+
+static void
+test_query__scores_of_an_archive_do_not_collapse(void **state)
+{
+    fixture *f = *state;
+    double fresh = 0, score = 0;
+
+    add(f, "newest", "2015-06-01T00:00:00Z", false);
+    add(f, "month", "2015-05-02T00:00:00Z", false);
+    add(f, "decade", "2005-06-01T00:00:00Z", false);
+    fresh_of(f, "newest", &fresh, &score);
+    assert_true(fresh == 1.0);
+    fresh_of(f, "month", &fresh, &score);
+    assert_true(fresh > 0.54 && fresh < 0.56); /* 30 days: 0.1 + 0.9 / 2 */
+    fresh_of(f, "decade", &fresh, &score);
+    assert_true(fresh >= 0.1 && fresh < 0.1001);
+    assert_true(score > 0);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_query__now_is_the_newest_date),
+        T(test_query__now_is_in_the_latest_month_of_the_latest_year),
+        T(test_query__now_counts_unpublished_items),
+        T(test_query__now_follows_the_index),
+        T(test_query__now_option_wins),
+        T(test_query__now_is_the_clock_without_dates),
+        T(test_query__now_is_the_clock_before_a_date_in_the_future),
+        T(test_query__no_now_without_freshness),
+        T(test_query__stored_half_life_gives_a_now),
+        T(test_query__scores_of_an_archive_do_not_collapse),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
