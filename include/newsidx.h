@@ -489,6 +489,23 @@ NEWSIDX_API int newsidx_query_run(newsidx_results **out, newsidx_query *q,
 NEWSIDX_API uint64_t newsidx_results_total(const newsidx_results *r);
 
 /**
+ * Number of matching items left out for being unpublished (`published:
+ * false`): what include_unpublished would add to the total.  0 with
+ * include_unpublished.
+ * @since 0.1.0
+ */
+NEWSIDX_API uint64_t newsidx_results_unpublished(const newsidx_results *r);
+
+/**
+ * Number of words and phrases of the query dropped for having nothing to
+ * search for (no letter, digit or symbol such as an emoji: "!!!", "—").
+ * A query whose words were all dropped matches nothing (total 0), not
+ * every item.
+ * @since 0.1.0
+ */
+NEWSIDX_API size_t newsidx_results_dropped(const newsidx_results *r);
+
+/**
  * The next hit, in order.  The hit is borrowed: valid until the results are
  * freed.
  *
@@ -536,6 +553,9 @@ NEWSIDX_API const char *newsidx_hit_excerpt(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_url(const newsidx_hit *h);
 /** Publication time in Unix seconds; false when unknown. */
 NEWSIDX_API bool newsidx_hit_published_at(const newsidx_hit *h, int64_t *out);
+/** False for an item marked `published: false` (true when it says
+ * nothing).  @since 0.1.0 */
+NEWSIDX_API bool newsidx_hit_published(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_provider_name(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_provider_domain(const newsidx_hit *h);
 NEWSIDX_API size_t newsidx_hit_topic_count(const newsidx_hit *h);

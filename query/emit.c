@@ -110,6 +110,8 @@ emit_hit_item(printer *p, const newsidx_hit *h)
     p->string(p, newsidx_hit_excerpt(h));
     p->map_key(p, "url");
     p->string(p, newsidx_hit_url(h));
+    p->map_key(p, "published");
+    p->boolean(p, newsidx_hit_published(h));
     p->map_key(p, "published_at");
     is_known = newsidx_hit_published_at(h, &v);
     emit_time(p, is_known, v);
@@ -194,9 +196,11 @@ emit_facets(printer *p, const emit_info *info, const newsidx_results *r)
     p->end(p);
 }
 
-/* The members every document starts with. */
+/* The members every document starts with: the total, and without --all
+ * the matches left out for being unpublished (always there then, 0 or
+ * not, so that a script need not guess). */
 static void
-emit_header(printer *p, const emit_info *info, uint64_t total)
+emit_header(printer *p, const emit_info *info, const newsidx_results *r)
 {
     p->map_key(p, "version");
     p->integer(p, EMIT_FORMAT_VERSION);
@@ -207,7 +211,15 @@ emit_header(printer *p, const emit_info *info, uint64_t total)
         p->integer(p, info->like_id);
     }
     p->map_key(p, "total");
-    p->integer(p, (int64_t)total);
+    p->integer(p, (int64_t)newsidx_results_total(r));
+    if (!info->is_all) {
+        p->map_key(p, "unpublished");
+        p->integer(p, (int64_t)newsidx_results_unpublished(r));
+    }
+    if (newsidx_results_dropped(r) > 0) {
+        p->map_key(p, "dropped");
+        p->integer(p, (int64_t)newsidx_results_dropped(r));
+    }
 }
 
 void
@@ -218,7 +230,7 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
     size_t i;
 
     p->begin_map(p);
-    emit_header(p, info, newsidx_results_total(r));
+    emit_header(p, info, r);
     p->map_key(p, "offset");
     p->integer(p, (int64_t)info->offset);
     p->map_key(p, "hits");
@@ -246,9 +258,9 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
 }
 
 void
-emit_count(printer *p, const emit_info *info, uint64_t total)
+emit_count(printer *p, const emit_info *info, const newsidx_results *r)
 {
     p->begin_map(p);
-    emit_header(p, info, total);
+    emit_header(p, info, r);
     p->end(p);
 }

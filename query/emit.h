@@ -20,6 +20,7 @@ typedef struct emit_info {
     unsigned facets;   /* NEWSIDX_FACET_* bits asked for */
     bool is_explain;   /* add each hit's score factors */
     bool has_now;      /* the query ranks by freshness (newsidx_query_now) */
+    bool is_all;       /* unpublished items are in (--all) */
     int64_t now;       /* with has_now: freshness's reference time */
 } emit_info;
 
@@ -30,7 +31,7 @@ typedef struct emit_info {
  * The hits are consumed: `r` is at its end afterwards. */
 void emit_results(printer *p, const emit_info *info, newsidx_results *r);
 
-/* Describe only the number of matches (--count). */
-void emit_count(printer *p, const emit_info *info, uint64_t total);
+/* Describe only the number of matches of `r` (--count). */
+void emit_count(printer *p, const emit_info *info, const newsidx_results *r);
 
 #endif /* NQ_EMIT_H */

@@ -130,6 +130,7 @@ typedef struct eng {
     uint64_t n_counted_only;  /* blocks the bounds left unscored */
     uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
     bool is_counting; /* a walk that only counts: no occurrences needed */
+    uint64_t n_hidden; /* matches left out for being unpublished */
     /* Rows scored only when a bound from their occurrences alone can beat
      * the score to beat (eng_row_bound); 0 = off. */
     bool has_row_bound;
@@ -1226,7 +1227,8 @@ eng_in_range(bool has, int64_t v, const nx_filter *f)
     return (!f->has_lo || v >= f->lo) && (!f->has_hi || v <= f->hi);
 }
 
-/* The filters answered from docinfo (slot `s`); false drops the row. */
+/* The filters answered from docinfo (slot `s`); false drops the row.  A
+ * row that passes all but being unpublished counts in e->n_hidden. */
 static bool
 eng_keep(eng *e, unsigned s)
 {
@@ -1234,15 +1236,17 @@ eng_keep(eng *e, unsigned s)
     const unsigned char *d = e->dbuf;
     unsigned flags = d[NX_DOCINFO_FLAGS_OFF + s];
     bool has_date = (flags & NX_DOC_HAS_DATE) != 0;
+    bool is_hidden =
+        !q->opts.include_unpublished && (flags & NX_DOC_UNPUBLISHED) != 0;
     int64_t date = 0;
     size_t i;
 
     if (!(flags & NX_DOC_PRESENT))
         return false;
-    if (!q->opts.include_unpublished && (flags & NX_DOC_UNPUBLISHED))
-        return false;
-    if (!e->need_full)
-        return true;
+    if (!e->need_full) {
+        e->n_hidden += is_hidden;
+        return !is_hidden;
+    }
     if (has_date)
         date = (int64_t)nx_docinfo_u64(d + NX_DOCINFO_DATE_OFF + 8 * s);
     if ((q->opts.has_since || q->opts.has_until) &&
@@ -1273,7 +1277,8 @@ eng_keep(eng *e, unsigned s)
         if (in == f->is_negated)
             return false;
     }
-    return true;
+    e->n_hidden += is_hidden;
+    return !is_hidden;
 }
 
 /**************************************************************************
@@ -1643,8 +1648,11 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
         for (w = 0; w < ENG_WORDS; w++) {
             uint64_t keep = m[w];
 
-            if (!all && at + w < e->n_unpub)
+            if (!all && at + w < e->n_unpub) {
                 keep &= ~e->unpub[at + w];
+                e->n_hidden += (uint64_t)__builtin_popcountll(
+                    m[w] & e->unpub[at + w]);
+            }
             n += (uint64_t)__builtin_popcountll(keep);
         }
         return n; /* (no self_id here: eng_open) */
@@ -2097,6 +2105,8 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
         eng_walk_top(e, run);
     run->n_rows = e->n_walked_rows + eng_walk(e, run);
     run->is_counted = true;
+    run->n_hidden = e->n_hidden;
+    run->has_hidden = true;
     q->idx->rank.n_blocks += e->n_walked + e->n_blocks_scored;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
@@ -2104,7 +2114,8 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
 }
 
 int
-nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err)
+nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
+                newsidx_error *err)
 {
     eng *e;
     int rc = eng_open(&e, q, err);
@@ -2113,6 +2124,7 @@ nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err)
         return rc;
     e->is_counting = true;
     *total_out = eng_walk(e, NULL);
+    *hidden_out = e->n_hidden;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
     return rc;

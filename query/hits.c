@@ -108,6 +108,7 @@ hits_item_row(sqlite3_stmt *stmt, void *payload)
     h->provider_domain = hits_dup(stmt, 7, &is_oom);
     h->has_quality = hits_int(stmt, 8, &h->quality);
     h->has_heat = hits_int(stmt, 9, &h->heat);
+    h->is_unpublished = sqlite3_column_int(stmt, 10) != 0;
     return !is_oom;
 }
 
@@ -186,7 +187,8 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     h->collapsed = c->collapsed;
     rc = hits_each(q->idx,
                    "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
-                   " i.published_at, p.name, p.domain, i.quality, i.heat"
+                   " i.published_at, p.name, p.domain, i.quality, i.heat,"
+                   " i.published IS 0"
                    " FROM items i JOIN files f ON f.id = i.id"
                    " LEFT JOIN providers p ON p.id = i.provider_id"
                    " WHERE i.id = ?1",
@@ -326,6 +328,18 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
     return rc;
 }
 
+size_t
+newsidx_results_dropped(const newsidx_results *r)
+{
+    return r->q->parsed != NULL ? r->q->parsed->n_dropped : 0;
+}
+
+uint64_t
+newsidx_results_unpublished(const newsidx_results *r)
+{
+    return r->unpublished;
+}
+
 uint64_t
 newsidx_results_total(const newsidx_results *r)
 {
@@ -426,6 +440,12 @@ const char *
 newsidx_hit_url(const newsidx_hit *h)
 {
     return h->url;
+}
+
+bool
+newsidx_hit_published(const newsidx_hit *h)
+{
+    return !h->is_unpublished;
 }
 
 bool

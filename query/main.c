@@ -87,7 +87,8 @@ run(run_config *cfg, printer *p)
                       .like_id = cfg->like_id,
                       .offset = cfg->opts.offset,
                       .facets = cfg->opts.facets,
-                      .is_explain = cfg->is_explain};
+                      .is_explain = cfg->is_explain,
+                      .is_all = cfg->opts.include_unpublished};
     newsidx_index *idx = open_index(cfg->db);
     newsidx_query *q = NULL;
     newsidx_results *r = NULL;
@@ -117,7 +118,7 @@ run(run_config *cfg, printer *p)
     } else {
         total = newsidx_results_total(r);
         if (cfg->opts.is_count_only)
-            emit_count(p, &info, total);
+            emit_count(p, &info, r);
         else
             emit_results(p, &info, r);
         exit_code =

@@ -485,6 +485,27 @@ text_render_suggestions(text_printer *tp, const text_node *list,
     fputs("?\n", tp->out);
 }
 
+/* "3 unpublished matches left out: --all shows them", when the query
+ * left some out (not with --count: its output is the number alone). */
+static void
+text_render_hidden(text_printer *tp, const text_node *root)
+{
+    int64_t n = 0;
+
+    text_int(root, "unpublished", &n);
+    if (n > 0)
+        fprintf(tp->out, "%" PRId64 " unpublished %s left out: --all shows %s\n",
+                n, n == 1 ? "match" : "matches", n == 1 ? "it" : "them");
+    n = 0;
+    text_int(root, "dropped", &n);
+    if (n > 0)
+        fprintf(tp->out,
+                "%" PRId64 " %s of the query had nothing to search for (a"
+                " word needs a letter, a digit or a symbol such as an"
+                " emoji)\n",
+                n, n == 1 ? "word" : "words");
+}
+
 static void
 text_render(text_printer *tp, const text_node *root)
 {
@@ -504,6 +525,7 @@ text_render(text_printer *tp, const text_node *root)
         fprintf(tp->out, ", showing %" PRIu64 "-%" PRIu64, (uint64_t)offset + 1,
                 (uint64_t)offset + n);
     fputc('\n', tp->out);
+    text_render_hidden(tp, root);
     rank = (uint64_t)offset;
     for (hit = hits->first; hit != NULL; hit = hit->next) {
         fputc('\n', tp->out);

@@ -31,6 +31,7 @@ struct newsidx_hit {
     char *path, *title, *excerpt, *url, *provider_name, *provider_domain;
     bool has_published_at, has_quality, has_heat;
     int64_t published_at, quality, heat;
+    bool is_unpublished; /* published: false */
     char **topics;
     size_t n_topics;
     double score, bm25, prior, fresh;
@@ -49,6 +50,7 @@ typedef struct nx_facet {
 struct newsidx_results {
     newsidx_query *q;
     uint64_t total;
+    uint64_t unpublished; /* matches left out for being unpublished */
     newsidx_hit *hits;
     size_t n_hits, next;
     nx_facet *facets;
@@ -90,6 +92,9 @@ typedef struct search_run {
     bool is_complete; /* every matching row was considered */
     uint64_t n_rows;  /* matches the scan saw */
     bool is_counted;  /* n_rows is every match */
+    uint64_t n_hidden; /* with is_counted, from the engine: matches left out
+                          for being unpublished (has_hidden) */
+    bool has_hidden;
 } search_run;
 
 /* Keep candidate `c` if it is among the best run->cap (search.c). */
@@ -113,9 +118,14 @@ double nx_search_prior(const newsidx_query *q, int level, bool has_q,
 /* The best run->cap candidates into run (a heap, via nx_search_offer). */
 int nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err);
 /* The number of matches. */
-int nx_engine_count(uint64_t *total_out, newsidx_query *q, newsidx_error *err);
+int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
+                    newsidx_error *err);
 
 void nx_search_where(search_sql *s, const newsidx_query *q);
+/* The query's matches counted in SQL; with `is_hidden`, those left out for
+ * being unpublished (what --all would add). */
+int nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
+                    newsidx_error *err);
 void nx_search_sql_free(search_sql *s);
 int nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
                       const char *head, const char *tail, newsidx_error *err);

@@ -89,9 +89,10 @@ search_filter_sql(search_sql *s, const nx_filter *f, const nx_tags *tags)
 }
 
 /* Build "FROM ... WHERE ..." for the query into s->where: the matching
- * items, as `i` (items), joined to `fts` when the query has text. */
-void
-nx_search_where(search_sql *s, const newsidx_query *q)
+ * items, as `i` (items), joined to `fts` when the query has text; with
+ * `is_hidden`, those left out for being unpublished. */
+static void
+search_where(search_sql *s, const newsidx_query *q, bool is_hidden)
 {
     size_t i;
 
@@ -108,7 +109,9 @@ nx_search_where(search_sql *s, const newsidx_query *q)
                                " fts WHERE fts MATCH ?)");
         sql_param_text(s, q->parsed->exclude);
     }
-    if (!q->opts.include_unpublished)
+    if (is_hidden)
+        nx_buf_puts(&s->where, " AND i.published IS 0");
+    else if (!q->opts.include_unpublished)
         nx_buf_puts(&s->where, " AND i.published IS NOT 0");
     if (q->opts.has_since || q->opts.has_until) {
         nx_buf_puts(&s->where, " AND ");
@@ -121,6 +124,12 @@ nx_search_where(search_sql *s, const newsidx_query *q)
     }
     for (i = 0; q->parsed != NULL && i < q->parsed->n_filters; i++)
         search_filter_sql(s, &q->parsed->filters[i], &q->tags[i]);
+}
+
+void
+nx_search_where(search_sql *s, const newsidx_query *q)
+{
+    search_where(s, q, false);
 }
 
 void
@@ -586,22 +595,24 @@ search_candidates(search_run *run, newsidx_query *q, newsidx_error *err)
     }
 }
 
-static int
-search_count(newsidx_results *r, newsidx_error *err)
+int
+nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
+                newsidx_error *err)
 {
     search_sql s;
     sqlite3_stmt *stmt;
     int rc;
 
-    nx_search_where(&s, r->q);
-    rc = nx_search_prepare(&stmt, r->q->idx, &s, "SELECT count(*)", "", err);
+    *out = 0;
+    search_where(&s, q, is_hidden);
+    rc = nx_search_prepare(&stmt, q->idx, &s, "SELECT count(*)", "", err);
     if (rc == NEWSIDX_OK) {
         int step = sqlite3_step(stmt);
 
         if (step == SQLITE_ROW)
-            r->total = (uint64_t)sqlite3_column_int64(stmt, 0);
+            *out = (uint64_t)sqlite3_column_int64(stmt, 0);
         else
-            rc = nx_store_error(r->q->idx, step, "cannot run the query", err);
+            rc = nx_store_error(q->idx, step, "cannot run the query", err);
     }
     sqlite3_finalize(stmt);
     nx_search_sql_free(&s);
@@ -613,6 +624,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
 {
     newsidx_results *r;
     search_run run;
+    bool has_hidden = false;
     int rc;
 
     *out = NULL;
@@ -626,17 +638,32 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         *out = r; /* the item shares no term with any other */
         return NEWSIDX_OK;
     }
+    /* Words typed, none with anything to search for ("!!!"): nothing
+     * matches them, not everything (newsidx_results_dropped says why). */
+    if (q->parsed != NULL && q->parsed->n_terms == 0 &&
+        q->parsed->n_dropped > 0) {
+        *out = r;
+        return NEWSIDX_OK;
+    }
     /* One read transaction: the scan, the count, the hits and the facets
      * all see the same snapshot while an indexer commits. */
     rc = nx_store_exec(q->idx, "BEGIN", err);
     if (rc == NEWSIDX_OK && !q->opts.is_count_only && q->opts.limit > 0)
         rc = search_candidates(&run, q, err);
-    if (rc == NEWSIDX_OK && run.is_counted)
+    if (rc == NEWSIDX_OK && run.is_counted) {
         r->total = run.n_rows; /* the scan saw every match */
-    else if (rc == NEWSIDX_OK)
-        rc = nx_engine_count(&r->total, q, err);
+        has_hidden = run.has_hidden;
+        r->unpublished = run.n_hidden;
+    } else if (rc == NEWSIDX_OK) {
+        rc = nx_engine_count(&r->total, &r->unpublished, q, err);
+        has_hidden = rc == NEWSIDX_OK;
+    }
     if (rc == NX_ENGINE_DECLINED)
-        rc = search_count(r, err);
+        rc = nx_search_count(&r->total, q, false, err);
+    /* What --all would add: the engine counts it as it walks; in SQL, a
+     * count of its own. */
+    if (rc == NEWSIDX_OK && !has_hidden && !q->opts.include_unpublished)
+        rc = nx_search_count(&r->unpublished, q, true, err);
     if (rc == NEWSIDX_OK && run.n_cands > q->opts.offset)
         rc = nx_hits_fill(r, run.cands + q->opts.offset,
                           run.n_cands - (size_t)q->opts.offset < q->opts.limit

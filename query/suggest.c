@@ -332,28 +332,6 @@ suggest_replace(nx_buf *out, const suggest_run *run, unsigned use)
     return n_replaced;
 }
 
-/* The matches of query `s` counted in SQL (newsidx_query_run's count when
- * the engine declines a query). */
-static int
-suggest_sql_count(uint64_t *out, newsidx_query *s, newsidx_error *err)
-{
-    sqlite3_stmt *stmt;
-    search_sql sql;
-    int rc, step;
-
-    nx_search_where(&sql, s);
-    rc = nx_search_prepare(&stmt, s->idx, &sql, "SELECT count(*)", "", err);
-    if (rc == NEWSIDX_OK) {
-        step = sqlite3_step(stmt);
-        if (step == SQLITE_ROW)
-            *out = (uint64_t)sqlite3_column_int64(stmt, 0);
-        else
-            rc = nx_store_error(s->idx, step, "cannot run the query", err);
-    }
-    sqlite3_finalize(stmt);
-    nx_search_sql_free(&sql);
-    return rc;
-}
 
 /* The matches of `text` under the options of the query that found little,
  * counted as newsidx_query_run counts: by the engine, or in SQL when the
@@ -366,10 +344,12 @@ suggest_count(uint64_t *out, const newsidx_query *q, const char *text,
     int rc = newsidx_query_new(&s, q->idx, text, &q->opts, err);
 
     *out = 0;
+    uint64_t hidden;
+
     if (rc == NEWSIDX_OK)
-        rc = nx_engine_count(out, s, err);
+        rc = nx_engine_count(out, &hidden, s, err);
     if (rc == NX_ENGINE_DECLINED)
-        rc = suggest_sql_count(out, s, err);
+        rc = nx_search_count(out, s, false, err);
     newsidx_query_free(s);
     if (rc == NEWSIDX_PARSE) {
         nx_error_clear(err);

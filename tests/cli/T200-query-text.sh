@@ -138,8 +138,9 @@ check_eq "--offset 2 -n 2: header" "$total matches, showing 3-4" "$(head -n 1 .o
 check "--offset: rank 3" has '^  3\. '
 check "--offset: rank 4" has '^  4\. '
 check_eq "--offset: two hits" 2 "$(count_lines '^ +[0-9]+\. ')"
-run_query --limit 0 ai
-check_eq "--limit 0: the count line only" "$total matches" "$out"
+total_all=$(sql t.db "SELECT count(*) FROM fts WHERE fts MATCH 'ai'")
+run_query --limit 0 --all ai
+check_eq "--limit 0: the count line only" "$total_all matches" "$out"
 run_query ai
 check_eq "default: 10 hits" 10 "$(count_lines '^ +[0-9]+\. ')"
 run_query --count ai

@@ -230,7 +230,7 @@ check_jq "default limit 10" '.hits | length == 10'
 # --count
 run_query -f json --count zurich
 check "--count json: valid" valid_json .out
-check_jq "--count json: the object" '. == {"version": 1, "query": "zurich", "total": 2}'
+check_jq "--count json: the object" '. == {"version": 1, "query": "zurich", "total": 2, "unpublished": 0}'
 run_query -f jsonl --count zurich
 check "--count jsonl: valid" valid_jsonl .out
 check_eq "--count jsonl: one line" 1 "$(wc -l <.out)"
@@ -337,7 +337,7 @@ check "jsonl: explain.now in every hit" \
 # with '-'.
 run_query ai --format json --count
 check "options after the words: --format json is read" valid_json .out
-check_jq "options after the words: --count is read" 'keys == ["query", "total", "version"]'
+check_jq "options after the words: --count is read" 'keys == ["query", "total", "unpublished", "version"]'
 check_jq "options after the words: not query words" '.query == "ai"'
 run_query -f json -- =insurer -london
 check_jq "-- then words: the query as typed" '.query == "=insurer -london"'
