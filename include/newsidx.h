@@ -168,13 +168,20 @@ NEWSIDX_API int newsidx_index_checkpoint(newsidx_index *idx,
  * again).  Takes the indexing lock.
  *
  * @return NEWSIDX_OK; NEWSIDX_INVALID for an unknown language (the
- *         message lists them); NEWSIDX_READONLY; NEWSIDX_BUSY if another
- *         writer holds the index; NEWSIDX_IO; NEWSIDX_CORRUPT; NEWSIDX_NOMEM.
- * @since 0.1.0
+ *         message says how to list them); NEWSIDX_READONLY; NEWSIDX_BUSY if
+ * another writer holds the index; NEWSIDX_IO; NEWSIDX_CORRUPT; NEWSIDX_NOMEM.
+ * @since 0.2.0
  */
 NEWSIDX_API int newsidx_index_set_stem_language(newsidx_index *idx,
                                                 const char *language,
                                                 newsidx_error *err);
+
+/**
+ * The languages newsidx_index_set_stem_language() takes: the i-th name
+ * (libstemmer's, in its order), "none" last; NULL past the end.
+ * @since 0.2.0
+ */
+NEWSIDX_API const char *newsidx_stem_language_name(size_t i);
 
 /**
  * The language the index stems words in (see
@@ -400,14 +407,21 @@ typedef struct newsidx_query_options {
                               newest date in the index (newsidx_query_now) */
     const char *mark_open; /* snippet markers; NULL = "[" and "]" */
     const char *mark_close;
+    /* Version 2 (0.2.0): */
+    bool is_exact; /* words match their exact forms only, as if each were
+                      written =word (docs/query.md) */
+    double w_form; /* how much another form of a word counts against the
+                      form typed, 0..1 (<0 = default, 0.5) */
 } newsidx_query_options;
 
-#define NEWSIDX_QUERY_OPTIONS_VERSION 1
+/* Version 1 (the fields up to mark_close) is still accepted: the new
+ * fields take their defaults. */
+#define NEWSIDX_QUERY_OPTIONS_VERSION 2
 #define NEWSIDX_QUERY_OPTIONS_INIT                                             \
     {                                                                          \
         NEWSIDX_QUERY_OPTIONS_VERSION, NEWSIDX_SORT_RANK, 10, 0, false, false, \
             -1, 0, false, -1, -1, -1, -1, -1, -1, 0, false, false, 0, 0, 0,    \
-            NULL, NULL                                                         \
+            NULL, NULL, false, -1                                              \
     }
 
 /**
@@ -466,6 +480,28 @@ NEWSIDX_API const char *newsidx_query_match(const newsidx_query *q);
  */
 NEWSIDX_API bool newsidx_query_now(const newsidx_query *q, int64_t *out);
 
+/**
+ * The other forms of the words typed that the query also searches: a
+ * word finds the words of the index with its stem ("robots" finds
+ * "robot"), each counting newsidx_query_form_weight() times what the
+ * form typed counts (docs/ranking.md).  None for quoted phrases, `=word`,
+ * prefixes, the is_exact option, an index whose language is "none", and
+ * --like queries (which search forms, unweighted, listed nowhere).
+ *
+ * @param word receives the word as typed (normalized), borrowed: valid
+ *             until the query is freed.
+ * @param form receives the other form, borrowed likewise.
+ * @return true; false when `i` is past the last form.
+ * @since 0.2.0
+ */
+NEWSIDX_API bool newsidx_query_form(const newsidx_query *q, size_t i,
+                                    const char **word, const char **form);
+
+/** The weight of another form against the form typed, 0..1 (the
+ * `w_form` option, the index's stored default, or 0.5).
+ * @since 0.2.0 */
+NEWSIDX_API double newsidx_query_form_weight(const newsidx_query *q);
+
 /** Free a query.  NULL is allowed. */
 NEWSIDX_API void newsidx_query_free(newsidx_query *q);
 
@@ -492,7 +528,7 @@ NEWSIDX_API uint64_t newsidx_results_total(const newsidx_results *r);
  * Number of matching items left out for being unpublished (`published:
  * false`): what include_unpublished would add to the total.  0 with
  * include_unpublished.
- * @since 0.1.0
+ * @since 0.2.0
  */
 NEWSIDX_API uint64_t newsidx_results_unpublished(const newsidx_results *r);
 
@@ -501,7 +537,7 @@ NEWSIDX_API uint64_t newsidx_results_unpublished(const newsidx_results *r);
  * search for (no letter, digit or symbol such as an emoji: "!!!", "—").
  * A query whose words were all dropped matches nothing (total 0), not
  * every item.
- * @since 0.1.0
+ * @since 0.2.0
  */
 NEWSIDX_API size_t newsidx_results_dropped(const newsidx_results *r);
 
@@ -554,7 +590,7 @@ NEWSIDX_API const char *newsidx_hit_url(const newsidx_hit *h);
 /** Publication time in Unix seconds; false when unknown. */
 NEWSIDX_API bool newsidx_hit_published_at(const newsidx_hit *h, int64_t *out);
 /** False for an item marked `published: false` (true when it says
- * nothing).  @since 0.1.0 */
+ * nothing).  @since 0.2.0 */
 NEWSIDX_API bool newsidx_hit_published(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_provider_name(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_provider_domain(const newsidx_hit *h);

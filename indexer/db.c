@@ -266,19 +266,16 @@ int
 newsidx_index_set_stem_language(newsidx_index *idx, const char *language,
                                 newsidx_error *err)
 {
-    nx_buf names = NX_BUF_INIT;
     int rc;
 
     assert(idx != NULL && language != NULL);
     nx_error_clear(err);
-    if (!nx_stem_language_ok(language)) {
-        nx_stem_languages(&names);
-        rc = nx_fail(err, NEWSIDX_INVALID,
-                     "no stemming language '%.40s' (languages: %s)", language,
-                     names.data != NULL ? names.data : "");
-        nx_buf_free(&names);
-        return rc;
-    }
+    if (!nx_stem_language_ok(language))
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "no stemming language '%.40s' (one of Snowball's, such"
+                       " as english, french, german or spanish, or none:"
+                       " newsidx_stem_language_name() lists them)",
+                       language);
     rc = nx_db_lock(idx, err);
     if (rc == NEWSIDX_OK)
         rc = nx_store_begin(idx, err);

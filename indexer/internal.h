@@ -386,7 +386,6 @@ typedef struct nx_stemmer nx_stemmer;
  * "none"? */
 bool nx_stem_language_ok(const char *language);
 /* The names nx_stem_language_ok takes, ", "-separated, into `out`. */
-void nx_stem_languages(nx_buf *out);
 /* A stemmer for `language`: NEWSIDX_OK, NEWSIDX_INVALID (an unknown
  * language), NEWSIDX_NOMEM.  One thread at a time. */
 int nx_stemmer_new(nx_stemmer **out, const char *language);

@@ -19,7 +19,8 @@ enum {
     OPT_BATCH,
     OPT_MAX_SIZE,
     OPT_PROGRESS,
-    OPT_NO_PROGRESS
+    OPT_NO_PROGRESS,
+    OPT_STEM_LANGUAGE
 };
 
 static const cli_option options[] = {
@@ -35,6 +36,8 @@ static const cli_option options[] = {
      "larger files fail (default: 16M; K, M, G suffixes)"},
     {"json", OPT_JSON, no_argument, NULL,
      "print the summary as JSON on stdout"},
+    {"stem-language", OPT_STEM_LANGUAGE, required_argument, "LANG",
+     "stem words in LANG: english (default), german, ... or none"},
     {"progress", OPT_PROGRESS, no_argument, NULL,
      "show the progress bar even when stderr is not a terminal"},
     {"no-progress", OPT_NO_PROGRESS, no_argument, NULL,
@@ -56,6 +59,7 @@ typedef struct run_config {
     bool is_json;
     int progress; /* -1 never, 0 when a terminal, 1 always */
     cli_progress bar;
+    const char *stem_language; /* --stem-language, or NULL */
 } run_config;
 
 static volatile sig_atomic_t interrupted;
@@ -249,6 +253,28 @@ parse_option(void *payload, int c, const char *arg)
     case OPT_JSON:
         cfg->is_json = true;
         break;
+    case OPT_STEM_LANGUAGE: {
+        /* Checked before the index is opened: a name that is no language
+         * must not create a file. */
+        const char *name;
+        size_t i;
+
+        for (i = 0; (name = newsidx_stem_language_name(i)) != NULL &&
+                    strcmp(name, arg) != 0;
+             i++)
+            ;
+        if (name == NULL) {
+            fputs("newsindex: error: no stemming language '", stderr);
+            cli_put_escaped(stderr, arg);
+            fputs("'; the languages are:", stderr);
+            for (i = 0; (name = newsidx_stem_language_name(i)) != NULL; i++)
+                fprintf(stderr, " %s", name);
+            fputc('\n', stderr);
+            return CLI_EXIT_USAGE;
+        }
+        cfg->stem_language = arg;
+        break;
+    }
     case OPT_PROGRESS:
     case OPT_NO_PROGRESS:
         cfg->progress = c == OPT_PROGRESS ? 1 : -1;
@@ -282,7 +308,7 @@ parse_args(run_config *cfg, int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if (optind >= argc)
+    if (optind >= argc && cfg->stem_language == NULL)
         return cli_usage_error("no PATH to index");
     cfg->db = cli_default_db(cfg->db);
     return -1;
@@ -330,6 +356,18 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
     if (rc != NEWSIDX_OK) {
         report_error(cfg, rc, &err);
         return CLI_EXIT_FAILURE;
+    }
+    /* The language first: the words indexed next are stemmed in it. */
+    if (cfg->stem_language != NULL &&
+        (rc = newsidx_index_set_stem_language(idx, cfg->stem_language,
+                                              &err)) != NEWSIDX_OK) {
+        newsidx_index_close(idx);
+        report_error(cfg, rc, &err);
+        return rc == NEWSIDX_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    }
+    if (n_paths == 0) { /* --stem-language alone */
+        newsidx_index_close(idx);
+        return CLI_EXIT_OK;
     }
     cli_progress_init(&cfg->bar, cfg->verbosity > 0 &&
                                      (cfg->progress > 0 ||

@@ -30,15 +30,15 @@ nx_stem_language_ok(const char *language)
     return false;
 }
 
-void
-nx_stem_languages(nx_buf *out)
+const char *
+newsidx_stem_language_name(size_t i)
 {
     const char **names = sb_stemmer_list();
-    size_t i;
+    size_t n = 0;
 
-    for (i = 0; names[i] != NULL; i++)
-        nx_buf_printf(out, "%s%s", i ? ", " : "", names[i]);
-    nx_buf_printf(out, ", %s", NX_STEM_NONE);
+    while (names[n] != NULL)
+        n++;
+    return i < n ? names[i] : i == n ? NX_STEM_NONE : NULL;
 }
 
 int

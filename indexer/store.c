@@ -733,33 +733,71 @@ nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
     return rc;
 }
 
+/* A copy of meta(key) in *value (NULL: none, or unreadable); SQLITE_NOMEM
+ * when the copy cannot be made. */
+static int
+store_read_meta(newsidx_index *idx, const char *key, sqlite3_value **value)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = SQLITE_OK;
+
+    *value = NULL;
+    if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = ?1",
+                           -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW &&
+        (*value = sqlite3_value_dup(sqlite3_column_value(stmt, 0))) == NULL)
+        rc = SQLITE_NOMEM;
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Put meta(key) back as `value` was before a rebuild (NULL: nothing). */
+static int
+store_keep_meta(newsidx_index *idx, const char *key, sqlite3_value *value,
+                newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (value == NULL)
+        return NEWSIDX_OK;
+    rc = sqlite3_prepare_v2(idx->db, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)",
+                            -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_value(stmt, 2, value);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = sqlite3_errcode(idx->db);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_store_error(idx, rc, "cannot keep the settings", err);
+}
+
 /*
  * Make the index anew for a rebuild: every table dropped and created
  * again, in the caller's transaction.  Not emptied with DELETE: FTS5
  * reads what it deletes, and a rebuild is what a damaged index is told to
  * do (a damaged record must not stand in its way, or stay).  The stored
- * ranking default (meta 'weights') is the user's setting, not the
- * index's: it is kept as it was.
+ * ranking default (meta 'weights') and the language (meta
+ * 'stem_language') are the user's settings, not the index's: they are
+ * kept as they were.
  */
 int
 nx_store_clear(newsidx_index *idx, newsidx_error *err)
 {
-    sqlite3_value *weights = NULL;
-    sqlite3_stmt *stmt = NULL;
+    sqlite3_value *weights = NULL, *language = NULL;
     int rc;
 
     nx_terms_discard(idx);
     nx_fts_discard(idx);
     nx_docinfo_discard(idx);
     nx_bounds_discard(idx);
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT value FROM meta WHERE key = 'weights'", -1,
-                            &stmt, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
-        (weights = sqlite3_value_dup(sqlite3_column_value(stmt, 0))) == NULL)
-        rc = SQLITE_NOMEM;
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    rc = store_read_meta(idx, "weights", &weights);
+    if (rc == SQLITE_OK)
+        rc = store_read_meta(idx, "stem_language", &language);
     /* A meta table too damaged to read loses the setting, not the rebuild. */
     rc = rc == SQLITE_NOMEM ? NEWSIDX_NOMEM : NEWSIDX_OK;
     /* Dropping the fts table has FTS5 read its structure record and its
@@ -778,19 +816,11 @@ nx_store_clear(newsidx_index *idx, newsidx_error *err)
         rc = nx_schema_drop(idx->db, err);
     if (rc == NEWSIDX_OK)
         rc = nx_schema_create(idx->db, err);
-    if (rc == NEWSIDX_OK && weights != NULL) {
-        rc = sqlite3_prepare_v2(idx->db,
-                                "INSERT INTO meta VALUES('weights', ?1)", -1,
-                                &stmt, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_value(stmt, 1, weights);
-        if (rc == SQLITE_OK && sqlite3_step(stmt) != SQLITE_DONE)
-            rc = sqlite3_errcode(idx->db);
-        sqlite3_finalize(stmt);
-        rc = rc == SQLITE_OK
-                 ? NEWSIDX_OK
-                 : nx_store_error(idx, rc, "cannot keep the weights", err);
-    }
+    if (rc == NEWSIDX_OK)
+        rc = store_keep_meta(idx, "weights", weights, err);
+    if (rc == NEWSIDX_OK)
+        rc = store_keep_meta(idx, "stem_language", language, err);
     sqlite3_value_free(weights);
+    sqlite3_value_free(language);
     return rc == NEWSIDX_NOMEM ? nx_fail(err, rc, "out of memory") : rc;
 }

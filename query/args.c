@@ -22,6 +22,7 @@ enum {
     OPT_FRESH,
     OPT_NOW,
     OPT_EXPLAIN,
+    OPT_EXACT,
     OPT_NO_COLLAPSE,
     OPT_RELATED,
     OPT_LIKE,
@@ -53,6 +54,8 @@ static const cli_option options[] = {
      "where --fresh counts from (default: newest item)"},
     {"explain", OPT_EXPLAIN, no_argument, NULL,
      "show each hit's score factors and path"},
+    {"exact", OPT_EXACT, no_argument, NULL,
+     "match words as typed, not their other forms"},
     {"no-collapse", OPT_NO_COLLAPSE, no_argument, NULL,
      "keep copies of one story apart"},
     {"related", OPT_RELATED, required_argument, "N",
@@ -62,7 +65,7 @@ static const cli_option options[] = {
     {"facets", OPT_FACETS, required_argument, "LIST",
      "count matches by topic, provider and/or year"},
     {"weights", OPT_WEIGHTS, required_argument, "LIST",
-     "ranking weights, e.g. title=10,excerpt=4,prior=0.3"},
+     "ranking weights, e.g. title=10,excerpt=4,prior=0.3,form=0.5"},
     {"exit-status", OPT_EXIT_STATUS, no_argument, NULL,
      "exit with 4 when nothing matched"},
     {"color", OPT_COLOR, optional_argument, "WHEN",
@@ -198,15 +201,16 @@ parse_now(const char *s, time_t now, int64_t *out)
     return parse_when(s, true, now, out);
 }
 
-/* --weights title=10,excerpt=4,body=1,quality=1,heat=1,prior=0.3 */
+/* --weights title=10,excerpt=4,body=1,quality=1,heat=1,prior=0.3,form=0.5 */
 static bool
 parse_weights(newsidx_query_options *opts, const char *list)
 {
-    static const char *const names[] = {"title",   "excerpt", "body",
-                                        "quality", "heat",    "prior"};
-    double *fields[] = {&opts->w_title, &opts->w_excerpt,
-                        &opts->w_body,  &opts->w_quality,
-                        &opts->w_heat,  &opts->prior_strength};
+    static const char *const names[] = {"title", "excerpt", "body", "quality",
+                                        "heat",  "prior",   "form"};
+    double *fields[] = {
+        &opts->w_title, &opts->w_excerpt,      &opts->w_body, &opts->w_quality,
+        &opts->w_heat,  &opts->prior_strength, &opts->w_form};
+    const size_t n_names = sizeof(names) / sizeof(names[0]);
     const char *p = list;
 
     while (*p != '\0') {
@@ -214,14 +218,15 @@ parse_weights(newsidx_query_options *opts, const char *list)
         char *end;
         double v;
 
-        for (i = 0; i < 6; i++)
+        for (i = 0; i < n_names; i++)
             if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
                 break;
-        if (i == 6 || p[len] != '=' || p[len + 1] < '0' || p[len + 1] > '9')
+        if (i == n_names || p[len] != '=' || p[len + 1] < '0' ||
+            p[len + 1] > '9')
             return false;
         v = strtod(p + len + 1, &end);
         if (!isfinite(v) || v > 1000 || (i == 5 && v > 0.9) ||
-            (*end != ',' && *end != '\0'))
+            (i == 6 && v > 1) || (*end != ',' && *end != '\0'))
             return false;
         *fields[i] = v;
         p = *end == ',' ? end + 1 : end;
@@ -405,6 +410,9 @@ parse_option(void *payload, int c, const char *arg)
         break;
     case OPT_EXPLAIN:
         cfg->is_explain = true;
+        break;
+    case OPT_EXACT:
+        cfg->opts.is_exact = true;
         break;
     case OPT_NO_COLLAPSE:
         cfg->opts.no_collapse = true;

@@ -222,6 +222,31 @@ emit_header(printer *p, const emit_info *info, const newsidx_results *r)
     }
 }
 
+/* With --explain, the other forms the query searched and their weight:
+ * "forms": [{"word": "robots", "form": "robot"}, ...], "form_weight". */
+static void
+emit_forms(printer *p, const emit_info *info)
+{
+    const char *word, *form;
+    size_t i;
+
+    if (!info->is_explain || info->q == NULL)
+        return;
+    p->map_key(p, "forms");
+    p->begin_list(p);
+    for (i = 0; newsidx_query_form(info->q, i, &word, &form); i++) {
+        p->begin_map(p);
+        p->map_key(p, "word");
+        p->string(p, word);
+        p->map_key(p, "form");
+        p->string(p, form);
+        p->end(p);
+    }
+    p->end(p);
+    p->map_key(p, "form_weight");
+    p->real(p, newsidx_query_form_weight(info->q));
+}
+
 void
 emit_results(printer *p, const emit_info *info, newsidx_results *r)
 {
@@ -233,6 +258,7 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
     emit_header(p, info, r);
     p->map_key(p, "offset");
     p->integer(p, (int64_t)info->offset);
+    emit_forms(p, info);
     p->map_key(p, "hits");
     p->begin_list(p);
     while (newsidx_results_next(&h, r) == NEWSIDX_OK)

@@ -22,6 +22,8 @@ typedef struct emit_info {
     bool has_now;      /* the query ranks by freshness (newsidx_query_now) */
     bool is_all;       /* unpublished items are in (--all) */
     int64_t now;       /* with has_now: freshness's reference time */
+    const newsidx_query *q; /* with is_explain: the query, for the other
+                               forms of its words */
 } emit_info;
 
 /* The schema version of the document (--format-version). */

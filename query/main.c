@@ -106,6 +106,7 @@ run(run_config *cfg, printer *p)
         rc = newsidx_query_new(&q, idx, cfg->query, &cfg->opts, &err);
     if (rc == NEWSIDX_OK) {
         info.has_now = newsidx_query_now(q, &info.now);
+        info.q = q;
         rc = newsidx_query_run(&r, q, &err);
     }
     if (rc == NEWSIDX_PARSE) {

@@ -506,6 +506,39 @@ text_render_hidden(text_printer *tp, const text_node *root)
                 n, n == 1 ? "word" : "words");
 }
 
+/* With --explain: "forms: robots = robot, robotic; each counts 0.5 of
+ * the word typed", the forms of one word together. */
+static void
+text_render_forms(text_printer *tp, const text_node *root)
+{
+    const text_node *forms = text_get(root, "forms"), *f;
+    const char *last = NULL;
+    const text_node *w = text_get(root, "form_weight");
+
+    if (forms == NULL || forms->first == NULL)
+        return;
+    fputs("forms:", tp->out);
+    for (f = forms->first; f != NULL; f = f->next) {
+        const char *word = text_str(f, "word"), *form = text_str(f, "form");
+
+        if (word == NULL || form == NULL)
+            continue;
+        if (last == NULL || strcmp(last, word) != 0) {
+            fputs(last == NULL ? " " : "; ", tp->out);
+            text_put(tp, word, false);
+            fputs(" =", tp->out);
+        } else {
+            fputc(',', tp->out);
+        }
+        fputc(' ', tp->out);
+        text_put(tp, form, false);
+        last = word;
+    }
+    if (w != NULL && w->kind == TEXT_REAL)
+        fprintf(tp->out, " (each %g of the word typed)", w->real);
+    fputc('\n', tp->out);
+}
+
 static void
 text_render(text_printer *tp, const text_node *root)
 {
@@ -526,6 +559,7 @@ text_render(text_printer *tp, const text_node *root)
                 (uint64_t)offset + n);
     fputc('\n', tp->out);
     text_render_hidden(tp, root);
+    text_render_forms(tp, root);
     rank = (uint64_t)offset;
     for (hit = hits->first; hit != NULL; hit = hit->next) {
         fputc('\n', tp->out);

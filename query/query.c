@@ -2,6 +2,8 @@
  * query.c - the query object: options and their defaults (some stored in
  * the index), compiling the user's text, and "items like this one".
  */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -275,11 +277,20 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
     static const newsidx_query_options defaults = NEWSIDX_QUERY_OPTIONS_INIT;
     int rc;
 
-    q->opts = opts ? *opts : defaults;
-    if (q->opts.version != NEWSIDX_QUERY_OPTIONS_VERSION)
+    q->opts = defaults;
+    if (opts != NULL && opts->version == 1) /* a caller built before 0.2.0:
+                                               its struct ends earlier */
+        memcpy(&q->opts, opts, offsetof(newsidx_query_options, is_exact));
+    else if (opts != NULL)
+        q->opts = *opts;
+    if (q->opts.version != 1 &&
+        q->opts.version != NEWSIDX_QUERY_OPTIONS_VERSION)
         return nx_fail(err, NEWSIDX_INVALID,
                        "query options version %u, expected %u", q->opts.version,
                        NEWSIDX_QUERY_OPTIONS_VERSION);
+    if (q->opts.w_form > 1 || isnan(q->opts.w_form))
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "a form weight above 1 (an exact form counts 1)");
     if ((unsigned)q->opts.sort > NEWSIDX_SORT_HEAT)
         return nx_fail(err, NEWSIDX_INVALID, "unknown sort order %d",
                        (int)q->opts.sort);
@@ -302,6 +313,7 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
     query_set(&q->w.quality, q->opts.w_quality);
     query_set(&q->w.heat, q->opts.w_heat);
     query_set(&q->w.strength, q->opts.prior_strength);
+    query_set(&q->w.form, q->opts.w_form);
     if (q->opts.fresh_half_life > 0)
         q->w.fresh_half_life = q->opts.fresh_half_life;
     if (q->w.fresh_half_life > 0 && (rc = query_reference(q, err)) != 0)
@@ -502,29 +514,55 @@ query_forms(void *ctx, const char *word, size_t len, nx_buf *out)
     return nx_buf_oom(out) ? -1 : n;
 }
 
+/* Start `x` on q's index: its stemmer read; `*use` false when words have
+ * no other forms (the language "none", or the query asked for exact
+ * forms). */
+static int
+query_expand_open(query_expand *x, newsidx_query *q, bool *use,
+                  newsidx_error *err)
+{
+    int rc;
+
+    memset(x, 0, sizeof(*x));
+    x->idx = q->idx;
+    x->rc = SQLITE_OK;
+    rc = nx_terms_stemmer(q->idx, &x->stemmer);
+    if (rc != SQLITE_OK)
+        return nx_store_error(q->idx, rc, "cannot read the language", err);
+    *use = !q->opts.is_exact &&
+           strcmp(nx_stemmer_language(x->stemmer), NX_STEM_NONE) != 0;
+    return NEWSIDX_OK;
+}
+
+/* Finish `x`; `rc` unless looking up the forms failed. */
+static int
+query_expand_close(query_expand *x, int rc, newsidx_error *err)
+{
+    sqlite3_finalize(x->stmt);
+    nx_stemmer_free(x->stemmer);
+    if (rc == NEWSIDX_OK && x->rc != SQLITE_OK)
+        return nx_store_error(x->idx, x->rc, "cannot read the terms", err);
+    return rc;
+}
+
 /* Parse the query text, each word with its other forms in the index's
- * language (none for "none", or an index without the stems). */
+ * language (none for "none", --exact, or an index without the stems). */
 static int
 query_parse(newsidx_query *q, const char *text, newsidx_error *err)
 {
-    query_expand x = {q->idx, NULL, NULL, SQLITE_OK};
+    query_expand x;
     nx_expander ex = {query_forms, &x};
-    int rc = nx_terms_stemmer(q->idx, &x.stemmer);
+    bool use = false;
+    int rc = query_expand_open(&x, q, &use, err);
 
-    if (rc != SQLITE_OK)
-        return nx_store_error(q->idx, rc, "cannot read the language", err);
+    if (rc != NEWSIDX_OK)
+        return rc;
     rc = nx_query_parse_with(&q->parsed, text, strlen(text),
-                             strcmp(nx_stemmer_language(x.stemmer),
-                                    NX_STEM_NONE) != 0
-                                 ? &ex
-                                 : NULL,
-                             err);
-    sqlite3_finalize(x.stmt);
-    nx_stemmer_free(x.stemmer);
-    if (rc == NEWSIDX_OK && x.rc != SQLITE_OK) {
+                             use ? &ex : NULL, err);
+    rc = query_expand_close(&x, rc, err);
+    if (rc != NEWSIDX_OK && q->parsed != NULL) {
         nx_parsed_free(q->parsed);
         q->parsed = NULL;
-        return nx_store_error(q->idx, x.rc, "cannot read the terms", err);
     }
     return rc;
 }
@@ -621,10 +659,16 @@ newsidx_query_like(newsidx_query **out, newsidx_index *idx, int64_t id,
         rc = query_like_source(&text, &q->self_id, idx, id, err);
     if (rc == NEWSIDX_OK)
         rc = nx_like_match(&match, idx, text.data, err);
+    /* Parsed as if typed: its words find their other forms, ranked as
+     * a typed query's are (docs/ranking.md). */
+    if (rc == NEWSIDX_OK)
+        rc = query_parse(q, match.data ? match.data : "", err);
+    if (rc == NEWSIDX_OK)
+        rc = query_resolve_all(q, err);
     if (rc == NEWSIDX_OK) {
         snprintf(label, sizeof(label), "like:%lld", (long long)id);
         q->text = nx_strdup(label);
-        q->match = nx_strdup(match.data ? match.data : "");
+        q->match = nx_strdup(q->parsed->match);
         if (q->text == NULL || q->match == NULL)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
@@ -645,6 +689,33 @@ newsidx_query_now(const newsidx_query *q, int64_t *out)
         return false;
     *out = q->w.now;
     return true;
+}
+
+bool
+newsidx_query_form(const newsidx_query *q, size_t i, const char **word,
+                   const char **form)
+{
+    const nx_parsed *p = q->parsed;
+    size_t k;
+
+    *word = *form = NULL;
+    for (k = 0; p != NULL && k < p->n_terms + p->n_excluded; k++) {
+        const nx_term *list = k < p->n_terms ? p->terms : p->excluded;
+        const nx_term *t = &list[k < p->n_terms ? k : k - p->n_terms];
+
+        if (t->is_form && i-- == 0) {
+            *word = list[t->family].text;
+            *form = t->text;
+            return true;
+        }
+    }
+    return false;
+}
+
+double
+newsidx_query_form_weight(const newsidx_query *q)
+{
+    return q->w.form;
 }
 
 const char *

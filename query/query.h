@@ -296,8 +296,9 @@ bool nx_snippet(nx_buf *out, const char *text, const nx_term *terms,
  * first.  NEWSIDX_OK (also when there is none); what reading the index
  * can fail with: NEWSIDX_IO, NEWSIDX_BUSY, NEWSIDX_CORRUPT, NEWSIDX_NOMEM. */
 int nx_suggest(newsidx_results *r, newsidx_error *err);
-/* The FTS5 expression for items like the one whose normalized text is
- * `text`: its most distinctive terms ORed.  Appends to `out`. */
+/* The query for items like the one whose normalized text is `text`: its
+ * most distinctive words ORed ("w1 OR w2 ..."; the parser adds their
+ * other forms).  Appends to `out`. */
 int nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
                   newsidx_error *err);
 

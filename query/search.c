@@ -441,7 +441,7 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
      * nx_fr_open) before FTS5 itself reads it, which trusts its sizes. */
     if (rc == NEWSIDX_OK && has_text)
         rc = nx_search_rows(q, &n_rows, err);
-    if (rc == NEWSIDX_OK && has_text && q->self_id == 0)
+    if (rc == NEWSIDX_OK && has_text)
         rc = nx_search_idf(q, n_rows, idf, &n_idf, err);
     rank->idf = n_idf > 0 ? idf : NULL;
     rank->n_idf = n_idf;
@@ -672,7 +672,8 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
                           err);
     if (rc == NEWSIDX_OK && q->opts.facets != 0)
         rc = nx_facets_count(r, err);
-    if (rc == NEWSIDX_OK && r->total < 3 && q->parsed != NULL)
+    if (rc == NEWSIDX_OK && r->total < 3 && q->parsed != NULL &&
+        q->self_id == 0) /* not for --like: nobody typed its words */
         rc = nx_suggest(r, err);
     search_run_free(&run);
     nx_store_rollback(q->idx); /* ends the read transaction */

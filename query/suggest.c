@@ -433,6 +433,7 @@ nx_suggest(newsidx_results *r, newsidx_error *err)
 typedef struct like_term {
     char *text;
     int64_t docs;
+    char stem[48]; /* its stem in the terms table; "" when none or long */
 } like_term;
 
 static int
@@ -457,7 +458,8 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
 
     if (copy == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?", -1,
+    rc = sqlite3_prepare_v2(idx->db,
+                            "SELECT df, stem FROM terms WHERE term = ?", -1,
                             &stmt, NULL);
     for (tok = strtok_r(copy, LIKE_SEPARATORS, &save);
          rc == SQLITE_OK && tok != NULL && n_looked < LIKE_MAX_LOOKUPS;
@@ -479,7 +481,17 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
         else if (rc == SQLITE_DONE)
             rc = SQLITE_OK;
         terms[n].text = tok; /* kept, so that it is looked up once */
-        terms[n++].docs = docs;
+        terms[n].docs = docs;
+        terms[n].stem[0] = '\0';
+        if (rc == SQLITE_OK && docs > 0) {
+            const char *stem = (const char *)sqlite3_column_text(stmt, 1);
+
+            if (stem == NULL) /* its own stem */
+                stem = tok;
+            if (strlen(stem) < sizeof(terms[n].stem))
+                strcpy(terms[n].stem, stem);
+        }
+        n++;
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK) {
@@ -493,10 +505,20 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
     }
     n = k;
     qsort(terms, n, sizeof(terms[0]), like_cmp);
-    for (i = 0; i < n && i < LIKE_MAX_TERMS; i++) {
-        nx_buf_puts(out, i ? " OR \"" : "\"");
-        nx_buf_puts(out, terms[i].text); /* tokens hold no quotes */
-        nx_buf_putc(out, '"');
+    /* Words, not "phrases": a phrase is exact, and a word finds its other
+     * forms too.  Tokens hold no operator (lowercase, no separator). */
+    for (i = k = 0; i < n && k < LIKE_MAX_TERMS; i++) {
+        size_t j;
+
+        /* One form of a word: the parser adds the others. */
+        for (j = 0; terms[i].stem[0] != '\0' && j < i &&
+                    strcmp(terms[j].stem, terms[i].stem) != 0;
+             j++)
+            ;
+        if (terms[i].stem[0] != '\0' && j < i)
+            continue;
+        nx_buf_puts(out, k++ ? " OR " : "");
+        nx_buf_puts(out, terms[i].text);
     }
     nx_free(copy);
     if (nx_buf_oom(out))

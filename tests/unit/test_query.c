@@ -1,7 +1,9 @@
 /*
  * test_query.c - the query object's options: the reference date of
  * freshness (newsidx_query_now), which defaults to the newest date in the
- * index, found from its date tags, and the scores measured from it.
+ * index, found from its date tags, and the scores measured from it; the
+ * other forms of the words it searches (newsidx_query_form), the exact
+ * option and the form weight; options of version 1.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,6 +226,159 @@ test_query__scores_of_an_archive_do_not_collapse(void **state)
     assert_true(score > 0);
 }
 
+/* The number of matches of `text` with `opts`. */
+static uint64_t
+total_of(fixture *f, const char *text, const newsidx_query_options *opts)
+{
+    newsidx_query *q;
+    newsidx_results *r;
+    newsidx_error err;
+    uint64_t n;
+
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, opts, &err),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+    n = newsidx_results_total(r);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return n;
+}
+
+/* Add item `name` with `title` and no excerpt. */
+static void
+add_titled(fixture *f, const char *name, const char *title)
+{
+    char text[512];
+    newsidx_error err;
+
+    snprintf(text, sizeof(text), "---\ntitle: \"%s\"\n---\n", title);
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
+                                              NULL, NULL, &err),
+                     NEWSIDX_OK);
+}
+
+/* "word>form word>form ..." of query `text`: what newsidx_query_form
+ * lists, in its order. */
+static void
+forms_of(fixture *f, const char *text, const newsidx_query_options *opts,
+         char *out, size_t size)
+{
+    newsidx_query *q;
+    newsidx_error err;
+    const char *word = "x", *form = "x";
+    size_t i, n = 0;
+
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, opts, &err),
+                     NEWSIDX_OK);
+    out[0] = '\0';
+    for (i = 0; newsidx_query_form(q, i, &word, &form); i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s>%s", i ? " " : "",
+                              word, form);
+    assert_null(word); /* past the end: both NULL */
+    assert_null(form);
+    newsidx_query_free(q);
+}
+
+static void
+test_query__forms_are_listed(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_error err;
+    char got[256];
+
+    add_titled(f, "a", "Robots sorted parcels");
+    add_titled(f, "b", "Robotic sorting");
+    add_titled(f, "c", "A robot");
+    /* The most frequent form first, then alphabetical; the excluded
+     * word's forms too; a quoted word and =word have none. */
+    forms_of(f, "Robot -sort", &opts, got, sizeof(got));
+    assert_string_equal(got, "robot>robotic robot>robots sort>sorted"
+                             " sort>sorting");
+    forms_of(f, "\"robot\" =sorting parcel", &opts, got, sizeof(got));
+    assert_string_equal(got, "parcel>parcels");
+    assert_int_equal(newsidx_query_new(&q, f->idx, "robot", &opts, &err),
+                     NEWSIDX_OK);
+    assert_true(newsidx_query_form_weight(q) == 0.5);
+    newsidx_query_free(q);
+    opts.w_form = 0.25;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "robot", &opts, &err),
+                     NEWSIDX_OK);
+    assert_true(newsidx_query_form_weight(q) == 0.25);
+    newsidx_query_free(q);
+}
+
+static void
+test_query__exact_option_matches_the_words_as_typed(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    char got[256];
+
+    add_titled(f, "a", "Robots sorted parcels");
+    add_titled(f, "b", "A robot");
+    assert_int_equal(total_of(f, "robot", &opts), 2);
+    assert_int_equal(total_of(f, "robots", &opts), 2);
+    opts.is_exact = true;
+    assert_int_equal(total_of(f, "robot", &opts), 1);
+    assert_int_equal(total_of(f, "robots", &opts), 1);
+    assert_int_equal(total_of(f, "robots -sort", &opts), 1); /* not sorted */
+    forms_of(f, "robot -sort", &opts, got, sizeof(got));
+    assert_string_equal(got, "");
+}
+
+static void
+test_query__form_weight_is_checked(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q = NULL;
+    newsidx_error err;
+
+    opts.w_form = 1.5;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", &opts, &err),
+                     NEWSIDX_INVALID);
+    assert_null(q);
+    assert_non_null(strstr(err.message, "form weight"));
+    opts.version = 3;
+    opts.w_form = -1;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", &opts, &err),
+                     NEWSIDX_INVALID);
+}
+
+/* The options of a program built against 0.1.0: the struct ends at
+ * mark_close.  What lies after it in memory is never read. */
+static void
+test_query__version_1_options_are_read_to_their_end(void **state)
+{
+    fixture *f = *state;
+    newsidx_query_options *opts;
+    size_t v1 = offsetof(newsidx_query_options, is_exact);
+    newsidx_query *q;
+    newsidx_error err;
+
+    add(f, "one", NULL, false);
+    /* Garbage after the version-1 fields: is_exact and w_form would be
+     * invalid if read. */
+    opts = malloc(sizeof(*opts));
+    assert_non_null(opts);
+    memset(opts, 0xff, sizeof(*opts));
+    {
+        newsidx_query_options init = NEWSIDX_QUERY_OPTIONS_INIT;
+
+        memcpy(opts, &init, v1);
+    }
+    opts->version = 1;
+    assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", opts, &err),
+                     NEWSIDX_OK);
+    assert_true(newsidx_query_form_weight(q) == 0.5);
+    newsidx_query_free(q);
+    opts->version = 1;
+    assert_int_equal(total_of(f, "walrus", opts), 1); /* forms searched */
+    free(opts);
+}
+
 int
 main(void)
 {
@@ -239,6 +394,10 @@ main(void)
         T(test_query__no_now_without_freshness),
         T(test_query__stored_half_life_gives_a_now),
         T(test_query__scores_of_an_archive_do_not_collapse),
+        T(test_query__forms_are_listed),
+        T(test_query__exact_option_matches_the_words_as_typed),
+        T(test_query__form_weight_is_checked),
+        T(test_query__version_1_options_are_read_to_their_end),
     };
 #undef T
 
