@@ -43,9 +43,9 @@ extern "C" {
 #endif
 
 #define NEWSIDX_VERSION_MAJOR  0
-#define NEWSIDX_VERSION_MINOR  1
+#define NEWSIDX_VERSION_MINOR  2
 #define NEWSIDX_VERSION_PATCH  0
-#define NEWSIDX_VERSION_STRING "0.1.0"
+#define NEWSIDX_VERSION_STRING "0.2.0"
 
 /** The index file format this library reads and writes. */
 #define NEWSIDX_SCHEMA_VERSION 7
@@ -191,6 +191,7 @@ NEWSIDX_API const char *newsidx_stem_language_name(size_t i);
  *            `idx` or its close.
  * @return NEWSIDX_OK; NEWSIDX_IO; NEWSIDX_CORRUPT (a name that is no
  *         language); NEWSIDX_NOMEM.
+ * @since 0.2.0
  */
 NEWSIDX_API int newsidx_index_stem_language(const char **out,
                                             newsidx_index *idx,
@@ -485,8 +486,9 @@ NEWSIDX_API bool newsidx_query_now(const newsidx_query *q, int64_t *out);
  * word finds the words of the index with its stem ("robots" finds
  * "robot"), each counting newsidx_query_form_weight() times what the
  * form typed counts (docs/ranking.md).  None for quoted phrases, `=word`,
- * prefixes, the is_exact option, an index whose language is "none", and
- * --like queries (which search forms, unweighted, listed nowhere).
+ * prefixes, the is_exact option and an index whose language is "none".
+ * A query of newsidx_query_like() lists the forms of the item's words it
+ * searches.
  *
  * @param word receives the word as typed (normalized), borrowed: valid
  *             until the query is freed.

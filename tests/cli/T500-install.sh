@@ -66,7 +66,11 @@ for prog in newsindex newsquery; do
         uses_installed "$prefix/bin/$prog"
 done
 "$prefix/bin/newsquery" --version >version.out 2>&1
-check "newsquery --version names the version" grep -q '0\.1\.0' version.out
+version=$(sed -n 's/^project(newsidx VERSION \([0-9.]*\).*/\1/p' \
+    "$NX_SOURCE_DIR/CMakeLists.txt")
+check "the project has a version" test -n "$version"
+check "newsquery --version names the version ($version)" \
+    grep -qF "$version" version.out
 
 # The consumer program.
 mkdir consumer
