@@ -209,6 +209,8 @@ index_json build/indexer/newsindex --db news.db --json -q ~/archive | jq .
 help_index newsindex --help
 index_after newsindex ~/archive --db news.db
 and_words newsquery --db news.db zurich startup            # words are ANDed
+forms newsquery robots                                 # also robot: other forms of a word
+exact_form newsquery =robots                                # that form only (also "robots", --exact)
 syntax newsquery '"language model" OR gpu* -cloud'      # phrase OR prefix, not cloud
 fields newsquery 'title:vision provider:sportstechjournal.com topic:"Computer Vision"'
 filters newsquery 'date:2021-01..2021-06-30 quality:>=60 heat:>0 ai'
@@ -228,6 +230,7 @@ provider_sort newsquery 'provider:techwiredaily.com quality:>=60' --sort date
 facets_only newsquery --facets topic,year -n 0 'topic:"Computer Vision"'
 fresh_gpu newsquery --fresh=14d --explain 'title:gpu*'
 fresh_now newsquery --fresh --now 2021-06-30 ai
+form_weight newsquery --explain --weights form=0.25 robots
 jsonl_urls_100 newsquery -f jsonl -n 100 ai | jq -r .url
 like_no_related newsquery --like 42 --related 0
 no_match newsquery --count --exit-status zuckerberg >/dev/null || echo "no match"
@@ -235,6 +238,7 @@ last_week newsquery --since 7d
 index_after newsindex ~/archive --db ~/news.db
 dash_path newsindex -- -drafts
 index_two newsindex --db ~/news.db ~/archive/_news ~/archive/_archive
+stem_german newsindex --db ~/news.db --stem-language german
 index_failed newsindex --json -q ~/archive | jq .failed
 EOF
 
@@ -352,6 +356,85 @@ check_exclude() {
     check "$1: insurers, not London" hits text --each "has(r, r'\\binsur') and not has(r, r'\\blondon')"
     run_also --count insurer
     check "$1: -london left items out" test "$(total)" -lt "$(cat "$TMP/.also")"
+}
+check_forms() {
+    check_eq "$1: exit 0" 0 "$rc"
+    check "$1: every hit has robots or robot, some robot only" hits text \
+        --each "has(r, r'\\brobots?\\b')" \
+        --all "any(not has(r, r'\\brobots\\b') for r in rows)"
+    run_also --count --exact robots
+    check "$1: more than robots as written" test "$(total)" -gt "$(cat "$TMP/.also")"
+}
+check_exact_form() {
+    check_eq "$1: exit 0" 0 "$rc"
+    check "$1: every hit has robots as written" hits text --each "has(r, r'\\brobots\\b')"
+    run_also --count robots
+    check "$1: fewer than robots with its other forms" test "$(total)" -lt "$(cat "$TMP/.also")"
+    run_also --count '"robots"'
+    check_eq "$1: the same as \"robots\"" "$(total)" "$(cat "$TMP/.also")"
+    run_also --count --exact robots
+    check_eq "$1: the same as --exact robots" "$(total)" "$(cat "$TMP/.also")"
+}
+# bm25_ratios FORMER LATTER: each hit's bm25 in the --explain text output
+# FORMER over its bm25 in LATTER: 0.5 for the items with robot and not
+# robots, 1 for those with robots and not robot; at least one of each.
+bm25_ratios() {
+    python3 - "$1" "$2" "$HOME/news.db" <<'PY'
+import re, sqlite3, sys
+
+
+def bm25(path):
+    d, id = {}, None
+    for line in open(path, encoding="utf-8"):
+        m = re.search(r"\u00b7 #(\d+)$", line)
+        if m:
+            id = int(m.group(1))
+        m = re.match(r"     explain: bm25 ([0-9.]+) ", line)
+        if m:
+            d[id] = float(m.group(1))
+    return d
+
+
+a, b = bm25(sys.argv[1]), bm25(sys.argv[2])
+con = sqlite3.connect(sys.argv[3])
+ids = lambda m: {i for (i,) in con.execute(
+    "SELECT rowid FROM fts WHERE fts MATCH ?", (m,))}
+kinds = ((ids("robot NOT robots"), 0.5), (ids("robots NOT robot"), 1.0))
+bad = [i for i in a for only, want in kinds
+       if i in only and abs(a[i] / b[i] - want) > 1e-3]
+seen = [any(i in only for i in a) for only, _ in kinds]
+sys.exit(0 if a and not bad and all(seen) else 1)
+PY
+}
+check_form_weight() {
+    check_explain "$1"
+    check_eq "$1: the forms line" "forms: robots = robot (each 0.25 of the word typed)" \
+        "$(grep '^forms: ' "$TMP/.out")"
+    check "$1: hits with robots or robot" hits text --each "has(r, r'\\brobots?\\b')"
+    run_also --explain robots
+    check "$1: robot alone counts half of what it does at 0.5, robots the same" \
+        bm25_ratios "$TMP/.out" "$TMP/.also"
+}
+check_stem_german() {
+    local exact
+    check_eq "$1: exit 0" 0 "$rc"
+    check_eq "$1: quiet" "" "$(cat "$TMP/.out" "$TMP/.err")"
+    check_eq "$1: the index's language" german \
+        "$(sql_n "SELECT value FROM meta WHERE key = 'stem_language'")"
+    run_also --count ampelphase
+    check "$1: Ampelphase finds Ampelphasen" test "$(cat "$TMP/.also")" -gt 0
+    run_also --count --exact ampelphase
+    check_eq "$1: (Ampelphase as written is in no item)" 0 "$(cat "$TMP/.also")"
+    run_also --count --exact uses
+    exact=$(cat "$TMP/.also")
+    run_also --count uses
+    check_eq "$1: uses no longer finds use, used, using" "$exact" "$(cat "$TMP/.also")"
+    # English again, for the examples after this one.
+    "$NEWSINDEX" --db "$HOME/news.db" --stem-language english
+    run_also --count ampelphase
+    check_eq "$1: (English again: Ampelphase finds nothing)" 0 "$(cat "$TMP/.also")"
+    run_also --count uses
+    check "$1: (English again: uses finds its forms)" test "$(cat "$TMP/.also")" -gt "$exact"
 }
 check_since_2023() {
     check_eq "$1: exit 0" 0 "$rc"
