@@ -196,6 +196,49 @@ def main():
                    ms(s["p50_ms"]), ms(s["p99_ms"]), ms(s["bm25_p50_ms"])))
         add("")
 
+    qn = load(res, "queries-nostem.json")
+    idxn = load(res, "index-nostem.json")
+    nbytes_n = int(load(res, "index-nostem.bytes") or 0)
+    if q and qn and idx and idxn:
+        add("### Stemming")
+        add("")
+        add("The same files indexed again with stemming off "
+            "(`--stem-language none`: every word as written, as before "
+            "stemming) and the same queries run on that index, in this run. "
+            "With stemming a query word also finds its other forms in the "
+            "index, so it may match more items.")
+        add("")
+        add("| what | stemming (english) | stemming off | ratio |")
+        add("|---|---:|---:|---:|")
+        ti, tn = idx["seconds"], idxn["seconds"]
+        add("| newsindex, empty index | %s | %s | %.2f× |"
+            % (secs(ti), secs(tn), ti / tn if tn else 0))
+        if items:
+            add("| index bytes per item | %s | %s | %.2f× |"
+                % (format(round(nbytes / items), ","),
+                   format(round(nbytes_n / items), ","),
+                   nbytes / nbytes_n if nbytes_n else 0))
+        for label, key in (("p50", "p50_ms"), ("p99", "p99_ms")):
+            a, b = q["newsidx"][key], qn["newsidx"][key]
+            add("| in-process %s, top 10 with related | %s | %s | %.2f× |"
+                % (label, ms(a), ms(b), a / b if b else 0))
+        add("| top-10 equal to the exhaustive top-10 | %d of %d | %d of %d "
+            "| |" % (q["same_top10"], q["queries"], qn["same_top10"],
+                     qn["queries"]))
+        add("")
+        add("| class | median matches | median matches, off | p50 | p50, "
+            "off |")
+        add("|---|---:|---:|---:|---:|")
+        for cls, s in q["classes"].items():
+            o = qn["classes"].get(cls)
+            if o is None:
+                continue
+            add("| %s | %s | %s | %s | %s |"
+                % (cls, format(s["median_matches"], ","),
+                   format(o["median_matches"], ","), ms(s["p50_ms"]),
+                   ms(o["p50_ms"])))
+        add("")
+
     add("### Targets")
     add("")
     if size != 1000000:
