@@ -1353,6 +1353,8 @@ fuzz_results(newsidx_results *r, const fuzz_query *fq)
     int rc;
 
     (void)newsidx_results_total(r);
+    (void)newsidx_results_unpublished(r);
+    (void)newsidx_results_dropped(r);
     while ((rc = newsidx_results_next(&h, r)) == NEWSIDX_OK) {
         fuzz_hit(h);
         n_hits++;
@@ -1379,8 +1381,28 @@ fuzz_results(newsidx_results *r, const fuzz_query *fq)
         if (s == NULL)
             break;
         fuzz_text(s);
+        (void)newsidx_results_suggestion_total(r, i);
     }
     return n_hits;
+}
+
+/* The other forms the query searches, from the terms table: text that
+ * came from the file. */
+static void
+fuzz_forms(const newsidx_query *q)
+{
+    const char *word, *form;
+    double w = newsidx_query_form_weight(q);
+    size_t i;
+
+    FUZZ_EXPECT(w >= 0 && w <= 1);
+    for (i = 0; newsidx_query_form(q, i, &word, &form); i++) {
+        FUZZ_EXPECT(i < 100000);
+        if (i >= 100000)
+            break;
+        fuzz_text(word);
+        fuzz_text(form);
+    }
 }
 
 /* The options of query `fq`. */
@@ -1427,6 +1449,15 @@ fuzz_run_queries(newsidx_index *idx, bool is_clean)
     rc = newsidx_index_count(&count, idx, &err);
     fuzz_largest("newsidx_index_count");
     fuzz_status("newsidx_index_count", rc, &err, false, is_clean);
+    {
+        const char *language = NULL;
+
+        memset(&err, 0, sizeof(err));
+        rc = newsidx_index_stem_language(&language, idx, &err);
+        fuzz_status("newsidx_index_stem_language", rc, &err, false, is_clean);
+        if (rc == NEWSIDX_OK)
+            fuzz_text(language);
+    }
     for (i = 0; i < FUZZ_N_QUERIES; i++) {
         const fuzz_query *fq = &fuzz_queries[i];
         newsidx_query_options o;
@@ -1451,6 +1482,7 @@ fuzz_run_queries(newsidx_index *idx, bool is_clean)
             continue;
         }
         fuzz_text(newsidx_query_match(q));
+        fuzz_forms(q);
         if (is_trace)
             fprintf(stderr, "fuzz_index: match [%s]\n", newsidx_query_match(q));
         /* A prefix's terms are read whole when few rows hold them (all of
