@@ -73,9 +73,10 @@ nx_url_normalize(nx_buf *out, const char *url, size_t len)
     if (host_end - host >= 4 && strncasecmp(host, "www.", 4) == 0)
         host += 4;
     for (q = host; q < host_end; q++) {
-        if (*q == ':' &&
-            (strncmp(q, ":80", 3) == 0 || strncmp(q, ":443", 4) == 0) &&
-            (q + 3 == host_end || q + 4 == host_end))
+        /* The default ports, last in the host: compared within it (a
+         * query's address is a slice of the query, not NUL-ended). */
+        if ((host_end - q == 3 && memcmp(q, ":80", 3) == 0) ||
+            (host_end - q == 4 && memcmp(q, ":443", 4) == 0))
             break;
         nx_buf_putc(out, (char)tolower((unsigned char)*q));
     }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -42,6 +43,32 @@ test_url__tracking_query_fragment_and_slash_are_dropped(void **state)
     expect_url("https://example.com:443/a/", "example.com/a");
     expect_url("http://example.com:80/a", "example.com/a");
     expect_url("http://example.com:8080/a", "example.com:8080/a");
+    expect_url("http://example.com:80x/a", "example.com:80x/a");
+    expect_url("http://example.com:4430/a", "example.com:4430/a");
+}
+
+/* A query's address is a slice of the query: nothing past its end is
+ * read (fuzz_query found "http://:" read past its last byte; ASan checks
+ * the exact-size copies). */
+static void
+test_url__a_slice_is_read_to_its_end_only(void **state)
+{
+    static const char *const ins[] = {"http://:", "http://a:4", "http://a:44",
+                                      "http://a:8", "www.", "//", "a://"};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+        size_t n = strlen(ins[i]);
+        char *copy = malloc(n); /* no NUL */
+        nx_buf out = NX_BUF_INIT;
+
+        assert_non_null(copy);
+        memcpy(copy, ins[i], n);
+        assert_true(nx_url_normalize(&out, copy, n));
+        nx_buf_free(&out);
+        free(copy);
+    }
 }
 
 static void
@@ -72,6 +99,7 @@ main(void)
         cmocka_unit_test(
             test_url__tracking_query_fragment_and_slash_are_dropped),
         cmocka_unit_test(test_url__query_kept_where_it_is_the_address),
+        cmocka_unit_test(test_url__a_slice_is_read_to_its_end_only),
         cmocka_unit_test(test_url__spaces_and_blanks),
     };
 
