@@ -73,6 +73,8 @@ typedef struct parse_state {
     size_t n_nodes, nodes_cap;
     unsigned in_not; /* writing the operand of a NOT */
     bool is_nomem;   /* a node could not be made */
+    size_t too_deep; /* 1 + the position of the first '(' or NOT nested
+                        deeper than PARSE_MAX_DEPTH, or 0 */
     const nx_expander *x; /* a word's other forms, or NULL */
     nx_buf forms;         /* scratch: the forms of one word */
     bool is_to_exclude;   /* the terms written now go to `exclude` */
@@ -698,7 +700,11 @@ parse_field(parse_state *st, const parse_atom *a)
 ** name each other by index.
 */
 
-#define PARSE_MAX_DEPTH 32 /* deeper parentheses are plain separators */
+/* Groups and NOTs nested deeper are an error: FTS5's parser has a stack
+ * of 100 entries, and a level typed can take 6 of it (`a OR b c OR (`
+ * overflows it at 16 levels; test_parse checks the worst shapes found at
+ * this depth). */
+#define PARSE_MAX_DEPTH 8
 #define PARSE_NONE      (-1)
 
 typedef enum parse_kind {
@@ -819,8 +825,9 @@ parse_atom_node(parse_state *st)
 
 /* A unary part: NOT x, -x, -( ... ), ( ... ) or an atom; PARSE_NONE when
  * there is none before the next ')' or the end.  Lone operators, atoms
- * with nothing searchable and parentheses deeper than PARSE_MAX_DEPTH
- * are skipped (a loop: a long run of them must not recurse). */
+ * with nothing searchable are skipped, and so are parentheses and NOTs
+ * deeper than PARSE_MAX_DEPTH, noted in st->too_deep (a loop: a long run
+ * of them must not recurse). */
 static int
 parse_unary(parse_state *st, unsigned depth)
 {
@@ -833,8 +840,10 @@ parse_unary(parse_state *st, unsigned depth)
         if (parse_at_operator(st, "NOT") ||
             (t[at] == '-' && at + 1 < st->len && t[at + 1] == '(')) {
             st->pos += t[at] == '-' ? 1 : 3;
-            if (depth >= PARSE_MAX_DEPTH)
-                continue; /* too deep: dropped */
+            if (depth >= PARSE_MAX_DEPTH) {
+                st->too_deep = st->too_deep ? st->too_deep : at + 1;
+                continue; /* an error (parse_tree); parsing goes on */
+            }
             n = parse_unary(st, depth + 1);
             if (n == PARSE_NONE)
                 return PARSE_NONE; /* NOT at the end: dropped */
@@ -847,8 +856,10 @@ parse_unary(parse_state *st, unsigned depth)
         }
         if (t[at] == '(') {
             st->pos++;
-            if (depth >= PARSE_MAX_DEPTH)
-                continue; /* too deep: a separator */
+            if (depth >= PARSE_MAX_DEPTH) {
+                st->too_deep = st->too_deep ? st->too_deep : at + 1;
+                continue;
+            }
             n = parse_seq(st, depth + 1, true);
             if (n != PARSE_NONE) {
                 st->nodes[n].atom.start = at;
@@ -1279,6 +1290,11 @@ parse_tree(parse_state *st)
 
     if (st->is_nomem)
         return NEWSIDX_NOMEM;
+    if (st->too_deep > 0)
+        return nx_fail_at(st->err, NEWSIDX_PARSE, 1,
+                          parse_column(st->text, st->too_deep - 1),
+                          "parentheses and NOTs nested more than %d deep",
+                          PARSE_MAX_DEPTH);
     if (root == PARSE_NONE)
         return NEWSIDX_OK;
     kid = st->nodes[root].kid;

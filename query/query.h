@@ -104,10 +104,10 @@ typedef struct nx_expander {
  * quotes or parentheses, lone operators, URLs or non-ASCII: those become
  * words or are dropped.  Only real misuse fails with NEWSIDX_PARSE: an
  * unknown field name (`foo:bar`), a malformed date, number or range in a
- * filter, or what the operators cannot express (`a OR -b`, `a OR (NOT b)`,
- * `topic:x OR b`); err->line is 1 and err->column the 1-based character
- * position in
- * `text` where the problem starts.  NEWSIDX_NOMEM on allocation failure.
+ * filter, what the operators cannot express (`a OR -b`, `a OR (NOT b)`,
+ * `topic:x OR b`), or groups and NOTs nested more than 8 deep (FTS5's
+ * parser would overflow); err->line is 1 and err->column the 1-based
+ * character position in `text` where the problem starts.  NEWSIDX_NOMEM on allocation failure.
  * `*out` is freed with nx_parsed_free.
  */
 int nx_query_parse(nx_parsed **out, const char *text, size_t len,

@@ -386,6 +386,71 @@ test_parse__parentheses_are_separators(void **state)
     check_parse("()", "", "");
 }
 
+/* `levels` times `open`, then "z", then `levels` times `close`. */
+static char *
+nested(const char *open, const char *close, int levels)
+{
+    size_t n = (strlen(open) + strlen(close)) * (size_t)levels + 2;
+    char *s = malloc(n);
+    int i;
+
+    assert_non_null(s);
+    s[0] = '\0';
+    for (i = 0; i < levels; i++)
+        strcat(s, open);
+    strcat(s, "z");
+    for (i = 0; i < levels; i++)
+        strcat(s, close);
+    return s;
+}
+
+/* Groups and NOTs nest 8 deep: at that depth the worst shapes still make
+ * expressions FTS5's parser takes (parse_ok checks; `a OR b c OR (`
+ * overflows its stack at 16), and deeper is an error at the first '(' or
+ * NOT too deep, never a silent change (fuzz_query found FTS5's "parser
+ * stack overflow" at 32). */
+static void
+test_parse__nesting_is_bounded(void **state)
+{
+    static const struct {
+        const char *open, *close;
+        int per; /* levels each repeat opens */
+    } shapes[] = {
+        {"a b (", ")", 1},
+        {"a OR (", ")", 1},
+        {"a OR b c OR (", " d)", 1},
+        {"a title:b OR (", " OR c)", 1},
+        {"a -(", " b)", 2},
+        {"(a OR b) (", " c OR d)", 1},
+        {"(a OR b) -(", " c OR d)", 2},
+        {"(a b) OR (", " c d)", 1},
+        {"a (b OR (", " c))", 2},
+        {"a NOT (b NOT (", "))", 4},
+    };
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        int levels = 8 / shapes[k].per;
+        char *ok = nested(shapes[k].open, shapes[k].close, levels);
+        char *deep = nested(shapes[k].open, shapes[k].close, levels + 1);
+        nx_parsed *q = NULL;
+        newsidx_error err;
+
+        nx_parsed_free(parse_ok(ok));
+        if (nx_query_parse(&q, deep, strlen(deep), &err) != NEWSIDX_PARSE)
+            fail_msg("[%s] is not refused", deep);
+        assert_null(q);
+        assert_non_null(strstr(err.message, "nested more than 8 deep"));
+        free(ok);
+        free(deep);
+    }
+    check_error("a ((((((((((x))))))))))", 11,
+                "parentheses and NOTs nested more than 8 deep");
+    check_error("NOT NOT NOT NOT NOT NOT NOT NOT NOT x", 33,
+                "nested more than 8 deep");
+}
+
 static void
 test_parse__columns(void **state)
 {
@@ -889,12 +954,17 @@ junk_query(size_t len, bool may_fail)
 
     assert_non_null(s);
     while (at < len) {
+        const char *f;
+
         seed = seed * 1103515245u + 12345u;
         k = (seed >> 16) % n_frag;
-        if (at + strlen(frag[k]) + 1 > len)
+        /* A '(' alone opens a group to the end: nine of them nest too
+         * deep, an error the junk that may not fail must not make. */
+        f = !may_fail && frag[k][0] == '(' ? "(e* a)" : frag[k];
+        if (at + strlen(f) + 1 > len)
             break;
-        memcpy(s + at, frag[k], strlen(frag[k]));
-        at += strlen(frag[k]);
+        memcpy(s + at, f, strlen(f));
+        at += strlen(f);
         s[at++] = (seed >> 8) % 3 ? ' ' : '\t';
     }
     memset(s + at, ' ', len - at);
@@ -1004,6 +1074,7 @@ main(void)
         cmocka_unit_test(test_parse__hyphen_alone_or_inside_is_no_exclusion),
         cmocka_unit_test(test_parse__prefix),
         cmocka_unit_test(test_parse__parentheses_are_separators),
+        cmocka_unit_test(test_parse__nesting_is_bounded),
         cmocka_unit_test(test_parse__columns),
         cmocka_unit_test(test_parse__symbols_are_words),
         cmocka_unit_test(test_parse__bare_url_is_url_filter),
