@@ -1,14 +1,16 @@
 /*
  * printer.h - structured output printers ("sprinters", after notmuch) for
- * newsquery.
+ * both programs: newsquery's results and newsindex's --json summary.
  *
  * emit.c describes results as a tree of maps, lists and scalars through
  * this vtable and never asks which format is active; main() picks one
  * printer once.  Each format lives in one file:
  *
- *   printer_text.c  human-readable blocks; builds the document in memory
- *                   and renders it when the outermost value ends
- *   printer_json.c  document mode (one indented JSON value) and stream mode
+ *   printer_text.c  (query/, newsquery only) human-readable blocks; builds
+ *                   the document in memory and renders it when the
+ *                   outermost value ends
+ *   printer_json.c  (here, in the shared CLI library: the one JSON writer
+ *                   of both programs) document mode (one indented JSON value) and stream mode
  *                   (JSONL: each element of the top-level "hits" list on a
  *                   line of its own; a document without "hits" is printed
  *                   whole on one line)
