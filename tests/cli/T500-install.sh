@@ -133,6 +133,11 @@ pc() { PKG_CONFIG_PATH=${pcfile%/*} pkg-config "$@" newsidx; }
 pc_flags=$(pc --cflags --libs)
 check "pkg-config flags point into the prefix" \
     sh -c "echo '$pc_flags' | grep -q -- '-L$libdir'"
+# Users' compile flags carry only the header's folder: nothing of the
+# libraries newsidx uses inside (utf8proc's .pc adds -DUTF8PROC_EXPORTS).
+pc_cflags=$(pc --cflags)
+check "pkg-config --cflags is only -I<includedir> (got '$pc_cflags')" \
+    test "$(echo $pc_cflags)" = "-I$(pc --variable=includedir)"
 # shellcheck disable=SC2086
 check "compile with pkg-config (shared)" \
     "$CC" $warn $cflags_extra consumer/prog.c -o prog_pc $pc_flags \
@@ -141,7 +146,8 @@ check "the pkg-config program uses the installed libnewsidx" \
     uses_installed ./prog_pc
 check "the pkg-config program runs and finds its document" ./prog_pc pc.db
 
-# 2. pkg-config, static: Requires.private brings SQLite, libyaml, utf8proc.
+# 2. pkg-config, static: Requires.private brings SQLite and libyaml,
+# Libs.private utf8proc, libstemmer and the rest.
 static_libs=$(pc --static --libs)
 for l in -lsqlite3 -lyaml -lutf8proc -lm; do
     check "pkg-config --static lists $l" \
