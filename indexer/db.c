@@ -112,15 +112,26 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
     if (is_empty && idx->is_readonly)
         return nx_fail(err, NEWSIDX_SCHEMA, "'%s' is empty, not an index",
                        idx->path);
+    /* Another program's database: refused whatever the flags, even
+     * --rebuild, so no advice is given that cannot work. */
     if (!is_empty && app_id != NX_APPLICATION_ID)
         return nx_fail(err, NEWSIDX_SCHEMA,
-                       "'%s' is not a newsidx index (application_id %d)",
+                       "'%s' is not a newsidx index: it is an SQLite "
+                       "database of another program (application_id %d)",
                        idx->path, app_id);
     idx->schema_version = is_empty ? NEWSIDX_SCHEMA_VERSION : version;
-    if (!is_empty && version != NEWSIDX_SCHEMA_VERSION && !is_rebuild)
+    /* Ours, of another version: --rebuild makes it anew from the news
+     * files (they are the source; the index holds nothing else). */
+    if (!is_empty && version < NEWSIDX_SCHEMA_VERSION && !is_rebuild)
         return nx_fail(err, NEWSIDX_SCHEMA,
-                       "'%s' has schema version %d, this newsidx uses %d; "
-                       "run newsindex --rebuild",
+                       "'%s' has schema version %d, older than this "
+                       "newsidx's %d; make it anew: newsindex --rebuild",
+                       idx->path, version, NEWSIDX_SCHEMA_VERSION);
+    if (!is_empty && version > NEWSIDX_SCHEMA_VERSION && !is_rebuild)
+        return nx_fail(err, NEWSIDX_SCHEMA,
+                       "'%s' has schema version %d, made by a newer "
+                       "newsidx than this one (%d); use that newsidx, or "
+                       "make it anew for this one: newsindex --rebuild",
                        idx->path, version, NEWSIDX_SCHEMA_VERSION);
     rc = sqlite3_exec(idx->db, db_read_pragmas, NULL, NULL, NULL);
     if (rc == SQLITE_OK && idx->is_readonly)

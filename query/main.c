@@ -73,8 +73,6 @@ open_index(const char *db)
         cli_error("no index at '%s'; create it with 'newsindex --db %s "
                   "PATH...'",
                   db, db);
-    else if (rc == NEWSIDX_SCHEMA)
-        cli_error("%s; rebuild it with 'newsindex --rebuild'", err.message);
     else if (rc != NEWSIDX_OK)
         report_error(db, rc, &err);
     return idx;

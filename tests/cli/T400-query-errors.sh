@@ -82,11 +82,34 @@ check "missing NEWSIDX_DB index: named" grep -q 'missing2.db' .err
 echo "just text" >not-an-index.db
 run_query --db not-an-index.db zurich
 check_eq "not an index: exit 1" 1 "$rc"
+check_eq "not an index: one line, no advice" \
+    "newsquery: error: 'not-an-index.db' is not a newsidx index (not an SQLite database)" \
+    "$(cat .err)"
+# Another program's SQLite file: said what it is, and no advice that
+# cannot work (newsindex --rebuild refuses it, rightly).
+sql foreign.db 'CREATE TABLE t(a); PRAGMA application_id = 1234'
+run_query --db foreign.db zurich
+check_eq "foreign database: exit 1" 1 "$rc"
+check_eq "foreign database: what it is, once, no advice" \
+    "newsquery: error: 'foreign.db' is not a newsidx index: it is an SQLite database of another program (application_id 1234)" \
+    "$(cat .err)"
+"$NEWSINDEX" --rebuild --db foreign.db "$NX_SOURCE_DIR/samples" >/dev/null 2>&1
+check_eq "foreign database: newsindex --rebuild refuses it too" 1 "$?"
+check_eq "foreign database: untouched" 1234 "$(sql foreign.db 'PRAGMA application_id')"
+cp t.db new.db
+sql new.db 'PRAGMA user_version = 99'
+run_query --db new.db zurich
+check_eq "newer schema version: exit 1" 1 "$rc"
+check_eq "newer schema version: the advice once" \
+    "newsquery: error: 'new.db' has schema version 99, made by a newer newsidx than this one (7); use that newsidx, or make it anew for this one: newsindex --rebuild" \
+    "$(cat .err)"
 cp t.db old.db
-sql old.db 'PRAGMA user_version = 99'
+sql old.db 'PRAGMA user_version = 6'
 run_query --db old.db zurich
-check_eq "other schema version: exit 1" 1 "$rc"
-check "other schema version: says how to fix" grep -q -- '--rebuild' .err
+check_eq "older schema version: exit 1" 1 "$rc"
+check_eq "older schema version: the advice once" \
+    "newsquery: error: 'old.db' has schema version 6, older than this newsidx's 7; make it anew: newsindex --rebuild" \
+    "$(cat .err)"
 run_query --like 999999
 check_eq "--like an unknown id: exit 1" 1 "$rc"
 check "--like an unknown id: named" grep -q '999999' .err

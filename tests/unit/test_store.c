@@ -358,7 +358,7 @@ test_store__other_schema_is_refused_until_rebuilt(void **state)
     assert_int_equal(newsidx_index_open(&idx, f->path, 0, &err),
                      NEWSIDX_SCHEMA);
     assert_non_null(strstr(err.message, "schema version 4"));
-    assert_non_null(strstr(err.message, "run newsindex --rebuild"));
+    assert_non_null(strstr(err.message, "make it anew: newsindex --rebuild"));
     assert_int_equal(
         newsidx_index_open(&idx, f->path, NEWSIDX_OPEN_READONLY, &err),
         NEWSIDX_SCHEMA);
