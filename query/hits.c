@@ -215,6 +215,14 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                        " (SELECT min(t.id) FROM items t WHERE t.url_key ="
                        " r.url_key AND t.url_key <> '')"
                        " FROM related r WHERE r.item_id = ?1"
+                       /* Never the item itself, and each story once: the
+                        * files list the item's own URL among its related
+                        * ones, and some list one URL several times. */
+                       " AND (coalesce(r.url_key, '') = '' OR"
+                       " (r.url_key IS NOT (SELECT url_key FROM items"
+                       " WHERE id = ?1) AND r.ord = (SELECT min(r2.ord)"
+                       " FROM related r2 WHERE r2.item_id = ?1"
+                       " AND r2.url_key = r.url_key)))"
                        " ORDER BY r.ord LIMIT ?2",
                        h->id, q->opts.related_limit, hits_related_row, h, err);
     if (rc == NEWSIDX_OK)

@@ -236,7 +236,8 @@ check "--count jsonl: valid" valid_jsonl .out
 check_eq "--count jsonl: one line" 1 "$(wc -l <.out)"
 check_jq "--count jsonl: the object" '.total == 2'
 
-# --related N: the Veltrix item lists 8 related entries.
+# --related N: the Veltrix item lists 8 related entries, two of them its
+# own URL (with ?mod=... queries): 6 are shown, never the item itself.
 run_query -f json veltrix
 check_jq "default --related 3" ".hits[] | select(.id == $veltrix) | .related | length == 3"
 run_query -f json --related 0 veltrix
@@ -244,7 +245,18 @@ check_jq "--related 0: none" 'all(.hits[]; .related == [])'
 run_query -f json --related 2 veltrix
 check_jq "--related 2: two" ".hits[] | select(.id == $veltrix) | .related | length == 2"
 run_query -f json --related 100 veltrix
-check_jq "--related 100: all 8, in file order" ".hits[] | select(.id == $veltrix) | .related | length == 8"
+check_jq "--related 100: all 6 others, in file order" ".hits[] | select(.id == $veltrix) | [.related[].url] == [
+    \"https://www.financefeed.com/2019/12/19/veltrix-funding-9-billion\",
+    \"https://www.chipinsider.com/2019/12/18/ai-chip-startups-record-2019\",
+    \"https://machinebeat.news/analysis/veltrix-gpu-shortage\",
+    \"https://www.enterpriseledger.com/news/2019/12/veltrix-hires-sales-chief\",
+    \"https://www.techwiredaily.com/2019/12/02/race-to-build-ai-training-chip/\",
+    \"https://www.financefeed.com/2019/12/20/chipmakers-shares-slip\"]"
+run_query -f json --all --no-collapse --related 100 -n 100 ai
+check_jq "no hit lists itself among its related items" \
+    'all(.hits[]; .id as $id | all(.related[]; .id != $id))'
+check_jq "no hit lists one related URL twice" \
+    'all(.hits[]; [.related[].url] | length == (unique | length))'
 check_jq "related fields" 'all(.hits[].related[];
     has("title") and has("url") and (.provider | has("name") and has("domain")) and
     has("published_at") and has("quality") and has("id") and
