@@ -131,6 +131,12 @@ bool nx_normalize(nx_buf *out, const char *in, size_t len);
  * (a letter, a digit, or a private-use character)? */
 bool nx_text_has_word_char(const char *s, size_t len);
 
+/* The character at `s` (`len` > 0 bytes): returns its length and sets
+ * `*is_word` for a letter, number, combining mark, private-use character
+ * or other symbol (emoji); false for punctuation, quotes, spaces and
+ * invalid bytes.  How snippets cut display text into words. */
+size_t nx_text_char(const char *s, size_t len, bool *is_word);
+
 /**************************************************************************
 ** Interface to code in url.c
 */

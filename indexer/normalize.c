@@ -1033,3 +1033,37 @@ nx_text_has_word_char(const char *s, size_t len)
     }
     return false;
 }
+
+/*
+ * The character at `s` (`len` > 0 bytes): its length in bytes, and
+ * whether it belongs to a word as display text is cut into words (a
+ * letter, a number, a combining mark, a private-use character or an other
+ * symbol such as an emoji).  Punctuation, quotation marks, spaces and
+ * invalid bytes (each one character of length 1 or its maximal subpart)
+ * do not.
+ */
+size_t
+nx_text_char(const char *s, size_t len, bool *is_word)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    utf8proc_category_t cat;
+    size_t n;
+    int32_t c;
+
+    if (p[0] < 0x80) {
+        *is_word = norm_ascii_class(p[0]) == NC_LETTER ||
+                   norm_ascii_class(p[0]) == NC_DIGIT || p[0] == '_';
+        return 1;
+    }
+    n = utf8_decode(p, len, &c);
+    if (c < 0) {
+        *is_word = false;
+        return n;
+    }
+    cat = utf8proc_category(c);
+    *is_word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+               (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) ||
+               (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
+               cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_SO;
+    return n;
+}

@@ -18,13 +18,38 @@ typedef struct snippet_word {
     bool is_match;
 } snippet_word;
 
-/* Is byte `c` part of a word?  Non-ASCII bytes always are, so a UTF-8
- * sequence is never split. */
+/* Is the character at text[i] (of `len`) part of a word?  Sets *n to its
+ * length.  Quotes and other punctuation are not: a mark never takes in
+ * the quotation mark before a word. */
 static bool
-snippet_is_word_byte(unsigned char c)
+snippet_is_word_char(const char *text, size_t i, size_t len, size_t *n)
 {
-    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z') || c == '\'' || c == '_';
+    bool is_word;
+
+    *n = nx_text_char(text + i, len - i, &is_word);
+    return is_word;
+}
+
+/* The length of a joiner at `p`, or 0: a character that stays inside a
+ * word when word characters stand on both sides, as the normalization
+ * joins them ("U.S", "1,000", "3.5") or the tokenizer reads them ("don't",
+ * "Facebook’s"). */
+static size_t
+snippet_joiner_len(const char *p)
+{
+    if (*p == '.' || *p == ',' || *p == '\'')
+        return 1;
+    return memcmp(p, "\xe2\x80\x99", 3) == 0 ? 3 : 0; /* U+2019 */
+}
+
+/* Is text[start, end) a hyphen alone (-, U+2010, U+2011)?  Two marked
+ * words it joins are marked as one: "[self-driving]". */
+static bool
+snippet_is_hyphen(const char *text, size_t start, size_t end)
+{
+    return (end - start == 1 && text[start] == '-') ||
+           (end - start == 3 && (memcmp(text + start, "\xe2\x80\x90", 3) == 0 ||
+                                 memcmp(text + start, "\xe2\x80\x91", 3) == 0));
 }
 
 static size_t snippet_sep_len(const unsigned char *p);
@@ -113,17 +138,26 @@ snippet_words(snippet_word *words, size_t max, const char *text,
 
     *first = -1;
     while (i < len && n < max) {
-        while (i < len && !snippet_is_word_byte((unsigned char)text[i]))
-            i++;
+        size_t cl, jl;
+
+        while (i < len && !snippet_is_word_char(text, i, len, &cl))
+            i += cl;
         if (i >= len)
             break;
         words[n].start = i;
-        /* A dot or comma between word characters stays inside the word
-         * ("U.S", "1,000", "3.5"), as the normalization joins them. */
-        while (i < len && (snippet_is_word_byte((unsigned char)text[i]) ||
-                           ((text[i] == '.' || text[i] == ',') && i + 1 < len &&
-                            snippet_is_word_byte((unsigned char)text[i + 1]))))
-            i++;
+        for (;;) {
+            if (i < len && snippet_is_word_char(text, i, len, &cl)) {
+                i += cl;
+                continue;
+            }
+            jl = i < len ? snippet_joiner_len(text + i) : 0;
+            if (jl > 0 && i + jl < len &&
+                snippet_is_word_char(text, i + jl, len, &cl)) {
+                i += jl;
+                continue;
+            }
+            break;
+        }
         words[n].end = i;
         words[n].is_match =
             n_terms > 0 && snippet_word_matches(scratch, text, words[n].start,
@@ -152,13 +186,24 @@ nx_snippet(nx_buf *out, const char *text, const nx_term *terms, size_t n_terms,
     to = from + SNIPPET_WORDS < n ? from + SNIPPET_WORDS : n;
     if (from > 0)
         nx_buf_puts(out, "… ");
-    pos = words[from].start;
+    /* From the text's start, what comes before the first word (an opening
+     * quote) is kept too. */
+    pos = from > 0 ? words[from].start : 0;
     for (i = from; i < to; i++) {
+        /* Marked words joined by a hyphen share one mark. */
+        bool is_joined = i > from && words[i - 1].is_match &&
+                         words[i].is_match &&
+                         snippet_is_hyphen(text, pos, words[i].start);
+        bool is_joining = i + 1 < to && words[i].is_match &&
+                          words[i + 1].is_match &&
+                          snippet_is_hyphen(text, words[i].end,
+                                            words[i + 1].start);
+
         nx_buf_put(out, text + pos, words[i].start - pos);
-        if (words[i].is_match)
+        if (words[i].is_match && !is_joined)
             nx_buf_puts(out, open);
         nx_buf_put(out, text + words[i].start, words[i].end - words[i].start);
-        if (words[i].is_match)
+        if (words[i].is_match && !is_joining)
             nx_buf_puts(out, close);
         pos = words[i].end;
     }
