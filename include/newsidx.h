@@ -527,6 +527,22 @@ NEWSIDX_API int newsidx_query_run(newsidx_results **out, newsidx_query *q,
 NEWSIDX_API uint64_t newsidx_results_total(const newsidx_results *r);
 
 /**
+ * Number of stories the matches make: the matching items once
+ * near-duplicates (same URL or same normalized title) are collapsed, which
+ * is what the hits of every page add up to.  Equal to
+ * newsidx_results_total() with no_collapse.
+ *
+ * @param is_exact if not NULL, receives true when the number is exact:
+ *                 always when the query has at most 1,000 matches or the
+ *                 page's scan saw every match.  Otherwise the number is an
+ *                 upper bound (the matches less the near-duplicates found
+ *                 among the best ones), and paging may end sooner.
+ * @since 0.3.0
+ */
+NEWSIDX_API uint64_t newsidx_results_stories(const newsidx_results *r,
+                                             bool *is_exact);
+
+/**
  * Number of matching items left out for being unpublished (`published:
  * false`): what include_unpublished would add to the total.  0 with
  * include_unpublished.
@@ -552,8 +568,10 @@ NEWSIDX_API size_t newsidx_results_dropped(const newsidx_results *r);
 NEWSIDX_API int newsidx_results_next(const newsidx_hit **hit,
                                      newsidx_results *r);
 
-/** Facet counts over every match: `kind` is one NEWSIDX_FACET_* bit.  The
- * value name is borrowed, valid until the results are freed.
+/** Facet counts over every matching item: `kind` is one NEWSIDX_FACET_*
+ * bit.  Every value is given (since 0.3.0; 0.2 stopped at 50), the most
+ * frequent first (years: the newest first).  The value name is borrowed,
+ * valid until the results are freed.
  * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last value. */
 NEWSIDX_API int newsidx_results_facet(const char **value, uint64_t *count,
                                       const newsidx_results *r, unsigned kind,
@@ -608,6 +626,10 @@ NEWSIDX_API const char *newsidx_hit_snippet(const newsidx_hit *h);
 /** How many items this hit stands for (1 unless near-duplicates were
  * collapsed into it). */
 NEWSIDX_API uint64_t newsidx_hit_collapsed(const newsidx_hit *h);
+/** The ids of the items the hit stands for: i = 0 is the hit's own id,
+ * then the near-duplicates collapsed into it, best first; 0 when `i` is
+ * newsidx_hit_collapsed() or more.  @since 0.3.0 */
+NEWSIDX_API int64_t newsidx_hit_collapsed_id(const newsidx_hit *h, size_t i);
 /** The factors of the score (for --explain): text relevance (BM25F),
  * prior factor and freshness factor; score = bm25 * prior * fresh. */
 NEWSIDX_API void newsidx_hit_factors(const newsidx_hit *h, double *bm25,

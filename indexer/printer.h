@@ -51,6 +51,11 @@ struct printer {
  * Returns NULL when out of memory. */
 printer *printer_text_new(FILE *out, bool is_color);
 
+/* A paths printer (query/printer_paths.c, newsquery only): each hit's
+ * path, byte for byte, ended by '\n' or, with `is_null`, by NUL.
+ * Returns NULL when out of memory. */
+printer *printer_paths_new(FILE *out, bool is_null);
+
 /* A JSON printer writing to `out`: a document (`is_stream` false) or JSONL
  * (`is_stream` true).  Returns NULL when out of memory. */
 printer *printer_json_new(FILE *out, bool is_stream);

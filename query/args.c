@@ -30,14 +30,17 @@ enum {
     OPT_WEIGHTS,
     OPT_EXIT_STATUS,
     OPT_COLOR,
-    OPT_FORMAT_VERSION
+    OPT_FORMAT_VERSION,
+    OPT_FACET_LIMIT
 };
 
 static const cli_option options[] = {
     {"db", 'd', required_argument, "FILE",
      "index file (default: $NEWSIDX_DB, then ./news.db)"},
     {"format", 'f', required_argument, "FORMAT",
-     "text (default), json or jsonl (one hit per line)"},
+     "text (default), json, jsonl (one hit per line) or paths"},
+    {"null", '0', no_argument, NULL,
+     "with --format paths: end each path with NUL (for xargs -0)"},
     {"limit", 'n', required_argument, "N", "hits per page (default: 10)"},
     {"offset", OPT_OFFSET, required_argument, "N", "skip the first N hits"},
     {"count", OPT_COUNT, no_argument, NULL, "print only the number of matches"},
@@ -64,6 +67,8 @@ static const cli_option options[] = {
      "find items like item ID (then no QUERY)"},
     {"facets", OPT_FACETS, required_argument, "LIST",
      "count matches by topic, provider and/or year"},
+    {"facet-limit", OPT_FACET_LIMIT, required_argument, "N",
+     "values shown per facet (default: 20; 0 for all)"},
     {"weights", OPT_WEIGHTS, required_argument, "LIST",
      "ranking weights, e.g. title=10,excerpt=4,prior=0.3,form=0.5"},
     {"exit-status", OPT_EXIT_STATUS, no_argument, NULL,
@@ -71,7 +76,7 @@ static const cli_option options[] = {
     {"color", OPT_COLOR, optional_argument, "WHEN",
      "auto (default), always or never"},
     {"format-version", OPT_FORMAT_VERSION, required_argument, "N",
-     "the JSON schema version to print (only 1)"},
+     "the JSON schema version to print: 2 (default) or 1"},
     {"help", 'h', no_argument, NULL, "show this help and exit"},
     {"version", 'V', no_argument, NULL, "show the version and exit"},
 };
@@ -306,11 +311,19 @@ parse_number_option(run_config *cfg, int c, const char *arg)
             return cli_usage_error("--like needs an item id, not '%s'", arg);
         cfg->like_id = (int64_t)n;
         break;
+    case OPT_FACET_LIMIT:
+        if (n > 100000)
+            return cli_usage_error("--facet-limit needs a number from 0 "
+                                   "(all) to 100000, not '%s'",
+                                   arg);
+        cfg->facet_limit = (unsigned)n;
+        break;
     default:
-        if (n != EMIT_FORMAT_VERSION)
+        if (n < 1 || n > EMIT_FORMAT_VERSION)
             return cli_usage_error("--format-version %s is not supported "
-                                   "(only %d)",
+                                   "(1 or %d)",
                                    arg, EMIT_FORMAT_VERSION);
+        cfg->format_version = (unsigned)n;
         break;
     }
     return -1;
@@ -376,23 +389,28 @@ static int
 parse_option(void *payload, int c, const char *arg)
 {
     run_config *cfg = payload;
-    static const char *const formats[] = {"text", "json", "jsonl"};
+    static const char *const formats[] = {"text", "json", "jsonl", "paths"};
 
     switch (c) {
     case 'd':
         cfg->db = arg;
         break;
     case 'f':
-        if (!parse_choice(arg, formats, 3, &cfg->format))
-            return cli_usage_error("--format needs text, json or jsonl, "
-                                   "not '%s'",
+        if (!parse_choice(arg, formats, 4, &cfg->format))
+            return cli_usage_error("--format needs text, json, jsonl or "
+                                   "paths, not '%s'",
                                    arg);
+        cfg->has_format = true;
+        break;
+    case '0':
+        cfg->is_null = true;
         break;
     case 'n':
     case OPT_OFFSET:
     case OPT_RELATED:
     case OPT_LIKE:
     case OPT_FORMAT_VERSION:
+    case OPT_FACET_LIMIT:
         return parse_number_option(cfg, c, arg);
     case OPT_SORT:
     case OPT_SINCE:
@@ -501,6 +519,15 @@ parse_args(run_config *cfg, int argc, char **argv)
     if (cfg->opts.has_since && cfg->opts.has_until &&
         cfg->opts.since > cfg->opts.until)
         return cli_usage_error("--since is after --until");
+    /* -0 alone means paths, as rg -l0 does; with another format it would
+     * change nothing, which is not what was asked. */
+    if (cfg->is_null && !cfg->has_format)
+        cfg->format = FORMAT_PATHS;
+    if (cfg->is_null && cfg->format != FORMAT_PATHS)
+        return cli_usage_error("-0 (--null) goes with --format paths");
+    if (cfg->format == FORMAT_PATHS && cfg->opts.is_count_only)
+        return cli_usage_error("--count prints a number, --format paths "
+                               "prints paths: use one");
     cfg->db = cli_default_db(cfg->db);
     return -1;
 }

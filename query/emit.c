@@ -152,6 +152,12 @@ emit_hit(printer *p, const emit_info *info, const newsidx_hit *h)
     p->end(p);
     p->map_key(p, "collapsed");
     p->integer(p, (int64_t)newsidx_hit_collapsed(h));
+    p->map_key(p, "collapsed_ids");
+    p->begin_list(p);
+    n = newsidx_hit_collapsed(h);
+    for (i = 0; i < n; i++)
+        p->integer(p, newsidx_hit_collapsed_id(h, i));
+    p->end(p);
     if (info->is_explain) {
         p->map_key(p, "explain");
         emit_explain(p, info, h);
@@ -159,7 +165,9 @@ emit_hit(printer *p, const emit_info *info, const newsidx_hit *h)
     p->end(p);
 }
 
-/* "facets": {"topic": [{"value": "AI", "count": 12}, ...], ...} */
+/* "facets": {"topic": [{"value": "AI", "count": 12}, ...], ...}, at most
+ * info->facet_limit values each, and beside it "facets_left_out":
+ * {"topic": 0, "provider": 68, ...}, the values past the limit. */
 static void
 emit_facets(printer *p, const emit_info *info, const newsidx_results *r)
 {
@@ -169,11 +177,13 @@ emit_facets(printer *p, const emit_info *info, const newsidx_results *r)
     } kinds[] = {{NEWSIDX_FACET_TOPIC, "topic"},
                  {NEWSIDX_FACET_PROVIDER, "provider"},
                  {NEWSIDX_FACET_YEAR, "year"}};
+    const size_t n_kinds = sizeof(kinds) / sizeof(kinds[0]);
+    uint64_t left_out[3] = {0, 0, 0};
     size_t k, i;
 
     p->map_key(p, "facets");
     p->begin_map(p);
-    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+    for (k = 0; k < n_kinds; k++) {
         const char *value;
         uint64_t count;
 
@@ -184,6 +194,10 @@ emit_facets(printer *p, const emit_info *info, const newsidx_results *r)
         for (i = 0; newsidx_results_facet(&value, &count, r, kinds[k].kind,
                                           i) == NEWSIDX_OK;
              i++) {
+            if (info->facet_limit > 0 && i >= info->facet_limit) {
+                left_out[k]++;
+                continue;
+            }
             p->begin_map(p);
             p->map_key(p, "value");
             p->string(p, value);
@@ -192,6 +206,15 @@ emit_facets(printer *p, const emit_info *info, const newsidx_results *r)
             p->end(p);
         }
         p->end(p);
+    }
+    p->end(p);
+    p->map_key(p, "facets_left_out");
+    p->begin_map(p);
+    for (k = 0; k < n_kinds; k++) {
+        if ((info->facets & kinds[k].kind) == 0)
+            continue;
+        p->map_key(p, kinds[k].name);
+        p->integer(p, (int64_t)left_out[k]);
     }
     p->end(p);
 }
@@ -203,7 +226,7 @@ static void
 emit_header(printer *p, const emit_info *info, const newsidx_results *r)
 {
     p->map_key(p, "version");
-    p->integer(p, EMIT_FORMAT_VERSION);
+    p->integer(p, info->format_version);
     p->map_key(p, "query");
     p->string(p, info->query);
     if (info->like_id > 0) {
@@ -211,7 +234,18 @@ emit_header(printer *p, const emit_info *info, const newsidx_results *r)
         p->integer(p, info->like_id);
     }
     p->map_key(p, "total");
-    p->integer(p, (int64_t)newsidx_results_total(r));
+    if (info->format_version == 1) {
+        p->integer(p, (int64_t)newsidx_results_total(r));
+    } else {
+        bool is_exact = true;
+
+        /* What paging goes through: the stories; and the items. */
+        p->integer(p, (int64_t)newsidx_results_stories(r, &is_exact));
+        p->map_key(p, "total_exact");
+        p->boolean(p, is_exact);
+        p->map_key(p, "total_matches");
+        p->integer(p, (int64_t)newsidx_results_total(r));
+    }
     if (!info->is_all) {
         p->map_key(p, "unpublished");
         p->integer(p, (int64_t)newsidx_results_unpublished(r));
@@ -288,5 +322,7 @@ emit_count(printer *p, const emit_info *info, const newsidx_results *r)
 {
     p->begin_map(p);
     emit_header(p, info, r);
+    if (info->facets != 0)
+        emit_facets(p, info, r);
     p->end(p);
 }

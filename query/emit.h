@@ -24,16 +24,21 @@ typedef struct emit_info {
     int64_t now;       /* with has_now: freshness's reference time */
     const newsidx_query *q; /* with is_explain: the query, for the other
                                forms of its words */
+    unsigned facet_limit;    /* values shown per facet; 0 = all */
+    unsigned format_version; /* 1 or EMIT_FORMAT_VERSION */
 } emit_info;
 
-/* The schema version of the document (--format-version). */
-#define EMIT_FORMAT_VERSION 1
+/* The schema version of the document (--format-version): the newest one,
+ * the default.  Version 1 differs in one member: its "total" counts the
+ * matching items, which version 2 calls "total_matches". */
+#define EMIT_FORMAT_VERSION 2
 
 /* Describe all of `r` (header, every hit, facets, suggestions) as one map.
  * The hits are consumed: `r` is at its end afterwards. */
 void emit_results(printer *p, const emit_info *info, newsidx_results *r);
 
-/* Describe only the number of matches of `r` (--count). */
+/* Describe only the number of matches of `r` (--count), and its facets
+ * when asked for. */
 void emit_count(printer *p, const emit_info *info, const newsidx_results *r);
 
 #endif /* NQ_EMIT_H */

@@ -185,6 +185,13 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     h->prior = c->prior;
     h->fresh = c->fresh;
     h->collapsed = c->collapsed;
+    h->collapsed_ids = nx_malloc((size_t)c->collapsed * sizeof(int64_t));
+    if (h->collapsed_ids == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    h->collapsed_ids[0] = c->id;
+    if (c->collapsed > 1)
+        memcpy(h->collapsed_ids + 1, c->folded,
+               (size_t)(c->collapsed - 1) * sizeof(int64_t));
     rc = hits_each(q->idx,
                    "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
                    " i.published_at, p.name, p.domain, i.quality, i.heat,"
@@ -250,6 +257,7 @@ nx_hit_clear(newsidx_hit *h)
 {
     size_t i;
 
+    nx_free(h->collapsed_ids);
     nx_free(h->path);
     nx_free(h->title);
     nx_free(h->excerpt);
@@ -300,11 +308,11 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
          "SELECT min(t.name), count(DISTINCT it.item_id) FROM item_topics it"
          " JOIN topics t ON t.id = it.topic_id WHERE it.item_id IN"
          " (SELECT i.id",
-         ") GROUP BY t.key ORDER BY 2 DESC, 1 LIMIT 50"},
+         ") GROUP BY t.key ORDER BY 2 DESC, 1"},
         {NEWSIDX_FACET_PROVIDER,
          "SELECT p.name, count(*) FROM items m JOIN providers p"
          " ON p.id = m.provider_id WHERE m.id IN (SELECT i.id",
-         ") GROUP BY p.name ORDER BY 2 DESC, 1 LIMIT 50"},
+         ") GROUP BY p.name ORDER BY 2 DESC, 1"},
         {NEWSIDX_FACET_YEAR,
          "SELECT strftime('%Y', i.published_at, 'unixepoch'), count(*)",
          " AND i.published_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"},
@@ -320,6 +328,8 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
 
         if (!(r->q->opts.facets & facets[k].kind))
             continue;
+        r->facet_kind[k] = facets[k].kind;
+        r->facet_start[k] = r->n_facets;
         nx_search_where(&s, r->q);
         rc = nx_search_prepare(&stmt, r->q->idx, &s, facets[k].head,
                                facets[k].tail, err);
@@ -330,6 +340,7 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
         else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
             rc = nx_store_error(r->q->idx, step, "cannot count facets", err);
+        r->facet_n[k] = r->n_facets - r->facet_start[k];
         sqlite3_finalize(stmt);
         nx_search_sql_free(&s);
     }
@@ -354,6 +365,14 @@ newsidx_results_total(const newsidx_results *r)
     return r->total;
 }
 
+uint64_t
+newsidx_results_stories(const newsidx_results *r, bool *is_exact)
+{
+    if (is_exact != NULL)
+        *is_exact = r->is_stories_exact;
+    return r->stories;
+}
+
 int
 newsidx_results_next(const newsidx_hit **hit, newsidx_results *r)
 {
@@ -371,14 +390,14 @@ newsidx_results_facet(const char **value, uint64_t *count,
 {
     size_t k;
 
-    for (k = 0; k < r->n_facets; k++) {
-        if (r->facets[k].kind != kind)
-            continue;
-        if (i-- == 0) {
-            *value = r->facets[k].value;
-            *count = r->facets[k].count;
-            return NEWSIDX_OK;
-        }
+    /* The values of one kind are together, in order: find where they
+     * start without walking the values of the others. */
+    for (k = 0; k < 3 && r->facet_kind[k] != kind; k++)
+        ;
+    if (k < 3 && i < r->facet_n[k]) {
+        *value = r->facets[r->facet_start[k] + i].value;
+        *count = r->facets[r->facet_start[k] + i].count;
+        return NEWSIDX_OK;
     }
     *value = NULL;
     *count = 0;
@@ -517,6 +536,13 @@ uint64_t
 newsidx_hit_collapsed(const newsidx_hit *h)
 {
     return h->collapsed;
+}
+
+int64_t
+newsidx_hit_collapsed_id(const newsidx_hit *h, size_t i)
+{
+    return i < h->collapsed && h->collapsed_ids != NULL ? h->collapsed_ids[i]
+                                                         : 0;
 }
 
 void

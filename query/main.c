@@ -78,6 +78,23 @@ open_index(const char *db)
     return idx;
 }
 
+/* --format paths prints nothing but paths: that more stories match than
+ * were listed is said on stderr (a pipeline's stdout stays clean). */
+static void
+hint_more_paths(const run_config *cfg, const newsidx_results *r)
+{
+    uint64_t stories = newsidx_results_stories(r, NULL);
+    uint64_t after = stories > cfg->opts.offset ? stories - cfg->opts.offset
+                                                : 0;
+    uint64_t shown = after < cfg->opts.limit ? after : cfg->opts.limit;
+
+    if (after > shown)
+        fprintf(stderr,
+                "newsquery: hint: %llu of %llu stories listed; --limit and "
+                "--offset list more\n",
+                (unsigned long long)shown, (unsigned long long)stories);
+}
+
 static int
 run(run_config *cfg, printer *p)
 {
@@ -86,7 +103,9 @@ run(run_config *cfg, printer *p)
                       .offset = cfg->opts.offset,
                       .facets = cfg->opts.facets,
                       .is_explain = cfg->is_explain,
-                      .is_all = cfg->opts.include_unpublished};
+                      .is_all = cfg->opts.include_unpublished,
+                      .facet_limit = cfg->facet_limit,
+                      .format_version = cfg->format_version};
     newsidx_index *idx = open_index(cfg->db);
     newsidx_query *q = NULL;
     newsidx_results *r = NULL;
@@ -120,6 +139,8 @@ run(run_config *cfg, printer *p)
             emit_count(p, &info, r);
         else
             emit_results(p, &info, r);
+        if (cfg->format == FORMAT_PATHS)
+            hint_more_paths(cfg, r);
         exit_code =
             cfg->is_exit_status && total == 0 ? CLI_EXIT_NOMATCH : CLI_EXIT_OK;
     }
@@ -143,6 +164,8 @@ make_printer(const run_config *cfg)
         return printer_json_new(stdout, false);
     case FORMAT_JSONL:
         return printer_json_new(stdout, true);
+    case FORMAT_PATHS:
+        return printer_paths_new(stdout, cfg->is_null);
     default:
         return printer_text_new(stdout, is_color);
     }
@@ -159,6 +182,8 @@ main(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     cfg.opts = defaults;
     cfg.now = time(NULL);
+    cfg.facet_limit = FACET_LIMIT_DEFAULT;
+    cfg.format_version = EMIT_FORMAT_VERSION;
     cli_set_program("newsquery");
     rc = parse_args(&cfg, argc, argv);
     if (rc < 0 && (p = make_printer(&cfg)) == NULL) {

@@ -440,15 +440,17 @@ text_render_hit(text_printer *tp, const text_node *hit, uint64_t rank)
     }
 }
 
-/* "topic: AI (12), Machine Learning (5)" for each facet kind. */
+/* "topic: AI (12), Machine Learning (5)" for each facet kind, and "and 3
+ * more" for the values left out (from `left_out`, by kind). */
 static void
-text_render_facets(text_printer *tp, const text_node *facets)
+text_render_facets(text_printer *tp, const text_node *facets,
+                   const text_node *left_out)
 {
     const text_node *kind, *v;
 
     for (kind = facets != NULL ? facets->first : NULL; kind != NULL;
          kind = kind->next) {
-        int64_t count;
+        int64_t count, more = 0;
 
         fprintf(tp->out, "%s:", kind->key != NULL ? kind->key : "?");
         for (v = kind->first; v != NULL; v = v->next) {
@@ -459,6 +461,11 @@ text_render_facets(text_printer *tp, const text_node *facets)
             if (text_int(v, "count", &count))
                 fprintf(tp->out, " (%" PRId64 ")", count);
         }
+        if (kind->key != NULL && text_int(left_out, kind->key, &more) &&
+            more > 0)
+            fprintf(tp->out, "%s and %" PRId64 " more (--facet-limit 0 shows"
+                    " all)",
+                    kind->first != NULL ? "," : "", more);
         fputc('\n', tp->out);
     }
 }
@@ -543,20 +550,38 @@ static void
 text_render(text_printer *tp, const text_node *root)
 {
     const text_node *hits = text_get(root, "hits"), *hit;
-    int64_t total = 0, offset = 0;
+    int64_t total = 0, matches, offset = 0;
+    bool is_exact;
     size_t n = text_count(hits);
     uint64_t rank;
 
+    /* "total" counts the stories paging goes through, "total_matches"
+     * the items (without it, format version 1: "total" is the items). */
     text_int(root, "total", &total);
-    if (hits == NULL) {
-        fprintf(tp->out, "%" PRId64 "\n", total);
+    matches = total;
+    text_int(root, "total_matches", &matches);
+    is_exact = text_get(root, "total_exact") == NULL ||
+               text_get(root, "total_exact")->integer != 0;
+    if (hits == NULL) { /* --count: the matches, as the header says them */
+        fprintf(tp->out, "%" PRId64 "\n", matches);
+        if (text_get(root, "facets") != NULL)
+            fputc('\n', tp->out);
+        text_render_facets(tp, text_get(root, "facets"),
+                           text_get(root, "facets_left_out"));
         return;
     }
     text_int(root, "offset", &offset);
-    fprintf(tp->out, "%" PRId64 " %s", total, total == 1 ? "match" : "matches");
+    fprintf(tp->out, "%" PRId64 " %s", matches,
+            matches == 1 ? "match" : "matches");
+    if (total != matches || !is_exact)
+        fprintf(tp->out, " in %s%" PRId64 " %s", is_exact ? "" : "at most ",
+                total, total == 1 ? "story" : "stories");
     if (n > 0)
         fprintf(tp->out, ", showing %" PRIu64 "-%" PRIu64, (uint64_t)offset + 1,
                 (uint64_t)offset + n);
+    else if (offset > 0 && total > 0)
+        fprintf(tp->out, "; --offset %" PRId64 " is past the last of them",
+                offset);
     fputc('\n', tp->out);
     text_render_hidden(tp, root);
     text_render_forms(tp, root);
@@ -568,7 +593,8 @@ text_render(text_printer *tp, const text_node *root)
     if (text_get(root, "facets") != NULL ||
         text_get(root, "suggestions") != NULL)
         fputc('\n', tp->out);
-    text_render_facets(tp, text_get(root, "facets"));
+    text_render_facets(tp, text_get(root, "facets"),
+                       text_get(root, "facets_left_out"));
     text_render_suggestions(tp, text_get(root, "suggestions"),
                             text_get(root, "suggestion_totals"));
 }

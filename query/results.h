@@ -37,6 +37,8 @@ struct newsidx_hit {
     double score, bm25, prior, fresh;
     char *snippet;
     uint64_t collapsed;
+    int64_t *collapsed_ids; /* the `collapsed` ids it stands for, its own
+                               first */
     nx_hit_related *related;
     size_t n_related;
 };
@@ -49,12 +51,18 @@ typedef struct nx_facet {
 
 struct newsidx_results {
     newsidx_query *q;
-    uint64_t total;
+    uint64_t total;       /* matching items */
+    uint64_t stories;     /* what the hits of every page add up to: the
+                             matches once near-duplicates are collapsed */
+    bool is_stories_exact; /* else `stories` is an upper bound */
     uint64_t unpublished; /* matches left out for being unpublished */
     newsidx_hit *hits;
     size_t n_hits, next;
-    nx_facet *facets;
+    nx_facet *facets; /* every value, most frequent first, by kind */
     size_t n_facets;
+    unsigned facet_kind[3]; /* the kinds counted, each with its values at */
+    size_t facet_start[3];  /* facets[facet_start[k]], facet_n[k] of them */
+    size_t facet_n[3];
     nx_buf suggestions; /* NUL-separated */
     size_t n_suggestions;
     uint64_t suggestion_totals[NX_SUGGEST_MAX]; /* what each one finds */
@@ -83,8 +91,15 @@ typedef struct search_cand {
     double key;      /* what the sort orders by (the score for rank) */
     char *title_key; /* normalized title, for collapsing */
     char *url_key;
-    uint64_t collapsed; /* rows folded into this one */
+    uint64_t collapsed; /* rows folded into this one, itself included */
+    int64_t *folded;    /* the ids of the others, in rank order (collapsed
+                           - 1 of them) */
 } search_cand;
+
+/* Up to this many matches, the stories they make are counted exactly
+ * (every match is scanned and collapsed); past it, newsidx_results_stories
+ * is an upper bound (docs/ranking.md). */
+#define NX_STORIES_EXACT_MAX 1000
 
 typedef struct search_run {
     search_cand *cands; /* a min-heap on "better" while a scan runs */

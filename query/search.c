@@ -238,7 +238,9 @@ search_cand_clear(search_cand *c)
 {
     nx_free(c->title_key);
     nx_free(c->url_key);
+    nx_free(c->folded);
     c->title_key = c->url_key = NULL;
+    c->folded = NULL;
 }
 
 static char *
@@ -509,11 +511,14 @@ search_same_story(const search_cand *a, const search_cand *b)
 }
 
 /* Fold near-duplicates (same URL key or same normalized title) into the
- * best-placed one; returns the number of stories left at the front. */
-static size_t
-search_collapse(search_run *run, bool is_enabled)
+ * best-placed one, which records their ids; sets *n_out to the number of
+ * stories left at the front.  Only NEWSIDX_NOMEM can fail. */
+static int
+search_collapse(search_run *run, bool is_enabled, size_t *n_out,
+                newsidx_error *err)
 {
     size_t i, j, n = 0;
+    int rc = NEWSIDX_OK;
 
     for (i = 0; i < run->n_cands; i++) {
         search_cand c = run->cands[i];
@@ -523,7 +528,20 @@ search_collapse(search_run *run, bool is_enabled)
                 break;
         }
         if (is_enabled && j < n) {
-            run->cands[j].collapsed++;
+            search_cand *head = &run->cands[j];
+            int64_t *grown =
+                rc == NEWSIDX_OK
+                    ? nx_realloc(head->folded,
+                                 (size_t)head->collapsed * sizeof(int64_t))
+                    : NULL;
+
+            if (grown == NULL && rc == NEWSIDX_OK)
+                rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+            if (grown != NULL) {
+                head->folded = grown;
+                grown[head->collapsed - 1] = c.id;
+            }
+            head->collapsed++;
             search_cand_clear(&c);
             continue;
         }
@@ -531,7 +549,8 @@ search_collapse(search_run *run, bool is_enabled)
         run->cands[n++] = c;
     }
     run->n_cands = n;
-    return n;
+    *n_out = n;
+    return rc;
 }
 
 static void
@@ -563,15 +582,22 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 }
 
 /* The candidates for the requested page: scan, and scan again with room
- * for more rows when collapsing left too few stories. */
+ * for more rows when collapsing left too few stories.  With `min_cap`, the
+ * first scan has room for that many rows (every match, to count the
+ * stories). *n_folded_out = the rows collapsing folded. */
 static int
-search_candidates(search_run *run, newsidx_query *q, newsidx_error *err)
+search_candidates(search_run *run, newsidx_query *q, size_t min_cap,
+                  uint64_t *n_folded_out, newsidx_error *err)
 {
     uint64_t need = q->opts.offset + q->opts.limit;
     size_t cap = q->opts.no_collapse ? need : need * 2 + 6;
     int rc;
 
+    if (cap < min_cap)
+        cap = min_cap;
     for (;;) {
+        size_t n_before, n_stories = 0;
+
         memset(run, 0, sizeof(*run));
         run->cap = cap;
         run->is_complete = true;
@@ -585,14 +611,52 @@ search_candidates(search_run *run, newsidx_query *q, newsidx_error *err)
             if (!q->opts.no_collapse)
                 rc = search_keys(run, q, err);
         }
+        n_before = run->n_cands;
+        if (rc == NEWSIDX_OK)
+            rc = search_collapse(run, !q->opts.no_collapse, &n_stories, err);
         if (rc != NEWSIDX_OK)
             return rc;
-        if (search_collapse(run, !q->opts.no_collapse) >= need ||
-            run->is_complete || cap > ((size_t)1 << 26))
+        *n_folded_out = n_before - n_stories;
+        if (n_stories >= need || run->is_complete || cap > ((size_t)1 << 26))
             return NEWSIDX_OK;
         search_run_free(run);
         cap *= 4;
     }
+}
+
+/* How many stories the matches make (r->stories): exact when the scan saw
+ * every match or when a scan of all of them is cheap (at most
+ * NX_STORIES_EXACT_MAX), else the matches less the folds seen, an upper
+ * bound.  `run` is the page's scan (empty for --count); it may be
+ * replaced by a complete one. */
+static int
+search_stories(newsidx_results *r, search_run *run, bool has_scan,
+               uint64_t n_folded, newsidx_error *err)
+{
+    newsidx_query *q = r->q;
+    int rc = NEWSIDX_OK;
+
+    r->stories = r->total;
+    r->is_stories_exact = true;
+    if (q->opts.no_collapse || r->total <= 1)
+        return NEWSIDX_OK;
+    if (has_scan && run->is_complete) {
+        r->stories = r->total - n_folded;
+        return NEWSIDX_OK;
+    }
+    if (r->total <= NX_STORIES_EXACT_MAX) {
+        search_run_free(run);
+        rc = search_candidates(run, q, (size_t)r->total + 1, &n_folded, err);
+        if (rc == NEWSIDX_OK && run->is_complete) {
+            r->stories = r->total - n_folded;
+            return NEWSIDX_OK;
+        }
+        if (rc != NEWSIDX_OK)
+            return rc;
+    }
+    r->is_stories_exact = false;
+    r->stories = r->total - (has_scan ? n_folded : 0);
+    return NEWSIDX_OK;
 }
 
 int
@@ -624,7 +688,8 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
 {
     newsidx_results *r;
     search_run run;
-    bool has_hidden = false;
+    uint64_t n_folded = 0;
+    bool has_hidden = false, has_scan;
     int rc;
 
     *out = NULL;
@@ -648,8 +713,9 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
     /* One read transaction: the scan, the count, the hits and the facets
      * all see the same snapshot while an indexer commits. */
     rc = nx_store_exec(q->idx, "BEGIN", err);
-    if (rc == NEWSIDX_OK && !q->opts.is_count_only && q->opts.limit > 0)
-        rc = search_candidates(&run, q, err);
+    has_scan = !q->opts.is_count_only && q->opts.limit > 0;
+    if (rc == NEWSIDX_OK && has_scan)
+        rc = search_candidates(&run, q, 0, &n_folded, err);
     if (rc == NEWSIDX_OK && run.is_counted) {
         r->total = run.n_rows; /* the scan saw every match */
         has_hidden = run.has_hidden;
@@ -664,7 +730,9 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
      * count of its own. */
     if (rc == NEWSIDX_OK && !has_hidden && !q->opts.include_unpublished)
         rc = nx_search_count(&r->unpublished, q, true, err);
-    if (rc == NEWSIDX_OK && run.n_cands > q->opts.offset)
+    if (rc == NEWSIDX_OK)
+        rc = search_stories(r, &run, has_scan, n_folded, err);
+    if (rc == NEWSIDX_OK && has_scan && run.n_cands > q->opts.offset)
         rc = nx_hits_fill(r, run.cands + q->opts.offset,
                           run.n_cands - (size_t)q->opts.offset < q->opts.limit
                               ? run.n_cands - (size_t)q->opts.offset

@@ -19,10 +19,10 @@ json() {
 for q in ai 'insurer' 'ai model' '(ai model) OR zurich' 'topic:AI' \
     'ai -robot' 'date:2021'; do
     json --count -- "$q"
-    without=$(jq .total .out)
+    without=$(jq .total_matches .out)
     hidden=$(jq .unpublished .out)
     json --count --all -- "$q"
-    all=$(jq .total .out)
+    all=$(jq .total_matches .out)
     check_eq "[$q]: unpublished is what --all adds" "$((all - without))" \
         "$hidden"
     check "[$q]: --all has no unpublished key" jq_true .out 'has("unpublished") | not'

@@ -63,7 +63,7 @@ done
 run_query -f json zurich
 check_eq "json: exit 0" 0 "$rc"
 check "json: valid" valid_json .out
-check_jq "json: version 1" '.version == 1'
+check_jq "json: version 2" '.version == 2'
 check_jq "json: query as typed" '.query == "zurich"'
 check_jq "json: total, offset, hits" \
     '(.total | type) == "number" and .offset == 0 and (.hits | type) == "array"'
@@ -110,7 +110,7 @@ check_eq "ZÜRICH = zurich" "$(ids zurich)" "$(ids ZÜRICH)"
 # also match the Quill-7 release and the François Dubreuil item.
 check_eq "phrase: one item" "[$quill2]" "$(ids '"open model"')"
 run_query -f json open model
-check_jq "words: more than the phrase" '.total >= 3'
+check_jq "words: more than the phrase" '.total_matches >= 3'
 check_jq "words: the phrase item among them" ".hits | any(.id == $quill2)"
 check_eq "OR: the union" \
     "[$(printf '%s\n' "$veltrix" "$nimbra" | sort -n | paste -sd,)]" \
@@ -119,15 +119,15 @@ check_eq "lower-case or is a word" "[]" "$(ids veltrix or nimbra)"
 # insurer: Boston, London, Zürich (imports), hail-damage insurer; as
 # written (=): its other forms (insurance) are T230's.
 run_query -f json =insurer
-check_jq "insurer: 4 items" '.total == 4'
+check_jq "insurer: 4 items" '.total_matches == 4'
 run_query -f json '=insurer -london'
-check_jq "-word excludes: 3 items" '.total == 3'
+check_jq "-word excludes: 3 items" '.total_matches == 3'
 check_jq "-word excludes the London item" "all(.hits[]; .id != $london)"
 run_query -f json 'quill*'
-check_jq "prefix: quill* finds the 2 published Quill-7 items" '.total == 2'
+check_jq "prefix: quill* finds the 2 published Quill-7 items" '.total_matches == 2'
 check_jq "prefix: highlights whole words" 'any(.hits[]; .snippet | test("<mark>Quillon</mark>"))'
 run_query -f json quil
-check_jq "no prefix without *" '.total == 0'
+check_jq "no prefix without *" '.total_matches == 0'
 # ETH (Zürich) is in the Alpenmind excerpt only, not in a title.
 check_eq "eth is in an excerpt" "[$alpen]" "$(ids eth)"
 check_eq "title:eth finds nothing" "[]" "$(ids title:eth)"
@@ -138,54 +138,54 @@ check_eq "provider: by domain" "[$quill1]" "$(ids provider:techwiredaily.com)"
 check_eq "provider: by name" "[$quill1]" "$(ids 'provider:"TechWire Daily"')"
 n=$(published "provider_id IN (SELECT id FROM providers WHERE domain = 'healthitwire.com')")
 run_query -f json --count provider:healthitwire.com
-check_jq "provider: Health IT Wire has $n published items" ".total == $n"
+check_jq "provider: Health IT Wire has $n published items" ".total_matches == $n"
 # topic:
 n=$(sql t.db "SELECT count(*) FROM items i JOIN item_topics it ON it.item_id = i.id JOIN topics t ON t.id = it.topic_id WHERE t.name = 'Computer Vision' AND i.published IS NOT 0")
 run_query -f json -n 100 'topic:"Computer Vision"'
-check_jq "topic: $n items" ".total == $n and (.hits | length) == $n"
+check_jq "topic: $n items" ".total_matches == $n and (.hits | length) == $n"
 check_jq "topic: every hit has it" 'all(.hits[]; .topics | index("Computer Vision"))'
 # type:
 run_query -f json -n 100 type:video
-check_jq "type:video: the 2 Power Apps videos" '.total == 2'
+check_jq "type:video: the 2 Power Apps videos" '.total_matches == 2'
 # date: June 2021 has Berlin, London, Nimbra and Seattle (14:05-07:00 is
 # 21:05Z on the 3rd) published; Cloud kitchens and the Corvane seed are
 # unpublished; the dairy item has an unreadable date.
 run_query -f json -n 100 date:2021-06
-check_jq "date:2021-06: 4 items" '.total == 4'
+check_jq "date:2021-06: 4 items" '.total_matches == 4'
 check_jq "date:2021-06: all in June 2021" 'all(.hits[]; .published_at | startswith("2021-06-"))'
 run_query -f json -n 100 date:2021-01..2021-06-30
 n=$(published "published_at BETWEEN 1609459200 AND 1625097599")
-check_jq "date:2021-01..2021-06-30: $n items" ".total == $n"
+check_jq "date:2021-01..2021-06-30: $n items" ".total_matches == $n"
 check_jq "date range: all in it" 'all(.hits[]; .published_at >= "2021-01" and .published_at < "2021-07")'
 run_query -f json -n 100 date:2024..
 n=$(published "published_at >= 1704067200")
-check_jq "date:2024..: $n items" ".total == $n"
+check_jq "date:2024..: $n items" ".total_matches == $n"
 # quality: and heat: (heat -1 is unknown and never matches)
 n=$(published "quality >= 80")
 check_eq "12 published items of quality >= 80" 12 "$n"
 run_query -f json -n 100 'quality:>=80'
-check_jq "quality:>=80: 12 items" ".total == 12 and all(.hits[]; .quality >= 80)"
+check_jq "quality:>=80: 12 items" ".total_matches == 12 and all(.hits[]; .quality >= 80)"
 n=$(published "heat > 100")
 run_query -f json -n 100 'heat:>100'
-check_jq "heat:>100: $n items" ".total == $n and all(.hits[]; .heat > 100)"
+check_jq "heat:>100: $n items" ".total_matches == $n and all(.hits[]; .heat > 100)"
 run_query -f json -n 100 'heat:>0' ai
 check_jq "heat:>0 leaves out unknown heat" 'all(.hits[]; .heat != null and .heat > 0)'
 
 # --- options ---------------------------------------------------------
 # --all: 64 published; 10 more with --all.
 run_query -f json --count ai
-n_pub=$(jq_out .total)
+n_pub=$(jq_out .total_matches)
 run_query -f json --count --all ai
-n_all=$(jq_out .total)
+n_all=$(jq_out .total_matches)
 n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published = 0")
 check_eq "--all adds the unpublished ai items" "$((n_pub + n))" "$n_all"
 check "--all adds some" test "$n_all" -gt "$n_pub"
 n=$(published "published_at IS NOT NULL")
 check_eq "65 dated published items" 65 "$n"
 run_query -f json --count --since 1900
-check_jq "--since 1900: all 65 dated published items" '.total == 65'
+check_jq "--since 1900: all 65 dated published items" '.total_matches == 65'
 run_query -f json --count --all --since 1900
-check_jq "--all: all 75 dated items" '.total == 75'
+check_jq "--all: all 75 dated items" '.total_matches == 75'
 run_query -f json --all -n 100 quillon
 check_jq "--all finds the unpublished Quill-7 item" ".hits | any(.id == $quill3)"
 run_query -f json -n 100 quillon
@@ -221,7 +221,7 @@ check_eq "--offset 2 --limit 2: hits 3-4" "$(jq -c '.[2:4]' <<<"$all6")" "$(jq_o
 check_jq "--offset is echoed" '.offset == 2'
 n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published IS NOT 0")
 run_query -f json -n 0 ai
-check_jq "--limit 0: total ($n), no hits" ".total == $n and .hits == []"
+check_jq "--limit 0: total ($n), no hits" ".total_matches == $n and .hits == []"
 run_query -f json --offset 1000 ai
 check_jq "--offset past the end: no hits" '.hits == [] and .total > 0'
 run_query -f json ai
@@ -230,11 +230,13 @@ check_jq "default limit 10" '.hits | length == 10'
 # --count
 run_query -f json --count zurich
 check "--count json: valid" valid_json .out
-check_jq "--count json: the object" '. == {"version": 1, "query": "zurich", "total": 2, "unpublished": 0}'
+check_jq "--count json: the object" '. == {"version": 2, "query": "zurich", "total": 2, "total_exact": true, "total_matches": 2, "unpublished": 0}'
+run_query -f json --count --format-version 1 zurich
+check_jq "--count json, version 1: the object" '. == {"version": 1, "query": "zurich", "total": 2, "unpublished": 0}'
 run_query -f jsonl --count zurich
 check "--count jsonl: valid" valid_jsonl .out
 check_eq "--count jsonl: one line" 1 "$(wc -l <.out)"
-check_jq "--count jsonl: the object" '.total == 2'
+check_jq "--count jsonl: the object" '.total_matches == 2'
 
 # --related N: the Veltrix item lists 8 related entries, two of them its
 # own URL (with ?mod=... queries): 6 are shown, never the item itself.
@@ -280,10 +282,10 @@ check_jq "--like: the Quill-7 review is like it" "any(.hits[]; .id == $quill2)"
 check_jq "--like: query and like" ".query == \"\" and .like == $quill1"
 
 # --facets: counts over all matches, not the page.
-run_query -f json -n 1 --facets topic,provider,year ai
+run_query -f json -n 1 --facet-limit 0 --facets topic,provider,year ai
 check_jq "--facets: three kinds" '.facets | keys == ["provider", "topic", "year"]'
 check_jq "--facets: value/count pairs" 'all(.facets[][]; (.value | type) == "string" and (.count | type) == "number" and .count > 0)'
-check_jq "--facets: providers sum to the total" '([.facets.provider[].count] | add) == .total'
+check_jq "--facets: providers sum to the total" '([.facets.provider[].count] | add) == .total_matches'
 n=$(sql t.db "SELECT count(*) FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH 'ai' AND i.published IS NOT 0 AND i.published_at IS NOT NULL")
 check_jq "--facets: years sum to the dated matches ($n)" "([.facets.year[].count] | add) == $n"
 check_jq "--facets: topics and providers most frequent first" \
@@ -297,7 +299,7 @@ check_jq "--facets year: 2021 and 2022" '.facets == {"year": [{"value": "2021", 
 
 # Suggestions for misspellings of distinctive sample words.
 run_query -f json alpenmnd
-check_jq "alpenmnd: nothing found" '.total == 0 and .hits == []'
+check_jq "alpenmnd: nothing found" '.total_matches == 0 and .hits == []'
 check_jq "alpenmnd: did you mean alpenmind" '.suggestions | index("alpenmind") != null'
 run_query -f json rotterdm
 check_jq "rotterdm: did you mean rotterdam" '.suggestions | index("rotterdam") != null'
@@ -349,11 +351,11 @@ check "jsonl: explain.now in every hit" \
 # with '-'.
 run_query ai --format json --count
 check "options after the words: --format json is read" valid_json .out
-check_jq "options after the words: --count is read" 'keys == ["query", "total", "unpublished", "version"]'
+check_jq "options after the words: --count is read" 'keys == ["query", "total", "total_exact", "total_matches", "unpublished", "version"]'
 check_jq "options after the words: not query words" '.query == "ai"'
 run_query -f json -- =insurer -london
 check_jq "-- then words: the query as typed" '.query == "=insurer -london"'
-check_jq "-- then words: -london excludes" ".total == 3 and all(.hits[]; .id != $london)"
+check_jq "-- then words: -london excludes" ".total_matches == 3 and all(.hits[]; .id != $london)"
 
 # --weights
 run_query -f json --explain --weights prior=0 zurich
@@ -366,30 +368,30 @@ check_jq "--weights title=1: another bm25" "[.hits[] | select(.id == $alpen) | .
 
 # --no-collapse: the two Port of Rotterdam files share a webUrl.
 run_query -f json rotterdam
-check_jq "collapsed: one Rotterdam hit for 2 items" '.total == 2 and (.hits | length) == 1 and .hits[0].collapsed == 2'
+check_jq "collapsed: one Rotterdam hit for 2 items" '.total_matches == 2 and .total == 1 and (.hits | length) == 1 and .hits[0].collapsed == 2'
 run_query -f json --no-collapse rotterdam
 check_jq "--no-collapse: both" '(.hits | length) == 2 and all(.hits[]; .collapsed == 1)'
 
 # --since / --until (calendar periods and relative times)
 n=$(published "published_at >= 1704067200")
 run_query -f json --count --since 2024
-check_jq "--since 2024: $n items" ".total == $n"
+check_jq "--since 2024: $n items" ".total_matches == $n"
 run_query -f json -n 100 --since 2024-02 --until 2024-02-14
 check_jq "--since 2024-02 --until 2024-02-14: inside" 'all(.hits[]; .published_at >= "2024-02-01" and .published_at < "2024-02-15")'
 n=$(published "published_at BETWEEN 1706745600 AND 1707955199")
-check_jq "--since 2024-02 --until 2024-02-14: $n items" ".total == $n"
+check_jq "--since 2024-02 --until 2024-02-14: $n items" ".total_matches == $n"
 # Up to the end of 2019: Boston 2013, face matching 2015, Málaga 2018,
 # Veltrix and Research & Markets 2019 (two more 2019 items are unpublished).
 run_query -f json --count --until 2019
-check_jq "--until 2019: 5 items" '.total == 5'
+check_jq "--until 2019: 5 items" '.total_matches == 5'
 run_query -f json --count --since 2021-06 --until 2021-06
-check_jq "--since/--until one month = date:2021-06" '.total == 4'
+check_jq "--since/--until one month = date:2021-06" '.total_matches == 4'
 run_query -f json --count --since 100y
-check_jq "--since 100y: every dated item" '.total == 65'
+check_jq "--since 100y: every dated item" '.total_matches == 65'
 run_query -f json --count --since 1d
-check_jq "--since 1d: nothing that old samples" '.total == 0'
+check_jq "--since 1d: nothing that old samples" '.total_matches == 0'
 run_query -f json --count --until 12h
-check_jq "--until 12h: every dated item" '.total == 65'
+check_jq "--until 12h: every dated item" '.total_matches == 65'
 run_query -f json --count --since 520w ai
 check_eq "--since 520w: exit 0" 0 "$rc"
 run_query -f json --count --since 3m ai
@@ -485,9 +487,9 @@ ai "" OR -
 Zürich* 语言 ＡＩ ﬁnance
 EOF
 run_query -f json C++
-check_jq "C++ finds the two C++ items" '.total == 2'
+check_jq "C++ finds the two C++ items" '.total_matches == 2'
 run_query -f json AT\&T
-check_jq "AT&T finds the AT&T item" '.total >= 1 and all(.hits[]; .title | test("AT&T"))'
+check_jq "AT&T finds the AT&T item" '.total_matches >= 1 and all(.hits[]; .title | test("AT&T"))'
 
 # --- escaping and invalid UTF-8 in paths -----------------------------
 mkdir -p odd
@@ -497,7 +499,7 @@ printf -- '---\ntitle: "Tab\\there, a quote \\" and a backslash \\\\ in xylophon
 run_query -f json xylophonic
 check_eq "odd item: exit 0" 0 "$rc"
 check "odd item: strict UTF-8 JSON" valid_json .out
-check_jq "odd item: found" '.total == 1'
+check_jq "odd item: found" '.total_matches == 1'
 check_jq "odd item: invalid bytes become U+FFFD" '.hits[0].path | endswith("odd/bad-\ufffd\ufffd-name\u0001.md")'
 check_jq "odd item: tab, quote, backslash kept" '.hits[0].title | test("Tab\there, a quote \" and a backslash \\\\ in")'
 check "odd item: control characters escaped" grep -q '\\u0001' .out
@@ -507,24 +509,24 @@ check "odd item: valid JSONL" valid_jsonl .out
 
 # --- name: as the title (issue 14, item 9) ----------------------------
 run_query -f json tidewater
-check_jq "name: the hit's title" '.total == 1 and .hits[0].title == "Tidewater ML Forum 2024"'
+check_jq "name: the hit's title" '.total_matches == 1 and .hits[0].title == "Tidewater ML Forum 2024"'
 check_jq "name: the snippet marks the name" '.hits[0].snippet | test("<mark>Tidewater</mark>")'
 
 # --- honest suggestions (issue 14, item 4) -----------------------------
 for q in 'intel community colleges' 'tesla optimus' 'openai dall-e'; do
     run_query -f json "$q"
-    check_jq "$q: found, no suggestions" '.total == 1 and (has("suggestions") | not) and (has("suggestion_totals") | not)'
+    check_jq "$q: found, no suggestions" '.total_matches == 1 and (has("suggestions") | not) and (has("suggestion_totals") | not)'
 done
 n_company=$(published "id IN (SELECT rowid FROM fts WHERE fts MATCH 'company')")
 run_query -f json compnay
 check_jq "compnay: company with its total ($n_company)" \
-    --argjson n "$n_company" '.total == 1 and .suggestions == ["company"] and .suggestion_totals == [$n]'
+    --argjson n "$n_company" '.total_matches == 1 and .suggestions == ["company"] and .suggestion_totals == [$n]'
 run_query -f json teslla optimsu
-check_jq "two typos: one suggestion, both fixed" '.total == 0 and .suggestions == ["tesla optimus"] and .suggestion_totals == [1]'
+check_jq "two typos: one suggestion, both fixed" '.total_matches == 0 and .suggestions == ["tesla optimus"] and .suggestion_totals == [1]'
 # Every suggestion finds more than the query, and says how much.
 for q in alpenmnd rotterdm zuriich 'alpenmnd rotterdam' compnay; do
     run_query -f json "$q"
-    check_jq "$q: each suggestion finds more than the query" '.total as $n | (.suggestions // []) as $s | (.suggestion_totals // []) as $t | ($s | length) == ($t | length) and all($t[]; . > $n)'
+    check_jq "$q: each suggestion finds more than the query" '.total_matches as $n | (.suggestions // []) as $s | (.suggestion_totals // []) as $t | ($s | length) == ($t | length) and all($t[]; . > $n)'
 done
 # Version 1 keeps its shape: suggestions are strings.
 run_query -f json --format-version 1 rotterdm

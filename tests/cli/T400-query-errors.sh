@@ -159,7 +159,7 @@ done <<'EOF'
 --weights prior=2 ai
 --weights title=-1 ai
 --color=sometimes ai
---format-version 2 ai
+--format-version 3 ai
 --format-version x ai
 ai -crypto
 -crypto ai
@@ -193,8 +193,8 @@ run_query --no-such-option zurich
 check "unknown option is named" grep -q -- '--no-such-option' .err
 run_query --limit 10001 ai
 check "--limit: says the range" grep -q '0 to 10000' .err
-run_query --format-version 2 ai
-check "--format-version: says which" grep -q 'only 1' .err
+run_query --format-version 3 ai
+check "--format-version: says which" grep -q '(1 or 2)' .err
 
 # --- a '-word' is never a word and never silently an option -------------
 hint="to exclude a word, quote the query (newsquery 'ai -crypto') or put the words after -- (newsquery -- ai -crypto)"
