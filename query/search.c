@@ -641,21 +641,27 @@ search_stories(newsidx_results *r, search_run *run, bool has_scan,
     if (q->opts.no_collapse || r->total <= 1)
         return NEWSIDX_OK;
     if (has_scan && run->is_complete) {
-        r->stories = r->total - n_folded;
+        r->stories = run->n_cands; /* every match, collapsed */
         return NEWSIDX_OK;
     }
     if (r->total <= NX_STORIES_EXACT_MAX) {
         search_run_free(run);
         rc = search_candidates(run, q, (size_t)r->total + 1, &n_folded, err);
-        if (rc == NEWSIDX_OK && run->is_complete) {
-            r->stories = r->total - n_folded;
-            return NEWSIDX_OK;
-        }
         if (rc != NEWSIDX_OK)
             return rc;
+        has_scan = true;
+        if (run->is_complete) {
+            r->stories = run->n_cands;
+            return NEWSIDX_OK;
+        }
     }
+    /* An upper bound, and never fewer than the stories seen (the count
+     * and the scan are separate reads of a file that may be damaged). */
     r->is_stories_exact = false;
-    r->stories = r->total - (has_scan ? n_folded : 0);
+    if (has_scan && n_folded < r->total)
+        r->stories = r->total - n_folded;
+    if (has_scan && r->stories < run->n_cands)
+        r->stories = run->n_cands;
     return NEWSIDX_OK;
 }
 

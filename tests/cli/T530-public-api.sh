@@ -9,8 +9,8 @@ internal='internal.h query.h results.h'
 
 # The program sources: both main.c files and everything only the programs
 # compile (the newsidx_cli helpers, newsquery's options and printers).
-programs="indexer/main.c indexer/cli.c query/main.c query/args.c
-          query/emit.c query/printer_json.c query/printer_text.c"
+programs="indexer/main.c indexer/cli.c indexer/printer_json.c query/main.c
+          query/args.c query/emit.c query/printer_paths.c query/printer_text.c"
 
 # Every repository file a source includes with "...", transitively:
 # resolved next to the including file, then in indexer/, query/, include/.
