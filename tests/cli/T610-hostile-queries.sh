@@ -107,7 +107,7 @@ for i in range(1, n + 1):
             if f == "json":
                 doc = json.loads(out.decode("utf-8", "strict"))
                 assert isinstance(doc, dict), "not an object"
-                assert doc.get("version") == 1, "version"
+                assert doc.get("version") == 2, "version"
                 assert isinstance(doc.get("total"), int), "total"
                 assert isinstance(doc.get("hits"), list), "hits"
                 assert len(doc["hits"]) <= 20, "more hits than --limit"
