@@ -220,10 +220,13 @@ typedef enum newsidx_event_kind {
     NEWSIDX_EVENT_RENAMED,  /* a file moved; `old_path` says from where */
     NEWSIDX_EVENT_REMOVED,  /* a file vanished; its item was removed */
     NEWSIDX_EVENT_SKIPPED,  /* not a news item (no front matter, or neither
-                               title nor excerpt); `message` says why */
+                               title nor excerpt); `message` says why.
+                               Told when the file is first seen or has
+                               changed, not on every run (see is_retell) */
     NEWSIDX_EVENT_FAILED,   /* the file could not be indexed */
     NEWSIDX_EVENT_WARNING,  /* the item was indexed, but a value could not
-                               be mapped as written (it is kept raw) */
+                               be mapped as written (it is kept raw).  Told
+                               when the file is read (see is_retell) */
     NEWSIDX_EVENT_UNCHANGED /* the file did not change since the last run */
 } newsidx_event_kind;
 
@@ -231,6 +234,13 @@ typedef enum newsidx_event_kind {
  * One event.  Every pointer is borrowed and valid only during the callback.
  * `line` and `column` are 1-based positions in the file, 0 when unknown.
  * `field` names the front-matter key a warning is about, or NULL.
+ *
+ * A file that failed is reported as FAILED on every run until it is fixed
+ * or gone (an error to act on), with `is_retold` set when the file did not
+ * change.  A file that is not a news item (SKIPPED) and the warnings of an
+ * item are told once, when the file is read; an unchanged file gets no
+ * such event again unless the options ask for it (`is_retell`), and then
+ * with `is_retold` set.
  */
 typedef struct newsidx_event {
     newsidx_event_kind kind;
@@ -240,6 +250,8 @@ typedef struct newsidx_event {
     unsigned column;      /* 1-based column, 0 if unknown */
     const char *field;    /* front-matter key or NULL */
     const char *message;  /* reason, one line; NULL for plain successes */
+    bool is_retold; /* told in an earlier run already: the file did not
+                       change since (since 0.3.0) */
 } newsidx_event;
 
 typedef void (*newsidx_event_cb)(const newsidx_event *event, void *payload);
@@ -249,7 +261,12 @@ typedef struct newsidx_progress {
     uint64_t files_done;  /* files looked at so far */
     uint64_t files_total; /* files found by the walk */
     uint64_t bytes_done;  /* bytes of files read so far */
-    int phase;            /* 0 = walking folders, 1 = indexing, 2 = removing */
+    int phase; /* 0 = walking folders (counting the files: files_done is
+                  the count so far, files_total 0), 1 = indexing,
+                  2 = removing, 3 = emptying the index (is_rebuild; before
+                  the walk, since 0.3.0).  Reported at the start of each
+                  phase and as it goes, the first time before anything
+                  that takes time */
 } newsidx_progress;
 
 typedef void (*newsidx_progress_cb)(const newsidx_progress *progress,
@@ -268,13 +285,23 @@ typedef struct newsidx_index_options {
     newsidx_progress_cb on_progress; /* progress, or NULL */
     void *payload;                   /* passed to both callbacks */
     const volatile int *cancel;      /* stop soon when *cancel != 0; or NULL */
+    /* Version 2 (0.3.0): */
+    const char *const *excludes; /* patterns of files and folders to leave
+                                    out (newsindex(1) --exclude); NULL = none */
+    size_t n_excludes;           /* entries in `excludes` */
+    bool is_retell; /* also report, for files that did not change, what
+                       was told when they were read: SKIPPED and the
+                       item's WARNINGs, with is_retold set.  Costs a look
+                       at each such item (the warnings are kept with it) */
 } newsidx_index_options;
 
-#define NEWSIDX_INDEX_OPTIONS_VERSION 1
+/* Version 1 (the fields up to cancel) is still accepted: the new fields
+ * take their defaults. */
+#define NEWSIDX_INDEX_OPTIONS_VERSION 2
 #define NEWSIDX_INDEX_OPTIONS_INIT                                             \
     {                                                                          \
         NEWSIDX_INDEX_OPTIONS_VERSION, NULL, 0, false, 0, 0, NULL, NULL, NULL, \
-            NULL                                                               \
+            NULL, NULL, 0, false                                               \
     }
 
 /** Counts from one newsidx_index_paths() run. */
@@ -284,9 +311,12 @@ typedef struct newsidx_index_stats {
     uint64_t renamed;   /* files that moved (counted once, not as add+remove) */
     uint64_t unchanged; /* files not re-read */
     uint64_t removed;   /* items whose files vanished */
-    uint64_t skipped;   /* files that are not news items */
+    uint64_t skipped;   /* files that are not news items (told or not) */
     uint64_t failed;    /* files that could not be indexed */
-    uint64_t warnings;  /* per-field warnings on indexed items */
+    uint64_t warnings;  /* per-field warnings reported (WARNING events):
+                           those of the files read in this run and, with
+                           is_retell, those kept in the index for the
+                           items of the files that did not change */
     uint64_t bytes;     /* bytes read */
     double seconds;     /* wall-clock time of the run */
 } newsidx_index_stats;
@@ -300,6 +330,18 @@ typedef struct newsidx_index_stats {
  * from under a given folder are removed from the index; a file that moved
  * keeps its item.  Work is committed in batches, so a killed run leaves a
  * consistent index that the next run completes.
+ *
+ * Inside each folder, the files and folders that match a pattern of
+ * `opts->excludes` or of the folder's `.newsidxignore` file (one pattern
+ * a line; blank lines and lines starting with '#' are ignored) are left
+ * out, and removed from the index if they were in it.  The patterns are
+ * matched against the path from the folder given, gitignore-like: '*',
+ * '?' and [...] never match '/', a pattern without '/' matches a name at
+ * any depth ("README.md", "_data"), one with a '/' is anchored to the
+ * folder ("_data/2019-*.md", "/notes"), "**" as a whole part matches any
+ * number of folders, and a trailing '/' matches folders only.  A folder
+ * that matches leaves out everything under it.  A file given by name in
+ * `paths` is always read.
  *
  * Per-file problems are not failures of the call: they are counted in
  * `stats_out` and reported to `opts->on_event`.
@@ -315,13 +357,16 @@ typedef struct newsidx_index_stats {
  * @param opts      options, or NULL for the defaults.
  * @param err       optional error details.
  * @return NEWSIDX_OK even when some files failed;
- *         NEWSIDX_NOTFOUND if none of the paths exists (an error message
- *         names the first);
+ *         NEWSIDX_NOTFOUND if none of the paths exists (each is reported
+ *         as a FAILED event first; the error message names the first);
  *         NEWSIDX_READONLY for a read-only handle;
  *         NEWSIDX_CANCELLED if `*opts->cancel` became non-zero (what was
  *         committed stays);
- *         NEWSIDX_BUSY, NEWSIDX_IO, NEWSIDX_NOMEM, NEWSIDX_INVALID (bad
- *         options version);
+ *         NEWSIDX_INVALID (bad options version; an exclude pattern that is
+ *         empty or starts with '!', in the options or, with its line, in a
+ *         .newsidxignore file: nothing is written);
+ *         NEWSIDX_IO (also a .newsidxignore that cannot be read);
+ *         NEWSIDX_BUSY, NEWSIDX_NOMEM;
  *         NEWSIDX_CORRUPT for a damaged index (a rebuild is not stopped
  *         by damage in the index's own tables).
  */
@@ -358,6 +403,34 @@ NEWSIDX_API int newsidx_index_add_buffer(newsidx_index *idx, const char *source,
  */
 NEWSIDX_API int newsidx_index_remove(newsidx_index *idx, const char *source,
                                      newsidx_error *err);
+
+/**
+ * Check a ranking default before storing it (newsidx_index_set_weights()):
+ * comma-separated NAME=VALUE pairs, the names of newsquery's --weights
+ * (title, excerpt, body, quality, heat: 0 to 1000; prior: 0 to 0.9; form:
+ * 0 to 1) and fresh (a half-life in days, 0 to 36500; 0 is off), such as
+ * "title=12,prior=0.2" (docs/ranking.md).  A value is a plain decimal
+ * number.  "" is valid: no stored default.
+ *
+ * @return NEWSIDX_OK; NEWSIDX_INVALID with a message naming the offending
+ *         pair.
+ * @since 0.3.0
+ */
+NEWSIDX_API int newsidx_weights_check(const char *spec, newsidx_error *err);
+
+/**
+ * Store the ranking default every query of the index starts from (meta
+ * 'weights'; options of a query still override it), or with "" remove it.
+ * `spec` is checked first (newsidx_weights_check()): a malformed one
+ * writes nothing.  Takes the indexing lock.
+ *
+ * @return NEWSIDX_OK; NEWSIDX_INVALID (a malformed spec); NEWSIDX_READONLY;
+ *         NEWSIDX_BUSY if another writer holds the index; NEWSIDX_IO;
+ *         NEWSIDX_NOMEM.
+ * @since 0.3.0
+ */
+NEWSIDX_API int newsidx_index_set_weights(newsidx_index *idx, const char *spec,
+                                          newsidx_error *err);
 
 /* ------------------------------------------------------------------------
  * Querying

@@ -322,17 +322,74 @@ cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
     return true;
 }
 
+/* The roots of cli_display_roots: each typed path, without its trailing
+ * '/'s, and its real path. */
+typedef struct cli_root {
+    const char *typed;
+    size_t typed_len;
+    char *real;
+    size_t real_len; /* 0 for "/" */
+} cli_root;
+
+static cli_root *cli_roots;
+static size_t cli_n_roots;
+
+void
+cli_display_roots(const char *const *paths, size_t n_paths)
+{
+    size_t i;
+
+    cli_roots = calloc(n_paths + 1, sizeof(*cli_roots));
+    cli_n_roots = 0;
+    for (i = 0; cli_roots != NULL && i < n_paths; i++) {
+        cli_root *r = &cli_roots[cli_n_roots];
+
+        if ((r->real = realpath(paths[i], NULL)) == NULL)
+            continue; /* reported as typed anyway */
+        r->typed = paths[i];
+        r->typed_len = strlen(paths[i]);
+        while (r->typed_len > 1 && paths[i][r->typed_len - 1] == '/')
+            r->typed_len--;
+        r->real_len = strlen(r->real);
+        if (r->real_len == 1) /* "/": "/x" goes on from it */
+            r->real_len = 0;
+        cli_n_roots++;
+    }
+}
+
 const char *
 cli_display_path(const char *path)
 {
-    static char cwd[4096];
-    static size_t cwd_len = (size_t)-1;
+    static char *buf;
+    static size_t cap;
+    const cli_root *best = NULL;
+    size_t i, need;
 
-    if (cwd_len == (size_t)-1)
-        cwd_len = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-    if (cwd_len > 1 && strncmp(path, cwd, cwd_len) == 0 && path[cwd_len] == '/')
-        return path + cwd_len + 1;
-    return path;
+    for (i = 0; i < cli_n_roots; i++) {
+        const cli_root *r = &cli_roots[i];
+
+        if (strncmp(path, r->real, r->real_len) == 0 &&
+            (path[r->real_len] == '/' || path[r->real_len] == '\0') &&
+            (best == NULL || r->real_len > best->real_len))
+            best = r;
+    }
+    if (best == NULL)
+        return path;
+    need = best->typed_len + strlen(path + best->real_len) + 1;
+    if (need > cap) {
+        char *grown = realloc(buf, need);
+
+        if (grown == NULL)
+            return path;
+        buf = grown;
+        cap = need;
+    }
+    memcpy(buf, best->typed, best->typed_len);
+    /* "/" typed, and a path under it: one '/', not two. */
+    i = best->typed_len == 1 && best->typed[0] == '/' &&
+        path[best->real_len] == '/';
+    strcpy(buf + best->typed_len, path + best->real_len + i);
+    return buf;
 }
 
 double
@@ -371,7 +428,7 @@ cli_progress_update(cli_progress *p, uint64_t done, uint64_t total,
     char bar[31];
     int filled = 0, i;
 
-    if (total < done) /* files that came after the count */
+    if (total > 0 && total < done) /* files that came after the count */
         total = done;
     if (!p->is_enabled || (now - p->last_draw < 0.1 && done != total))
         return;
@@ -389,8 +446,10 @@ cli_progress_update(cli_progress *p, uint64_t done, uint64_t total,
         fprintf(stderr, "\r\033[K[%s] %llu/%llu %s  %.0f/s  ETA %d:%02d", bar,
                 (unsigned long long)done, (unsigned long long)total, what, rate,
                 (int)eta / 60, (int)eta % 60);
+    } else if (done > 0) {
+        fprintf(stderr, "\r\033[K%s... %llu", what, (unsigned long long)done);
     } else {
-        fprintf(stderr, "\r\033[K%s %llu...", what, (unsigned long long)done);
+        fprintf(stderr, "\r\033[K%s...", what);
     }
     fflush(stderr);
     p->is_drawn = true;

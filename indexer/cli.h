@@ -94,11 +94,20 @@ bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
  * send terminal escapes. */
 void cli_put_escaped(FILE *out, const char *s);
 
-/* `path` relative to the working folder when it is inside it; otherwise
- * unchanged.  The result points into `path` or is `path`. */
+/* Show paths under the given `paths` (as typed: "../x", "/abs/x", "x/")
+ * as typed: the library reports real paths.  `paths` must outlive the
+ * calls of cli_display_path. */
+void cli_display_roots(const char *const *paths, size_t n_paths);
+/* `path` as the user typed it: a path under one of the roots given to
+ * cli_display_roots (the longest that holds it) starts as that root was
+ * typed ("../x/a.md" for "/home/u/x/a.md" under "../x"); any other is
+ * shown unchanged.  The result is `path` or a buffer valid until the next
+ * call. */
 const char *cli_display_path(const char *path);
 
-/* The progress bar on stderr, drawn only when stderr is a terminal. */
+/* The progress bar on stderr, drawn only when enabled (by default, when
+ * stderr is a terminal).  With no total yet it says "WHAT... N" (or
+ * "WHAT..." for N 0). */
 typedef struct cli_progress {
     bool is_enabled;
     bool is_drawn; /* a bar is on screen and must be cleared first */

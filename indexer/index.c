@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,9 @@
 /* The worker frees its read buffer after a file this big, rather than keep
  * it for the rest of the run. */
 #define INDEX_BIG_FILE (1024 * 1024)
+/* The first walk reports its count to the progress callback every this
+ * many files. */
+#define INDEX_COUNT_STEP 256
 
 /* An indexed file that is no longer where it was. */
 typedef struct index_gone {
@@ -132,6 +136,19 @@ index_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool
+index_cancelled(const index_run *run)
+{
+    return run->opts.cancel != NULL && *run->opts.cancel != 0;
+}
+
+static void
+index_progress(index_run *run)
+{
+    if (run->opts.on_progress != NULL)
+        run->opts.on_progress(&run->progress, run->opts.payload);
+}
+
 static void
 index_emit(const index_run *run, newsidx_event_kind kind, const char *path,
            const char *old_path, unsigned line, unsigned column,
@@ -148,7 +165,65 @@ index_emit(const index_run *run, newsidx_event_kind kind, const char *path,
     ev.column = column;
     ev.field = field;
     ev.message = message;
+    ev.is_retold = false;
     run->opts.on_event(&ev, run->opts.payload);
+}
+
+/* Tell again what was told of `path` in an earlier run (the file did not
+ * change since). */
+static void
+index_retell(const index_run *run, newsidx_event_kind kind, const char *path,
+             const nx_file_rec *rec)
+{
+    newsidx_event ev = {kind,        path, NULL,         rec->line,
+                        rec->column, NULL, rec->message, true};
+
+    if (run->opts.on_event != NULL)
+        run->opts.on_event(&ev, run->opts.payload);
+}
+
+/* Where index_standing_warnings reports to. */
+typedef struct index_standing {
+    const index_run *run;
+    const char *path;
+} index_standing;
+
+static void
+index_standing_one(unsigned line, unsigned column, const char *field,
+                   const char *message, void *payload)
+{
+    const index_standing *st = payload;
+    newsidx_event ev = {NEWSIDX_EVENT_WARNING,
+                        st->path,
+                        NULL,
+                        line,
+                        column,
+                        field,
+                        message,
+                        true};
+
+    st->run->opts.on_event(&ev, st->run->opts.payload);
+}
+
+/* With is_retell, tell again the warnings stored with the item of file
+ * `id`, which did not change, and count them.  Without, nothing is read:
+ * a look at every item would cost a third more of a re-run with no
+ * change, more when the items are not in the cache. */
+static int
+index_standing_warnings(index_run *run, const char *path, int64_t id,
+                        newsidx_error *err)
+{
+    index_standing st = {run, path};
+    size_t n = 0;
+    int rc;
+
+    if (!run->opts.is_retell)
+        return NEWSIDX_OK;
+    rc = nx_store_item_warnings(
+        &n, run->idx, id,
+        run->opts.on_event != NULL ? index_standing_one : NULL, &st, err);
+    run->stats->warnings += n;
+    return rc;
 }
 
 static void
@@ -246,32 +321,50 @@ index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
     return NEWSIDX_OK;
 }
 
+/* Open a walk of `paths` with the run's endings and patterns. */
+static int
+index_scan_open(index_run *run, nx_scan **out, const char *const *paths,
+                size_t n_paths, unsigned flags, newsidx_error *err)
+{
+    nx_scan_opts so;
+
+    so.exts = run->opts.extensions;
+    so.n_exts = run->opts.n_extensions;
+    so.excludes = run->opts.excludes;
+    so.n_excludes = run->opts.n_excludes;
+    so.flags = flags;
+    so.report = index_scan_report;
+    so.payload = run;
+    return nx_scan_open(out, paths, n_paths, &so, err);
+}
+
+/* One more file counted by the first walk. */
+static void
+index_counted(index_run *run, size_t *n_files)
+{
+    if (++*n_files % INDEX_COUNT_STEP == 0) {
+        run->progress.files_done = *n_files;
+        index_progress(run);
+    }
+}
+
 /*
- * The first walk: names only, along the index's list of the files under
- * the given folders, both in path order.  An indexed file the walk passed
- * without finding it vanished, unless it is under a folder the walk could
- * not read (that folder was met before any path past it).  Also counts
- * the files, for the progress.
+ * The first walk, `scan` (names only), along the index's list of the files
+ * under the given folders, both in path order.  An indexed file the walk
+ * passed without finding it vanished, unless it is under a folder the walk
+ * could not read (that folder was met before any path past it).  Also
+ * counts the files, for the progress.  Closes `scan`.
  */
 static int
-index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
-                newsidx_error *err)
+index_find_gone(index_run *run, nx_scan *scan, newsidx_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     const char *const *roots;
     const nx_scan_entry *w;
-    nx_scan *scan;
     size_t cap = 0, i, n_roots, n_files = 0;
-    int rc = SQLITE_OK, status;
+    int rc = SQLITE_OK, status = NEWSIDX_OK;
     nx_buf lo = NX_BUF_INIT, hi = NX_BUF_INIT;
 
-    /* Given paths that do not exist are reported here, once; what the
-     * walk meets, by the second walk. */
-    status = nx_scan_open(&scan, paths, n_paths, run->opts.extensions,
-                          run->opts.n_extensions, NX_SCAN_NAMES_ONLY,
-                          index_scan_report, run, err);
-    if (status != NEWSIDX_OK)
-        return status;
     /* The folders come in path order, none inside another: their lists
      * make one list in path order. */
     n_roots = nx_scan_roots(scan, &roots);
@@ -305,11 +398,11 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
             if (path == NULL)
                 continue;
             while (w != NULL && (c = strcmp(w->path, path)) < 0) {
-                n_files++;
+                index_counted(run, &n_files);
                 w = nx_scan_next(scan);
             }
             if (w != NULL && c == 0) { /* still there */
-                n_files++;
+                index_counted(run, &n_files);
                 w = nx_scan_next(scan);
             } else if (nx_scan_covers(scan, path)) {
                 status = index_gone_add(run, stmt, &cap);
@@ -318,7 +411,7 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
         rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
     }
     for (; w != NULL && status == NEWSIDX_OK; w = nx_scan_next(scan))
-        n_files++;
+        index_counted(run, &n_files);
     sqlite3_finalize(stmt);
     nx_buf_free(&lo);
     nx_buf_free(&hi);
@@ -327,6 +420,7 @@ index_find_gone(index_run *run, const char *const *paths, size_t n_paths,
     else
         status = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     nx_scan_close(scan);
+    run->progress.files_done = 0;
     run->progress.files_total = n_files;
     if (status != NEWSIDX_OK)
         return status;
@@ -526,24 +620,31 @@ index_apply(index_run *run, index_job *job, nx_file_rec *rec, bool had_item,
     return rc;
 }
 
-/* Report an unchanged file according to what the index knows of it. */
-static void
-index_unchanged(index_run *run, const char *path, const nx_file_rec *rec)
+/*
+ * Count and report an unchanged file according to what the index knows of
+ * it.  A failure is an error to fix: it is told on every run.  That a file
+ * is not a news item, and the warnings of an item, were told when the file
+ * was read: they are told again only with is_retell.  Only database
+ * failures are returned.
+ */
+static int
+index_unchanged(index_run *run, const char *path, const nx_file_rec *rec,
+                newsidx_error *err)
 {
     switch (rec->status) {
     case NX_FILE_NEWS:
         run->stats->unchanged++;
         index_emit(run, NEWSIDX_EVENT_UNCHANGED, path, NULL, 0, 0, NULL, NULL);
-        break;
+        return index_standing_warnings(run, path, rec->id, err);
     case NX_FILE_SKIPPED:
         run->stats->skipped++;
-        index_emit(run, NEWSIDX_EVENT_SKIPPED, path, NULL, rec->line,
-                   rec->column, NULL, rec->message);
-        break;
+        if (run->opts.is_retell)
+            index_retell(run, NEWSIDX_EVENT_SKIPPED, path, rec);
+        return NEWSIDX_OK;
     default:
         run->stats->failed++;
-        index_emit(run, NEWSIDX_EVENT_FAILED, path, NULL, rec->line,
-                   rec->column, NULL, rec->message);
+        index_retell(run, NEWSIDX_EVENT_FAILED, path, rec);
+        return NEWSIDX_OK;
     }
 }
 
@@ -568,12 +669,21 @@ index_new_file(index_run *run, index_job *job, nx_file_rec *rec,
         run->stats->renamed++;
         index_emit(run, NEWSIDX_EVENT_RENAMED, e->path, g->path, 0, 0, NULL,
                    NULL);
-        return NEWSIDX_OK;
+        return index_standing_warnings(run, e->path, g->id, err);
     }
+    /* Not news, or failed, under a path not seen before: told anew. */
     rc = nx_store_file_get(rec, run->idx, e->path, err);
-    if (rc == NEWSIDX_OK)
-        index_unchanged(run, e->path, rec);
-    return rc;
+    if (rc != NEWSIDX_OK)
+        return rc;
+    if (rec->status == NX_FILE_SKIPPED)
+        run->stats->skipped++;
+    else
+        run->stats->failed++;
+    index_emit(run,
+               rec->status == NX_FILE_SKIPPED ? NEWSIDX_EVENT_SKIPPED
+                                              : NEWSIDX_EVENT_FAILED,
+               e->path, NULL, rec->line, rec->column, NULL, rec->message);
+    return NEWSIDX_OK;
 }
 
 /* The writer's part of a file, in walk order, once the worker is done with
@@ -584,12 +694,11 @@ index_visit(index_run *run, index_job *job, newsidx_error *err)
 {
     const nx_scan_entry *e = &job->entry;
     nx_file_rec *rec = &job->rec;
+    bool had_item;
     int rc;
 
-    if (job->state == INDEX_JOB_UNCHANGED) {
-        index_unchanged(run, e->path, rec);
-        return NEWSIDX_OK;
-    }
+    if (job->state == INDEX_JOB_UNCHANGED)
+        return index_unchanged(run, e->path, rec, err);
     if (job->read_rc != NEWSIDX_OK) {
         run->stats->failed++;
         index_emit(run, NEWSIDX_EVENT_FAILED, e->path, NULL, 0, 0, NULL,
@@ -611,15 +720,20 @@ index_visit(index_run *run, index_job *job, newsidx_error *err)
         rc = nx_store_file_move(run->idx, rec->id, e->path, e->size,
                                 e->mtime_ns, err);
         if (rc == NEWSIDX_OK)
-            index_unchanged(run, e->path, rec);
+            rc = index_unchanged(run, e->path, rec, err);
         return rc;
     }
     rec->hash = job->hash;
     rec->size = e->size;
     rec->mtime_ns = e->mtime_ns;
-    if (job->is_known)
-        return index_apply(run, job, rec, rec->status == NX_FILE_NEWS, err);
-    return index_new_file(run, job, rec, err);
+    if (!job->is_known)
+        return index_new_file(run, job, rec, err);
+    /* A file that failed keeps its last good item, if it had one: fixed,
+     * it is updated, not added. */
+    had_item = rec->status == NX_FILE_NEWS;
+    if (rec->status == NX_FILE_FAILED)
+        rc = nx_store_item_exists(&had_item, run->idx, rec->id, err);
+    return rc == NEWSIDX_OK ? index_apply(run, job, rec, had_item, err) : rc;
 }
 
 /* Empty a written job's slot for the next one.  Its item and doc go to
@@ -656,19 +770,6 @@ index_job_clear(index_pipe *pipe, index_job *job, bool has_worker)
     }
     memset(job, 0, sizeof(*job));
     job->path_buf = path_buf;
-}
-
-static bool
-index_cancelled(const index_run *run)
-{
-    return run->opts.cancel != NULL && *run->opts.cancel != 0;
-}
-
-static void
-index_progress(index_run *run)
-{
-    if (run->opts.on_progress != NULL)
-        run->opts.on_progress(&run->progress, run->opts.payload);
 }
 
 /*
@@ -963,20 +1064,49 @@ index_remove_gone(index_run *run, newsidx_error *err)
     return rc;
 }
 
-/* The walk and the per-file loop; the caller holds the lock. */
+/* Empty the index (is_rebuild). */
+static int
+index_clear(index_run *run, newsidx_error *err)
+{
+    int rc;
+
+    run->progress.phase = 3;
+    index_progress(run);
+    rc = nx_store_begin(run->idx, err);
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_clear(run->idx, err);
+    rc = rc == NEWSIDX_OK ? nx_store_commit(run->idx, err) : rc;
+    nx_store_rollback(run->idx);
+    run->progress.phase = 0;
+    index_progress(run);
+    return rc;
+}
+
+/* The walks and the per-file loop; the caller holds the lock. */
 static int
 index_run_all(index_run *run, const char *const *paths, size_t n_paths,
               newsidx_error *err)
 {
+    nx_scan *first = NULL;
     int rc;
 
+    run->progress.phase = run->opts.is_rebuild ? 3 : 0;
     index_progress(run);
-    rc = index_find_gone(run, paths, n_paths, err);
+    /* The first walk is set up before anything is written: it reads the
+     * ignore files, whose mistakes stop the run.  Given paths that do not
+     * exist are reported by it, once; what the walk meets, by the second
+     * walk. */
+    rc = index_scan_open(run, &first, paths, n_paths, NX_SCAN_NAMES_ONLY, err);
+    if (rc == NEWSIDX_OK && run->opts.is_rebuild)
+        rc = index_clear(run, err);
+    if (rc == NEWSIDX_OK)
+        rc = index_find_gone(run, first, err);
+    else
+        nx_scan_close(first);
     run->progress.phase = 1;
     if (rc == NEWSIDX_OK)
-        rc = nx_scan_open(&run->walk, paths, n_paths, run->opts.extensions,
-                          run->opts.n_extensions, NX_SCAN_QUIET_ROOTS,
-                          index_scan_report, run, err);
+        rc = index_scan_open(run, &run->walk, paths, n_paths,
+                             NX_SCAN_QUIET_ROOTS, err);
     if (rc == NEWSIDX_OK) {
         run->next = nx_scan_next(run->walk);
         rc = index_visit_all(run, err);
@@ -999,12 +1129,24 @@ index_options(newsidx_index_options *out, const newsidx_index_options *opts,
               newsidx_error *err)
 {
     static const newsidx_index_options defaults = NEWSIDX_INDEX_OPTIONS_INIT;
+    size_t i;
 
-    *out = opts ? *opts : defaults;
-    if (out->version != NEWSIDX_INDEX_OPTIONS_VERSION)
+    *out = defaults;
+    if (opts != NULL && opts->version == 1) /* a caller built before 0.3.0:
+                                               its struct ends earlier */
+        memcpy(out, opts, offsetof(newsidx_index_options, excludes));
+    else if (opts != NULL)
+        *out = *opts;
+    if (out->version != 1 && out->version != NEWSIDX_INDEX_OPTIONS_VERSION)
         return nx_fail(err, NEWSIDX_INVALID,
                        "index options version %u, expected %u", out->version,
                        NEWSIDX_INDEX_OPTIONS_VERSION);
+    for (i = 0; i < out->n_excludes; i++) {
+        int rc = nx_scan_pattern_check(out->excludes[i], err);
+
+        if (rc != NEWSIDX_OK)
+            return rc;
+    }
     if (out->batch_size == 0)
         out->batch_size = INDEX_DEFAULT_BATCH;
     if (out->max_file_size == 0)
@@ -1034,13 +1176,6 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
             nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only", idx->path);
     if (rc == NEWSIDX_OK)
         rc = nx_db_lock(idx, err);
-    if (rc == NEWSIDX_OK && run.opts.is_rebuild) {
-        rc = nx_store_begin(idx, err);
-        if (rc == NEWSIDX_OK)
-            rc = nx_store_clear(idx, err);
-        rc = rc == NEWSIDX_OK ? nx_store_commit(idx, err) : rc;
-        nx_store_rollback(idx);
-    }
     if (rc == NEWSIDX_OK)
         rc = index_run_all(&run, paths, n_paths, err);
     nx_db_unlock(idx);

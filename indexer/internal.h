@@ -294,6 +294,8 @@ enum nx_stmt_id {
     NX_STMT_RELATED_INSERT,
     NX_STMT_RELATED_DELETE,
     NX_STMT_UNDER_ROOT,
+    NX_STMT_ITEM_HAS_WARNINGS,
+    NX_STMT_ITEM_WARNINGS,
     NX_STMT_COUNT
 };
 
@@ -652,6 +654,20 @@ int nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
                           newsidx_error *err);
 /* Remove the item of file `id` (no error if there is none). */
 int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
+/* Whether file `id` has an item (a file that failed keeps its last good
+ * one). */
+int nx_store_item_exists(bool *out, newsidx_index *idx, int64_t id,
+                         newsidx_error *err);
+/* Call `cb` with each warning stored with the item of file `id` (items
+ * .warnings); `*n_out` receives their number (0 without an item).  What
+ * the stored JSON lacks comes as 0 or NULL; stored JSON that is not an
+ * array of objects yields none.  The strings are valid during the call. */
+typedef void (*nx_store_warning_fn)(unsigned line, unsigned column,
+                                    const char *field, const char *message,
+                                    void *payload);
+int nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
+                           nx_store_warning_fn cb, void *payload,
+                           newsidx_error *err);
 /* Remove everything (files, items, ...): the tables made anew, a damaged
  * record with them; meta 'weights' is kept. */
 int nx_store_clear(newsidx_index *idx, newsidx_error *err);
@@ -799,13 +815,39 @@ typedef void (*nx_scan_report_fn)(const char *path, int err_no,
  * did). */
 #define NX_SCAN_QUIET_ROOTS 2u
 
-/* A walk of `paths` for files with one of `exts` (NULL = defaults; a file
- * given by name is always taken).  Given paths and entries that cannot be
- * looked at are reported through `report` (may be NULL; see the flags),
- * the entries as the walk meets them, and skipped.  NEWSIDX_NOTFOUND when no path exists at all; NEWSIDX_NOMEM. */
+/* What a walk takes besides its paths. */
+typedef struct nx_scan_opts {
+    const char *const *exts; /* endings; NULL = md, markdown, txt */
+    size_t n_exts;
+    const char *const *excludes; /* patterns (nx_scan_pattern_check) */
+    size_t n_excludes;
+    unsigned flags; /* NX_SCAN_* */
+    nx_scan_report_fn report; /* may be NULL */
+    void *payload;
+} nx_scan_opts;
+
+/* The name of the file of patterns read at the top of each folder given. */
+#define NX_SCAN_IGNORE_FILE ".newsidxignore"
+
+/* A walk of `paths` for files with one of `opts->exts` (a file given by
+ * name is always taken).  Inside a folder given, what matches one of
+ * `opts->excludes` or of the folder's NX_SCAN_IGNORE_FILE is left out
+ * (the syntax is newsidx_index_paths's).  Given paths and entries that
+ * cannot be looked at are reported through `opts->report` (see the
+ * flags), the entries as the walk meets them, and skipped.
+ * NEWSIDX_NOTFOUND when no path exists at all; NEWSIDX_INVALID for a bad
+ * pattern (of an ignore file: the message names it and the line);
+ * NEWSIDX_IO for an ignore file that cannot be read; NEWSIDX_NOMEM. */
 int nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
-                 const char *const *exts, size_t n_exts, unsigned flags,
-                 nx_scan_report_fn report, void *payload, newsidx_error *err);
+                 const nx_scan_opts *opts, newsidx_error *err);
+/* NEWSIDX_OK if `pattern` may be an exclude pattern, else NEWSIDX_INVALID
+ * with a message naming it: empty (or only '/'), or starting with '!'
+ * (gitignore's exceptions, which the walk does not have). */
+int nx_scan_pattern_check(const char *pattern, newsidx_error *err);
+/* Does `pattern` match `rel`, a path from a folder given ("a/b.md"), of a
+ * folder when `is_dir`?  (The walk's test, for the unit tests.) */
+bool nx_scan_pattern_matches(const char *pattern, const char *rel,
+                             bool is_dir);
 /* The next file, or NULL at the end or after a failure (nx_scan_status). */
 const nx_scan_entry *nx_scan_next(nx_scan *scan);
 int nx_scan_status(const nx_scan *scan, newsidx_error *err);

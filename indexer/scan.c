@@ -15,15 +15,22 @@
  * folder's entries sorted by name, a folder's name taken with the '/' that
  * all paths under it continue with: "a-b/x" sorts before "a/x" ('-' is
  * below '/'), and so does the folder "a-b" before the folder "a".
+ *
+ * Exclude patterns (the caller's, and those of the NX_SCAN_IGNORE_FILE at
+ * the top of each folder given) are tested on each entry as the walk
+ * reads its folder, before it is looked at further: a folder that matches
+ * is never entered.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -31,6 +38,17 @@ static const char *const scan_default_exts[] = {"md", "markdown", "txt"};
 
 /* Nesting limit: deeper folders are reported and not entered. */
 #define SCAN_MAX_DEPTH 256
+/* A larger ignore file is refused: it is a list of patterns, not data. */
+#define SCAN_IGNORE_MAX (1024 * 1024)
+
+/* An exclude pattern, cut at its '/'s. */
+typedef struct scan_pattern {
+    char *parts;      /* each part NUL-terminated, one after the other */
+    size_t n_parts;   /* at least 1 */
+    bool is_anchored; /* had a '/': matched against the path from the
+                         folder given; else against each name */
+    bool is_dir_only; /* ended with '/' */
+} scan_pattern;
 
 /* An entry of a folder that the walk will visit: a file or a folder. */
 typedef struct scan_kid {
@@ -51,8 +69,9 @@ typedef struct scan_frame {
 
 /* The walk of one given path. */
 typedef struct scan_walk {
-    char *abs;    /* its real path */
-    bool is_dir;  /* a folder; else a file, yielded once */
+    char *abs;       /* its real path */
+    size_t root_len; /* of `abs` in `path` ("/" counts 0) */
+    bool is_dir;     /* a folder; else a file, yielded once */
     bool started; /* the first step was taken */
     bool is_done;
     int64_t size, mtime_ns; /* of a file */
@@ -61,6 +80,8 @@ typedef struct scan_walk {
     int depth, cap_frames;
     nx_scan_entry cur; /* its next file, when has_cur */
     bool has_cur;
+    scan_pattern *pats; /* of the folder's ignore file */
+    size_t n_pats;
 } scan_walk;
 
 struct nx_scan {
@@ -71,6 +92,10 @@ struct nx_scan {
     unsigned flags;
     nx_scan_report_fn report;
     void *payload;
+    scan_pattern *pats; /* the caller's, for every folder */
+    size_t n_pats;
+    int fail_rc; /* a bad pattern or ignore file, with fail_err */
+    newsidx_error fail_err;
     char **roots; /* the folders walked (scan_order_roots) */
     size_t n_roots;
     char **blind; /* folders that could not be read */
@@ -161,6 +186,272 @@ scan_root_len(const char *r)
 }
 
 /**************************************************************************
+** Exclude patterns
+*/
+
+/* Read pattern `src` (len bytes) into `out`.  NEWSIDX_INVALID for one
+ * that is empty or starts with '!'; NEWSIDX_NOMEM. */
+static int
+scan_pattern_parse(scan_pattern *out, const char *src, size_t len,
+                   newsidx_error *err)
+{
+    size_t i = 0, n = 0, src_len = len;
+    char *d;
+
+    memset(out, 0, sizeof(*out));
+    if (len > 0 && src[0] == '!')
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "exclude pattern '%.*s' starts with '!': exceptions"
+                       " are not supported (write \\! for a name that starts"
+                       " with it)",
+                       (int)(len > 200 ? 200 : len), src);
+    while (len > 0 && src[len - 1] == '/') {
+        out->is_dir_only = true;
+        len--;
+    }
+    if ((d = out->parts = nx_malloc(len + 1)) == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    out->is_anchored = memchr(src, '/', len) != NULL;
+    while (i < len) {
+        size_t k = i;
+
+        while (k < len && src[k] != '/')
+            k++;
+        if (k > i) { /* "a//b" is "a/b"; a leading '/' only anchors */
+            memcpy(d, src + i, k - i);
+            d += k - i;
+            *d++ = '\0';
+            n++;
+        }
+        i = k + 1;
+    }
+    out->n_parts = n;
+    if (n == 0) {
+        nx_free(out->parts);
+        out->parts = NULL;
+        return nx_fail(err, NEWSIDX_INVALID, "exclude pattern '%.*s' is empty",
+                       (int)(src_len > 200 ? 200 : src_len), src);
+    }
+    return NEWSIDX_OK;
+}
+
+static void
+scan_patterns_free(scan_pattern *pats, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        nx_free(pats[i].parts);
+    nx_free(pats);
+}
+
+/* Do the `n` parts from `ps` match `path` ("a/b/c") whole?  "**" as a
+ * part matches any number of names, none included.  By dynamic
+ * programming over (parts, names): time n x names whatever the pattern,
+ * so that a hostile ignore file ("**" / "*" / "**" / ...) cannot make the
+ * walk hang.  False when out of memory. */
+static bool
+scan_parts_match(const char *ps, size_t n, const char *path)
+{
+    char name[NAME_MAX + 1];
+    const char *p;
+    size_t m = 1, i, j;
+    const char **names;
+    bool *rows, *prev, *cur, is_match = false;
+
+    for (p = path; *p != '\0'; p++)
+        m += *p == '/';
+    names = nx_malloc(m * sizeof(*names));
+    rows = nx_malloc(2 * (m + 1) * sizeof(*rows));
+    if (names == NULL || rows == NULL)
+        goto done;
+    prev = rows;
+    cur = rows + m + 1;
+    for (i = 0, p = path; i < m; i++) { /* the start of each name */
+        names[i] = p;
+        p += strcspn(p, "/");
+        p += *p == '/';
+    }
+    /* prev[j]: the parts so far match the first j names. */
+    prev[0] = true;
+    for (j = 1; j <= m; j++)
+        prev[j] = false;
+    for (i = 0; i < n; i++, ps += strlen(ps) + 1) {
+        bool *t;
+
+        if (strcmp(ps, "**") == 0) {
+            bool any = false;
+
+            for (j = 0; j <= m; j++)
+                cur[j] = any = any || prev[j];
+        } else {
+            cur[0] = false;
+            for (j = 1; j <= m; j++) {
+                size_t len = strcspn(names[j - 1], "/");
+
+                cur[j] = false;
+                if (!prev[j - 1] || len == 0 || len > NAME_MAX)
+                    continue;
+                memcpy(name, names[j - 1], len);
+                name[len] = '\0';
+                cur[j] = fnmatch(ps, name, 0) == 0;
+            }
+        }
+        t = prev;
+        prev = cur;
+        cur = t;
+    }
+    is_match = prev[m];
+done:
+    nx_free(names);
+    nx_free(rows);
+    return is_match;
+}
+
+/* Does `p` match the entry whose path from the folder given is `rel`,
+ * named `name`? */
+static bool
+scan_pattern_match(const scan_pattern *p, const char *rel, const char *name,
+                   bool is_dir)
+{
+    if (p->is_dir_only && !is_dir)
+        return false;
+    if (!p->is_anchored)
+        return fnmatch(p->parts, name, 0) == 0;
+    return scan_parts_match(p->parts, p->n_parts, rel);
+}
+
+int
+nx_scan_pattern_check(const char *pattern, newsidx_error *err)
+{
+    scan_pattern p;
+    int rc = scan_pattern_parse(&p, pattern, strlen(pattern), err);
+
+    nx_free(p.parts);
+    return rc;
+}
+
+bool
+nx_scan_pattern_matches(const char *pattern, const char *rel, bool is_dir)
+{
+    const char *slash = strrchr(rel, '/');
+    scan_pattern p;
+    bool is_match;
+
+    if (scan_pattern_parse(&p, pattern, strlen(pattern), NULL) != NEWSIDX_OK)
+        return false;
+    is_match = scan_pattern_match(&p, rel, slash ? slash + 1 : rel, is_dir);
+    nx_free(p.parts);
+    return is_match;
+}
+
+/* Add pattern `src` to the list; sets s->fail_rc on failure. */
+static bool
+scan_pattern_add(nx_scan *s, scan_pattern **pats, size_t *n, const char *src,
+                 size_t len)
+{
+    scan_pattern *grown = nx_realloc(*pats, (*n + 1) * sizeof(**pats));
+
+    if (grown == NULL) {
+        s->fail_rc = nx_fail(&s->fail_err, NEWSIDX_NOMEM, "out of memory");
+        return false;
+    }
+    *pats = grown;
+    s->fail_rc = scan_pattern_parse(&grown[*n], src, len, &s->fail_err);
+    if (s->fail_rc != NEWSIDX_OK)
+        return false;
+    (*n)++;
+    return true;
+}
+
+/* Read the whole of `fd` into `buf` (at most SCAN_IGNORE_MAX bytes);
+ * an errno, or EFBIG, or 0. */
+static int
+scan_read_all(int fd, nx_buf *buf)
+{
+    ssize_t got;
+
+    for (;;) {
+        if (!nx_buf_reserve(buf, 4096))
+            return ENOMEM;
+        got = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return errno;
+        if (got == 0)
+            return 0;
+        buf->len += (size_t)got;
+        if (buf->len > SCAN_IGNORE_MAX)
+            return EFBIG;
+    }
+}
+
+/* Take the patterns of `text`: one a line, blanks around it dropped;
+ * blank lines and those starting with '#' are none. */
+static void
+scan_ignore_lines(nx_scan *s, scan_walk *w, const char *file, const char *text,
+                  size_t len)
+{
+    const char *p = text, *end = text + len;
+    unsigned line = 0;
+
+    while (p < end && s->fail_rc == NEWSIDX_OK) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *e = eol != NULL ? eol : end;
+
+        line++;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            e--;
+        if (e > p && *p != '#' &&
+            !scan_pattern_add(s, &w->pats, &w->n_pats, p, (size_t)(e - p)) &&
+            s->fail_rc != NEWSIDX_NOMEM) {
+            newsidx_error why = s->fail_err;
+
+            s->fail_rc = nx_fail(&s->fail_err, s->fail_rc, "'%s' line %u: %s",
+                                 file, line, why.message);
+        }
+        p = eol != NULL ? eol + 1 : end;
+    }
+}
+
+/* Read the ignore file at the top of walk `w`'s folder, if there is one. */
+static void
+scan_read_ignore(nx_scan *s, scan_walk *w)
+{
+    nx_buf file = NX_BUF_INIT, text = NX_BUF_INIT;
+    int fd, e = 0;
+
+    nx_buf_put(&file, w->abs, scan_root_len(w->abs));
+    nx_buf_puts(&file, "/" NX_SCAN_IGNORE_FILE);
+    if (nx_buf_oom(&file)) {
+        s->fail_rc = nx_fail(&s->fail_err, NEWSIDX_NOMEM, "out of memory");
+        return;
+    }
+    fd = open(file.data, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && errno != ENOENT)
+        e = errno;
+    if (fd >= 0) {
+        e = scan_read_all(fd, &text);
+        close(fd);
+    }
+    if (e == ENOMEM)
+        s->fail_rc = nx_fail(&s->fail_err, NEWSIDX_NOMEM, "out of memory");
+    else if (e != 0)
+        s->fail_rc =
+            nx_fail(&s->fail_err, NEWSIDX_IO, "cannot read '%s': %s", file.data,
+                    e == EFBIG ? "over 1 MiB, too big for a list of"
+                                 " patterns"
+                               : strerror(e));
+    else if (fd >= 0)
+        scan_ignore_lines(s, w, file.data, text.data, text.len);
+    nx_buf_free(&file);
+    nx_buf_free(&text);
+}
+
+/**************************************************************************
 ** Folders
 */
 
@@ -214,6 +505,32 @@ scan_set_path(nx_scan *s, scan_walk *w, size_t base, const char *name,
     return !s->is_oom;
 }
 
+/* Is the entry `name` (len bytes) of the folder at the start of w->path
+ * (f->path_len bytes) left out by a pattern?  Leaves w->path on the
+ * entry when a pattern needs its path. */
+static bool
+scan_is_excluded(nx_scan *s, scan_walk *w, const scan_frame *f,
+                 const char *name, size_t len, bool is_dir)
+{
+    const scan_pattern *lists[2] = {s->pats, w->pats};
+    size_t counts[2] = {s->n_pats, w->n_pats}, i, k;
+    const char *rel = NULL, *base;
+
+    if (s->n_pats == 0 && w->n_pats == 0)
+        return false;
+    if (!scan_set_path(s, w, f->path_len, name, len))
+        return false;
+    rel = w->path.data + w->root_len + 1;
+    base = w->path.data + f->path_len + 1;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < counts[k]; i++) {
+            if (scan_pattern_match(&lists[k][i], rel, base, is_dir))
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Add an entry named `name` to frame `f`. */
 static bool
 scan_kid_add(scan_frame *f, const char *name, size_t len, bool is_dir,
@@ -245,6 +562,17 @@ scan_kid_add(scan_frame *f, const char *name, size_t len, bool is_dir,
     return true;
 }
 
+/* Add the entry `name` of the folder being read to `f`, unless a pattern
+ * leaves it out. */
+static bool
+scan_keep(nx_scan *s, scan_walk *w, scan_frame *f, const char *name, size_t len,
+          bool is_dir, const struct stat *st)
+{
+    if (scan_is_excluded(s, w, f, name, len, is_dir))
+        return true;
+    return !s->is_oom && scan_kid_add(f, name, len, is_dir, st);
+}
+
 /* Look at entry `de` of the open folder `dfd` (whose path is in w->path,
  * up to f->path_len) and add it to `f` when the walk visits it. */
 static void
@@ -258,11 +586,15 @@ scan_look(nx_scan *s, scan_walk *w, scan_frame *f, int dfd,
     bool ok = true;
 
     if (names_only && de->d_type == DT_DIR) {
-        ok = scan_kid_add(f, name, len, true, NULL);
+        ok = scan_keep(s, w, f, name, len, true, NULL);
     } else if (names_only && de->d_type == DT_REG) {
         if (nx_scan_ext_matches(name, s->exts, s->n_exts))
-            ok = scan_kid_add(f, name, len, false, NULL);
+            ok = scan_keep(s, w, f, name, len, false, NULL);
     } else {
+        /* What a pattern leaves out is not looked at, nor reported. */
+        if ((de->d_type == DT_DIR || de->d_type == DT_REG) &&
+            scan_is_excluded(s, w, f, name, len, de->d_type == DT_DIR))
+            return;
         /* The whole path, for messages. */
         if (!scan_set_path(s, w, f->path_len, name, len))
             return;
@@ -284,10 +616,10 @@ scan_look(nx_scan *s, scan_walk *w, scan_frame *f, int dfd,
                 return;
         }
         if (S_ISDIR(st.st_mode))
-            ok = scan_kid_add(f, name, len, true, NULL);
+            ok = scan_keep(s, w, f, name, len, true, NULL);
         else if (S_ISREG(st.st_mode) &&
                  nx_scan_ext_matches(name, s->exts, s->n_exts))
-            ok = scan_kid_add(f, name, len, false, &st);
+            ok = scan_keep(s, w, f, name, len, false, &st);
     }
     if (!ok)
         s->is_oom = true;
@@ -484,6 +816,7 @@ scan_add_root(nx_scan *s, const char *given)
     w = &s->walks[s->n_walks];
     memset(w, 0, sizeof(*w));
     w->abs = nx_strdup(abs);
+    w->root_len = scan_root_len(abs);
     w->is_dir = S_ISDIR(st.st_mode);
     w->size = (int64_t)st.st_size;
     w->mtime_ns = scan_mtime_ns(&st);
@@ -495,13 +828,14 @@ scan_add_root(nx_scan *s, const char *given)
     s->n_walks++;
     if (w->is_dir && !scan_push_str(&s->roots, &s->n_roots, w->abs))
         s->is_oom = true;
+    if (w->is_dir && !s->is_oom && s->fail_rc == NEWSIDX_OK)
+        scan_read_ignore(s, w);
     return true;
 }
 
 int
 nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
-             const char *const *exts, size_t n_exts, unsigned flags,
-             nx_scan_report_fn report, void *payload, newsidx_error *err)
+             const nx_scan_opts *opts, newsidx_error *err)
 {
     nx_scan *s = nx_calloc(1, sizeof(*s));
     size_t i, n_found = 0;
@@ -512,14 +846,23 @@ nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
         nx_free(s);
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
-    s->exts = exts;
-    s->n_exts = n_exts;
-    s->flags = flags;
-    s->report = report;
-    s->payload = payload;
-    for (i = 0; i < n_paths && !s->is_oom; i++)
+    s->exts = opts->exts;
+    s->n_exts = opts->n_exts;
+    s->flags = opts->flags;
+    s->report = opts->report;
+    s->payload = opts->payload;
+    for (i = 0; i < opts->n_excludes && s->fail_rc == NEWSIDX_OK; i++)
+        scan_pattern_add(s, &s->pats, &s->n_pats, opts->excludes[i],
+                         strlen(opts->excludes[i]));
+    for (i = 0; i < n_paths && !s->is_oom && s->fail_rc == NEWSIDX_OK; i++)
         n_found += scan_add_root(s, paths[i]);
     scan_order_roots(s);
+    if (s->fail_rc != NEWSIDX_OK) {
+        int rc = nx_fail(err, s->fail_rc, "%s", s->fail_err.message);
+
+        nx_scan_close(s);
+        return rc;
+    }
     if (s->is_oom) {
         nx_scan_close(s);
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
@@ -616,8 +959,10 @@ nx_scan_close(nx_scan *s)
         nx_free(w->frames);
         nx_buf_free(&w->path);
         nx_free(w->abs);
+        scan_patterns_free(w->pats, w->n_pats);
     }
     nx_free(s->walks);
+    scan_patterns_free(s->pats, s->n_pats);
     scan_free_list(s->roots, s->n_roots);
     scan_free_list(s->blind, s->n_blind);
     nx_buf_free(&s->out_path);

@@ -6,6 +6,7 @@
  * text), its topics and its related list, inside the caller's transaction,
  * so a reader never sees half of a file applied.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +59,17 @@ static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_RELATED_DELETE] = "DELETE FROM related WHERE item_id = ?1",
     [NX_STMT_UNDER_ROOT] = "SELECT id, path, hash, status FROM files"
                            " WHERE path > ?1 AND path < ?2 ORDER BY path",
+    /* The stored JSON is not trusted: what is no array of objects gives
+     * no row, and never an error. */
+    [NX_STMT_ITEM_HAS_WARNINGS] =
+        "SELECT 1 FROM items WHERE id = ?1 AND warnings IS NOT NULL",
+    [NX_STMT_ITEM_WARNINGS] =
+        "SELECT json_extract(w.value, '$.line'),"
+        " json_extract(w.value, '$.column'), json_extract(w.value, '$.field'),"
+        " json_extract(w.value, '$.message')"
+        " FROM items i, json_each(CASE WHEN json_valid(i.warnings)"
+        " AND json_type(i.warnings) = 'array' THEN i.warnings END) w"
+        " WHERE i.id = ?1 AND w.type = 'object'",
 };
 
 int
@@ -377,6 +389,85 @@ store_run_id(newsidx_index *idx, enum nx_stmt_id which, int64_t id, int *rc)
         return;
     sqlite3_bind_int64(stmt, 1, id);
     store_step_done(stmt, rc);
+}
+
+int
+nx_store_item_exists(bool *out, newsidx_index *idx, int64_t id,
+                     newsidx_error *err)
+{
+    int rc = SQLITE_OK, step = SQLITE_DONE;
+    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_EXISTS, &rc);
+
+    *out = false;
+    if (stmt != NULL) {
+        sqlite3_bind_int64(stmt, 1, id);
+        step = sqlite3_step(stmt);
+        *out = step == SQLITE_ROW;
+        sqlite3_reset(stmt);
+    }
+    if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = step;
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_store_error(idx, rc, "cannot read the index", err);
+}
+
+/* A stored line or column: 0 unless a number in range. */
+static unsigned
+store_position(sqlite3_stmt *stmt, int col)
+{
+    sqlite3_int64 v = sqlite3_column_int64(stmt, col);
+
+    if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER || v < 0 ||
+        v > UINT32_MAX)
+        return 0;
+    return (unsigned)v;
+}
+
+/* A stored string, or NULL when it is not text. */
+static const char *
+store_text(sqlite3_stmt *stmt, int col)
+{
+    if (sqlite3_column_type(stmt, col) != SQLITE_TEXT)
+        return NULL;
+    return (const char *)sqlite3_column_text(stmt, col);
+}
+
+int
+nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
+                       nx_store_warning_fn cb, void *payload,
+                       newsidx_error *err)
+{
+    int rc = SQLITE_OK, step = SQLITE_DONE;
+    sqlite3_stmt *stmt = store_stmt(idx, NX_STMT_ITEM_HAS_WARNINGS, &rc);
+
+    /* Most items have none: the row's header tells, without the JSON
+     * functions. */
+    *n_out = 0;
+    if (stmt != NULL) {
+        sqlite3_bind_int64(stmt, 1, id);
+        step = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (step != SQLITE_ROW)
+            stmt = NULL;
+    }
+    if (stmt != NULL)
+        stmt = store_stmt(idx, NX_STMT_ITEM_WARNINGS, &rc);
+    if (stmt != NULL) {
+        sqlite3_bind_int64(stmt, 1, id);
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            (*n_out)++;
+            if (cb != NULL)
+                cb(store_position(stmt, 0), store_position(stmt, 1),
+                   store_text(stmt, 2), store_text(stmt, 3), payload);
+        }
+        sqlite3_reset(stmt);
+    }
+    if (rc == SQLITE_OK && step != SQLITE_DONE)
+        rc = step;
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_store_error(idx, rc, "cannot read the index", err);
 }
 
 int
@@ -823,4 +914,111 @@ nx_store_clear(newsidx_index *idx, newsidx_error *err)
     sqlite3_value_free(weights);
     sqlite3_value_free(language);
     return rc == NEWSIDX_NOMEM ? nx_fail(err, rc, "out of memory") : rc;
+}
+
+/**************************************************************************
+** The stored ranking default (meta 'weights', docs/ranking.md)
+*/
+
+/* The names newsidx_weights_check takes, with the largest value of each. */
+static const struct {
+    const char *name;
+    double max;
+} store_weights[] = {
+    {"title", 1000}, {"excerpt", 1000}, {"body", 1000}, {"quality", 1000},
+    {"heat", 1000},  {"prior", 0.9},    {"form", 1},    {"fresh", 36500},
+};
+#define STORE_N_WEIGHTS (sizeof(store_weights) / sizeof(store_weights[0]))
+
+/* Check one pair, `len` bytes at `p`; the message quotes it. */
+static int
+store_weight_check(const char *p, size_t len, newsidx_error *err)
+{
+    size_t n = strcspn(p, "="), k, i;
+    int shown = (int)(len > 60 ? 60 : len);
+    double v;
+    char *end;
+
+    if (n > len)
+        n = len;
+    for (k = 0; k < STORE_N_WEIGHTS; k++) {
+        if (strlen(store_weights[k].name) == n &&
+            strncmp(p, store_weights[k].name, n) == 0)
+            break;
+    }
+    if (k == STORE_N_WEIGHTS || n == len)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "ranking weight '%.*s' is not NAME=VALUE with a NAME of"
+                       " title, excerpt, body, quality, heat, prior, form or"
+                       " fresh",
+                       shown, p);
+    /* A plain decimal number: digits, with a fraction after a point. */
+    for (i = n + 1; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+        ;
+    if (i > n + 1 && i < len && p[i] == '.' && i + 1 < len)
+        for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+            ;
+    v = strtod(p + n + 1, &end);
+    if (i == n + 1 || i != len || end != p + len ||
+        !(v <= store_weights[k].max))
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "ranking weight '%.*s' needs a number from 0 to %g",
+                       shown, p, store_weights[k].max);
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_weights_check(const char *spec, newsidx_error *err)
+{
+    const char *p = spec;
+
+    assert(spec != NULL);
+    nx_error_clear(err);
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        int rc;
+
+        if (len == 0 || (p[len] == ',' && p[len + 1] == '\0'))
+            return nx_fail(err, NEWSIDX_INVALID,
+                           "ranking weights '%.60s' have an empty pair", spec);
+        if ((rc = store_weight_check(p, len, err)) != NEWSIDX_OK)
+            return rc;
+        p += len + (p[len] == ',');
+    }
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_index_set_weights(newsidx_index *idx, const char *spec,
+                          newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = newsidx_weights_check(spec, err), src;
+
+    assert(idx != NULL);
+    if (rc == NEWSIDX_OK)
+        rc = nx_db_lock(idx, err);
+    else
+        return rc;
+    if (rc == NEWSIDX_OK)
+        rc = nx_store_begin(idx, err);
+    if (rc == NEWSIDX_OK) {
+        src = sqlite3_prepare_v2(idx->db,
+                                 spec[0] != '\0'
+                                     ? "INSERT OR REPLACE INTO meta"
+                                       " VALUES('weights', ?1)"
+                                     : "DELETE FROM meta WHERE key = 'weights'",
+                                 -1, &stmt, NULL);
+        if (src == SQLITE_OK && spec[0] != '\0')
+            src = sqlite3_bind_text(stmt, 1, spec, -1, SQLITE_STATIC);
+        if (src == SQLITE_OK && sqlite3_step(stmt) != SQLITE_DONE)
+            src = sqlite3_errcode(idx->db);
+        sqlite3_finalize(stmt);
+        rc = src == SQLITE_OK
+                 ? nx_store_commit(idx, err)
+                 : nx_store_error(idx, src, "cannot store the weights", err);
+        nx_store_rollback(idx);
+    }
+    nx_db_unlock(idx);
+    return rc;
 }

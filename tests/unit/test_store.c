@@ -541,6 +541,114 @@ test_store__add_buffer_survives_allocation_failures(void **state)
     assert_int_equal(query_int(f->idx, "SELECT count(*) FROM items"), 1);
 }
 
+static void
+test_store__weights_check(void **state)
+{
+    static const char *const good[] = {"", "title=12,prior=0.2",
+                                       "excerpt=0,body=1000,quality=1,heat=0.5",
+                                       "form=1,fresh=36500", "title=1,title=2"};
+    static const char *const bad[] = {
+        "titel=3",   "title",        "title=",
+        "title=-1",  "title=.5",     "title=1.",
+        "title=1e3", "title=1001",   "prior=0.95",
+        "form=1.5",  "fresh=40000",  "title=1,",
+        ",title=1",  "title=1,,x=2", "title=1, excerpt=2",
+        "title=nan"};
+    newsidx_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_int_equal(newsidx_weights_check(good[i], &err), NEWSIDX_OK);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(newsidx_weights_check(bad[i], &err), NEWSIDX_INVALID);
+        assert_int_equal(err.code, NEWSIDX_INVALID);
+    }
+    newsidx_weights_check("heat=1,prior=2", &err);
+    assert_string_equal(
+        err.message, "ranking weight 'prior=2' needs a number from 0 to 0.9");
+}
+
+static void
+test_store__set_weights_stores_and_removes(void **state)
+{
+    fixture *f = *state;
+    newsidx_error err;
+
+    assert_int_equal(newsidx_index_set_weights(f->idx, "title=12", &err),
+                     NEWSIDX_OK);
+    assert_string_equal(
+        query_text(f->idx, "SELECT value FROM meta WHERE key = 'weights'"),
+        "title=12");
+    /* A bad one writes nothing. */
+    assert_int_equal(newsidx_index_set_weights(f->idx, "title=x", &err),
+                     NEWSIDX_INVALID);
+    assert_string_equal(
+        query_text(f->idx, "SELECT value FROM meta WHERE key = 'weights'"),
+        "title=12");
+    assert_int_equal(newsidx_index_set_weights(f->idx, "", &err), NEWSIDX_OK);
+    assert_int_equal(
+        query_int(f->idx, "SELECT count(*) FROM meta WHERE key = 'weights'"),
+        0);
+}
+
+static void
+on_stored_warning(unsigned line, unsigned column, const char *field,
+                  const char *message, void *payload)
+{
+    char *out = payload;
+
+    snprintf(out + strlen(out), 256 - strlen(out), "%u:%u:%s:%s;", line, column,
+             field ? field : "-", message ? message : "-");
+}
+
+static void
+test_store__item_warnings_are_read_back(void **state)
+{
+    static const char text[] = "---\ntitle: t\nquality: high\nheat: hot\n---\n";
+    fixture *f = *state;
+    char got[256] = "";
+    size_t n = 99;
+    int64_t id;
+    bool has = false;
+
+    assert_int_equal(newsidx_index_add_buffer(f->idx, "mem:w", text,
+                                              strlen(text), NULL, NULL, NULL),
+                     NEWSIDX_OK);
+    id = query_int(f->idx, "SELECT id FROM files WHERE path = 'mem:w'");
+    assert_int_equal(nx_store_item_exists(&has, f->idx, id, NULL), NEWSIDX_OK);
+    assert_true(has);
+    assert_int_equal(nx_store_item_exists(&has, f->idx, id + 1, NULL),
+                     NEWSIDX_OK);
+    assert_false(has);
+    assert_int_equal(
+        nx_store_item_warnings(&n, f->idx, id, on_stored_warning, got, NULL),
+        NEWSIDX_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(got, "3:10:quality:expected a whole number, got 'high';"
+                             "4:7:heat:expected a whole number, got 'hot';");
+    /* Stored JSON out of shape gives no warning and no error. */
+    assert_int_equal(sqlite3_exec(f->idx->db,
+                                  "UPDATE items SET warnings = '[1, {\"line\":"
+                                  " \"x\"}, ' WHERE id = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(nx_store_item_warnings(&n, f->idx, id, NULL, NULL, NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(sqlite3_exec(f->idx->db,
+                                  "UPDATE items SET warnings = '[1, {\"line\":"
+                                  " \"x\", \"message\": 7}]' WHERE id = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    got[0] = '\0';
+    assert_int_equal(
+        nx_store_item_warnings(&n, f->idx, id, on_stored_warning, got, NULL),
+        NEWSIDX_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(got, "0:0:-:-;");
+}
+
 int
 main(void)
 {
@@ -548,6 +656,7 @@ main(void)
         cmocka_unit_test(test_store__open_missing_without_create_is_notfound),
         cmocka_unit_test(test_store__readonly_with_create_is_invalid),
         cmocka_unit_test(test_store__prior_levels_order_by_quality_and_heat),
+        cmocka_unit_test(test_store__weights_check),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_store__new_index_is_empty_and_versioned),
         T(test_store__add_buffer_stores_every_part),
@@ -561,6 +670,8 @@ main(void)
         T(test_store__other_schema_is_refused_until_rebuilt),
         T(test_store__docinfo_matches_items),
         T(test_store__add_buffer_survives_allocation_failures),
+        T(test_store__set_weights_stores_and_removes),
+        T(test_store__item_warnings_are_read_back),
 #undef T
     };
 
