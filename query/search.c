@@ -474,6 +474,42 @@ search_cand_cmp(const void *a, const void *b)
     return search_better(y, x) ? 1 : 0;
 }
 
+/* A candidate's title key: its display title normalized, as the fts
+ * table's title column holds it (nx_normalize of the same text), but read
+ * from the items row: through the fts table a row costs twice as much,
+ * and a query that counts its stories reads up to NX_STORIES_EXACT_MAX of
+ * them.  Text the file holds out of shape is made valid first.  NULL for
+ * no title (or an empty one); sets *is_oom. */
+static char *
+search_title_key(sqlite3_stmt *stmt, int col, bool *is_oom)
+{
+    const char *t = (const char *)sqlite3_column_text(stmt, col);
+    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    nx_buf valid = NX_BUF_INIT, key = NX_BUF_INIT;
+    bool is_ok = true;
+
+    if (t == NULL || len == 0)
+        return NULL;
+    if (!nx_utf8_valid(t, len)) {
+        is_ok = nx_utf8_sanitize(&valid, t, len, NULL, NULL) &&
+                nx_buf_reserve(&valid, 0);
+        t = valid.data;
+        len = valid.len;
+    }
+    is_ok = is_ok && nx_normalize(&key, t, len) && nx_buf_reserve(&key, 0);
+    nx_buf_free(&valid);
+    if (!is_ok) {
+        nx_buf_free(&key);
+        *is_oom = true;
+        return NULL;
+    }
+    if (key.len == 0) {
+        nx_buf_free(&key);
+        return NULL;
+    }
+    return nx_buf_detach(&key);
+}
+
 /* The collapse keys of the candidates: normalized title and URL key. */
 static int
 search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
@@ -482,9 +518,7 @@ search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
     bool is_oom = false;
     size_t i;
     int rc = sqlite3_prepare_v2(q->idx->db,
-                                "SELECT f.title, i.url_key FROM items i"
-                                " LEFT JOIN fts f ON f.rowid = i.id"
-                                " WHERE i.id = ?",
+                                "SELECT title, url_key FROM items WHERE id = ?",
                                 -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
@@ -493,7 +527,7 @@ search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
         sqlite3_reset(stmt);
         sqlite3_bind_int64(stmt, 1, run->cands[i].id);
         if (sqlite3_step(stmt) == SQLITE_ROW) {
-            run->cands[i].title_key = search_col_dup(stmt, 0, &is_oom);
+            run->cands[i].title_key = search_title_key(stmt, 0, &is_oom);
             run->cands[i].url_key = search_col_dup(stmt, 1, &is_oom);
         }
     }
@@ -501,33 +535,106 @@ search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
     return is_oom ? nx_fail(err, NEWSIDX_NOMEM, "out of memory") : NEWSIDX_OK;
 }
 
+/* The first story head (an index into the collapsed list) with a key,
+ * for each key seen: an open-addressing table of strings to indexes. */
+typedef struct search_keymap {
+    const char **keys; /* borrowed from the heads; NULL = empty slot */
+    size_t *heads;
+    size_t mask; /* slots - 1, a power of two less one */
+} search_keymap;
+
 static bool
-search_same_story(const search_cand *a, const search_cand *b)
+search_keymap_init(search_keymap *m, size_t n)
 {
-    return (a->url_key != NULL && b->url_key != NULL &&
-            strcmp(a->url_key, b->url_key) == 0) ||
-           (a->title_key != NULL && b->title_key != NULL &&
-            strcmp(a->title_key, b->title_key) == 0);
+    size_t slots = 16;
+
+    while (slots < n * 2)
+        slots *= 2;
+    m->keys = nx_calloc(slots, sizeof(*m->keys));
+    m->heads = nx_calloc(slots, sizeof(*m->heads));
+    m->mask = slots - 1;
+    return m->keys != NULL && m->heads != NULL;
+}
+
+static void
+search_keymap_free(search_keymap *m)
+{
+    nx_free(m->keys);
+    nx_free(m->heads);
+}
+
+/* The slot of `key`: where it is, or the empty one where it would go. */
+static size_t
+search_keymap_slot(const search_keymap *m, const char *key)
+{
+    size_t i = (size_t)nx_hash64(key, strlen(key)) & m->mask;
+
+    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+/* The first head with `key`, or SIZE_MAX; a NULL key matches nothing. */
+static size_t
+search_keymap_get(const search_keymap *m, const char *key)
+{
+    size_t i;
+
+    if (key == NULL)
+        return SIZE_MAX;
+    i = search_keymap_slot(m, key);
+    return m->keys[i] != NULL ? m->heads[i] : SIZE_MAX;
+}
+
+/* Remember head `j` for `key` unless an earlier head has it. */
+static void
+search_keymap_put(search_keymap *m, const char *key, size_t j)
+{
+    size_t i;
+
+    if (key == NULL)
+        return;
+    i = search_keymap_slot(m, key);
+    if (m->keys[i] == NULL) {
+        m->keys[i] = key;
+        m->heads[i] = j;
+    }
 }
 
 /* Fold near-duplicates (same URL key or same normalized title) into the
  * best-placed one, which records their ids; sets *n_out to the number of
- * stories left at the front.  Only NEWSIDX_NOMEM can fail. */
+ * stories left at the front.  Going down the ranked list, an item joins
+ * the first story above it whose head has its URL key or its title (two
+ * tables find that head at once, for any number of candidates), else it
+ * heads a story of its own.  Only NEWSIDX_NOMEM can fail. */
 static int
 search_collapse(search_run *run, bool is_enabled, size_t *n_out,
                 newsidx_error *err)
 {
-    size_t i, j, n = 0;
+    search_keymap by_url, by_title;
+    size_t i, n = 0;
     int rc = NEWSIDX_OK;
 
+    memset(&by_url, 0, sizeof(by_url));
+    memset(&by_title, 0, sizeof(by_title));
+    if (is_enabled && (!search_keymap_init(&by_url, run->n_cands) ||
+                       !search_keymap_init(&by_title, run->n_cands))) {
+        search_keymap_free(&by_url);
+        search_keymap_free(&by_title);
+        *n_out = run->n_cands;
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
     for (i = 0; i < run->n_cands; i++) {
         search_cand c = run->cands[i];
+        size_t j = SIZE_MAX, t;
 
-        for (j = 0; is_enabled && j < n; j++) {
-            if (search_same_story(&run->cands[j], &c))
-                break;
+        if (is_enabled) {
+            j = search_keymap_get(&by_url, c.url_key);
+            t = search_keymap_get(&by_title, c.title_key);
+            if (t < j)
+                j = t;
         }
-        if (is_enabled && j < n) {
+        if (j != SIZE_MAX) {
             search_cand *head = &run->cands[j];
             int64_t *grown =
                 rc == NEWSIDX_OK
@@ -546,8 +653,15 @@ search_collapse(search_run *run, bool is_enabled, size_t *n_out,
             continue;
         }
         c.collapsed = 1;
-        run->cands[n++] = c;
+        run->cands[n] = c;
+        if (is_enabled) {
+            search_keymap_put(&by_url, run->cands[n].url_key, n);
+            search_keymap_put(&by_title, run->cands[n].title_key, n);
+        }
+        n++;
     }
+    search_keymap_free(&by_url);
+    search_keymap_free(&by_title);
     run->n_cands = n;
     *n_out = n;
     return rc;

@@ -959,6 +959,133 @@ test_search__too_many_terms_or_filters_is_an_error(void **state)
     newsidx_query_free(q);
 }
 
+/* Add a story copy: `url` as webUrl ("" for none), the given quality. */
+static void
+add_copy(fixture *f, const char *name, const char *title, const char *url,
+         int quality)
+{
+    char text[1024];
+
+    snprintf(text, sizeof(text),
+             "---\ntitle: \"%s\"\nexcerpt: \"gantry story\"\n%s%s%s"
+             "quality: %d\n---\n",
+             title, *url ? "webUrl: " : "", url, *url ? "\n" : "", quality);
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
+                                              NULL, NULL, NULL),
+                     NEWSIDX_OK);
+}
+
+/* One page of `text` sorted by quality: the hits' paths with their
+ * collapsed ids ("a(1,2) d(4)"), the stories and whether exact. */
+static const char *
+collapsed_page(fixture *f, const char *text, uint64_t offset, unsigned limit,
+               uint64_t *stories, bool *is_exact)
+{
+    static char out[1024];
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_query *q;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    size_t len = 0, i;
+
+    opts.sort = NEWSIDX_SORT_QUALITY;
+    opts.offset = offset;
+    opts.limit = limit;
+    assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
+                     NEWSIDX_OK);
+    assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
+    out[0] = '\0';
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK && len < 900) {
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s(",
+                                len > 0 ? " " : "", newsidx_hit_path(h));
+        assert_int_equal(newsidx_hit_collapsed_id(h, 0), newsidx_hit_id(h));
+        for (i = 0; i < newsidx_hit_collapsed(h); i++)
+            len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%lld",
+                                    i > 0 ? "," : "",
+                                    (long long)newsidx_hit_collapsed_id(h, i));
+        assert_int_equal(newsidx_hit_collapsed_id(h, i), 0);
+        len += (size_t)snprintf(out + len, sizeof(out) - len, ")");
+    }
+    *stories = newsidx_results_stories(r, is_exact);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    return out;
+}
+
+/* Going down the ranked list, an item joins the first story above it
+ * whose head has its URL or its normalized title; else it heads its own.
+ * The head lists the ids it stands for, its own first. */
+static void
+test_search__collapse_joins_the_first_story_by_url_or_title(void **state)
+{
+    fixture *f = *state;
+    uint64_t stories;
+    bool is_exact;
+
+    /* 1; 2 has a's URL; 3 a's title, normalized; 4 b's title, but b is
+     * no head; 5 d's title; 6 alone. */
+    add_copy(f, "a", "Robots take the port", "https://x.org/1", 90);
+    add_copy(f, "b", "Another title", "https://www.x.org/1/", 80);
+    add_copy(f, "c", "ROBOTS  take the P\xc3\xb6rt", "https://y.org/2", 70);
+    add_copy(f, "d", "Another title", "https://z.org/3", 60);
+    add_copy(f, "e", "Another title", "", 50);
+    add_copy(f, "g", "Lone story", "", 40);
+    assert_string_equal(collapsed_page(f, "gantry", 0, 10, &stories, &is_exact),
+                        "a(1,2,3) d(4,5) g(6)");
+    assert_int_equal(stories, 3);
+    assert_true(is_exact);
+    /* Paging goes through the stories: the second page of 2 has one. */
+    assert_string_equal(collapsed_page(f, "gantry", 2, 2, &stories, &is_exact),
+                        "g(6)");
+    assert_int_equal(stories, 3);
+    assert_string_equal(collapsed_page(f, "gantry", 3, 2, &stories, &is_exact),
+                        "");
+    assert_int_equal(stories, 3);
+}
+
+/* Up to 1,000 matches the stories are counted exactly, copies past the
+ * page included, and paging yields that many; past 1,000 the count is an
+ * upper bound, flagged. */
+static void
+test_search__stories_are_counted_exactly_up_to_a_thousand(void **state)
+{
+    fixture *f = *state;
+    char name[32], title[64];
+    uint64_t stories, offset, n_hits = 0;
+    bool is_exact;
+    int i;
+
+    /* 600 items, every third a copy (same title) of the one before. */
+    for (i = 0; i < 600; i++) {
+        snprintf(name, sizeof(name), "n%04d", i);
+        snprintf(title, sizeof(title), "Story %d", i % 3 == 2 ? i - 1 : i);
+        add_copy(f, name, title, "", 1000 - i);
+    }
+    collapsed_page(f, "gantry", 0, 10, &stories, &is_exact);
+    assert_true(is_exact);
+    assert_int_equal(stories, 400);
+    for (offset = 0;; offset += 50) {
+        const char *page = collapsed_page(f, "gantry", offset, 50, &stories,
+                                          &is_exact);
+        const char *p;
+
+        if (*page == '\0')
+            break;
+        for (p = page, n_hits++; (p = strchr(p, ' ')) != NULL; p++)
+            n_hits++;
+    }
+    assert_int_equal(n_hits, 400);
+    /* 1,200 items: past the exact limit. */
+    for (i = 600; i < 1200; i++) {
+        snprintf(name, sizeof(name), "n%04d", i);
+        snprintf(title, sizeof(title), "Story %d", i % 3 == 2 ? i - 1 : i);
+        add_copy(f, name, title, "", 1000 - i);
+    }
+    collapsed_page(f, "gantry", 0, 10, &stories, &is_exact);
+    assert_false(is_exact);
+    assert_true(stories >= 800 && stories <= 1200);
+}
+
 int
 main(void)
 {
@@ -978,6 +1105,8 @@ main(void)
         T(test_search__phrases_deep_in_the_body_and_in_later_columns),
         T(test_search__too_many_terms_or_filters_is_an_error),
         T(test_search__idf_from_the_terms_table),
+        T(test_search__collapse_joins_the_first_story_by_url_or_title),
+        T(test_search__stories_are_counted_exactly_up_to_a_thousand),
 #undef T
     };
 
