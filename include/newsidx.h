@@ -43,9 +43,9 @@ extern "C" {
 #endif
 
 #define NEWSIDX_VERSION_MAJOR  0
-#define NEWSIDX_VERSION_MINOR  2
+#define NEWSIDX_VERSION_MINOR  3
 #define NEWSIDX_VERSION_PATCH  0
-#define NEWSIDX_VERSION_STRING "0.2.0"
+#define NEWSIDX_VERSION_STRING "0.3.0"
 
 /** The index file format this library reads and writes. */
 #define NEWSIDX_SCHEMA_VERSION 7
