@@ -293,9 +293,9 @@ newsidx_index_set_stem_language(newsidx_index *idx, const char *language,
     if (rc == NEWSIDX_OK) {
         int src = nx_terms_set_language(idx, language);
 
-        rc = src == SQLITE_OK ? nx_store_commit(idx, err)
-                              : nx_store_error(idx, src,
-                                               "cannot set the language", err);
+        rc = src == SQLITE_OK
+                 ? nx_store_commit(idx, err)
+                 : nx_store_error(idx, src, "cannot set the language", err);
         nx_store_rollback(idx);
     }
     nx_db_unlock(idx);

@@ -253,8 +253,8 @@ nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill, void *ctx)
     unsigned version = 0;
     uint64_t *bits = NULL;
     size_t n_words = 0;
-    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION,
-                                  &version);
+    int rc =
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
 
     if (rc != SQLITE_OK || (set->has && set->version == version))
         return rc;
@@ -302,8 +302,9 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     /* The bitmap spans every block up to the last: ids the file can
      * hold, or a damaged block number would size it. */
     if (max_block < -1 || max_block > nx_store_max_id(idx) >> NX_DOCINFO_SHIFT)
-        return nx_store_damaged(idx, "docinfo block %lld is out of range for"
-                                     " this file",
+        return nx_store_damaged(idx,
+                                "docinfo block %lld is out of range for"
+                                " this file",
                                 (long long)max_block);
     n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
     bits = nx_calloc(n_words + 1, sizeof(*bits));
@@ -321,8 +322,9 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
                                               "data", block, 0, &blob);
         if (rc == SQLITE_OK && (block < 0 || block > max_block ||
                                 sqlite3_blob_bytes(blob) != NX_DOCINFO_BYTES))
-            rc = nx_store_damaged(idx, "docinfo block %lld has %d bytes, not"
-                                       " %d",
+            rc = nx_store_damaged(idx,
+                                  "docinfo block %lld has %d bytes, not"
+                                  " %d",
                                   (long long)block, sqlite3_blob_bytes(blob),
                                   NX_DOCINFO_BYTES);
         if (rc == SQLITE_OK)

@@ -9,8 +9,8 @@
  * visits every file: unchanged files (same size and mtime) are not read;
  * changed ones are read, hashed and parsed only when the hash differs; a
  * new file whose hash equals a vanished one is taken as a rename.  What is
- * left of the vanished files is removed last.  Writes are committed every batch_size
- * files (one transaction per batch), so a killed run leaves a
+ * left of the vanished files is removed last.  Writes are committed every
+ * batch_size files (one transaction per batch), so a killed run leaves a
  * consistent index and the next run picks up where it stopped.
  */
 #include <errno.h>
@@ -66,7 +66,7 @@ typedef enum index_job_state {
 typedef struct index_job {
     nx_scan_entry entry; /* its path in path_buf */
     nx_buf path_buf;     /* kept by index_job_clear, for the next job */
-    nx_file_rec rec; /* what the index knows of it (if is_known) */
+    nx_file_rec rec;     /* what the index knows of it (if is_known) */
     bool is_known;
     index_job_state state;
     /* Filled by the worker: */
@@ -103,8 +103,8 @@ typedef struct index_pipe {
     bool is_stopping;
     bool has_worker;
     pthread_t thread;
-    nx_buf content; /* the worker's read buffer */
-    nx_prep *prep;  /* the worker's preparer */
+    nx_buf content;  /* the worker's read buffer */
+    nx_prep *prep;   /* the worker's preparer */
     index_job *jobs; /* a ring of n_jobs */
     size_t n_jobs;
     index_spent *spent; /* for the worker to free (under lock) */
@@ -118,7 +118,7 @@ typedef struct index_run {
     nx_scan *walk;             /* the second walk, visiting */
     const nx_scan_entry *next; /* its next file, not yet looked up; NULL
                                   at the end */
-    index_gone *gone; /* sorted by hash */
+    index_gone *gone;          /* sorted by hash */
     size_t n_gone;
     unsigned n_pending; /* files written in the open transaction */
     bool in_txn;
@@ -391,7 +391,8 @@ index_find_gone(index_run *run, nx_scan *scan, newsidx_error *err)
         sqlite3_reset(stmt);
         sqlite3_bind_text(stmt, 1, lo.data, (int)lo.len, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, hi.data, (int)hi.len, SQLITE_STATIC);
-        while (status == NEWSIDX_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (status == NEWSIDX_OK &&
+               (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             const char *path = (const char *)sqlite3_column_text(stmt, 1);
             int c = 1;
 
@@ -749,8 +750,7 @@ index_job_clear(index_pipe *pipe, index_job *job, bool has_worker)
         pthread_mutex_lock(&pipe->lock);
         if (pipe->n_spent == pipe->cap_spent) {
             size_t cap = pipe->cap_spent ? pipe->cap_spent * 2 : 256;
-            index_spent *grown =
-                nx_realloc(pipe->spent, cap * sizeof(*grown));
+            index_spent *grown = nx_realloc(pipe->spent, cap * sizeof(*grown));
 
             if (grown != NULL) {
                 pipe->spent = grown;
@@ -1001,8 +1001,8 @@ index_visit_all(index_run *run, newsidx_error *err)
     int rc = NEWSIDX_OK;
 
     rc = index_pipe_start(run, err);
-    for (pos = 0; (pos < run->pipe.n_posted || run->next != NULL) &&
-                  rc == NEWSIDX_OK;
+    for (pos = 0;
+         (pos < run->pipe.n_posted || run->next != NULL) && rc == NEWSIDX_OK;
          pos++) {
         index_job *job;
 

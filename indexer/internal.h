@@ -317,9 +317,9 @@ typedef struct nx_rank_state {
 /* A set of rowids as bits, kept by a handle for as long as its file's
  * data version (SQLITE_FCNTL_DATA_VERSION) stays the same. */
 typedef struct nx_rowset {
-    bool has;         /* bits holds the set of data version `version` */
+    bool has; /* bits holds the set of data version `version` */
     unsigned version;
-    uint64_t *bits;   /* bit i of word w: rowid 64 * w + i */
+    uint64_t *bits; /* bit i of word w: rowid 64 * w + i */
     size_t n_words;
 } nx_rowset;
 
@@ -350,16 +350,16 @@ struct newsidx_index {
     struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
     struct nx_prep *prep; /* for items prepared on the calling thread */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
-    nx_rowset live;  /* the items docinfo holds (nx_docinfo_live) */
-    nx_rowset unpub; /* the unpublished items (query/engine.c) */
-    struct nx_tokenizer *qtok;        /* the query engine's; NULL until used */
-    struct nx_bounds *bounds;         /* see bounds.c; NULL until used */
-    int64_t bound_min_df; /* tokens held by this many rows get bounds
-                             (NX_BOUND_MIN_DF; tests lower it) */
-    int64_t prefix_rare_df; /* a prefix's terms held by at most this many
-                               rows are read whole (NX_PREFIX_RARE_DF,
-                               query/engine.c; tests change it) */
-    char stem_language[64]; /* newsidx_index_stem_language's answer */
+    nx_rowset live;            /* the items docinfo holds (nx_docinfo_live) */
+    nx_rowset unpub;           /* the unpublished items (query/engine.c) */
+    struct nx_tokenizer *qtok; /* the query engine's; NULL until used */
+    struct nx_bounds *bounds;  /* see bounds.c; NULL until used */
+    int64_t bound_min_df;      /* tokens held by this many rows get bounds
+                                  (NX_BOUND_MIN_DF; tests lower it) */
+    int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
+                                  rows are read whole (NX_PREFIX_RARE_DF,
+                                  query/engine.c; tests change it) */
+    char stem_language[64];    /* newsidx_index_stem_language's answer */
     char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
                          was raised (nx_store_damaged); "" when none */
 };
@@ -744,8 +744,7 @@ int nx_docinfo_clear(newsidx_index *idx, int64_t id);
 /* The items docinfo holds, as bits by id over *n_words words.  Kept by
  * the handle until the file changes; call inside a read transaction that
  * has read something (its data version is then the snapshot's). */
-int nx_docinfo_live(newsidx_index *idx, const uint64_t **bits,
-                    size_t *n_words);
+int nx_docinfo_live(newsidx_index *idx, const uint64_t **bits, size_t *n_words);
 /* Write the changed blocks (before COMMIT); forget them (after ROLLBACK). */
 int nx_docinfo_flush(newsidx_index *idx);
 void nx_docinfo_discard(newsidx_index *idx);
@@ -821,7 +820,7 @@ typedef struct nx_scan_opts {
     size_t n_exts;
     const char *const *excludes; /* patterns (nx_scan_pattern_check) */
     size_t n_excludes;
-    unsigned flags; /* NX_SCAN_* */
+    unsigned flags;           /* NX_SCAN_* */
     nx_scan_report_fn report; /* may be NULL */
     void *payload;
 } nx_scan_opts;
@@ -846,8 +845,7 @@ int nx_scan_open(nx_scan **out, const char *const *paths, size_t n_paths,
 int nx_scan_pattern_check(const char *pattern, newsidx_error *err);
 /* Does `pattern` match `rel`, a path from a folder given ("a/b.md"), of a
  * folder when `is_dir`?  (The walk's test, for the unit tests.) */
-bool nx_scan_pattern_matches(const char *pattern, const char *rel,
-                             bool is_dir);
+bool nx_scan_pattern_matches(const char *pattern, const char *rel, bool is_dir);
 /* The next file, or NULL at the end or after a failure (nx_scan_status). */
 const nx_scan_entry *nx_scan_next(nx_scan *scan);
 int nx_scan_status(const nx_scan *scan, newsidx_error *err);

@@ -537,8 +537,8 @@ parse_args(run_config *cfg, int argc, char **argv)
 static void
 report_error(const run_config *cfg, int rc, const newsidx_error *err)
 {
-    cli_error("%s", err->message[0] != '\0' ? err->message
-                                            : newsidx_strerror(rc));
+    cli_error("%s",
+              err->message[0] != '\0' ? err->message : newsidx_strerror(rc));
     if (rc != NEWSIDX_CORRUPT)
         return;
     if (cfg->opts.is_rebuild) {
@@ -576,8 +576,8 @@ run(run_config *cfg, const char *const *paths, size_t n_paths)
     }
     /* The language first: the words indexed next are stemmed in it. */
     if (cfg->stem_language != NULL &&
-        (rc = newsidx_index_set_stem_language(idx, cfg->stem_language,
-                                              &err)) != NEWSIDX_OK) {
+        (rc = newsidx_index_set_stem_language(idx, cfg->stem_language, &err)) !=
+            NEWSIDX_OK) {
         newsidx_index_close(idx);
         report_error(cfg, rc, &err);
         return rc == NEWSIDX_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;

@@ -10,10 +10,9 @@
  *                   the document in memory and renders it when the
  *                   outermost value ends
  *   printer_json.c  (here, in the shared CLI library: the one JSON writer
- *                   of both programs) document mode (one indented JSON value) and stream mode
- *                   (JSONL: each element of the top-level "hits" list on a
- *                   line of its own; a document without "hits" is printed
- *                   whole on one line)
+ *                   of both programs) document mode (one indented JSON value)
+ * and stream mode (JSONL: each element of the top-level "hits" list on a line
+ * of its own; a document without "hits" is printed whole on one line)
  *
  * Calls must nest properly: every begin_map/begin_list is closed by end,
  * and inside a map every value is preceded by map_key.  Strings are

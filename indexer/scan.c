@@ -72,7 +72,7 @@ typedef struct scan_walk {
     char *abs;       /* its real path */
     size_t root_len; /* of `abs` in `path` ("/" counts 0) */
     bool is_dir;     /* a folder; else a file, yielded once */
-    bool started; /* the first step was taken */
+    bool started;    /* the first step was taken */
     bool is_done;
     int64_t size, mtime_ns; /* of a file */
     nx_buf path;            /* of the current entry */

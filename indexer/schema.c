@@ -124,8 +124,8 @@ static const char schema_sql[] =
      * the item's filter tokens (docs/schema.md).  The rowid is items.id. */
     "CREATE VIRTUAL TABLE fts USING fts5("
     "  title, excerpt, body, tags,"
-    "  tokenize = 'unicode61 remove_diacritics 2 categories ''"
-    NX_TOKEN_CATEGORIES "'''"
+    "  tokenize = 'unicode61 remove_diacritics 2 categories "
+    "''" NX_TOKEN_CATEGORIES "'''"
     ");"
     "INSERT INTO fts(fts, rank) VALUES('rank', '" SCHEMA_DEFAULT_RANK "');"
     /* Read-only conveniences for people using the sqlite3 shell. */

@@ -693,8 +693,7 @@ store_link_tags(nx_buf *b, const nx_doc *doc)
     for (i = 0; i < 4; i++) {
         if (keys[i] == NULL || keys[i][0] == '\0')
             continue;
-        for (k = 0; k < i && (keys[k] == NULL || strcmp(keys[k], keys[i]));
-             k++)
+        for (k = 0; k < i && (keys[k] == NULL || strcmp(keys[k], keys[i])); k++)
             ;
         if (k < i)
             continue; /* the same address twice */
@@ -706,11 +705,10 @@ store_link_tags(nx_buf *b, const nx_doc *doc)
 /*
  * The item's filter tokens for the fts `tags` column: topic and provider
  * ids, hashes of the normalized type and category, the month and the year
- * of its date, a mark for unpublished items and hashes of its URL keys.  Each starts with a
- * private-use character, which the
- * unicode61 tokenizer keeps in tokens and nx_normalize never makes, so no
- * word of a text or a query is ever one of them.  docs/schema.md lists
- * them; query/engine.c writes the same ones.
+ * of its date, a mark for unpublished items and hashes of its URL keys.  Each
+ * starts with a private-use character, which the unicode61 tokenizer keeps in
+ * tokens and nx_normalize never makes, so no word of a text or a query is ever
+ * one of them.  docs/schema.md lists them; query/engine.c writes the same ones.
  */
 static char *
 store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,
@@ -833,8 +831,8 @@ store_read_meta(newsidx_index *idx, const char *key, sqlite3_value **value)
     int rc = SQLITE_OK;
 
     *value = NULL;
-    if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = ?1",
-                           -1, &stmt, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = ?1", -1,
+                           &stmt, NULL) == SQLITE_OK &&
         sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW &&
         (*value = sqlite3_value_dup(sqlite3_column_value(stmt, 0))) == NULL)
@@ -853,8 +851,8 @@ store_keep_meta(newsidx_index *idx, const char *key, sqlite3_value *value,
 
     if (value == NULL)
         return NEWSIDX_OK;
-    rc = sqlite3_prepare_v2(idx->db, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)",
-                            -1, &stmt, NULL);
+    rc = sqlite3_prepare_v2(
+        idx->db, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)", -1, &stmt, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_value(stmt, 2, value);

@@ -260,8 +260,7 @@ terms_df_of(newsidx_index *idx, const char *token, size_t n, int64_t *df)
 }
 
 int
-nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col,
-                   int64_t *df)
+nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col, int64_t *df)
 {
     int64_t v = sqlite3_column_int64(stmt, col);
 
@@ -300,9 +299,9 @@ nx_terms_stemmer(newsidx_index *idx, nx_stemmer **out)
 
     *out = NULL;
     snprintf(language, sizeof(language), "%s", NX_STEM_DEFAULT);
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT value FROM meta WHERE key = 'stem_language'",
-                            -1, &stmt, NULL);
+    rc = sqlite3_prepare_v2(
+        idx->db, "SELECT value FROM meta WHERE key = 'stem_language'", -1,
+        &stmt, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(stmt, 0);
 
@@ -386,8 +385,7 @@ nx_terms_flush(newsidx_index *idx)
     /* A lookup, then an insert, an update or a delete: an upsert with
      * RETURNING (for the new count) cost a temporary table each time, a
      * tenth of the indexing time. */
-    rc = t->stemmer != NULL ? SQLITE_OK
-                            : nx_terms_stemmer(idx, &t->stemmer);
+    rc = t->stemmer != NULL ? SQLITE_OK : nx_terms_stemmer(idx, &t->stemmer);
     if (rc == SQLITE_OK)
         rc = terms_prepare(idx, &t->add,
                            "INSERT INTO terms(term, df, stem)"

@@ -20,13 +20,13 @@ typedef struct run_config {
     const char *db;
     char *query; /* the QUERY words joined with spaces */
     newsidx_query_options opts;
-    int64_t like_id; /* --like, or 0 */
-    int format;      /* FORMAT_* */
-    bool has_format; /* --format was given */
-    bool is_null;    /* -0: paths end with NUL, not a newline */
-    unsigned facet_limit;   /* values per facet; 0 = all */
+    int64_t like_id;         /* --like, or 0 */
+    int format;              /* FORMAT_* */
+    bool has_format;         /* --format was given */
+    bool is_null;            /* -0: paths end with NUL, not a newline */
+    unsigned facet_limit;    /* values per facet; 0 = all */
     unsigned format_version; /* of the JSON document: 1 or 2 (default) */
-    int color;       /* -1 never, 0 when a terminal, 1 always */
+    int color;               /* -1 never, 0 when a terminal, 1 always */
     bool is_explain;
     bool is_exit_status;
     time_t now;

@@ -22,8 +22,8 @@ typedef struct emit_info {
     bool has_now;      /* the query ranks by freshness (newsidx_query_now) */
     bool is_all;       /* unpublished items are in (--all) */
     int64_t now;       /* with has_now: freshness's reference time */
-    const newsidx_query *q; /* with is_explain: the query, for the other
-                               forms of its words */
+    const newsidx_query *q;  /* with is_explain: the query, for the other
+                                forms of its words */
     unsigned facet_limit;    /* values shown per facet; 0 = all */
     unsigned format_version; /* 1 or EMIT_FORMAT_VERSION */
 } emit_info;

@@ -129,12 +129,12 @@ typedef struct eng {
     uint64_t n_walked_rows;   /* the matches it counted there */
     uint64_t n_counted_only;  /* blocks the bounds left unscored */
     uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
-    bool is_counting; /* a walk that only counts: no occurrences needed */
+    bool is_counting;  /* a walk that only counts: no occurrences needed */
     uint64_t n_hidden; /* matches left out for being unpublished */
     /* Rows scored only when a bound from their occurrences alone can beat
      * the score to beat (eng_row_bound); 0 = off. */
     bool has_row_bound;
-    double row_factor; /* the largest prior and freshness factor */
+    double row_factor;  /* the largest prior and freshness factor */
     double sat_max[64]; /* sat(tf, length 0) for small tf */
 } eng;
 
@@ -185,9 +185,10 @@ eng_positions(eng *e, const unsigned char *p, int n, int k)
             col = eng_varint(p, &i, n);
             pos = 0;
             if (col >= NX_FR_COLUMNS) {
-                e->rc = nx_store_damaged(e->q->idx, "a position list of the"
-                                                    " fts index names column"
-                                                    " %u",
+                e->rc = nx_store_damaged(e->q->idx,
+                                         "a position list of the"
+                                         " fts index names column"
+                                         " %u",
                                          (unsigned)col);
                 return false;
             }
@@ -393,7 +394,8 @@ typedef struct eng_rare_row {
 static int
 eng_rare_cmp(const void *a, const void *b)
 {
-    int64_t x = ((const eng_rare_row *)a)->id, y = ((const eng_rare_row *)b)->id;
+    int64_t x = ((const eng_rare_row *)a)->id,
+            y = ((const eng_rare_row *)b)->id;
 
     return (x > y) - (x < y);
 }
@@ -438,7 +440,7 @@ eng_prefix_rare(newsidx_index *e_idx, eng_phrase *p, nx_fr_term **its,
                 break;
             }
             if (nx_fr_pos_count(pl, np, p->column, tf) == 0)
-                continue; /* not in the column asked for */
+                continue;                  /* not in the column asked for */
             if (n_rows == ENG_RARE_ROWS) { /* more than the counts said */
                 rc = nx_store_damaged(e_idx, "the terms table counts fewer"
                                              " rows than the fts index holds");
@@ -582,7 +584,7 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE || nx_buf_oom(&p->words)) {
         nx_free(dfs);
-        return e->rc = rc == SQLITE_DONE ? SQLITE_NOMEM
+        return e->rc = rc == SQLITE_DONE  ? SQLITE_NOMEM
                        : rc == SQLITE_ROW ? SQLITE_ERROR
                                           : rc;
     }
@@ -1147,13 +1149,12 @@ eng_docinfo(eng *e, int64_t id)
                           : sqlite3_blob_open(e->q->idx->db, "main", "docinfo",
                                               "data", block, 0, &e->dblob);
     if (rc == SQLITE_ERROR) { /* no such block */
-        e->rc = nx_store_damaged(e->q->idx,
-                                 "docinfo block %lld is missing (items %lld"
-                                 " to %lld are in the fts index)",
-                                 (long long)block,
-                                 (long long)block * NX_DOCINFO_SLOTS,
-                                 (long long)block * NX_DOCINFO_SLOTS +
-                                     NX_DOCINFO_SLOTS - 1);
+        e->rc = nx_store_damaged(
+            e->q->idx,
+            "docinfo block %lld is missing (items %lld"
+            " to %lld are in the fts index)",
+            (long long)block, (long long)block * NX_DOCINFO_SLOTS,
+            (long long)block * NX_DOCINFO_SLOTS + NX_DOCINFO_SLOTS - 1);
         return false;
     }
     if (rc != SQLITE_OK) {
@@ -1650,8 +1651,8 @@ eng_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
 
             if (!all && at + w < e->n_unpub) {
                 keep &= ~e->unpub[at + w];
-                e->n_hidden += (uint64_t)__builtin_popcountll(
-                    m[w] & e->unpub[at + w]);
+                e->n_hidden +=
+                    (uint64_t)__builtin_popcountll(m[w] & e->unpub[at + w]);
             }
             n += (uint64_t)__builtin_popcountll(keep);
         }
@@ -1802,8 +1803,8 @@ eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
         const unsigned char *d = sqlite3_column_blob(stmt, 1);
         int i;
 
-        if (sqlite3_column_bytes(stmt, 1) != 2 * NX_BOUND_CHUNK ||
-            d == NULL || chunk < 0) {
+        if (sqlite3_column_bytes(stmt, 1) != 2 * NX_BOUND_CHUNK || d == NULL ||
+            chunk < 0) {
             e->rc = nx_store_damaged(e->q->idx,
                                      "a row of the bounds table is malformed"
                                      " (chunk %lld)",
@@ -1852,8 +1853,7 @@ eng_rare_bounds(eng *e, eng_phrase *p, int k, const char *w, size_t len,
 
     if (rc != SQLITE_OK)
         e->rc = rc;
-    if (rc != SQLITE_OK || t == NULL || df < 0 ||
-        df >= e->q->idx->bound_min_df)
+    if (rc != SQLITE_OK || t == NULL || df < 0 || df >= e->q->idx->bound_min_df)
         return NULL;
     ub = nx_calloc((size_t)e->n_blocks + 1, sizeof(*ub));
     if (ub == NULL) {

@@ -626,8 +626,9 @@ fr_seg_load_first_rowid(nx_fr *r, fr_seg_iter *s)
             fr_page_first_term(r, &s->page, &s->eod) != SQLITE_OK)
             return r->rc;
         if (s->page.sz <= 4)
-            return fr_corrupt(r, s->page.id, "a doclist's first rowid is "
-                                             "missing");
+            return fr_corrupt(r, s->page.id,
+                              "a doclist's first rowid is "
+                              "missing");
         s->off = 4;
     }
     s->off += fr_varint(s->page.p + s->off, &v);
@@ -809,8 +810,7 @@ fr_seg_next_page(nx_fr *r, fr_seg_iter *s)
 }
 
 static int fr_seg_next_slow(nx_fr *r, fr_seg_iter *s, int off);
-static bool fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int64_t min,
-                              int *rc);
+static bool fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int64_t min, int *rc);
 
 /* Advance to the next entry of the term in this segment. */
 static inline int
@@ -882,8 +882,9 @@ fr_seg_enter_page(nx_fr *r, fr_seg_iter *s, int64_t min, int *rc)
     if (first == 0)
         return false;
     if (first < 4 || (int)first >= s->page.sz) {
-        *rc = fr_corrupt(r, s->page.id, "the leaf's first rowid is out of "
-                                        "range");
+        *rc = fr_corrupt(r, s->page.id,
+                         "the leaf's first rowid is out of "
+                         "range");
         return true;
     }
     s->off = (int)first;
@@ -927,8 +928,7 @@ fr_seg_goto(nx_fr *r, fr_seg_iter *s, int pgno, int64_t rowid)
  * then the rowid's delta) onto s->dl, grown as entries come: each takes
  * a byte of the record at least. */
 static int
-fr_dl_parse(nx_fr *r, fr_seg_iter *s, int64_t id, const unsigned char *a,
-            int n)
+fr_dl_parse(nx_fr *r, fr_seg_iter *s, int64_t id, const unsigned char *a, int n)
 {
     int i = 1, pg;
     int64_t pgno, rowid;
@@ -1262,7 +1262,6 @@ fr_term_ready(nx_fr *r, nx_fr_term *t, nx_fr_term **out)
     return SQLITE_OK;
 }
 
-
 /* The bytes of a token FTS5 keeps. */
 static size_t
 fr_token_len(size_t len)
@@ -1271,8 +1270,8 @@ fr_token_len(size_t len)
 }
 
 int
-nx_fr_terms_open(nx_fr *r, int n, const char *const *terms,
-                 const size_t *lens, nx_fr_term **out)
+nx_fr_terms_open(nx_fr *r, int n, const char *const *terms, const size_t *lens,
+                 nx_fr_term **out)
 {
     fr_seg_iter probe;
     nx_buf key = NX_BUF_INIT, last = NX_BUF_INIT;

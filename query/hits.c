@@ -99,7 +99,8 @@ hits_item_row(sqlite3_stmt *stmt, void *payload)
     bool is_oom = false;
 
     h->id = sqlite3_column_int64(stmt, 0);
-    h->path = hits_dup_bytes(stmt, 1, &is_oom); /* a name, as the system has it */
+    h->path =
+        hits_dup_bytes(stmt, 1, &is_oom); /* a name, as the system has it */
     h->title = hits_dup(stmt, 2, &is_oom);
     h->excerpt = hits_dup(stmt, 3, &is_oom);
     h->url = hits_dup(stmt, 4, &is_oom);
@@ -288,9 +289,8 @@ hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind)
     r->facets = grown;
     grown[r->n_facets].kind = kind;
     grown[r->n_facets].count = (uint64_t)sqlite3_column_int64(stmt, 1);
-    grown[r->n_facets].value =
-        hits_text(v ? v : (const unsigned char *)"",
-                  v ? sqlite3_column_bytes(stmt, 0) : 0);
+    grown[r->n_facets].value = hits_text(v ? v : (const unsigned char *)"",
+                                         v ? sqlite3_column_bytes(stmt, 0) : 0);
     if (grown[r->n_facets].value == NULL)
         return false;
     r->n_facets++;
@@ -542,7 +542,7 @@ int64_t
 newsidx_hit_collapsed_id(const newsidx_hit *h, size_t i)
 {
     return i < h->collapsed && h->collapsed_ids != NULL ? h->collapsed_ids[i]
-                                                         : 0;
+                                                        : 0;
 }
 
 void

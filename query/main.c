@@ -50,8 +50,8 @@ report_query_error(const char *query, const newsidx_error *err)
 static void
 report_error(const char *db, int rc, const newsidx_error *err)
 {
-    cli_error("%s", err->message[0] != '\0' ? err->message
-                                            : newsidx_strerror(rc));
+    cli_error("%s",
+              err->message[0] != '\0' ? err->message : newsidx_strerror(rc));
     if (rc == NEWSIDX_CORRUPT) {
         fputs("newsquery: hint: rebuild the index from the news files: "
               "newsindex --rebuild --db ",
@@ -84,8 +84,8 @@ static void
 hint_more_paths(const run_config *cfg, const newsidx_results *r)
 {
     uint64_t stories = newsidx_results_stories(r, NULL);
-    uint64_t after = stories > cfg->opts.offset ? stories - cfg->opts.offset
-                                                : 0;
+    uint64_t after =
+        stories > cfg->opts.offset ? stories - cfg->opts.offset : 0;
     uint64_t shown = after < cfg->opts.limit ? after : cfg->opts.limit;
 
     if (after > shown)

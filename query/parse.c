@@ -52,29 +52,29 @@ typedef struct parse_atom {
 } parse_atom;
 
 typedef struct parse_state {
-    const char *text;   /* the query */
-    size_t len;         /* bytes in `text` */
-    size_t pos;         /* next byte to read */
-    newsidx_error *err; /* may be NULL */
-    nx_parsed *q;       /* the result being built */
-    size_t terms_cap;   /* slots allocated in q->terms */
-    size_t excl_cap;    /* slots allocated in q->excluded */
-    size_t filters_cap; /* slots allocated in q->filters */
-    nx_buf match;       /* the finished AND groups */
-    nx_buf group;       /* the open group: alternatives joined by OR */
-    size_t n_groups;    /* groups written to `match` */
-    size_t n_alts;      /* alternatives in `group` */
-    bool is_or_pending; /* an OR follows the last positive term */
-    bool is_after_term; /* the last token kept was a positive term */
-    nx_buf exclude;     /* excluded parts joined by OR */
-    nx_buf norm;        /* scratch: one normalized value */
-    nx_buf words;       /* scratch: its tokens joined by spaces */
+    const char *text;         /* the query */
+    size_t len;               /* bytes in `text` */
+    size_t pos;               /* next byte to read */
+    newsidx_error *err;       /* may be NULL */
+    nx_parsed *q;             /* the result being built */
+    size_t terms_cap;         /* slots allocated in q->terms */
+    size_t excl_cap;          /* slots allocated in q->excluded */
+    size_t filters_cap;       /* slots allocated in q->filters */
+    nx_buf match;             /* the finished AND groups */
+    nx_buf group;             /* the open group: alternatives joined by OR */
+    size_t n_groups;          /* groups written to `match` */
+    size_t n_alts;            /* alternatives in `group` */
+    bool is_or_pending;       /* an OR follows the last positive term */
+    bool is_after_term;       /* the last token kept was a positive term */
+    nx_buf exclude;           /* excluded parts joined by OR */
+    nx_buf norm;              /* scratch: one normalized value */
+    nx_buf words;             /* scratch: its tokens joined by spaces */
     struct parse_node *nodes; /* the tree (see "The tree") */
     size_t n_nodes, nodes_cap;
-    unsigned in_not; /* writing the operand of a NOT */
-    bool is_nomem;   /* a node could not be made */
-    size_t too_deep; /* 1 + the position of the first '(' or NOT nested
-                        deeper than PARSE_MAX_DEPTH, or 0 */
+    unsigned in_not;      /* writing the operand of a NOT */
+    bool is_nomem;        /* a node could not be made */
+    size_t too_deep;      /* 1 + the position of the first '(' or NOT nested
+                             deeper than PARSE_MAX_DEPTH, or 0 */
     const nx_expander *x; /* a word's other forms, or NULL */
     nx_buf forms;         /* scratch: the forms of one word */
     bool is_to_exclude;   /* the terms written now go to `exclude` */
@@ -287,8 +287,7 @@ parse_add_term(parse_state *st, bool is_negated, bool is_prefix, int column)
     t->family = *n;
     /* Flat queries write exclusions to `exclude`; general ones their
      * top-level exclusions (is_to_exclude), the others into `match`. */
-    t->phrase = (is_negated && st->q->is_general == false) ||
-                        st->is_to_exclude
+    t->phrase = (is_negated && st->q->is_general == false) || st->is_to_exclude
                     ? NX_NO_PHRASE
                     : q->n_phrases++;
     (*n)++;
@@ -330,9 +329,9 @@ parse_put_forms(parse_state *st, nx_buf *out, const char *col, int column,
         parse_put_string(out, col, f, len, false);
         nx_buf_clear(&st->words);
         nx_buf_put(&st->words, f, len);
-        rc = nx_buf_oom(&st->words) ? NEWSIDX_NOMEM
-                                    : parse_add_term(st, is_negated, false,
-                                                     column);
+        rc = nx_buf_oom(&st->words)
+                 ? NEWSIDX_NOMEM
+                 : parse_add_term(st, is_negated, false, column);
         if (rc == NEWSIDX_OK) {
             nx_term *t = is_negated ? &q->excluded[q->n_excluded - 1]
                                     : &q->terms[q->n_terms - 1];
@@ -659,12 +658,12 @@ parse_unknown_field(parse_state *st, const parse_atom *a)
     int n_name = a->name_len > 32 ? 32 : (int)a->name_len;
     int n_show = parse_show_len(a->value, a->value_len);
 
-    return nx_fail_at(st->err, NEWSIDX_PARSE, 1,
-                      parse_column(st->text, a->start),
-                      "unknown field '%.*s' (fields: title, excerpt, body, "
-                      "provider, topic, type, category, date, quality, "
-                      "heat, url); quote it to search for the text: \"%.*s:%.*s\"",
-                      n_name, a->name, n_name, a->name, n_show, a->value);
+    return nx_fail_at(
+        st->err, NEWSIDX_PARSE, 1, parse_column(st->text, a->start),
+        "unknown field '%.*s' (fields: title, excerpt, body, "
+        "provider, topic, type, category, date, quality, "
+        "heat, url); quote it to search for the text: \"%.*s:%.*s\"",
+        n_name, a->name, n_name, a->name, n_show, a->value);
 }
 
 /* A `name:value` token: a column restriction or a filter. */
@@ -846,7 +845,7 @@ parse_unary(parse_state *st, unsigned depth)
             }
             n = parse_unary(st, depth + 1);
             if (n == PARSE_NONE)
-                return PARSE_NONE; /* NOT at the end: dropped */
+                return PARSE_NONE;              /* NOT at the end: dropped */
             if (st->nodes[n].kind == PARSE_NOT) /* NOT NOT x is x */
                 return st->nodes[n].kid;
             n = parse_node_over(st, PARSE_NOT, n);
@@ -1018,10 +1017,11 @@ parse_part_is_flat(parse_state *st, int n, void *ctx)
     if (p->kind == PARSE_NOT && st->nodes[kid].kind == PARSE_AND &&
         st->nodes[st->nodes[kid].kid].next == PARSE_NONE)
         kid = st->nodes[kid].kid; /* NOT (x) */
-    if (p->kind == PARSE_ATOM || (p->kind == PARSE_OR && parse_is_text_or(st, n)))
+    if (p->kind == PARSE_ATOM ||
+        (p->kind == PARSE_OR && parse_is_text_or(st, n)))
         return NEWSIDX_OK;
-    if (p->kind == PARSE_NOT && (st->nodes[kid].kind == PARSE_ATOM ||
-                                 parse_is_text_or(st, kid)))
+    if (p->kind == PARSE_NOT &&
+        (st->nodes[kid].kind == PARSE_ATOM || parse_is_text_or(st, kid)))
         return NEWSIDX_OK;
     *(bool *)ctx = false;
     return NEWSIDX_OK;
@@ -1054,7 +1054,8 @@ parse_flat_part(parse_state *st, int n, void *ctx)
         return parse_flat_alternatives(st, p->kid, true);
     a = p->kind == PARSE_NOT ? st->nodes[p->kid].atom : p->atom;
     a.is_negated = p->kind == PARSE_NOT;
-    return a.name != NULL ? parse_field(st, &a) : parse_add_text(st, &a, NULL, -1);
+    return a.name != NULL ? parse_field(st, &a)
+                          : parse_add_text(st, &a, NULL, -1);
 }
 
 /* The text atoms under `n` (an OR, perhaps nested, or a group of one) as
@@ -1176,17 +1177,19 @@ parse_general(parse_state *st, int n, nx_buf *out)
             return parse_general_atom(st, &p->atom, out);
         if (!parse_is_filter(&p->atom))
             return parse_unknown_field(st, &p->atom);
-        return parse_fail_at(st, n, "a filter applies to the whole query: it"
-                                    " cannot be an alternative of OR or"
-                                    " excluded with others in parentheses");
+        return parse_fail_at(st, n,
+                             "a filter applies to the whole query: it"
+                             " cannot be an alternative of OR or"
+                             " excluded with others in parentheses");
     }
     if (p->kind == PARSE_OR) {
         for (k = p->kid; k != PARSE_NONE && rc == NEWSIDX_OK;
              k = st->nodes[k].next) {
             if (st->nodes[k].kind == PARSE_NOT)
-                return parse_fail_at(st, k, "an exclusion cannot be a side of"
-                                            " OR: it only narrows what the"
-                                            " rest of the query finds");
+                return parse_fail_at(st, k,
+                                     "an exclusion cannot be a side of"
+                                     " OR: it only narrows what the"
+                                     " rest of the query finds");
             if (out->len > 0)
                 nx_buf_puts(out, " OR ");
             rc = parse_general_part(st, k, out);
@@ -1202,8 +1205,9 @@ parse_general(parse_state *st, int n, nx_buf *out)
     if (rc == NEWSIDX_OK && neg.len > 0 && out->len == 0) {
         for (k = p->kid; st->nodes[k].kind != PARSE_NOT; k = st->nodes[k].next)
             ;
-        rc = parse_fail_at(st, k, "NOT needs something to exclude from in"
-                                  " its group, e.g. (a NOT b)");
+        rc = parse_fail_at(st, k,
+                           "NOT needs something to exclude from in"
+                           " its group, e.g. (a NOT b)");
     }
     if (rc == NEWSIDX_OK && neg.len > 0) {
         nx_buf wrapped = NX_BUF_INIT;
@@ -1291,10 +1295,9 @@ parse_tree(parse_state *st)
     if (st->is_nomem)
         return NEWSIDX_NOMEM;
     if (st->too_deep > 0)
-        return nx_fail_at(st->err, NEWSIDX_PARSE, 1,
-                          parse_column(st->text, st->too_deep - 1),
-                          "parentheses and NOTs nested more than %d deep",
-                          PARSE_MAX_DEPTH);
+        return nx_fail_at(
+            st->err, NEWSIDX_PARSE, 1, parse_column(st->text, st->too_deep - 1),
+            "parentheses and NOTs nested more than %d deep", PARSE_MAX_DEPTH);
     if (root == PARSE_NONE)
         return NEWSIDX_OK;
     kid = st->nodes[root].kid;

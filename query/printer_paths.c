@@ -16,11 +16,11 @@
 typedef struct paths_printer {
     printer base;
     FILE *out;
-    char end; /* '\n' or '\0' */
-    int depth;           /* open containers */
-    bool is_hits_key;    /* the last key was "hits" in the outermost map */
-    int hits_depth;      /* the depth inside the hits list, or 0 */
-    bool is_path_key;    /* the last key was "path" of a hit */
+    char end;         /* '\n' or '\0' */
+    int depth;        /* open containers */
+    bool is_hits_key; /* the last key was "hits" in the outermost map */
+    int hits_depth;   /* the depth inside the hits list, or 0 */
+    bool is_path_key; /* the last key was "path" of a hit */
 } paths_printer;
 
 static void

@@ -463,7 +463,8 @@ text_render_facets(text_printer *tp, const text_node *facets,
         }
         if (kind->key != NULL && text_int(left_out, kind->key, &more) &&
             more > 0)
-            fprintf(tp->out, "%s and %" PRId64 " more (--facet-limit 0 shows"
+            fprintf(tp->out,
+                    "%s and %" PRId64 " more (--facet-limit 0 shows"
                     " all)",
                     kind->first != NULL ? "," : "", more);
         fputc('\n', tp->out);
@@ -501,8 +502,9 @@ text_render_hidden(text_printer *tp, const text_node *root)
 
     text_int(root, "unpublished", &n);
     if (n > 0)
-        fprintf(tp->out, "%" PRId64 " unpublished %s left out: --all shows %s\n",
-                n, n == 1 ? "match" : "matches", n == 1 ? "it" : "them");
+        fprintf(tp->out,
+                "%" PRId64 " unpublished %s left out: --all shows %s\n", n,
+                n == 1 ? "match" : "matches", n == 1 ? "it" : "them");
     n = 0;
     text_int(root, "dropped", &n);
     if (n > 0)

@@ -21,15 +21,14 @@
 
 /* Defaults of the ranking weights; the index may store others in
  * meta('weights'), and options override both.  docs/ranking.md. */
-static int query_parse(newsidx_query *q, const char *text,
-                       newsidx_error *err);
+static int query_parse(newsidx_query *q, const char *text, newsidx_error *err);
 
 static const nx_weights query_default_weights = {
-    10.0, 4.0, 1.0,    /* title, excerpt, body */
-    1.0,  1.0,         /* quality, heat */
-    0.3,               /* prior strength */
-    0.0,  0,           /* no freshness; now */
-    NX_FORM_WEIGHT     /* another form of a word */
+    10.0,          4.0, 1.0, /* title, excerpt, body */
+    1.0,           1.0,      /* quality, heat */
+    0.3,                     /* prior strength */
+    0.0,           0,        /* no freshness; now */
+    NX_FORM_WEIGHT           /* another form of a word */
 };
 
 /* `v` for a message: printable ASCII kept, anything else as \xNN, cut
@@ -557,8 +556,8 @@ query_parse(newsidx_query *q, const char *text, newsidx_error *err)
 
     if (rc != NEWSIDX_OK)
         return rc;
-    rc = nx_query_parse_with(&q->parsed, text, strlen(text),
-                             use ? &ex : NULL, err);
+    rc = nx_query_parse_with(&q->parsed, text, strlen(text), use ? &ex : NULL,
+                             err);
     rc = query_expand_close(&x, rc, err);
     if (rc != NEWSIDX_OK && q->parsed != NULL) {
         nx_parsed_free(q->parsed);
@@ -584,9 +583,9 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
         rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
                         "too many filters (%zu; at most %d)",
                         q->parsed->n_filters, QUERY_MAX_FILTERS);
-    if (rc == NEWSIDX_OK && q->parsed->n_terms + q->parsed->n_excluded -
-                                    q->parsed->n_forms >
-                                QUERY_MAX_TERMS)
+    if (rc == NEWSIDX_OK &&
+        q->parsed->n_terms + q->parsed->n_excluded - q->parsed->n_forms >
+            QUERY_MAX_TERMS)
         rc = nx_fail_at(err, NEWSIDX_PARSE, 1, 1,
                         "too many words and phrases (%zu; at most %d)",
                         q->parsed->n_terms + q->parsed->n_excluded -

@@ -78,9 +78,9 @@ typedef struct nx_parsed {
     size_t n_excluded; /* words and phrases in `exclude` */
     nx_filter *filters;
     size_t n_filters;
-    bool is_general; /* `match` is an FTS5 expression of any shape (AND
-                        inside OR, NOT of a group, ...): terms have no
-                        groups, and the engine leaves it to SQL */
+    bool is_general;  /* `match` is an FTS5 expression of any shape (AND
+                         inside OR, NOT of a group, ...): terms have no
+                         groups, and the engine leaves it to SQL */
     size_t n_dropped; /* words and phrases dropped for having no letter
                          or digit */
     size_t n_forms;   /* terms (of both lists) that are other forms of a
@@ -107,7 +107,8 @@ typedef struct nx_expander {
  * filter, what the operators cannot express (`a OR -b`, `a OR (NOT b)`,
  * `topic:x OR b`), or groups and NOTs nested more than 8 deep (FTS5's
  * parser would overflow); err->line is 1 and err->column the 1-based
- * character position in `text` where the problem starts.  NEWSIDX_NOMEM on allocation failure.
+ * character position in `text` where the problem starts.  NEWSIDX_NOMEM on
+ * allocation failure.
  * `*out` is freed with nx_parsed_free.
  */
 int nx_query_parse(nx_parsed **out, const char *text, size_t len,

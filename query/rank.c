@@ -11,7 +11,7 @@
 
 #include "results.h"
 
-#define RANK_TEXT_COLUMNS 3 /* title, excerpt, body */
+#define RANK_TEXT_COLUMNS 3                /* title, excerpt, body */
 #define RANK_MAX_PHRASES  SEARCH_MAX_TERMS /* query.c's words and forms */
 /* The least freshness factor, however far an item is from the reference
  * date (docs/ranking.md). */

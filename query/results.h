@@ -51,11 +51,11 @@ typedef struct nx_facet {
 
 struct newsidx_results {
     newsidx_query *q;
-    uint64_t total;       /* matching items */
-    uint64_t stories;     /* what the hits of every page add up to: the
-                             matches once near-duplicates are collapsed */
+    uint64_t total;        /* matching items */
+    uint64_t stories;      /* what the hits of every page add up to: the
+                              matches once near-duplicates are collapsed */
     bool is_stories_exact; /* else `stories` is an upper bound */
-    uint64_t unpublished; /* matches left out for being unpublished */
+    uint64_t unpublished;  /* matches left out for being unpublished */
     newsidx_hit *hits;
     size_t n_hits, next;
     nx_facet *facets; /* every value, most frequent first, by kind */
@@ -104,9 +104,9 @@ typedef struct search_cand {
 typedef struct search_run {
     search_cand *cands; /* a min-heap on "better" while a scan runs */
     size_t n_cands, cap;
-    bool is_complete; /* every matching row was considered */
-    uint64_t n_rows;  /* matches the scan saw */
-    bool is_counted;  /* n_rows is every match */
+    bool is_complete;  /* every matching row was considered */
+    uint64_t n_rows;   /* matches the scan saw */
+    bool is_counted;   /* n_rows is every match */
     uint64_t n_hidden; /* with is_counted, from the engine: matches left out
                           for being unpublished (has_hidden) */
     bool has_hidden;

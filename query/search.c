@@ -865,7 +865,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         rc = nx_suggest(r, err);
     search_run_free(&run);
     nx_store_rollback(q->idx); /* ends the read transaction */
-    q->idx->damage[0] = '\0'; /* a reason nobody reported is stale */
+    q->idx->damage[0] = '\0';  /* a reason nobody reported is stale */
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);
         /* Only newsidx statuses leave, each with its message: a code of

@@ -194,10 +194,9 @@ nx_snippet(nx_buf *out, const char *text, const nx_term *terms, size_t n_terms,
         bool is_joined = i > from && words[i - 1].is_match &&
                          words[i].is_match &&
                          snippet_is_hyphen(text, pos, words[i].start);
-        bool is_joining = i + 1 < to && words[i].is_match &&
-                          words[i + 1].is_match &&
-                          snippet_is_hyphen(text, words[i].end,
-                                            words[i + 1].start);
+        bool is_joining =
+            i + 1 < to && words[i].is_match && words[i + 1].is_match &&
+            snippet_is_hyphen(text, words[i].end, words[i + 1].start);
 
         nx_buf_put(out, text + pos, words[i].start - pos);
         if (words[i].is_match && !is_joined)

@@ -332,7 +332,6 @@ suggest_replace(nx_buf *out, const suggest_run *run, unsigned use)
     return n_replaced;
 }
 
-
 /* The matches of `text` under the options of the query that found little,
  * counted as newsidx_query_run counts: by the engine, or in SQL when the
  * engine declines.  A text that does not parse finds nothing. */
@@ -458,9 +457,8 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
 
     if (copy == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT df, stem FROM terms WHERE term = ?", -1,
-                            &stmt, NULL);
+    rc = sqlite3_prepare_v2(
+        idx->db, "SELECT df, stem FROM terms WHERE term = ?", -1, &stmt, NULL);
     for (tok = strtok_r(copy, LIKE_SEPARATORS, &save);
          rc == SQLITE_OK && tok != NULL && n_looked < LIKE_MAX_LOOKUPS;
          tok = strtok_r(NULL, LIKE_SEPARATORS, &save)) {

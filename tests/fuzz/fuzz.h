@@ -17,13 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stop with a message when an invariant does not hold: abort() is what
  * libFuzzer (and ctest) report as a crash. */
-#define NX_FUZZ_CHECK(cond)                                               \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,    \
-                    __LINE__, #cond);                                     \
-            abort();                                                      \
-        }                                                                 \
+#define NX_FUZZ_CHECK(cond)                                                    \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,         \
+                    __LINE__, #cond);                                          \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 
 #endif /* NX_FUZZ_H */

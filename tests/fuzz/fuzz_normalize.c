@@ -106,8 +106,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     NX_FUZZ_CHECK(nx_normalize(&again, n, norm.len));
     const char *a = again.data ? again.data : "";
     if (again.len != norm.len || memcmp(a, n, norm.len) != 0) {
-        fprintf(stderr, "normalize is not idempotent:\n  once:  '%s'\n"
-                        "  twice: '%s'\n", n, a);
+        fprintf(stderr,
+                "normalize is not idempotent:\n  once:  '%s'\n"
+                "  twice: '%s'\n",
+                n, a);
         NX_FUZZ_CHECK(!"normalize(normalize(x)) == normalize(x)");
     }
 
@@ -127,8 +129,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The display repair of the normalized text is also well-formed. */
     nx_buf_clear(&repaired);
     nx_text_repair(&repaired, n, norm.len);
-    NX_FUZZ_CHECK(nx_utf8_valid(repaired.data ? repaired.data : "",
-                                repaired.len));
+    NX_FUZZ_CHECK(
+        nx_utf8_valid(repaired.data ? repaired.data : "", repaired.len));
     NX_FUZZ_CHECK(nx_text_has_word_char(n, norm.len) ==
                   nx_text_has_word_char(a, again.len));
 

@@ -52,8 +52,8 @@ related_count(long i, long v)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void report(reader *rd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+report(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 report(reader *rd, const char *fmt, ...)
@@ -108,8 +108,8 @@ check_hit(reader *rd, const newsidx_hit *h)
         mismatch(rd, h, "title is not 'Gen I vV WORD'", title);
         return;
     }
-    len = (size_t)snprintf(want, sizeof(want), "Excerpt of gen %ld at v%ld: ",
-                           i, v);
+    len = (size_t)snprintf(want, sizeof(want),
+                           "Excerpt of gen %ld at v%ld: ", i, v);
     s = newsidx_hit_excerpt(h);
     if (s == NULL || strncmp(s, want, len) != 0)
         mismatch(rd, h, "excerpt of another version", s);
@@ -190,8 +190,7 @@ main(int argc, char **argv)
     int i;
 
     if (argc < 5) {
-        fprintf(stderr,
-                "usage: nx_reader DB STOPFILE MAX_SECONDS QUERY...\n");
+        fprintf(stderr, "usage: nx_reader DB STOPFILE MAX_SECONDS QUERY...\n");
         return 2;
     }
     max_seconds = strtol(argv[3], NULL, 10);

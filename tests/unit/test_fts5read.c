@@ -647,13 +647,30 @@ test_fts5read__unknown_or_damaged_is_reported(void **state)
 */
 
 /* The words of words() and the tags of put_row(), in FTS5's order. */
-static const char *const vocab_sorted[] = {
-    "cafe",   "chip", "cloud",  "court", "data", "market",
-    "naive",  "policy", "quokka", "robot", "the",  "uber",
-    "vision", "walrus", "x1",     "x2",    "xylo", "zurich",
-    "\xce\xb1\xce\xb2\xce\xb3", "\xe6\x97\xa5", "\xe6\x9c\xac",
-    "\xee\x80\x80p2", "\xee\x80\x80t1"};
-#define N_VOCAB (sizeof(vocab_sorted) / sizeof(vocab_sorted[0]))
+static const char *const vocab_sorted[] = {"cafe",
+                                           "chip",
+                                           "cloud",
+                                           "court",
+                                           "data",
+                                           "market",
+                                           "naive",
+                                           "policy",
+                                           "quokka",
+                                           "robot",
+                                           "the",
+                                           "uber",
+                                           "vision",
+                                           "walrus",
+                                           "x1",
+                                           "x2",
+                                           "xylo",
+                                           "zurich",
+                                           "\xce\xb1\xce\xb2\xce\xb3",
+                                           "\xe6\x97\xa5",
+                                           "\xe6\x9c\xac",
+                                           "\xee\x80\x80p2",
+                                           "\xee\x80\x80t1"};
+#define N_VOCAB        (sizeof(vocab_sorted) / sizeof(vocab_sorted[0]))
 #define WALK_MAX_STEPS 200000 /* rows of one term: far more than built */
 
 /* Every row and position of `t` from where it is; false past the cap. */
@@ -990,8 +1007,8 @@ test_fts5read__rowids_going_back_are_reported(void **state)
     db_fixture *f = *state;
 
     build_small(f->db);
-    assert_true(damage_each_leaf(f->db, damage_first_rowid,
-                                 "first rowid moved") > 0);
+    assert_true(
+        damage_each_leaf(f->db, damage_first_rowid, "first rowid moved") > 0);
 }
 
 /* A second level of 0x7fffffff segments in the structure record: its
@@ -1040,8 +1057,8 @@ test_fts5read__page_index_overflow_is_reported(void **state)
     db_fixture *f = *state;
 
     build_small(f->db);
-    assert_true(damage_each_leaf(f->db, damage_page_index,
-                                 "page-index delta") > 0);
+    assert_true(damage_each_leaf(f->db, damage_page_index, "page-index delta") >
+                0);
 }
 
 /* pgnoLast of every segment 0x7ffffff0: it sized the doclist index's
@@ -1062,7 +1079,7 @@ test_fts5read__huge_last_page_allocates_nothing_huge(void **state)
 #define COPY_VARINT()                                                          \
     do {                                                                       \
         int s = i;                                                             \
-        i += get_varint(buf + i, &v);                           \
+        i += get_varint(buf + i, &v);                                          \
         memcpy(d + out, buf + s, (size_t)(i - s));                             \
         out += i - s;                                                          \
     } while (0)

@@ -199,7 +199,7 @@ test_parse__words_without_word_chars_are_dropped(void **state)
     check_parse("& ++ — ... *", "", "");
     check_parse("a & b", "\"a\" AND \"b\"", "");
     check_parse("\xE2\x80\x94 \xE2\x80\xA6", "", ""); /* — … */
-    check_parse("\xFF\xFE", "", "");         /* invalid UTF-8 */
+    check_parse("\xFF\xFE", "", "");                  /* invalid UTF-8 */
 }
 
 static void
@@ -939,14 +939,23 @@ junk_query(size_t len, bool may_fail)
     /* The last five may make the query an error: an unknown field, a
      * malformed date, and operators that may end up next to a filter
      * (`topic:x OR y` is refused) or an exclusion (`a OR -b`). */
-    static const char *const frag[] = {
-        "a",          "-b",        "\"c d",        "e*",    "(",
-        ")",          "title:x",   "-\"",          "AT&T",  "人工",
-        "\xFF",       "\x01",      "10:30",        "http://x.y/z",
-        "provider:p", "date:2021", "quality:>5",   "\"",    "-",
-        "*",          "NEAR",      "Zürich",       "\"q\"",  "-title:y*",
-        "don't",      "—",         "x-y-z",        "a\xCC\x81",
-        "OR",         "NOT",       "OR",           "foo:bar", "date:2021-13"};
+    static const char *const frag[] = {"a",           "-b",
+                                       "\"c d",       "e*",
+                                       "(",           ")",
+                                       "title:x",     "-\"",
+                                       "AT&T",        "人工",
+                                       "\xFF",        "\x01",
+                                       "10:30",       "http://x.y/z",
+                                       "provider:p",  "date:2021",
+                                       "quality:>5",  "\"",
+                                       "-",           "*",
+                                       "NEAR",        "Zürich",
+                                       "\"q\"",       "-title:y*",
+                                       "don't",       "—",
+                                       "x-y-z",       "a\xCC\x81",
+                                       "OR",          "NOT",
+                                       "OR",          "foo:bar",
+                                       "date:2021-13"};
     size_t n_frag = sizeof(frag) / sizeof(frag[0]) - (may_fail ? 0 : 5);
     char *s = malloc(len + 1);
     unsigned seed = 12345;

@@ -272,8 +272,8 @@ forms_of(fixture *f, const char *text, const newsidx_query_options *opts,
                      NEWSIDX_OK);
     out[0] = '\0';
     for (i = 0; newsidx_query_form(q, i, &word, &form); i++)
-        n += (size_t)snprintf(out + n, size - n, "%s%s>%s", i ? " " : "",
-                              word, form);
+        n += (size_t)snprintf(out + n, size - n, "%s%s>%s", i ? " " : "", word,
+                              form);
     assert_null(word); /* past the end: both NULL */
     assert_null(form);
     newsidx_query_free(q);

@@ -195,10 +195,17 @@ tree(const fixture *f)
     make_file(f, "a/not-news.json");
 }
 
-static const char *const all_files[] = {
-    "a.md",     "a/x.md", "a/b.md",  "a/b/c.md",
-    "a/b/c/d.md", "a/b-c.md", "a-b/y.md", "a-b.md",
-    "a0/z.md",  "Z.TXT",  "\xc3\xa9t\xc3\xa9/e.markdown"};
+static const char *const all_files[] = {"a.md",
+                                        "a/x.md",
+                                        "a/b.md",
+                                        "a/b/c.md",
+                                        "a/b/c/d.md",
+                                        "a/b-c.md",
+                                        "a-b/y.md",
+                                        "a-b.md",
+                                        "a0/z.md",
+                                        "Z.TXT",
+                                        "\xc3\xa9t\xc3\xa9/e.markdown"};
 
 static void
 test_scan__path_order_whatever_the_names(void **state)
@@ -219,16 +226,24 @@ test_scan__overlapping_paths_come_once(void **state)
     fixture *f = *state;
     char p1[128], p2[128], p3[128], p4[128];
     const char *paths[5] = {p1, p2, f->root, p3, p4};
-    static const char *const hidden_too[] = {
-        "a.md",     "a/x.md",   "a/b.md",  "a/b/c.md", "a/b/c/d.md",
-        "a/b-c.md", "a-b/y.md", "a-b.md",  "a0/z.md",  "Z.TXT",
-        "\xc3\xa9t\xc3\xa9/e.markdown", ".hidden/h.md"};
+    static const char *const hidden_too[] = {"a.md",
+                                             "a/x.md",
+                                             "a/b.md",
+                                             "a/b/c.md",
+                                             "a/b/c/d.md",
+                                             "a/b-c.md",
+                                             "a-b/y.md",
+                                             "a-b.md",
+                                             "a0/z.md",
+                                             "Z.TXT",
+                                             "\xc3\xa9t\xc3\xa9/e.markdown",
+                                             ".hidden/h.md"};
 
     tree(f);
-    snprintf(p1, sizeof(p1), "%s/a/b", f->root);    /* inside another */
-    snprintf(p2, sizeof(p2), "%s/a-b.md", f->root); /* a file, walked too */
+    snprintf(p1, sizeof(p1), "%s/a/b", f->root);     /* inside another */
+    snprintf(p2, sizeof(p2), "%s/a-b.md", f->root);  /* a file, walked too */
     snprintf(p3, sizeof(p3), "%s/.hidden", f->root); /* hidden, given */
-    snprintf(p4, sizeof(p4), "%s/a/", f->root);     /* with a slash */
+    snprintf(p4, sizeof(p4), "%s/a/", f->root);      /* with a slash */
     check_walk(f, paths, 5, 0, hidden_too,
                sizeof(hidden_too) / sizeof(hidden_too[0]));
 }
@@ -308,8 +323,8 @@ test_scan__too_deep_is_reported_and_blind(void **state)
     int i, n;
 
     for (i = 0; i < 300; i++) {
-        len += (size_t)snprintf(rel + len, sizeof(rel) - len, "%sd",
-                                i ? "/" : "");
+        len +=
+            (size_t)snprintf(rel + len, sizeof(rel) - len, "%sd", i ? "/" : "");
         make_dir(f, rel);
         if (i == 3)
             make_file(f, "d/d/d/d/shallow.md");
@@ -409,8 +424,8 @@ test_scan__hostile_patterns_do_not_hang(void **state)
     assert_false(nx_scan_pattern_matches(pattern, path, false));
     path[strlen(path) - 4] = 'z';
     assert_true(nx_scan_pattern_matches(pattern, path, false));
-    assert_true(nx_scan_pattern_matches("**/**/**/**/**/**/**/**/**/**/**/**/z.md",
-                                        path, false));
+    assert_true(nx_scan_pattern_matches(
+        "**/**/**/**/**/**/**/**/**/**/**/**/z.md", path, false));
 }
 
 static void

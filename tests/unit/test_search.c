@@ -25,7 +25,7 @@ setup(void **state)
 }
 
 static bool add_unpublished; /* add() writes published: false */
-static const char *add_date;  /* and this publishedDateTime, when set */
+static const char *add_date; /* and this publishedDateTime, when set */
 
 /* Add an item; quality/heat < -1 leave the key out. */
 static void
@@ -467,11 +467,16 @@ test_search__random_queries_give_the_exhaustive_top10(void **state)
                                         "\"robot vision\" OR policy"};
     static const char *const minus[] = {"-chip", "-\"robot vision\"", "-cl*",
                                         "-title:data"};
-    static const char *const dates[] = {
-        "date:2021",           "date:2020-02",       "date:2019-11..2020-03",
-        "date:..2020-06",      "date:2023..",        "date:2019..2024",
-        "-date:2022",          "date:2022-05-01..2022-05-31",
-        "date:2030..",         "date:2020-02-29"};
+    static const char *const dates[] = {"date:2021",
+                                        "date:2020-02",
+                                        "date:2019-11..2020-03",
+                                        "date:..2020-06",
+                                        "date:2023..",
+                                        "date:2019..2024",
+                                        "-date:2022",
+                                        "date:2022-05-01..2022-05-31",
+                                        "date:2030..",
+                                        "date:2020-02-29"};
     fixture *f = *state;
     unsigned seed = 777;
     int k;
@@ -578,9 +583,9 @@ static void
 form_words(char *out, size_t size, unsigned *seed, int n)
 {
     static const char *const words[] = {
-        "robot", "robot", "robot", "robots", "robotic", "chip",    "chips",
-        "chip",  "market", "markets", "marketed", "vision", "visions",
-        "cloud", "clouds", "court",  "courts",  "data"};
+        "robot",   "robot", "robot",  "robots",  "robotic",  "chip",
+        "chips",   "chip",  "market", "markets", "marketed", "vision",
+        "visions", "cloud", "clouds", "court",   "courts",   "data"};
     size_t len = 0;
     int k;
 
@@ -605,9 +610,9 @@ static void
 test_search__word_forms_give_the_exhaustive_top10(void **state)
 {
     static const char *const queries[] = {
-        "robot",         "robots",          "robotic",    "chip",
+        "robot",         "robots",          "robotic",        "chip",
         "chips",         "market",          "markets vision", "=robot",
-        "robot chips",   "robot OR clouds", "courts -chip", "title:robots",
+        "robot chips",   "robot OR clouds", "courts -chip",   "title:robots",
         "robot -courts", "\"robot chip\"",  "visions data"};
     fixture *f = *state;
     char title[128], excerpt[512], name[32];
@@ -620,7 +625,8 @@ test_search__word_forms_give_the_exhaustive_top10(void **state)
     for (i = 0; i < 2000; i++) {
         seed = seed * 1103515245u + 12345u;
         form_words(title, sizeof(title), &seed, 1 + (int)((seed >> 16) % 6));
-        form_words(excerpt, sizeof(excerpt), &seed, 2 + (int)((seed >> 8) % 20));
+        form_words(excerpt, sizeof(excerpt), &seed,
+                   2 + (int)((seed >> 8) % 20));
         snprintf(name, sizeof(name), "w%zu", i);
         add(f, name, title, excerpt, (int)((seed >> 16) % 170),
             (int)((seed >> 8) % 330) - 1);
@@ -1065,8 +1071,8 @@ test_search__stories_are_counted_exactly_up_to_a_thousand(void **state)
     assert_true(is_exact);
     assert_int_equal(stories, 400);
     for (offset = 0;; offset += 50) {
-        const char *page = collapsed_page(f, "gantry", offset, 50, &stories,
-                                          &is_exact);
+        const char *page =
+            collapsed_page(f, "gantry", offset, 50, &stories, &is_exact);
         const char *p;
 
         if (*page == '\0')

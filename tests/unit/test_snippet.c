@@ -50,8 +50,9 @@ test_snippet__quotes_and_brackets_stay_outside_the_mark(void **state)
     expect_snippet("They said: \xe2\x80\x9cMachine learning\xe2\x80\x9d.",
                    machine,
                    "They said: \xe2\x80\x9c[Machine] learning\xe2\x80\x9d.");
-    expect_snippet("Models (AI) and \xc2\xab" "AI\xc2\xbb, 'AI'!", ai,
-                   "Models ([AI]) and \xc2\xab[AI]\xc2\xbb, '[AI]'!");
+    expect_snippet("Models (AI) and \xc2\xab"
+                   "AI\xc2\xbb, 'AI'!",
+                   ai, "Models ([AI]) and \xc2\xab[AI]\xc2\xbb, '[AI]'!");
     expect_snippet("\xe2\x80\x98machine\xe2\x80\x99 time", machine,
                    "\xe2\x80\x98[machine]\xe2\x80\x99 time");
 }
@@ -64,8 +65,11 @@ test_snippet__hyphenated_words_share_one_mark(void **state)
 
     (void)state;
     expect_snippet("A self-driving car", phrase, "A [self-driving] car");
-    expect_snippet("A Self\xe2\x80\x90" "Driving car", phrase,
-                   "A [Self\xe2\x80\x90" "Driving] car");
+    expect_snippet("A Self\xe2\x80\x90"
+                   "Driving car",
+                   phrase,
+                   "A [Self\xe2\x80\x90"
+                   "Driving] car");
     /* Only the word that matches is marked. */
     expect_snippet("A self-driving car", driving, "A self-[driving] car");
     /* Two marked words apart keep their own marks. */
@@ -107,10 +111,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snippet__quotes_and_brackets_stay_outside_the_mark),
+        cmocka_unit_test(
+            test_snippet__quotes_and_brackets_stay_outside_the_mark),
         cmocka_unit_test(test_snippet__hyphenated_words_share_one_mark),
         cmocka_unit_test(test_snippet__joiners_inside_a_word_stay_in_it),
-        cmocka_unit_test(test_snippet__letters_of_any_script_and_emoji_are_words),
+        cmocka_unit_test(
+            test_snippet__letters_of_any_script_and_emoji_are_words),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

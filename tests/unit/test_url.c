@@ -53,8 +53,9 @@ test_url__tracking_query_fragment_and_slash_are_dropped(void **state)
 static void
 test_url__a_slice_is_read_to_its_end_only(void **state)
 {
-    static const char *const ins[] = {"http://:", "http://a:4", "http://a:44",
-                                      "http://a:8", "www.", "//", "a://"};
+    static const char *const ins[] = {"http://:",   "http://a:4", "http://a:44",
+                                      "http://a:8", "www.",       "//",
+                                      "a://"};
     size_t i;
 
     (void)state;
