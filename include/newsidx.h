@@ -55,9 +55,10 @@ typedef enum newsidx_status {
     NEWSIDX_OK = 0,         /* success */
     NEWSIDX_DONE = 1,       /* an iteration has ended; not an error */
     NEWSIDX_NOTFOUND = -1,  /* no such file, document or item */
-    NEWSIDX_EXISTS = -2,    /* the object already exists */
+    NEWSIDX_EXISTS = -2,    /* reserved: no function returns it */
     NEWSIDX_PARSE = -3,     /* malformed input: YAML or query syntax */
-    NEWSIDX_SCHEMA = -4,    /* the index file has another schema version */
+    NEWSIDX_SCHEMA = -4,    /* not a newsidx index, or of another schema
+                               version */
     NEWSIDX_IO = -5,        /* a file or database could not be read/written */
     NEWSIDX_NOMEM = -6,     /* out of memory */
     NEWSIDX_BUSY = -7,      /* another writer holds the index */
@@ -250,8 +251,8 @@ typedef struct newsidx_event {
     unsigned column;      /* 1-based column, 0 if unknown */
     const char *field;    /* front-matter key or NULL */
     const char *message;  /* reason, one line; NULL for plain successes */
-    bool is_retold; /* told in an earlier run already: the file did not
-                       change since (since 0.3.0) */
+    bool is_retold;       /* told in an earlier run already: the file did not
+                             change since (since 0.3.0) */
 } newsidx_event;
 
 typedef void (*newsidx_event_cb)(const newsidx_event *event, void *payload);

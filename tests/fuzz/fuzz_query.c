@@ -23,20 +23,22 @@ static void
 setup(void)
 {
     NX_FUZZ_CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
-    NX_FUZZ_CHECK(sqlite3_exec(
-        db,
-        /* The columns and tokenizer of the index (indexer/schema.c). */
-        "CREATE VIRTUAL TABLE fts USING fts5("
-        "  title, excerpt, body,"
-        "  quality UNINDEXED, heat UNINDEXED, published_at UNINDEXED,"
-        "  published UNINDEXED, url_key UNINDEXED,"
-        "  tokenize = 'unicode61 remove_diacritics 2');"
-        "INSERT INTO fts VALUES('quokka news us ai', 'the state of the art',"
-        "  'zurich 1000 c at t 人 工', 50, 7, 1600000000, 1, 'x/y');",
-        NULL, NULL, NULL) == SQLITE_OK);
-    NX_FUZZ_CHECK(sqlite3_prepare_v2(db,
-                                     "SELECT count(*) FROM fts WHERE fts MATCH ?",
-                                     -1, &count_stmt, NULL) == SQLITE_OK);
+    NX_FUZZ_CHECK(
+        sqlite3_exec(
+            db,
+            /* The columns and tokenizer of the index (indexer/schema.c,
+             * schema 7): text columns and the tags column. */
+            "CREATE VIRTUAL TABLE fts USING fts5("
+            "  title, excerpt, body, tags,"
+            "  tokenize = 'unicode61 remove_diacritics 2 categories "
+            "''" NX_TOKEN_CATEGORIES "''');"
+            "INSERT INTO fts VALUES('quokka news us ai', 'the state of the "
+            "art',"
+            "  'zurich 1000 c at t 人 工 ☕', '');",
+            NULL, NULL, NULL) == SQLITE_OK);
+    NX_FUZZ_CHECK(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM fts WHERE fts MATCH ?", -1,
+                           &count_stmt, NULL) == SQLITE_OK);
 }
 
 static void
@@ -56,8 +58,8 @@ check_fts(const char *what, const char *expr)
     sqlite3_bind_text(count_stmt, 1, expr, -1, SQLITE_STATIC);
     int rc = sqlite3_step(count_stmt);
     if (rc != SQLITE_ROW) {
-        fprintf(stderr, "FTS5 rejects the %s expression [%s]: %s\n", what,
-                expr, sqlite3_errmsg(db));
+        fprintf(stderr, "FTS5 rejects the %s expression [%s]: %s\n", what, expr,
+                sqlite3_errmsg(db));
         NX_FUZZ_CHECK(rc == SQLITE_ROW);
     }
     sqlite3_reset(count_stmt);
