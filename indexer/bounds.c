@@ -87,6 +87,7 @@ struct nx_bounds {
     nx_buf known_keys; /* the tokens, each NUL-ended after its length */
     bool is_known_read;
     sqlite3_stmt *get, *put;
+    sqlite3_stmt *vocab; /* bounds_backfill_sql's, on a temp table */
 };
 
 static nx_bounds *
@@ -466,6 +467,9 @@ nx_bounds_discard(newsidx_index *idx)
         nx_buf_free(&b->arena);
     nx_buf_clear(&b->arena);
     nx_buf_putc(&b->arena, '\0');
+    /* A rollback may have taken the temp table with it. */
+    sqlite3_finalize(b->vocab);
+    b->vocab = NULL;
     b->is_avg_read = false; /* a rolled-back flush may have set it */
     b->has_avg = false;
     /* ... and made rows for tokens. */
@@ -485,6 +489,7 @@ nx_bounds_free(newsidx_index *idx)
         return;
     sqlite3_finalize(b->get);
     sqlite3_finalize(b->put);
+    sqlite3_finalize(b->vocab);
 
     nx_free(b->slots);
     nx_free(b->hits);
@@ -509,28 +514,43 @@ bounds_prepare(newsidx_index *idx, sqlite3_stmt **stmt, const char *sql)
 }
 
 /* The averages are known from here on: FTS5's, now that it has written
- * this transaction's rows; kept in meta('bound_avg'). */
+ * this transaction's rows, or without the fts reader those of the items
+ * that waited for them (the lengths the indexer counted); kept in
+ * meta('bound_avg').  Any averages make bounds: engine.c scales them to
+ * the query's. */
 static int
 bounds_set_avg(newsidx_index *idx, nx_bounds *b)
 {
     char sql[256];
     nx_fr *r = NULL;
-    int64_t n;
+    double total[3] = {0, 0, 0};
+    int64_t n = 0;
     newsidx_error err;
+    size_t i;
     int c, rc = nx_fr_open(&r, idx->db, &err);
 
-    if (rc != NEWSIDX_OK)
+    if (rc == NEWSIDX_OK) {
+        n = nx_fr_rows(r);
+        for (c = 0; c < 3; c++)
+            total[c] = (double)nx_fr_col_total(r, c);
+        nx_fr_close(r);
+    } else if (rc == NX_FR_UNSUPPORTED) {
+        for (i = 0; i < b->n_items; i++) {
+            for (c = 0; c < 3; c++)
+                total[c] += b->items[i].len[c];
+        }
+        n = (int64_t)b->n_items;
+    } else {
         return bounds_fr_failed(idx, rc, &err);
-    n = nx_fr_rows(r);
+    }
     /* A column no item has text in yet gets a huge average: its length
      * then counts as nothing, which only raises the bounds, and keeps
      * them bounds however long that column's texts turn out. */
     for (c = 0; c < 3; c++) {
-        b->avg[c] = n > 0 ? (double)nx_fr_col_total(r, c) / (double)n : 0;
+        b->avg[c] = n > 0 ? total[c] / (double)n : 0;
         if (b->avg[c] < 1)
             b->avg[c] = 1e9;
     }
-    nx_fr_close(r);
     snprintf(sql, sizeof(sql),
              "INSERT OR REPLACE INTO meta VALUES('bound_avg',"
              " '%.17g %.17g %.17g')",
@@ -678,66 +698,138 @@ bounds_docinfo(newsidx_index *idx, bounds_dblock *d, int64_t block)
     return rc;
 }
 
+/* A backfill under way: a token's rows, written chunk by chunk as its
+ * items come, in rising id order. */
+typedef struct bounds_fill {
+    const char *tok;
+    uint32_t len;
+    int64_t chunk;
+    bounds_dblock d;
+    unsigned char data[BOUNDS_ROW_BYTES];
+} bounds_fill;
+
+static void
+bounds_fill_start(bounds_fill *f, const char *tok, uint32_t len)
+{
+    memset(f, 0, sizeof(*f));
+    f->tok = tok;
+    f->len = len;
+    f->chunk = -1;
+    f->d.block = -1;
+}
+
+/* Item `id` holds the token tf[c] times in column c. */
+static int
+bounds_fill_item(newsidx_index *idx, nx_bounds *b, bounds_fill *f, int64_t id,
+                 const int *tf)
+{
+    int64_t block = id >> NX_BOUND_SHIFT;
+    unsigned s = (unsigned)(id & (NX_DOCINFO_SLOTS - 1)), i;
+    const unsigned char *d = f->d.data;
+    uint32_t lens[3], tf3[3];
+    uint16_t ub;
+    int c, rc = SQLITE_OK;
+
+    if (block >> BOUNDS_CHUNK_SHIFT != f->chunk) {
+        if (f->chunk >= 0)
+            rc = bounds_write_row(idx, b, f->tok, f->len, f->chunk, f->data);
+        f->chunk = block >> BOUNDS_CHUNK_SHIFT;
+        memset(f->data, 0, sizeof(f->data));
+    }
+    if (rc == SQLITE_OK)
+        rc = bounds_docinfo(idx, &f->d, id >> NX_DOCINFO_SHIFT);
+    if (rc != SQLITE_OK || !f->d.has ||
+        !(d[NX_DOCINFO_FLAGS_OFF + s] & NX_DOC_PRESENT))
+        return rc;
+    for (c = 0; c < 3; c++) {
+        tf3[c] = (uint32_t)tf[c];
+        lens[c] = nx_docinfo_u16(d + NX_DOCINFO_LEN_OFF(c) + 2 * s);
+        if (lens[c] >= NX_DOCINFO_LEN_BIG)
+            lens[c] = 1; /* longer than that: 1 only raises the bound */
+    }
+    ub = nx_bounds_value(tf3, lens, b->avg,
+                         (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s));
+    i = (unsigned)(block & (BOUNDS_CHUNK - 1));
+    if (nx_docinfo_u16(f->data + 2 * i) < ub)
+        bounds_put_u16(f->data + 2 * i, ub);
+    return SQLITE_OK;
+}
+
+static int
+bounds_fill_end(newsidx_index *idx, nx_bounds *b, bounds_fill *f, int rc)
+{
+    if (rc == SQLITE_OK && f->chunk >= 0)
+        rc = bounds_write_row(idx, b, f->tok, f->len, f->chunk, f->data);
+    sqlite3_blob_close(f->d.blob);
+    return rc;
+}
+
 /* A token that became frequent: its bounds in every block, from the fts
  * index (every row of it, this transaction's included). */
 static int
 bounds_backfill(newsidx_index *idx, nx_bounds *b, nx_fr *r, const char *tok,
                 uint32_t len)
 {
-    unsigned char data[BOUNDS_ROW_BYTES];
-    bounds_dblock d;
+    bounds_fill f;
     nx_fr_term *t = NULL;
-    int64_t chunk = -1;
     int rc = nx_fr_term_open(&t, r, tok, len);
 
-    memset(&d, 0, sizeof(d));
-    d.block = -1;
-    memset(data, 0, sizeof(data));
+    bounds_fill_start(&f, tok, len);
     for (; rc == SQLITE_OK && !nx_fr_term_eof(t); rc = nx_fr_term_next(t)) {
-        int64_t id = nx_fr_term_rowid(t), block = id >> NX_BOUND_SHIFT;
-        unsigned s = (unsigned)(id & (NX_DOCINFO_SLOTS - 1)), i;
-        uint32_t lens[3], tf3[3];
-        int tf[3] = {0, 0, 0}, n, c;
+        int tf[3] = {0, 0, 0}, n;
         const unsigned char *p;
-        uint16_t ub;
 
-        if (block >> BOUNDS_CHUNK_SHIFT != chunk) {
-            if (chunk >= 0)
-                rc = bounds_write_row(idx, b, tok, len, chunk, data);
-            chunk = block >> BOUNDS_CHUNK_SHIFT;
-            memset(data, 0, sizeof(data));
-        }
-        if (rc == SQLITE_OK)
-            rc = bounds_docinfo(idx, &d, id >> NX_DOCINFO_SHIFT);
-        if (rc == SQLITE_OK)
-            rc = nx_fr_term_poslist(t, &p, &n);
-        if (rc != SQLITE_OK || !d.has ||
-            !(d.data[NX_DOCINFO_FLAGS_OFF + s] & NX_DOC_PRESENT))
-            continue;
+        rc = nx_fr_term_poslist(t, &p, &n);
+        if (rc != SQLITE_OK)
+            break;
         nx_fr_pos_count(p, n, -1, tf);
-        for (c = 0; c < 3; c++) {
-            tf3[c] = (uint32_t)tf[c];
-            lens[c] = nx_docinfo_u16(d.data + NX_DOCINFO_LEN_OFF(c) + 2 * s);
-            if (lens[c] >= NX_DOCINFO_LEN_BIG)
-                lens[c] = 1; /* longer than that: 1 only raises the bound */
-        }
-        ub = nx_bounds_value(
-            tf3, lens, b->avg,
-            (int)nx_docinfo_u16(d.data + NX_DOCINFO_LEVEL_OFF + 2 * s));
-        i = (unsigned)(block & (BOUNDS_CHUNK - 1));
-        if (nx_docinfo_u16(data + 2 * i) < ub)
-            bounds_put_u16(data + 2 * i, ub);
+        rc = bounds_fill_item(idx, b, &f, nx_fr_term_rowid(t), tf);
     }
-    if (rc == SQLITE_OK && chunk >= 0)
-        rc = bounds_write_row(idx, b, tok, len, chunk, data);
+    rc = bounds_fill_end(idx, b, &f, rc);
     if (nx_fr_error(r, NULL) != NEWSIDX_OK) {
         newsidx_error err;
 
         rc = bounds_fr_failed(idx, nx_fr_error(r, &err), &err);
     }
     nx_fr_term_close(t);
-    sqlite3_blob_close(d.blob);
     return rc;
+}
+
+/* The same without the fts reader: the token's rows and counts from
+ * FTS5's public fts5vocab table (slower: a row per occurrence). */
+static int
+bounds_backfill_sql(newsidx_index *idx, nx_bounds *b, const char *tok,
+                    uint32_t len)
+{
+    bounds_fill f;
+    int rc = SQLITE_OK;
+
+    if (b->vocab == NULL)
+        rc = sqlite3_exec(idx->db,
+                          "CREATE VIRTUAL TABLE IF NOT EXISTS"
+                          " temp.nx_bounds_vocab USING"
+                          " fts5vocab(main, 'fts', 'instance')",
+                          NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = bounds_prepare(
+            idx, &b->vocab,
+            "SELECT doc, sum(col = 'title'), sum(col = 'excerpt'),"
+            " sum(col = 'body') FROM temp.nx_bounds_vocab WHERE term = ?1"
+            " GROUP BY doc ORDER BY doc");
+    if (rc != SQLITE_OK)
+        return rc;
+    bounds_fill_start(&f, tok, len);
+    sqlite3_bind_text(b->vocab, 1, tok, (int)len, SQLITE_STATIC);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(b->vocab)) == SQLITE_ROW) {
+        int tf[3], c;
+
+        for (c = 0; c < 3; c++)
+            tf[c] = sqlite3_column_int(b->vocab, 1 + c);
+        rc =
+            bounds_fill_item(idx, b, &f, sqlite3_column_int64(b->vocab, 0), tf);
+    }
+    sqlite3_reset(b->vocab);
+    return bounds_fill_end(idx, b, &f, rc == SQLITE_DONE ? SQLITE_OK : rc);
 }
 
 int
@@ -745,6 +837,7 @@ nx_bounds_flush(newsidx_index *idx)
 {
     nx_bounds *b = idx->bounds;
     nx_fr *r = NULL;
+    bool is_sql = false; /* no fts reader: backfills through fts5vocab */
     size_t i;
     int rc = SQLITE_OK;
 
@@ -775,15 +868,18 @@ nx_bounds_flush(newsidx_index *idx)
         }
         if (!t->is_frequent)
             continue;
-        if (r == NULL) {
+        if (r == NULL && !is_sql) {
             newsidx_error err;
             int status = nx_fr_open(&r, idx->db, &err);
 
-            if (status != NEWSIDX_OK)
+            if (status == NX_FR_UNSUPPORTED)
+                is_sql = true;
+            else if (status != NEWSIDX_OK)
                 rc = bounds_fr_failed(idx, status, &err);
         }
         if (rc == SQLITE_OK)
-            rc = bounds_backfill(idx, b, r, tok, t->len);
+            rc = is_sql ? bounds_backfill_sql(idx, b, tok, t->len)
+                        : bounds_backfill(idx, b, r, tok, t->len);
         if (rc == SQLITE_OK) {
             bounds_known(b, tok, t->len, true, &is_oom);
             rc = is_oom ? SQLITE_NOMEM : SQLITE_OK;

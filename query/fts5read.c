@@ -7,7 +7,10 @@
  * fts_data.  The format is the one ext/fts5/fts5_index.c of SQLite 3.40
  * documents (FTS5 "version" 4, detail=full, no prefix indexes, legacy
  * structure record).  nx_fr_open checks for it and reports anything else
- * as unsupported, so that the caller falls back to SQL.
+ * as unsupported, so that the caller falls back to SQL; so it does for
+ * every file when NEWSIDX_FTS5_READER=off is in the environment (the
+ * fallbacks' switch, for tests and for a future SQLite).  nx_fr_check
+ * checks a file's records whatever the switch says.
  *
  * Every byte read is untrusted (an index file travels): each offset,
  * count, varint, delta, rowid order and size taken from a record is
@@ -24,6 +27,7 @@
  * first), and a winning entry with an empty position list is a deleted
  * row.  Only committed data is read, in the caller's read transaction.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -404,8 +408,16 @@ fr_check_version(nx_fr *r)
     return version == 4 ? SQLITE_OK : SQLITE_NOTFOUND;
 }
 
-int
-nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
+bool
+nx_fr_is_off(void)
+{
+    const char *v = getenv("NEWSIDX_FTS5_READER");
+
+    return v != NULL && strcmp(v, "off") == 0;
+}
+
+static int
+fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
 {
     nx_fr *r = nx_calloc(1, sizeof(*r));
     unsigned char *buf = NULL;
@@ -446,6 +458,25 @@ nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
     }
     *out = r;
     return NEWSIDX_OK;
+}
+
+int
+nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
+{
+    *out = NULL;
+    if (nx_fr_is_off())
+        return NX_FR_UNSUPPORTED;
+    return fr_open(out, db, err);
+}
+
+int
+nx_fr_check(sqlite3 *db, newsidx_error *err)
+{
+    nx_fr *r = NULL;
+    int rc = fr_open(&r, db, err);
+
+    nx_fr_close(r);
+    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
 }
 
 void

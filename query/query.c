@@ -87,11 +87,7 @@ query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
 static int
 query_check_fts(newsidx_index *idx, newsidx_error *err)
 {
-    nx_fr *r = NULL;
-    int rc = nx_fr_open(&r, idx->db, err);
-
-    nx_fr_close(r);
-    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
+    return nx_fr_check(idx->db, err);
 }
 
 /* The year of a year tag's text after NX_TAG_YEAR ("2024", "n44" for 44

@@ -149,9 +149,16 @@ typedef struct nx_fr nx_fr;
 typedef struct nx_fr_term nx_fr_term;
 
 /* A reader of `db`'s fts index, inside the caller's read transaction.
- * NEWSIDX_OK; NX_FR_UNSUPPORTED (another FTS5 format: use SQL);
- * NEWSIDX_IO, NEWSIDX_NOMEM, NEWSIDX_INTERNAL (a malformed record). */
+ * NEWSIDX_OK; NX_FR_UNSUPPORTED (another FTS5 format, or
+ * NEWSIDX_FTS5_READER=off in the environment: use SQL); NEWSIDX_IO,
+ * NEWSIDX_NOMEM, NEWSIDX_CORRUPT (a malformed record). */
 int nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err);
+/* Is the reader switched off (NEWSIDX_FTS5_READER=off)? */
+bool nx_fr_is_off(void);
+/* Checks the records FTS5 trusts (the structure and averages) before
+ * FTS5 reads them, whatever NEWSIDX_FTS5_READER says: NEWSIDX_OK (also
+ * for another FTS5 format), or nx_fr_open's errors. */
+int nx_fr_check(sqlite3 *db, newsidx_error *err);
 void nx_fr_close(nx_fr *r);
 /* The rows of the fts table and the tokens in column `col` of them all
  * (FTS5's averages record: what xRowCount and xColumnTotalSize give). */

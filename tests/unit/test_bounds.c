@@ -200,9 +200,8 @@ test_bounds__cover_every_item_of_every_block(void **state)
 /* Bounds are written in big transactions too (newsidx_index_paths), where
  * tokens become frequent in the middle of a batch. */
 static void
-test_bounds__cover_items_indexed_in_batches(void **state)
+index_in_batches(fixture *f)
 {
-    fixture *f = *state;
     newsidx_index_options opts = NEWSIDX_INDEX_OPTIONS_INIT;
     newsidx_index_stats stats;
     const char *paths[1];
@@ -229,7 +228,46 @@ test_bounds__cover_items_indexed_in_batches(void **state)
     assert_int_equal(newsidx_index_paths(&stats, f->idx, paths, 1, &opts, NULL),
                      NEWSIDX_OK);
     assert_int_equal(stats.added, 900);
+}
+
+static void
+test_bounds__cover_items_indexed_in_batches(void **state)
+{
+    fixture *f = *state;
+
+    index_in_batches(f);
     assert_true(check(f) > 1000);
+}
+
+/* Without the fts reader (another FTS5 format), the averages are the
+ * indexer's own and tokens that become frequent get their bounds through
+ * fts5vocab: bounds still, for a reader that comes back. */
+static void
+test_bounds__cover_items_indexed_without_the_fts_reader(void **state)
+{
+    fixture *f = *state;
+    const char *was = getenv("NEWSIDX_FTS5_READER");
+    char *keep = was != NULL ? strdup(was) : NULL;
+    sqlite3_stmt *stmt;
+
+    assert_int_equal(setenv("NEWSIDX_FTS5_READER", "off", 1), 0);
+    index_in_batches(f);
+    for (int i = 0; i < 600; i++)
+        put(f, 1000 + i); /* a transaction each */
+    if (keep != NULL)
+        setenv("NEWSIDX_FTS5_READER", keep, 1);
+    else
+        unsetenv("NEWSIDX_FTS5_READER");
+    free(keep);
+    assert_true(check(f) > 2000);
+    /* The frequent tokens have rows. */
+    assert_int_equal(sqlite3_prepare_v2(
+                         f->idx->db, "SELECT count(DISTINCT term) FROM bounds",
+                         -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_true(sqlite3_column_int(stmt, 0) >= 6);
+    sqlite3_finalize(stmt);
 }
 
 int
@@ -239,6 +277,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_bounds__cover_every_item_of_every_block),
         T(test_bounds__cover_items_indexed_in_batches),
+        T(test_bounds__cover_items_indexed_without_the_fts_reader),
 #undef T
     };
 

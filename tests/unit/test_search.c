@@ -434,7 +434,10 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
         newsidx_results_free(r);
         newsidx_query_free(q);
     }
-    assert_true(pruned >= 10); /* block-max did leave blocks out */
+    /* block-max did leave blocks out (without the fts reader, SQL ranks:
+     * the same top 10, no blocks) */
+    if (!nx_fr_is_off())
+        assert_true(pruned >= 10);
 }
 
 /* Random queries of every shape the engine runs (ORs, phrases of two
@@ -659,7 +662,7 @@ test_search__word_forms_give_the_exhaustive_top10(void **state)
         assert_int_equal(newsidx_results_total(r), n_all);
         assert_true(n_want > 0);
         /* robot's forms: robotic is rare, still the bounds are used */
-        if (strcmp(queries[i], "robot") == 0)
+        if (strcmp(queries[i], "robot") == 0 && !nx_fr_is_off())
             assert_true(f->idx->rank.n_blocks > blocks);
         newsidx_results_free(r);
         newsidx_query_free(q);
