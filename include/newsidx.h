@@ -131,7 +131,12 @@ typedef struct newsidx_index newsidx_index;
 NEWSIDX_API int newsidx_index_open(newsidx_index **out, const char *path,
                                    unsigned flags, newsidx_error *err);
 
-/** Close an index handle.  NULL is allowed. */
+/**
+ * Close an index handle.  NULL is allowed.  Queries (and their results)
+ * still alive keep it open and usable: it is closed when the last of them
+ * is freed, as sqlite3_close_v2() does (since 0.3.0; before, that was a
+ * use after free).
+ */
 NEWSIDX_API void newsidx_index_close(newsidx_index *idx);
 
 /**
@@ -506,8 +511,9 @@ typedef struct newsidx_query_options {
  * position in err->column.
  *
  * @param out  receives the query, owned by the caller; free it with
- *             newsidx_query_free() before closing `idx`.  NULL on failure.
- * @param idx  the index; it must outlive the query.
+ *             newsidx_query_free().  NULL on failure.
+ * @param idx  the index; closing it while the query is alive leaves it
+ *             open until the query is freed (newsidx_index_close).
  * @param text the query text, any UTF-8 (invalid bytes are replaced).
  * @param opts options, or NULL for the defaults; copied, the caller keeps
  *             ownership of its strings.
@@ -578,15 +584,17 @@ NEWSIDX_API bool newsidx_query_form(const newsidx_query *q, size_t i,
  * @since 0.2.0 */
 NEWSIDX_API double newsidx_query_form_weight(const newsidx_query *q);
 
-/** Free a query.  NULL is allowed. */
+/** Free a query.  NULL is allowed.  Results of it still alive keep it:
+ * it is freed with the last of them (since 0.3.0). */
 NEWSIDX_API void newsidx_query_free(newsidx_query *q);
 
 /**
  * Run a query.
  *
  * @param out receives the results, owned by the caller; free them with
- *            newsidx_results_free() before freeing the query.  NULL on
- *            failure.  A query may be run several times.
+ *            newsidx_results_free().  They keep the query (and its index)
+ *            alive: freeing the query first frees it with the last of its
+ *            results.  NULL on failure.  A query may be run several times.
  * @return NEWSIDX_OK (also for no match); NEWSIDX_BUSY; NEWSIDX_IO;
  *         NEWSIDX_INVALID (too many filters); NEWSIDX_NOMEM;
  *         NEWSIDX_CORRUPT for a damaged index: the message names the

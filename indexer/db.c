@@ -217,6 +217,12 @@ newsidx_index_close(newsidx_index *idx)
 {
     if (idx == NULL)
         return;
+    /* Queries still alive use the handle: it goes with the last of them
+     * (newsidx_query_free), as sqlite3_close_v2 does. */
+    if (idx->n_queries > 0) {
+        idx->is_closing = true;
+        return;
+    }
     nx_store_finalize_all(idx);
     sqlite3_close(idx->db);
     nx_db_unlock(idx);

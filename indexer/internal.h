@@ -362,6 +362,8 @@ struct newsidx_index {
     char stem_language[64];    /* newsidx_index_stem_language's answer */
     char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
                          was raised (nx_store_damaged); "" when none */
+    size_t n_queries; /* alive: newsidx_index_close waits for them */
+    bool is_closing;  /* closed by the caller while queries were alive */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */

@@ -425,6 +425,7 @@ newsidx_results_suggestion_total(const newsidx_results *r, size_t i)
 void
 newsidx_results_free(newsidx_results *r)
 {
+    newsidx_query *q;
     size_t i;
 
     if (r == NULL)
@@ -436,7 +437,10 @@ newsidx_results_free(newsidx_results *r)
         nx_free(r->facets[i].value);
     nx_free(r->facets);
     nx_buf_free(&r->suggestions);
+    q = r->q;
     nx_free(r);
+    if (q != NULL && --q->n_results == 0 && q->is_freed)
+        newsidx_query_free(q);
 }
 
 int64_t

@@ -335,6 +335,7 @@ query_make(newsidx_query **out, newsidx_index *idx,
     if (q == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     q->idx = idx;
+    idx->n_queries++;
     rc = query_options(q, opts, err);
     if (rc == NEWSIDX_OK && !idx->rank.is_registered) {
         rc = nx_rank_register(idx->db, &idx->rank, err);
@@ -722,10 +723,17 @@ newsidx_query_match(const newsidx_query *q)
 void
 newsidx_query_free(newsidx_query *q)
 {
+    newsidx_index *idx;
     size_t i, j;
 
     if (q == NULL)
         return;
+    /* Results still alive read the query: it goes with the last of them
+     * (newsidx_results_free). */
+    if (q->n_results > 0) {
+        q->is_freed = true;
+        return;
+    }
     for (i = 0;
          q->tags != NULL && q->parsed != NULL && i < q->parsed->n_filters;
          i++) {
@@ -738,5 +746,8 @@ newsidx_query_free(newsidx_query *q)
     nx_parsed_free(q->parsed);
     nx_free(q->text);
     nx_free(q->match);
+    idx = q->idx;
     nx_free(q);
+    if (idx != NULL && --idx->n_queries == 0 && idx->is_closing)
+        newsidx_index_close(idx);
 }

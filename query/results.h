@@ -18,6 +18,8 @@ struct newsidx_query {
     nx_tags *tags;     /* q->parsed->n_filters resolved text filters */
     char mark_open[32];
     char mark_close[32];
+    size_t n_results; /* alive: newsidx_query_free waits for them */
+    bool is_freed;    /* freed by the caller while results were alive */
 };
 
 typedef struct nx_hit_related {

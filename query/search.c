@@ -823,6 +823,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
     if (r == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     r->q = q;
+    q->n_results++;
     if (q->self_id != 0 && q->match[0] == '\0') {
         *out = r; /* the item shares no term with any other */
         return NEWSIDX_OK;

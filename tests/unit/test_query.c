@@ -379,6 +379,61 @@ test_query__version_1_options_are_read_to_their_end(void **state)
     free(opts);
 }
 
+/* Closing the index, or freeing the query, while what hangs on it is alive
+ * is no use after free: each goes with the last of its dependents (the
+ * sanitizer stage's leak check sees that everything is freed). */
+static void
+test_query__close_waits_for_queries_and_results(void **state)
+{
+    fixture *f = *state;
+    newsidx_query *q, *q2;
+    newsidx_results *r, *r2;
+    const newsidx_hit *h;
+    newsidx_error err;
+    int order;
+
+    add(f, "one", "2023-07-15T10:00:00Z", false);
+    add(f, "two", "2023-07-16T10:00:00Z", false);
+    for (order = 0; order < 2; order++) {
+        newsidx_index *idx = f->idx;
+
+        if (idx == NULL)
+            assert_int_equal(newsidx_index_open(&idx, f->path, 0, &err),
+                             NEWSIDX_OK);
+        assert_int_equal(newsidx_query_new(&q, idx, "walrus", NULL, &err),
+                         NEWSIDX_OK);
+        assert_int_equal(newsidx_query_new(&q2, idx, "news", NULL, &err),
+                         NEWSIDX_OK);
+        assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+        assert_int_equal(newsidx_query_run(&r2, q, &err), NEWSIDX_OK);
+        newsidx_index_close(idx);
+        f->idx = NULL;
+        /* Still usable: the queries can even run again. */
+        newsidx_query_free(q2);
+        newsidx_results_free(r2);
+        assert_int_equal(newsidx_query_run(&r2, q, &err), NEWSIDX_OK);
+        assert_int_equal(newsidx_results_total(r2), 2);
+        newsidx_results_free(r2);
+        if (order == 0) {
+            /* The query first: it goes with its last results, and the
+             * index with it. */
+            newsidx_query_free(q);
+            assert_int_equal(newsidx_results_total(r), 2);
+            assert_int_equal(newsidx_results_dropped(r), 0);
+            assert_int_equal(newsidx_results_next(&h, r), NEWSIDX_OK);
+            assert_non_null(strstr(newsidx_hit_title(h), "Walrus"));
+            newsidx_results_free(r);
+        } else {
+            /* The results first: the index goes with the query. */
+            newsidx_results_free(r);
+            assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+            assert_int_equal(newsidx_results_total(r), 2);
+            newsidx_results_free(r);
+            newsidx_query_free(q);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -398,6 +453,7 @@ main(void)
         T(test_query__exact_option_matches_the_words_as_typed),
         T(test_query__form_weight_is_checked),
         T(test_query__version_1_options_are_read_to_their_end),
+        T(test_query__close_waits_for_queries_and_results),
     };
 #undef T
 
