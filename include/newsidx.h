@@ -262,21 +262,34 @@ typedef struct newsidx_event {
 
 typedef void (*newsidx_event_cb)(const newsidx_event *event, void *payload);
 
+/** What newsidx_index_paths() is doing (newsidx_progress.phase; an enum
+ * since 0.3.0, the same values as the int before). */
+typedef enum newsidx_phase {
+    NEWSIDX_PHASE_WALK = 0,   /* walking the folders, counting the files:
+                                 files_done is the count so far,
+                                 files_total 0 */
+    NEWSIDX_PHASE_INDEX = 1,  /* reading and indexing the files */
+    NEWSIDX_PHASE_REMOVE = 2, /* removing the items of vanished files */
+    NEWSIDX_PHASE_EMPTY = 3   /* emptying the index (is_rebuild), before the
+                                 walk (since 0.3.0) */
+} newsidx_phase;
+
 /** Progress of newsidx_index_paths(), reported to a newsidx_progress_cb. */
 typedef struct newsidx_progress {
     uint64_t files_done;  /* files looked at so far */
     uint64_t files_total; /* files found by the walk */
     uint64_t bytes_done;  /* bytes of files read so far */
-    int phase; /* 0 = walking folders (counting the files: files_done is
-                  the count so far, files_total 0), 1 = indexing,
-                  2 = removing, 3 = emptying the index (is_rebuild; before
-                  the walk, since 0.3.0).  Reported at the start of each
-                  phase and as it goes, the first time before anything
-                  that takes time */
+    newsidx_phase phase;  /* reported at the start of each phase and as it
+                             goes, the first time before anything that
+                             takes time */
 } newsidx_progress;
 
 typedef void (*newsidx_progress_cb)(const newsidx_progress *progress,
                                     void *payload);
+
+/** Asked between files: true stops the run soon, with NEWSIDX_CANCELLED
+ * (what was committed stays).  Called on the calling thread. */
+typedef bool (*newsidx_cancel_cb)(void *payload);
 
 /** Options for newsidx_index_paths(); start from NEWSIDX_INDEX_OPTIONS_INIT. */
 typedef struct newsidx_index_options {
@@ -289,8 +302,10 @@ typedef struct newsidx_index_options {
     uint64_t max_file_size;          /* bytes; larger files fail; 0 = 16 MiB */
     newsidx_event_cb on_event;       /* per-file events, or NULL */
     newsidx_progress_cb on_progress; /* progress, or NULL */
-    void *payload;                   /* passed to both callbacks */
-    const volatile int *cancel;      /* stop soon when *cancel != 0; or NULL */
+    void *payload;                   /* passed to the callbacks */
+    const volatile int *cancel;      /* version 1's way, still honoured:
+                                        stop soon when *cancel != 0; or
+                                        NULL (prefer is_cancelled) */
     /* Version 2 (0.3.0): */
     const char *const *excludes; /* patterns of files and folders to leave
                                     out (newsindex(1) --exclude); NULL = none */
@@ -299,6 +314,8 @@ typedef struct newsidx_index_options {
                        was told when they were read: SKIPPED and the
                        item's WARNINGs, with is_retold set.  Costs a look
                        at each such item (the warnings are kept with it) */
+    newsidx_cancel_cb is_cancelled; /* asked with `payload` between files;
+                                       or NULL */
 } newsidx_index_options;
 
 /* Version 1 (the fields up to cancel) is still accepted: the new fields
@@ -307,11 +324,24 @@ typedef struct newsidx_index_options {
 #define NEWSIDX_INDEX_OPTIONS_INIT                                             \
     {                                                                          \
         NEWSIDX_INDEX_OPTIONS_VERSION, NULL, 0, false, 0, 0, NULL, NULL, NULL, \
-            NULL, NULL, 0, false                                               \
+            NULL, NULL, 0, false, NULL                                         \
     }
 
-/** Counts from one newsidx_index_paths() run. */
+/**
+ * The same as NEWSIDX_INDEX_OPTIONS_INIT, for callers that cannot use a
+ * macro (bindings): the defaults of `version` into `opts`, whose struct is
+ * that version's.  NEWSIDX_OK; NEWSIDX_INVALID for a version this library
+ * does not know (`opts` untouched).
+ * @since 0.3.0
+ */
+NEWSIDX_API int newsidx_index_options_init(newsidx_index_options *opts,
+                                           unsigned version);
+
+/** Counts from one newsidx_index_paths() run; start from
+ * NEWSIDX_INDEX_STATS_INIT, so that later versions can add counts. */
 typedef struct newsidx_index_stats {
+    unsigned version;   /* NEWSIDX_INDEX_STATS_VERSION, set by the caller:
+                           the counts it has room for (since 0.3.0) */
     uint64_t added;     /* new items */
     uint64_t updated;   /* changed files indexed again */
     uint64_t renamed;   /* files that moved (counted once, not as add+remove) */
@@ -326,6 +356,18 @@ typedef struct newsidx_index_stats {
     uint64_t bytes;     /* bytes read */
     double seconds;     /* wall-clock time of the run */
 } newsidx_index_stats;
+
+#define NEWSIDX_INDEX_STATS_VERSION 1
+#define NEWSIDX_INDEX_STATS_INIT                                               \
+    {                                                                          \
+        NEWSIDX_INDEX_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0              \
+    }
+
+/** The same as NEWSIDX_INDEX_STATS_INIT: zeros and `version`.  NEWSIDX_OK;
+ * NEWSIDX_INVALID for a version this library does not know.
+ * @since 0.3.0 */
+NEWSIDX_API int newsidx_index_stats_init(newsidx_index_stats *stats,
+                                         unsigned version);
 
 /**
  * Bring the index up to date with the files under `paths`.
@@ -356,7 +398,8 @@ typedef struct newsidx_index_stats {
  * the writes, and joins it before returning.  Both callbacks run on the
  * calling thread, one file at a time, in walk order.
  *
- * @param stats_out receives the counts (may be NULL).
+ * @param stats_out receives the counts (may be NULL); its version set
+ *        (NEWSIDX_INDEX_STATS_INIT).
  * @param idx       a read-write handle.
  * @param paths     files and folders.
  * @param n_paths   number of entries in `paths`.
@@ -368,8 +411,8 @@ typedef struct newsidx_index_stats {
  *         NEWSIDX_READONLY for a read-only handle;
  *         NEWSIDX_CANCELLED if `*opts->cancel` became non-zero (what was
  *         committed stays);
- *         NEWSIDX_INVALID (bad options version; an exclude pattern that is
- *         empty or starts with '!', in the options or, with its line, in a
+ *         NEWSIDX_INVALID (bad options or stats version; an exclude pattern
+ * that is empty or starts with '!', in the options or, with its line, in a
  *         .newsidxignore file: nothing is written);
  *         NEWSIDX_IO (also a .newsidxignore that cannot be read);
  *         NEWSIDX_BUSY, NEWSIDX_NOMEM;
@@ -503,6 +546,13 @@ typedef struct newsidx_query_options {
             -1, 0, false, -1, -1, -1, -1, -1, -1, 0, false, false, 0, 0, 0,    \
             NULL, NULL, false, -1                                              \
     }
+
+/** The same as NEWSIDX_QUERY_OPTIONS_INIT, as a function: the defaults of
+ * `version` into `opts`.  NEWSIDX_OK; NEWSIDX_INVALID for a version this
+ * library does not know (`opts` untouched).
+ * @since 0.3.0 */
+NEWSIDX_API int newsidx_query_options_init(newsidx_query_options *opts,
+                                           unsigned version);
 
 /**
  * Compile a query typed by a person.  Any string is accepted except real

@@ -139,7 +139,9 @@ index_now(void)
 static bool
 index_cancelled(const index_run *run)
 {
-    return run->opts.cancel != NULL && *run->opts.cancel != 0;
+    return (run->opts.cancel != NULL && *run->opts.cancel != 0) ||
+           (run->opts.is_cancelled != NULL &&
+            run->opts.is_cancelled(run->opts.payload));
 }
 
 static void
@@ -1045,7 +1047,7 @@ index_remove_gone(index_run *run, newsidx_error *err)
     size_t i;
     int rc = NEWSIDX_OK;
 
-    run->progress.phase = 2;
+    run->progress.phase = NEWSIDX_PHASE_REMOVE;
     for (i = 0; i < run->n_gone && rc == NEWSIDX_OK; i++) {
         index_gone *g = &run->gone[i];
 
@@ -1070,14 +1072,14 @@ index_clear(index_run *run, newsidx_error *err)
 {
     int rc;
 
-    run->progress.phase = 3;
+    run->progress.phase = NEWSIDX_PHASE_EMPTY;
     index_progress(run);
     rc = nx_store_begin(run->idx, err);
     if (rc == NEWSIDX_OK)
         rc = nx_store_clear(run->idx, err);
     rc = rc == NEWSIDX_OK ? nx_store_commit(run->idx, err) : rc;
     nx_store_rollback(run->idx);
-    run->progress.phase = 0;
+    run->progress.phase = NEWSIDX_PHASE_WALK;
     index_progress(run);
     return rc;
 }
@@ -1090,7 +1092,8 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
     nx_scan *first = NULL;
     int rc;
 
-    run->progress.phase = run->opts.is_rebuild ? 3 : 0;
+    run->progress.phase =
+        run->opts.is_rebuild ? NEWSIDX_PHASE_EMPTY : NEWSIDX_PHASE_WALK;
     index_progress(run);
     /* The first walk is set up before anything is written: it reads the
      * ignore files, whose mistakes stop the run.  Given paths that do not
@@ -1103,7 +1106,7 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
         rc = index_find_gone(run, first, err);
     else
         nx_scan_close(first);
-    run->progress.phase = 1;
+    run->progress.phase = NEWSIDX_PHASE_INDEX;
     if (rc == NEWSIDX_OK)
         rc = index_scan_open(run, &run->walk, paths, n_paths,
                              NX_SCAN_QUIET_ROOTS, err);
@@ -1155,6 +1158,31 @@ index_options(newsidx_index_options *out, const newsidx_index_options *opts,
 }
 
 int
+newsidx_index_options_init(newsidx_index_options *opts, unsigned version)
+{
+    static const newsidx_index_options defaults = NEWSIDX_INDEX_OPTIONS_INIT;
+
+    if (opts == NULL || version < 1 || version > NEWSIDX_INDEX_OPTIONS_VERSION)
+        return NEWSIDX_INVALID;
+    /* A version 1 struct ends before the excludes. */
+    memcpy(opts, &defaults,
+           version == 1 ? offsetof(newsidx_index_options, excludes)
+                        : sizeof(*opts));
+    opts->version = version;
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_index_stats_init(newsidx_index_stats *stats, unsigned version)
+{
+    if (stats == NULL || version != NEWSIDX_INDEX_STATS_VERSION)
+        return NEWSIDX_INVALID;
+    memset(stats, 0, sizeof(*stats));
+    stats->version = version;
+    return NEWSIDX_OK;
+}
+
+int
 newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
                     const char *const *paths, size_t n_paths,
                     const newsidx_index_options *opts, newsidx_error *err)
@@ -1168,6 +1196,12 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
     memset(&stats, 0, sizeof(stats));
     memset(&run, 0, sizeof(run));
     nx_error_clear(err);
+    if (stats_out != NULL && stats_out->version != NEWSIDX_INDEX_STATS_VERSION)
+        return nx_fail(err, NEWSIDX_INVALID,
+                       "index stats version %u, expected %u (start from"
+                       " NEWSIDX_INDEX_STATS_INIT)",
+                       stats_out->version, NEWSIDX_INDEX_STATS_VERSION);
+    stats.version = NEWSIDX_INDEX_STATS_VERSION;
     run.idx = idx;
     run.stats = &stats;
     rc = index_options(&run.opts, opts, err);

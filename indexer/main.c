@@ -105,6 +105,13 @@ on_signal(int sig)
     interrupted = 1;
 }
 
+static bool
+is_interrupted(void *payload)
+{
+    (void)payload;
+    return interrupted != 0;
+}
+
 static void
 usage(void)
 {
@@ -245,7 +252,7 @@ on_progress(const newsidx_progress *p, void *payload)
     static const char *const what[] = {"counting files", "files", "removing",
                                        "emptying the index"};
     run_config *cfg = payload;
-    int phase = p->phase >= 0 && p->phase <= 3 ? p->phase : 1;
+    int phase = p->phase <= NEWSIDX_PHASE_EMPTY ? (int)p->phase : 1;
 
     /* The rate and the time left are those of the indexing itself. */
     if (phase == 1 && cfg->phase != 1)
@@ -560,7 +567,7 @@ static int
 run(run_config *cfg, const char *const *paths, size_t n_paths)
 {
     newsidx_index *idx = NULL;
-    newsidx_index_stats stats;
+    newsidx_index_stats stats = NEWSIDX_INDEX_STATS_INIT;
     newsidx_error err;
     int64_t n_items = 0;
     bool is_unfolded = false;
@@ -661,7 +668,7 @@ main(int argc, char **argv)
         cfg.opts.on_event = on_event;
         cfg.opts.on_progress = on_progress;
         cfg.opts.payload = &cfg;
-        cfg.opts.cancel = (const volatile int *)&interrupted;
+        cfg.opts.is_cancelled = is_interrupted;
         rc = run(&cfg, (const char *const *)argv + optind,
                  (size_t)(argc - optind));
     }

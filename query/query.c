@@ -265,6 +265,21 @@ query_set(double *dst, double opt)
         *dst = opt;
 }
 
+int
+newsidx_query_options_init(newsidx_query_options *opts, unsigned version)
+{
+    static const newsidx_query_options defaults = NEWSIDX_QUERY_OPTIONS_INIT;
+
+    if (opts == NULL || version < 1 || version > NEWSIDX_QUERY_OPTIONS_VERSION)
+        return NEWSIDX_INVALID;
+    /* A version 1 struct ends before is_exact. */
+    memcpy(opts, &defaults,
+           version == 1 ? offsetof(newsidx_query_options, is_exact)
+                        : sizeof(*opts));
+    opts->version = version;
+    return NEWSIDX_OK;
+}
+
 static int
 query_options(newsidx_query *q, const newsidx_query_options *opts,
               newsidx_error *err)

@@ -69,8 +69,10 @@ int main()
 {
     newsidx_index_options io = NEWSIDX_INDEX_OPTIONS_INIT;
     newsidx_query_options qo = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_index_stats st = NEWSIDX_INDEX_STATS_INIT;
     const char *(*f)(int) = newsidx_strerror;
-    return (int)io.version + (int)qo.version + (f != nullptr ? 0 : 1);
+    return (int)io.version + (int)qo.version + (int)st.version +
+           (f != nullptr ? 0 : 1);
 }
 CPP
     check "C++ code can use the header's initializers" \

@@ -411,7 +411,7 @@ index_file(nx_buf *b, const char *dir, unsigned id, unsigned version,
 static void
 index_run(newsidx_index *idx, const char *dir)
 {
-    newsidx_index_stats stats;
+    newsidx_index_stats stats = NEWSIDX_INDEX_STATS_INIT;
     newsidx_error err;
     const char *paths[1];
 

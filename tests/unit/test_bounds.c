@@ -203,7 +203,7 @@ static void
 index_in_batches(fixture *f)
 {
     newsidx_index_options opts = NEWSIDX_INDEX_OPTIONS_INIT;
-    newsidx_index_stats stats;
+    newsidx_index_stats stats = NEWSIDX_INDEX_STATS_INIT;
     const char *paths[1];
     char dir[128], path[200], t[256], e[1024];
     int i;

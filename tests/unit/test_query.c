@@ -347,6 +347,35 @@ test_query__form_weight_is_checked(void **state)
                      NEWSIDX_INVALID);
 }
 
+/* newsidx_query_options_init gives what the macro gives. */
+static void
+test_query__options_init_is_the_macro(void **state)
+{
+    newsidx_query_options want = NEWSIDX_QUERY_OPTIONS_INIT, got;
+
+    (void)state;
+    memset(&got, 0xa5, sizeof(got));
+    assert_int_equal(
+        newsidx_query_options_init(&got, NEWSIDX_QUERY_OPTIONS_VERSION),
+        NEWSIDX_OK);
+    assert_int_equal(got.version, want.version);
+    assert_int_equal(got.sort, want.sort);
+    assert_int_equal(got.limit, want.limit);
+    assert_int_equal(got.offset, want.offset);
+    assert_int_equal(got.related_limit, want.related_limit);
+    assert_int_equal(got.facets, want.facets);
+    assert_false(got.include_unpublished);
+    assert_false(got.no_collapse);
+    assert_false(got.is_count_only);
+    assert_false(got.is_exact);
+    assert_true(got.w_form == want.w_form);
+    assert_true(got.fresh_half_life == want.fresh_half_life);
+    assert_int_equal(newsidx_query_options_init(&got, 0), NEWSIDX_INVALID);
+    assert_int_equal(
+        newsidx_query_options_init(&got, NEWSIDX_QUERY_OPTIONS_VERSION + 1),
+        NEWSIDX_INVALID);
+}
+
 /* The options of a program built against 0.1.0: the struct ends at
  * mark_close.  What lies after it in memory is never read. */
 static void
@@ -370,6 +399,22 @@ test_query__version_1_options_are_read_to_their_end(void **state)
         memcpy(opts, &init, v1);
     }
     opts->version = 1;
+    {
+        /* newsidx_query_options_init(v1) writes the same, and no more. */
+        unsigned char *b = malloc(sizeof(*opts));
+        size_t i;
+
+        assert_non_null(b);
+        memset(b, 0xff, sizeof(*opts));
+        assert_int_equal(
+            newsidx_query_options_init((newsidx_query_options *)(void *)b, 1),
+            NEWSIDX_OK);
+        for (i = v1; i < sizeof(*opts); i++)
+            assert_int_equal(b[i], 0xff);
+        assert_int_equal(((newsidx_query_options *)(void *)b)->version, 1);
+        assert_int_equal(((newsidx_query_options *)(void *)b)->limit, 10);
+        free(b);
+    }
     assert_int_equal(newsidx_query_new(&q, f->idx, "walrus", opts, &err),
                      NEWSIDX_OK);
     assert_true(newsidx_query_form_weight(q) == 0.5);
@@ -453,6 +498,7 @@ main(void)
         T(test_query__exact_option_matches_the_words_as_typed),
         T(test_query__form_weight_is_checked),
         T(test_query__version_1_options_are_read_to_their_end),
+        cmocka_unit_test(test_query__options_init_is_the_macro),
         T(test_query__close_waits_for_queries_and_results),
     };
 #undef T
