@@ -106,6 +106,37 @@ copy_samples() {
     cp -R "$NX_SOURCE_DIR/samples/news" "$1"
 }
 
+# golden NAME COMMAND...: run COMMAND (in $TMP) and compare what it did
+# (its exit status, stdout and stderr, passed through `golden_sanitize`
+# when the script defines one) with tests/cli/expected/NAME, as notmuch's
+# tests do; a difference is shown as a diff.  NX_UPDATE_EXPECTED=1 writes
+# the file instead (then read the diff in git before committing it).
+golden() {
+    local name=$1 want
+    shift
+    want=$NX_SOURCE_DIR/tests/cli/expected/$name
+    "$@" >"$TMP/.gout" 2>"$TMP/.gerr"
+    {
+        echo "exit $?"
+        echo "--- stdout"
+        cat "$TMP/.gout"
+        echo "--- stderr"
+        cat "$TMP/.gerr"
+    } | if declare -F golden_sanitize >/dev/null; then golden_sanitize; else
+        cat; fi >"$TMP/.got"
+    n_checks=$((n_checks + 1))
+    if [ "${NX_UPDATE_EXPECTED:-}" = 1 ]; then
+        mkdir -p "$(dirname "$want")" && cp "$TMP/.got" "$want"
+        echo "wrote $want"
+    elif [ ! -f "$want" ]; then
+        fail "$name: no expected file (NX_UPDATE_EXPECTED=1 writes it)"
+    elif ! diff -u --label "expected/$name" --label "got" "$want" \
+        "$TMP/.got" >"$TMP/.gdiff"; then
+        fail "$name: the output differs from expected/$name:"
+        cat "$TMP/.gdiff" >&2
+    fi
+}
+
 finish() {
     echo "$n_checks checks, $n_failed failed"
     [ "$n_failed" -eq 0 ]
