@@ -6,7 +6,7 @@
  * so that a ranked query can skip blocks whose best possible item cannot
  * enter its top k (block-max, query/engine.c).
  *
- * The bound of a token in an item is
+ * The bound of a token in an item (nx_score_bound, score.c) is
  *   v = (sum over the columns c of wref_c * sat(tf_c, len_c, avg_c)) * prior
  * with the default column weights wref (NX_BOUND_W_*), the column
  * averages of meta('bound_avg') (FTS5's averages when the first bounds
@@ -99,25 +99,6 @@ bounds_get(newsidx_index *idx)
             nx_buf_putc(&idx->bounds->arena, '\0'); /* offset 0 = empty */
     }
     return idx->bounds;
-}
-
-uint16_t
-nx_bounds_value(const uint32_t *tf, const uint32_t *len, const double *avg,
-                int level)
-{
-    static const double wref[3] = {NX_BOUND_W_TITLE, NX_BOUND_W_EXCERPT,
-                                   NX_BOUND_W_BODY};
-    double v = 0, prior;
-    int c;
-
-    for (c = 0; c < 3; c++) {
-        if (tf[c] > 0)
-            v += wref[c] * nx_rank_sat(tf[c], len[c], avg[c]);
-    }
-    prior = 1.0 + NX_BOUND_STRENGTH *
-                      (2.0 * ((double)level / (NX_PRIOR_LEVELS - 1)) - 1.0);
-    v = ceil(v * prior * NX_BOUND_SCALE * (1.0 + 1e-9));
-    return v < 1 ? 1 : v > 65535 ? 65535 : (uint16_t)v;
 }
 
 static bool
@@ -439,7 +420,7 @@ nx_bounds_add(newsidx_index *idx, int64_t id, const nx_doc *doc)
         if (it == NULL) {
             rc = bounds_raise(
                 b, slot, block,
-                nx_bounds_value(dt->tf, doc->n_tokens, b->avg, doc->level));
+                nx_score_bound(dt->tf, doc->n_tokens, b->avg, doc->level));
             continue;
         }
         if (!bounds_room((void **)&b->stash, &b->cap_stash, b->n_stash,
@@ -573,7 +554,7 @@ bounds_unstash(nx_bounds *b)
         for (k = it->first; k < it->first + it->n && rc == SQLITE_OK; k++)
             rc = bounds_raise(
                 b, b->stash[k].slot, it->block,
-                nx_bounds_value(b->stash[k].tf, it->len, b->avg, it->level));
+                nx_score_bound(b->stash[k].tf, it->len, b->avg, it->level));
     }
     b->n_items = b->n_stash = 0;
     return rc;
@@ -747,8 +728,8 @@ bounds_fill_item(newsidx_index *idx, nx_bounds *b, bounds_fill *f, int64_t id,
         if (lens[c] >= NX_DOCINFO_LEN_BIG)
             lens[c] = 1; /* longer than that: 1 only raises the bound */
     }
-    ub = nx_bounds_value(tf3, lens, b->avg,
-                         (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s));
+    ub = nx_score_bound(tf3, lens, b->avg,
+                        (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s));
     i = (unsigned)(block & (BOUNDS_CHUNK - 1));
     if (nx_docinfo_u16(f->data + 2 * i) < ub)
         bounds_put_u16(f->data + 2 * i, ub);

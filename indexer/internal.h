@@ -674,19 +674,97 @@ int nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
  * record with them; meta 'weights' is kept. */
 int nx_store_clear(newsidx_index *idx, newsidx_error *err);
 
+/* The prior level of an item (nx_prior_level_of, score.c). */
+int nx_prior_level(const nx_item *item);
+
+/**************************************************************************
+** Interface to code in score.c
+**
+** The ranking formula, in one place (docs/ranking.md):
+**   score = bm25f x prior factor x freshness
+** Every scorer calls these (the engine, the SQL fallback, the stored
+** bounds).  Pure arithmetic: no SQLite.
+*/
+#define NX_SCORE_COLUMNS 3 /* the scored columns: title, excerpt, body */
+
+typedef struct nx_weights {
+    double title, excerpt, body; /* column weights */
+    double quality, heat;        /* prior weights */
+    double strength;             /* 0..0.9: prior factor in 1 +- strength */
+    double fresh_half_life;      /* days; 0 = off */
+    int64_t now;                 /* Unix seconds */
+    double form; /* 0..1: what another form of a word typed counts for,
+                    against the word itself (1) */
+} nx_weights;
+
+/* The default of nx_weights.form: "robot" finds "robots" at half the
+ * weight of "robot" itself. */
+#define NX_FORM_WEIGHT 0.5
+
+#define NX_BM25_K1 1.2
+#define NX_BM25_B  0.75
+
+/* BM25's saturated term frequency of one column: tf (k1 + 1) / (tf + k1
+ * (1 - b + b len / avg)). */
+double nx_rank_sat(double tf, double len, double avg);
+/* Lucene's idf of a phrase held by `n` of `n_rows` rows. */
+double nx_rank_idf(int64_t n_rows, int64_t n);
+/* One phrase's text score before its idf: the sum over the columns c
+ * with tf[c] > 0 of w[c] * sat(tf[c], len[c], avg[c]) (len[c] of a column
+ * without the phrase is not read). */
+double nx_score_text(const double *w, const uint32_t *tf, const uint32_t *len,
+                     const double *avg);
+
 /*
  * The prior level of an item, 0 (lowest) to NX_PRIOR_LEVELS-1, from its
  * quality and heat: round(1023 * (quality part + heat part) / 2).  With
  * equal prior weights the prior of docs/ranking.md is level / 1023.
  */
 #define NX_PRIOR_LEVELS 1024
-int nx_prior_level(const nx_item *item);
+int nx_prior_level_of(bool has_q, int64_t q, bool has_h, int64_t h);
 /* A quality or heat value mapped onto 0..1 on a log scale, reaching 1 at
  * `top`; 0.5 (neutral) when unknown, so missing values neither help nor
  * hurt. */
 #define NX_PRIOR_QUALITY_TOP 200.0
 #define NX_PRIOR_HEAT_TOP    320.0
 double nx_prior_part(bool has, int64_t v, double top);
+/* The prior in 0..1 for an item's quality and heat under w's weights. */
+double nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h,
+                     int64_t h);
+/* The factor of a prior: 1 + strength (2 prior - 1). */
+double nx_score_prior_factor(double strength, double prior);
+double nx_rank_prior_factor(const nx_weights *w, double prior);
+/* The largest prior factor of any item whose rank key has `level`. */
+double nx_rank_level_bound(const nx_weights *w, int level);
+/* Freshness factor in [0.1, 1]; 1 when off; 0.5 for an unknown date. */
+double nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date);
+
+/* What an item brings to its score besides its text (its docinfo slot or
+ * its items row). */
+typedef struct nx_score_doc {
+    int level; /* the prior level (kept in range here) */
+    bool has_quality, has_heat, has_date;
+    int64_t quality, heat, date;
+} nx_score_doc;
+
+typedef struct nx_score {
+    double bm25, prior, fresh; /* the factors */
+    double score;              /* their product */
+    double key;                /* what the sort orders by */
+} nx_score;
+
+/* The prior factor of an item under w. */
+double nx_score_prior(const nx_weights *w, const nx_score_doc *d);
+/* An item's factors, score and sort key (an item without the sort's
+ * value sorts last: -1e300). */
+void nx_score_item(nx_score *out, const nx_weights *w, newsidx_sort sort,
+                   double bm25, const nx_score_doc *d);
+/* The stored bound of a token in an item (the bounds table,
+ * docs/schema.md): max(1, ceil(NX_BOUND_SCALE * v)), capped at 65535, v
+ * its text score under NX_BOUND_W_* times the prior factor of its level
+ * under NX_BOUND_STRENGTH, with tf and len per column. */
+uint16_t nx_score_bound(const uint32_t *tf, const uint32_t *len,
+                        const double *avg, int level);
 
 /**************************************************************************
 ** Interface to code in docinfo.c
@@ -770,10 +848,6 @@ void nx_docinfo_free(newsidx_index *idx);
 #define NX_BOUND_CHUNK     64 /* bound blocks per row */
 
 typedef struct nx_bounds nx_bounds;
-/* The stored bound of a token in an item: max(1, ceil(NX_BOUND_SCALE *
- * v)), v as bounds.c says, with tf and len per column. */
-uint16_t nx_bounds_value(const uint32_t *tf, const uint32_t *len,
-                         const double *avg, int level);
 /* A token's new row count, as the terms table has it now (terms.c tells
  * every changed count). */
 void nx_bounds_seen_df(newsidx_index *idx, const char *tok, size_t len,

@@ -7,7 +7,6 @@
  * so a reader never sees half of a file applied.
  */
 #include <assert.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,27 +625,11 @@ store_related(newsidx_index *idx, int64_t id, const nx_item *item,
     }
 }
 
-double
-nx_prior_part(bool has, int64_t v, double top)
-{
-    if (!has || v < 0)
-        return 0.5;
-    if ((double)v >= top)
-        return 1.0;
-    return log1p((double)v) / log1p(top);
-}
-
 int
 nx_prior_level(const nx_item *item)
 {
-    double q =
-        nx_prior_part(item->has_quality, item->quality, NX_PRIOR_QUALITY_TOP);
-    double h = nx_prior_part(item->has_heat, item->heat, NX_PRIOR_HEAT_TOP);
-    int level = (int)lround((q + h) / 2.0 * (NX_PRIOR_LEVELS - 1));
-
-    return level < 0                  ? 0
-           : level >= NX_PRIOR_LEVELS ? NX_PRIOR_LEVELS - 1
-                                      : level;
+    return nx_prior_level_of(item->has_quality, item->quality, item->has_heat,
+                             item->heat);
 }
 
 static void

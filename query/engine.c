@@ -1291,31 +1291,27 @@ eng_keep(eng *e, unsigned s)
 static double
 eng_bm25f(eng *e, int64_t id, unsigned s, unsigned u)
 {
-    uint32_t len[3];
+    uint32_t len[3] = {0, 0, 0};
     bool has_len[3] = {false, false, false};
     double score = 0;
     int i, c;
 
     for (i = 0; i < e->n_scored; i++) {
         const uint32_t *tf;
-        double part = 0;
 
         if (!eng_bit(e->ph_bits[i], u))
             continue;
         tf = e->ph_tf[i][u];
+        /* The lengths of the columns the phrase is in, once per row. */
         for (c = 0; c < 3; c++) {
-            if (tf[c] == 0)
+            if (tf[c] == 0 || has_len[c])
                 continue;
-            if (!has_len[c]) {
-                len[c] =
-                    nx_docinfo_u16(e->dbuf + NX_DOCINFO_LEN_OFF(c) + 2 * s);
-                if (len[c] >= NX_DOCINFO_LEN_BIG)
-                    len[c] = eng_docsize(e, id, c);
-                has_len[c] = true;
-            }
-            part += e->w[c] * nx_rank_sat(tf[c], len[c], e->avg[c]);
+            len[c] = nx_docinfo_u16(e->dbuf + NX_DOCINFO_LEN_OFF(c) + 2 * s);
+            if (len[c] >= NX_DOCINFO_LEN_BIG)
+                len[c] = eng_docsize(e, id, c);
+            has_len[c] = true;
         }
-        score += e->idf[i] * part;
+        score += e->idf[i] * nx_score_text(e->w, tf, len, e->avg);
     }
     return score;
 }
@@ -1328,37 +1324,22 @@ eng_score(eng *e, int64_t id, unsigned s, unsigned u, search_cand *c)
     const newsidx_query *q = e->q;
     const unsigned char *d = e->dbuf;
     unsigned flags = d[NX_DOCINFO_FLAGS_OFF + s];
-    int level = (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s);
-    bool has_q = (flags & NX_DOC_HAS_QUALITY) != 0;
-    bool has_h = (flags & NX_DOC_HAS_HEAT) != 0;
-    bool has_d = (flags & NX_DOC_HAS_DATE) != 0;
-    int64_t quality = 0, heat = 0, date = 0;
+    nx_score_doc doc;
 
+    memset(&doc, 0, sizeof(doc));
+    doc.level = (int)nx_docinfo_u16(d + NX_DOCINFO_LEVEL_OFF + 2 * s);
+    doc.has_quality = (flags & NX_DOC_HAS_QUALITY) != 0;
+    doc.has_heat = (flags & NX_DOC_HAS_HEAT) != 0;
+    doc.has_date = (flags & NX_DOC_HAS_DATE) != 0;
     if (e->need_full) {
-        quality = (int32_t)nx_docinfo_u32(d + NX_DOCINFO_QUALITY_OFF + 4 * s);
-        heat = (int32_t)nx_docinfo_u32(d + NX_DOCINFO_HEAT_OFF + 4 * s);
-        date = (int64_t)nx_docinfo_u64(d + NX_DOCINFO_DATE_OFF + 8 * s);
+        doc.quality =
+            (int32_t)nx_docinfo_u32(d + NX_DOCINFO_QUALITY_OFF + 4 * s);
+        doc.heat = (int32_t)nx_docinfo_u32(d + NX_DOCINFO_HEAT_OFF + 4 * s);
+        doc.date = (int64_t)nx_docinfo_u64(d + NX_DOCINFO_DATE_OFF + 8 * s);
     }
     memset(c, 0, sizeof(*c));
     c->id = id;
-    c->bm25 = e->has_text ? eng_bm25f(e, id, s, u) : 1.0;
-    c->prior = nx_search_prior(q, level, has_q, quality, has_h, heat);
-    c->fresh = nx_rank_fresh(&q->w, has_d, date);
-    c->score = c->bm25 * c->prior * c->fresh;
-    switch (q->opts.sort) {
-    case NEWSIDX_SORT_RANK:
-        c->key = c->score;
-        break;
-    case NEWSIDX_SORT_DATE:
-        c->key = has_d ? (double)date : -1e300;
-        break;
-    case NEWSIDX_SORT_QUALITY:
-        c->key = has_q ? (double)quality : -1e300;
-        break;
-    case NEWSIDX_SORT_HEAT:
-        c->key = has_h ? (double)heat : -1e300;
-        break;
-    }
+    nx_search_score(c, q, e->has_text ? eng_bm25f(e, id, s, u) : 1.0, &doc);
 }
 
 /* The idf of each scored phrase (nx_search_idf) and the column averages,

@@ -243,38 +243,11 @@ int nx_fr_pos_count(const unsigned char *p, int n, int col, int *tf);
 ** While it scores a query it also works out, once, an upper bound of what
 ** any row can score; the caller reads it from the nx_rank_state it gave.
 */
-typedef struct nx_weights {
-    double title, excerpt, body; /* column weights */
-    double quality, heat;        /* prior weights */
-    double strength;             /* 0..0.9: prior factor in 1 +- strength */
-    double fresh_half_life;      /* days; 0 = off */
-    int64_t now;                 /* Unix seconds */
-    double form; /* 0..1: what another form of a word typed counts for,
-                    against the word itself (1) */
-} nx_weights;
+/* (The formula itself, nx_weights and the nx_rank_* and nx_score_*
+ * functions, is score.c's: indexer/internal.h.) */
 
-/* The default of nx_weights.form: "robot" finds "robots" at half the
- * weight of "robot" itself. */
-#define NX_FORM_WEIGHT 0.5
-
-#define NX_BM25_K1 1.2
-#define NX_BM25_B  0.75
-
-/* BM25's saturated term frequency of one column: tf (k1 + 1) / (tf + k1
- * (1 - b + b len / avg)).  nx_bm25f and the engine both score with it. */
-double nx_rank_sat(double tf, double len, double avg);
-/* Lucene's idf of a phrase held by `n` of `n_rows` rows. */
-double nx_rank_idf(int64_t n_rows, int64_t n);
 /* Register nx_bm25f on `db` with `state` as its side channel. */
 int nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err);
-/* The prior in 0..1 and its factor for an item's quality and heat. */
-double nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h,
-                     int64_t h);
-double nx_rank_prior_factor(const nx_weights *w, double prior);
-/* The largest prior factor of any item whose rank key has `level`. */
-double nx_rank_level_bound(const nx_weights *w, int level);
-/* Freshness factor in (0, 1]; 1 when off; 0.5 for an unknown date. */
-double nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date);
 /* Parse "title=10,excerpt=4,quality=1,heat=1,prior=0.3,fresh=30" into `w`
  * (only the keys given).  False on a malformed list. */
 bool nx_rank_parse_weights(nx_weights *w, const char *s);

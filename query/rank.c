@@ -11,11 +11,8 @@
 
 #include "results.h"
 
-#define RANK_TEXT_COLUMNS 3                /* title, excerpt, body */
+#define RANK_TEXT_COLUMNS NX_SCORE_COLUMNS /* title, excerpt, body */
 #define RANK_MAX_PHRASES  SEARCH_MAX_TERMS /* query.c's words and forms */
-/* The least freshness factor, however far an item is from the reference
- * date (docs/ranking.md). */
-#define RANK_FRESH_FLOOR 0.1
 
 /* Per-statement data, made by the first call: idf and average lengths. */
 typedef struct rank_aux {
@@ -25,21 +22,6 @@ typedef struct rank_aux {
     double idf[RANK_MAX_PHRASES];
     double w[RANK_TEXT_COLUMNS];
 } rank_aux;
-
-/* Lucene's idf: always positive, so common terms still count. */
-double
-nx_rank_idf(int64_t n_rows, int64_t n)
-{
-    return log(1.0 + ((double)n_rows - (double)n + 0.5) / ((double)n + 0.5));
-}
-
-double
-nx_rank_sat(double tf, double len, double avg)
-{
-    double norm = 1.0 - NX_BM25_B + NX_BM25_B * (avg > 0 ? len / avg : 1.0);
-
-    return tf * (NX_BM25_K1 + 1.0) / (tf + NX_BM25_K1 * norm);
-}
 
 /* The term frequencies of phrases 0..n_phrases-1 in each column of the
  * current row.  Phrase by phrase, and only the phrases scored: xInstCount
@@ -72,18 +54,23 @@ rank_exact_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
                  const rank_aux *aux, int n_phrases,
                  int (*tf)[RANK_TEXT_COLUMNS], double *parts)
 {
-    int i, c, rc = SQLITE_OK, len[RANK_TEXT_COLUMNS] = {-1, -1, -1};
+    uint32_t len[RANK_TEXT_COLUMNS] = {0, 0, 0}, tfc[RANK_TEXT_COLUMNS];
+    bool has_len[RANK_TEXT_COLUMNS] = {false, false, false};
+    int i, c, rc = SQLITE_OK;
 
     for (i = 0; i < n_phrases && rc == SQLITE_OK; i++) {
-        parts[i] = 0;
         for (c = 0; c < RANK_TEXT_COLUMNS && rc == SQLITE_OK; c++) {
-            if (tf[i][c] == 0)
-                continue;
-            if (len[c] < 0)
-                rc = api->xColumnSize(fts, c, &len[c]);
-            parts[i] +=
-                aux->w[c] * nx_rank_sat(tf[i][c], len[c], aux->avg_len[c]);
+            tfc[c] = tf[i][c] > 0 ? (uint32_t)tf[i][c] : 0;
+            if (tfc[c] > 0 && !has_len[c]) {
+                int n = 0;
+
+                rc = api->xColumnSize(fts, c, &n);
+                len[c] = n > 0 ? (uint32_t)n : 0;
+                has_len[c] = true;
+            }
         }
+        parts[i] =
+            rc == SQLITE_OK ? nx_score_text(aux->w, tfc, len, aux->avg_len) : 0;
     }
     return rc;
 }
@@ -231,70 +218,6 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
         return nx_fail(err, NEWSIDX_IO, "cannot register the functions: %s",
                        sqlite3_errstr(rc));
     return NEWSIDX_OK;
-}
-
-double
-nx_rank_prior(const nx_weights *w, bool has_q, int64_t q, bool has_h, int64_t h)
-{
-    double sum = w->quality + w->heat;
-
-    if (sum <= 0)
-        return 0.5;
-    return (w->quality * nx_prior_part(has_q, q, NX_PRIOR_QUALITY_TOP) +
-            w->heat * nx_prior_part(has_h, h, NX_PRIOR_HEAT_TOP)) /
-           sum;
-}
-
-double
-nx_rank_prior_factor(const nx_weights *w, double prior)
-{
-    return 1.0 + w->strength * (2.0 * prior - 1.0);
-}
-
-/*
- * Items of one rank-key level have (quality part + heat part) / 2 within
- * half a step of level / 1023.  Under other prior weights the prior is
- * largest when the heavier part takes as much of that sum as it can.
- */
-double
-nx_rank_level_bound(const nx_weights *w, int level)
-{
-    double m = ((double)level + 0.5) / (NX_PRIOR_LEVELS - 1), big, small;
-    double hi = w->quality >= w->heat ? w->quality : w->heat;
-    double lo = w->quality >= w->heat ? w->heat : w->quality;
-    double sum = w->quality + w->heat;
-
-    if (m > 1.0)
-        m = 1.0;
-    if (sum <= 0)
-        return nx_rank_prior_factor(w, 0.5);
-    big = 2.0 * m > 1.0 ? 1.0 : 2.0 * m;
-    small = 2.0 * m - big;
-    return nx_rank_prior_factor(w, (hi * big + lo * small) / sum);
-}
-
-/*
- * fresh = floor + (1 - floor) * 0.5 ^ (distance / half-life), where the
- * distance is between the item's date and the reference w->now, either
- * way: an item dated after it (a reference set in the past, a date in the
- * future) is as far from it as one as much before.  The floor keeps an
- * archive's old items ranked by relevance among themselves instead of
- * all at 0; it keeps the factor in [floor, 1], which the engine's bounds
- * take as at most 1.
- */
-double
-nx_rank_fresh(const nx_weights *w, bool has_date, int64_t date)
-{
-    double days;
-
-    if (w->fresh_half_life <= 0)
-        return 1.0;
-    if (!has_date)
-        return 0.5;
-    /* In doubles: a damaged date must not overflow the difference. */
-    days = fabs((double)w->now - (double)date) / 86400.0;
-    return RANK_FRESH_FLOOR +
-           (1.0 - RANK_FRESH_FLOOR) * pow(0.5, days / w->fresh_half_life);
 }
 
 bool

@@ -125,9 +125,10 @@ int nx_search_idf(newsidx_query *q, int64_t n_rows, double *idf, int *n_out,
                   newsidx_error *err);
 /* The rows of the fts table, as FTS5 counts them (its averages record). */
 int nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err);
-/* The prior factor of an item under the query's weights. */
-double nx_search_prior(const newsidx_query *q, int level, bool has_q,
-                       int64_t quality, bool has_h, int64_t heat);
+/* A candidate's factors, score and sort key under the query's weights and
+ * sort (nx_score_item): the engine and the SQL scan both score so. */
+void nx_search_score(search_cand *c, const newsidx_query *q, double bm25,
+                     const nx_score_doc *doc);
 
 /* engine.c: the query engine.  Both return NX_ENGINE_DECLINED, having done
  * nothing, for a query the engine does not run; search.c then uses SQL. */

@@ -261,20 +261,18 @@ search_col_dup(sqlite3_stmt *stmt, int col, bool *is_oom)
     return copy;
 }
 
-double
-nx_search_prior(const newsidx_query *q, int level, bool has_q, int64_t quality,
-                bool has_h, int64_t heat)
+void
+nx_search_score(search_cand *c, const newsidx_query *q, double bm25,
+                const nx_score_doc *doc)
 {
-    /* With equal quality and heat weights the prior is the level / 1023
-     * (docs/ranking.md); a stored level past it is damage, kept in range
-     * so that the engine's bounds hold. */
-    if (level < 0 || level >= NX_PRIOR_LEVELS)
-        level = level < 0 ? 0 : NX_PRIOR_LEVELS - 1;
-    if (q->w.quality == q->w.heat)
-        return nx_rank_prior_factor(&q->w,
-                                    (double)level / (NX_PRIOR_LEVELS - 1));
-    return nx_rank_prior_factor(
-        &q->w, nx_rank_prior(&q->w, has_q, quality, has_h, heat));
+    nx_score sc;
+
+    nx_score_item(&sc, &q->w, q->opts.sort, bm25, doc);
+    c->bm25 = sc.bm25;
+    c->prior = sc.prior;
+    c->fresh = sc.fresh;
+    c->score = sc.score;
+    c->key = sc.key;
 }
 
 /* Score the current row of the SQL scan: id, bm25, level, quality, heat,
@@ -283,37 +281,19 @@ static void
 search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
                  search_cand *c)
 {
+    nx_score_doc doc;
+
     memset(c, 0, sizeof(*c));
     c->id = sqlite3_column_int64(stmt, 0);
-    c->bm25 = has_text ? sqlite3_column_double(stmt, 1) : 1.0;
-    c->prior = nx_search_prior(q, sqlite3_column_int(stmt, 2),
-                               sqlite3_column_type(stmt, 3) != SQLITE_NULL,
-                               sqlite3_column_int64(stmt, 3),
-                               sqlite3_column_type(stmt, 4) != SQLITE_NULL,
-                               sqlite3_column_int64(stmt, 4));
-    c->fresh = nx_rank_fresh(&q->w, sqlite3_column_type(stmt, 5) != SQLITE_NULL,
-                             sqlite3_column_int64(stmt, 5));
-    c->score = c->bm25 * c->prior * c->fresh;
-    switch (q->opts.sort) {
-    case NEWSIDX_SORT_RANK:
-        c->key = c->score;
-        break;
-    case NEWSIDX_SORT_DATE:
-        c->key = sqlite3_column_type(stmt, 5) == SQLITE_NULL
-                     ? -1e300
-                     : (double)sqlite3_column_int64(stmt, 5);
-        break;
-    case NEWSIDX_SORT_QUALITY:
-        c->key = sqlite3_column_type(stmt, 3) == SQLITE_NULL
-                     ? -1e300
-                     : (double)sqlite3_column_int64(stmt, 3);
-        break;
-    case NEWSIDX_SORT_HEAT:
-        c->key = sqlite3_column_type(stmt, 4) == SQLITE_NULL
-                     ? -1e300
-                     : (double)sqlite3_column_int64(stmt, 4);
-        break;
-    }
+    doc.level = sqlite3_column_int(stmt, 2);
+    doc.has_quality = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
+    doc.quality = sqlite3_column_int64(stmt, 3);
+    doc.has_heat = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
+    doc.heat = sqlite3_column_int64(stmt, 4);
+    doc.has_date = sqlite3_column_type(stmt, 5) != SQLITE_NULL;
+    doc.date = sqlite3_column_int64(stmt, 5);
+    nx_search_score(c, q, has_text ? sqlite3_column_double(stmt, 1) : 1.0,
+                    &doc);
 }
 
 /* The rows holding term `t`: a word's or a phrase's words' counts into
