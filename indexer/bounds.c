@@ -28,7 +28,7 @@
 
 #include <sqlite3.h>
 
-#include "query.h"
+#include "fts5read.h"
 
 /* Bound blocks each (token, chunk) row holds. */
 #define BOUNDS_CHUNK_SHIFT 6
@@ -510,19 +510,19 @@ bounds_set_avg(newsidx_index *idx, nx_bounds *b)
     size_t i;
     int c, rc = nx_fr_open(&r, idx->db, &err);
 
-    if (rc == NEWSIDX_OK) {
+    if (rc != NEWSIDX_OK)
+        return bounds_fr_failed(idx, rc, &err);
+    if (r != NULL) {
         n = nx_fr_rows(r);
         for (c = 0; c < 3; c++)
             total[c] = (double)nx_fr_col_total(r, c);
         nx_fr_close(r);
-    } else if (rc == NX_FR_UNSUPPORTED) {
+    } else {
         for (i = 0; i < b->n_items; i++) {
             for (c = 0; c < 3; c++)
                 total[c] += b->items[i].len[c];
         }
         n = (int64_t)b->n_items;
-    } else {
-        return bounds_fr_failed(idx, rc, &err);
     }
     /* A column no item has text in yet gets a huge average: its length
      * then counts as nothing, which only raises the bounds, and keeps
@@ -853,10 +853,10 @@ nx_bounds_flush(newsidx_index *idx)
             newsidx_error err;
             int status = nx_fr_open(&r, idx->db, &err);
 
-            if (status == NX_FR_UNSUPPORTED)
-                is_sql = true;
-            else if (status != NEWSIDX_OK)
+            if (status != NEWSIDX_OK)
                 rc = bounds_fr_failed(idx, status, &err);
+            else if (r == NULL)
+                is_sql = true;
         }
         if (rc == SQLITE_OK)
             rc = is_sql ? bounds_backfill_sql(idx, b, tok, t->len)

@@ -1434,8 +1434,8 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
     e->q = q;
     e->dblock = -1;
     rc = nx_fr_open(&e->r, q->idx->db, err);
-    if (rc == NX_FR_UNSUPPORTED)
-        rc = NX_ENGINE_DECLINED;
+    if (rc == NEWSIDX_OK && e->r == NULL)
+        rc = NX_ENGINE_DECLINED; /* another FTS5 format */
     if (rc == NEWSIDX_OK) {
         if (q->idx->qtok == NULL)
             e->rc = nx_tokenizer_new(&q->idx->qtok, q->idx->db);

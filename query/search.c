@@ -371,13 +371,13 @@ nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err)
     nx_fr *r = NULL;
     int rc = nx_fr_open(&r, q->idx->db, err);
 
-    if (rc == NEWSIDX_OK) {
+    if (rc != NEWSIDX_OK)
+        return rc;
+    if (r != NULL) {
         *n_rows = nx_fr_rows(r);
         nx_fr_close(r);
         return NEWSIDX_OK;
     }
-    if (rc != NX_FR_UNSUPPORTED)
-        return rc;
     /* Another FTS5 format: count (every fts row is an item). */
     rc = sqlite3_prepare_v2(q->idx->db, "SELECT count(*) FROM items", -1, &stmt,
                             NULL);

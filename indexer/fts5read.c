@@ -27,12 +27,12 @@
  * first), and a winning entry with an empty position list is a deleted
  * row.  Only committed data is read, in the caller's read transaction.
  */
+#include "fts5read.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
-
-#include "query.h"
 
 /* FTS5's limits and record ids (fts5_index.c). */
 #define FR_STRUCTURE_ROWID 10
@@ -446,9 +446,9 @@ fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
                                 " term <= ?2 ORDER BY term DESC LIMIT 1",
                                 -1, 0, &r->idx, NULL);
     nx_free(buf);
-    if (rc == SQLITE_NOTFOUND) {
+    if (rc == SQLITE_NOTFOUND) { /* another format: no reader */
         nx_fr_close(r);
-        return NX_FR_UNSUPPORTED;
+        return NEWSIDX_OK;
     }
     if (rc != SQLITE_OK) {
         r->rc = r->rc != SQLITE_OK ? r->rc : rc;
@@ -465,7 +465,7 @@ nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
 {
     *out = NULL;
     if (nx_fr_is_off())
-        return NX_FR_UNSUPPORTED;
+        return NEWSIDX_OK;
     return fr_open(out, db, err);
 }
 
@@ -476,7 +476,7 @@ nx_fr_check(sqlite3 *db, newsidx_error *err)
     int rc = fr_open(&r, db, err);
 
     nx_fr_close(r);
-    return rc == NX_FR_UNSUPPORTED ? NEWSIDX_OK : rc;
+    return rc;
 }
 
 void
