@@ -257,6 +257,13 @@ int64_t nx_days_from_civil(int64_t y, int64_t m, int64_t d);
 /* The month number of a Unix time: months since 1970-01, UTC (negative
  * before). */
 int64_t nx_month_of(int64_t unix_seconds);
+/* The tag of month `month` (nx_month_of's count: months since 1970-01,
+ * UTC) or, with is_year, of the year it is in, into out (at least
+ * NX_DATE_TAG_SIZE bytes): NX_TAG_YEAR and the year (d2015), NX_TAG_MONTH
+ * and the year and the month in two digits (m201502); a year before 0 as
+ * "n" and its magnitude, for the tokenizer would cut at a minus sign. */
+#define NX_DATE_TAG_SIZE 40
+void nx_date_tag(char *out, bool is_year, int64_t month);
 
 /**************************************************************************
 ** Interface to code in hash.c
@@ -297,73 +304,6 @@ enum nx_stmt_id {
     NX_STMT_ITEM_HAS_WARNINGS,
     NX_STMT_ITEM_WARNINGS,
     NX_STMT_COUNT
-};
-
-/* The side channel of the nx_bm25f ranking function (query/rank.c). */
-typedef struct nx_rank_state {
-    bool is_registered; /* nx_bm25f exists on this connection */
-    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
-    /* Set by the SQL scan while it runs: the idf of each phrase
-     * (docs/ranking.md), used when n_idf equals the statement's phrase
-     * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
-    const double *idf;
-    int n_idf;
-    uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
-                           walk over their rows (for tests) */
-    uint64_t n_blocks;  /* blocks the engine scored in walks with bounds
-                           (for tests and benchmarks) */
-} nx_rank_state;
-
-/* A set of rowids as bits, kept by a handle for as long as its file's
- * data version (SQLITE_FCNTL_DATA_VERSION) stays the same. */
-typedef struct nx_rowset {
-    bool has; /* bits holds the set of data version `version` */
-    unsigned version;
-    uint64_t *bits; /* bit i of word w: rowid 64 * w + i */
-    size_t n_words;
-} nx_rowset;
-
-/* Fills a row set: a new array of *n_words words into *bits. */
-typedef int (*nx_rowset_fill_fn)(void *ctx, uint64_t **bits, size_t *n_words);
-
-/* `set` for the file as the caller's read transaction sees it (one that
- * has read something): the kept bits, or new ones from `fill` when the
- * file changed.  SQLite result code (docinfo.c). */
-int nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill,
-                  void *ctx);
-void nx_rowset_free(nx_rowset *set);
-
-/* See newsidx_index.prefix_rare_df. */
-#define NX_PREFIX_RARE_DF 8192
-
-struct newsidx_index {
-    sqlite3 *db;
-    char *path; /* the index file name */
-    bool is_readonly;
-    int schema_version;
-    int lock_fd;    /* descriptor for flock(), or -1 */
-    bool is_locked; /* the indexing lock is held */
-    sqlite3_stmt *stmt[NX_STMT_COUNT];
-    nx_buf scratch;                 /* normalization scratch space */
-    nx_rank_state rank;             /* see query/rank.c */
-    struct nx_terms *terms;         /* see terms.c; NULL until first used */
-    struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
-    struct nx_prep *prep; /* for items prepared on the calling thread */
-    struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
-    nx_rowset live;            /* the items docinfo holds (nx_docinfo_live) */
-    nx_rowset unpub;           /* the unpublished items (query/engine.c) */
-    struct nx_tokenizer *qtok; /* the query engine's; NULL until used */
-    struct nx_bounds *bounds;  /* see bounds.c; NULL until used */
-    int64_t bound_min_df;      /* tokens held by this many rows get bounds
-                                  (NX_BOUND_MIN_DF; tests lower it) */
-    int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
-                                  rows are read whole (NX_PREFIX_RARE_DF,
-                                  query/engine.c; tests change it) */
-    char stem_language[64];    /* newsidx_index_stem_language's answer */
-    char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
-                         was raised (nx_store_damaged); "" when none */
-    size_t n_queries; /* alive: newsidx_index_close waits for them */
-    bool is_closing;  /* closed by the caller while queries were alive */
 };
 
 /* The application_id stamped on every index file ("nxdx"). */
@@ -525,6 +465,47 @@ void nx_store_rollback(newsidx_index *idx);
 
 void nx_store_finalize_all(newsidx_index *idx);
 
+/* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */
+int nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
+                      newsidx_error *err);
+/* Insert (rec->id == 0; the new id is stored in rec->id) or update a file
+ * row. */
+int nx_store_file_put(newsidx_index *idx, nx_file_rec *rec, const char *path,
+                      newsidx_error *err);
+int nx_store_file_move(newsidx_index *idx, int64_t id, const char *new_path,
+                       int64_t size, int64_t mtime_ns, newsidx_error *err);
+/* Delete a file row with its item, if any. */
+int nx_store_file_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
+/* Write `item`, prepared as `doc`, as the item of file `id`, replacing
+ * the old one.  The texts of `doc` are taken over (set to NULL). */
+int nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
+                      nx_doc *doc, newsidx_error *err);
+/* nx_store_item_put for an item prepared here, on the calling thread. */
+int nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
+                          newsidx_error *err);
+/* Remove the item of file `id` (no error if there is none). */
+int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
+/* Whether file `id` has an item (a file that failed keeps its last good
+ * one). */
+int nx_store_item_exists(bool *out, newsidx_index *idx, int64_t id,
+                         newsidx_error *err);
+/* Call `cb` with each warning stored with the item of file `id` (items
+ * .warnings); `*n_out` receives their number (0 without an item).  What
+ * the stored JSON lacks comes as 0 or NULL; stored JSON that is not an
+ * array of objects yields none.  The strings are valid during the call. */
+typedef void (*nx_store_warning_fn)(unsigned line, unsigned column,
+                                    const char *field, const char *message,
+                                    void *payload);
+int nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
+                           nx_store_warning_fn cb, void *payload,
+                           newsidx_error *err);
+/* Remove everything (files, items, ...): the tables made anew, a damaged
+ * record with them; meta 'weights' is kept. */
+int nx_store_clear(newsidx_index *idx, newsidx_error *err);
+
+/* The prior level of an item (nx_prior_level_of, score.c). */
+int nx_prior_level(const nx_item *item);
+
 /**************************************************************************
 ** Interface to code in ftsqueue.c
 **
@@ -537,7 +518,7 @@ void nx_store_finalize_all(newsidx_index *idx);
 /* The filter tokens of the tags column (store.c writes them): U+E000 and
  * a letter, then a topic or provider id, or 16 hex digits of nx_hash64 of
  * the normalized type or category, or the month and the year of the date
- * (nx_date_tag); the last one marks published: false. */
+ * (nx_date_tag, date.c); the last one marks published: false. */
 #define NX_TAG_TOPIC                                                           \
     "\xee\x80\x80"                                                             \
     "t"
@@ -565,13 +546,6 @@ void nx_store_finalize_all(newsidx_index *idx);
 #define NX_TAG_LINK                                                            \
     "\xee\x80\x80"                                                             \
     "l"
-/* The tag of month `month` (nx_month_of's count: months since 1970-01,
- * UTC) or, with is_year, of the year it is in, into out (at least
- * NX_DATE_TAG_SIZE bytes): NX_TAG_YEAR and the year (d2015), NX_TAG_MONTH
- * and the year and the month in two digits (m201502); a year before 0 as
- * "n" and its magnitude, for the tokenizer would cut at a minus sign. */
-#define NX_DATE_TAG_SIZE 40
-void nx_date_tag(char *out, bool is_year, int64_t month);
 /* The fts column of the tags. */
 #define NX_FTS_TAGS 3
 typedef struct nx_fts_queue nx_fts_queue;
@@ -635,47 +609,6 @@ int nx_terms_word_dfs(newsidx_index *idx, const char *text, size_t len,
 int nx_terms_prefix_df(newsidx_index *idx, const char *prefix, size_t len,
                        int64_t *sum);
 void nx_terms_free(newsidx_index *idx);
-
-/* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */
-int nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
-                      newsidx_error *err);
-/* Insert (rec->id == 0; the new id is stored in rec->id) or update a file
- * row. */
-int nx_store_file_put(newsidx_index *idx, nx_file_rec *rec, const char *path,
-                      newsidx_error *err);
-int nx_store_file_move(newsidx_index *idx, int64_t id, const char *new_path,
-                       int64_t size, int64_t mtime_ns, newsidx_error *err);
-/* Delete a file row with its item, if any. */
-int nx_store_file_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
-/* Write `item`, prepared as `doc`, as the item of file `id`, replacing
- * the old one.  The texts of `doc` are taken over (set to NULL). */
-int nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
-                      nx_doc *doc, newsidx_error *err);
-/* nx_store_item_put for an item prepared here, on the calling thread. */
-int nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
-                          newsidx_error *err);
-/* Remove the item of file `id` (no error if there is none). */
-int nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err);
-/* Whether file `id` has an item (a file that failed keeps its last good
- * one). */
-int nx_store_item_exists(bool *out, newsidx_index *idx, int64_t id,
-                         newsidx_error *err);
-/* Call `cb` with each warning stored with the item of file `id` (items
- * .warnings); `*n_out` receives their number (0 without an item).  What
- * the stored JSON lacks comes as 0 or NULL; stored JSON that is not an
- * array of objects yields none.  The strings are valid during the call. */
-typedef void (*nx_store_warning_fn)(unsigned line, unsigned column,
-                                    const char *field, const char *message,
-                                    void *payload);
-int nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
-                           nx_store_warning_fn cb, void *payload,
-                           newsidx_error *err);
-/* Remove everything (files, items, ...): the tables made anew, a damaged
- * record with them; meta 'weights' is kept. */
-int nx_store_clear(newsidx_index *idx, newsidx_error *err);
-
-/* The prior level of an item (nx_prior_level_of, score.c). */
-int nx_prior_level(const nx_item *item);
 
 /**************************************************************************
 ** Interface to code in score.c
@@ -830,6 +763,25 @@ int nx_docinfo_flush(newsidx_index *idx);
 void nx_docinfo_discard(newsidx_index *idx);
 void nx_docinfo_free(newsidx_index *idx);
 
+/* A set of rowids as bits, kept by a handle for as long as its file's
+ * data version (SQLITE_FCNTL_DATA_VERSION) stays the same. */
+typedef struct nx_rowset {
+    bool has; /* bits holds the set of data version `version` */
+    unsigned version;
+    uint64_t *bits; /* bit i of word w: rowid 64 * w + i */
+    size_t n_words;
+} nx_rowset;
+
+/* Fills a row set: a new array of *n_words words into *bits. */
+typedef int (*nx_rowset_fill_fn)(void *ctx, uint64_t **bits, size_t *n_words);
+
+/* `set` for the file as the caller's read transaction sees it (one that
+ * has read something): the kept bits, or new ones from `fill` when the
+ * file changed.  SQLite result code (docinfo.c). */
+int nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill,
+                  void *ctx);
+void nx_rowset_free(nx_rowset *set);
+
 /**************************************************************************
 ** Interface to code in bounds.c
 **
@@ -936,5 +888,58 @@ void nx_scan_close(nx_scan *scan);
 /* Does the file name end in one of the extensions (case-insensitive)? */
 bool nx_scan_ext_matches(const char *path, const char *const *exts,
                          size_t n_exts);
+
+/**************************************************************************
+** The index handle (db.c opens and closes it)
+**
+** Last, for it holds state of the files above by value.
+*/
+/* The side channel of the nx_bm25f ranking function (query/rank.c). */
+typedef struct nx_rank_state {
+    bool is_registered; /* nx_bm25f exists on this connection */
+    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
+    /* Set by the SQL scan while it runs: the idf of each phrase
+     * (docs/ranking.md), used when n_idf equals the statement's phrase
+     * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
+    const double *idf;
+    int n_idf;
+    uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
+                           walk over their rows (for tests) */
+    uint64_t n_blocks;  /* blocks the engine scored in walks with bounds
+                           (for tests and benchmarks) */
+} nx_rank_state;
+
+/* See newsidx_index.prefix_rare_df. */
+#define NX_PREFIX_RARE_DF 8192
+
+struct newsidx_index {
+    sqlite3 *db;
+    char *path; /* the index file name */
+    bool is_readonly;
+    int schema_version;
+    int lock_fd;    /* descriptor for flock(), or -1 */
+    bool is_locked; /* the indexing lock is held */
+    sqlite3_stmt *stmt[NX_STMT_COUNT];
+    nx_buf scratch;                 /* normalization scratch space */
+    nx_rank_state rank;             /* see query/rank.c */
+    struct nx_terms *terms;         /* see terms.c; NULL until first used */
+    struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
+    struct nx_prep *prep; /* for items prepared on the calling thread */
+    struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
+    nx_rowset live;            /* the items docinfo holds (nx_docinfo_live) */
+    nx_rowset unpub;           /* the unpublished items (query/engine.c) */
+    struct nx_tokenizer *qtok; /* the query engine's; NULL until used */
+    struct nx_bounds *bounds;  /* see bounds.c; NULL until used */
+    int64_t bound_min_df;      /* tokens held by this many rows get bounds
+                                  (NX_BOUND_MIN_DF; tests lower it) */
+    int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
+                                  rows are read whole (NX_PREFIX_RARE_DF,
+                                  query/engine.c; tests change it) */
+    char stem_language[64];    /* newsidx_index_stem_language's answer */
+    char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
+                         was raised (nx_store_damaged); "" when none */
+    size_t n_queries; /* alive: newsidx_index_close waits for them */
+    bool is_closing;  /* closed by the caller while queries were alive */
+};
 
 #endif /* NX_INTERNAL_H */
