@@ -34,7 +34,11 @@
 #define ENG_UNIT_SHIFT NX_BOUND_SHIFT
 #define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
 #define ENG_WORDS      (ENG_UNIT / 64) /* a unit's rows, as bits */
-#define ENG_TOP        16 /* blocks of the highest bounds walked first */
+/* The engine's own status for "not a query the engine runs": it stays
+ * inside this file (nx_engine_run and nx_engine_count say it through
+ * *is_declined), never in a status another file sees. */
+#define ENG_DECLINED (-100)
+#define ENG_TOP      16 /* blocks of the highest bounds walked first */
 /* A prefix's terms held by at most idx->prefix_rare_df rows
  * (NX_PREFIX_RARE_DF) are read whole when the query opens
  * (eng_prefix_rare), at most ENG_RARE_ROWS rows in all: a block walk pays
@@ -529,7 +533,7 @@ eng_prefix_rare(newsidx_index *e_idx, eng_phrase *p, nx_fr_term **its,
 /* A prefix: an iterator for every term of the index that starts with the
  * prefix (the terms table lists them all, in FTS5's order); opened
  * together, so that each segment's leaves are read once for all of them.
- * NX_ENGINE_DECLINED for too many. */
+ * ENG_DECLINED for too many. */
 static int
 eng_prefix(eng *e, eng_phrase *p, const char *text)
 {
@@ -559,7 +563,7 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
         if (n == ENG_MAX_ALTS) {
             sqlite3_finalize(stmt);
             nx_free(dfs);
-            return NX_ENGINE_DECLINED;
+            return ENG_DECLINED;
         }
         if (n % 256 == 0) {
             int64_t *grown = nx_realloc(dfs, (size_t)(n + 256) * sizeof(*dfs));
@@ -639,7 +643,7 @@ eng_phrase_make(eng *e, eng_phrase *p, const nx_term *t)
     p->column = t->is_column ? t->column : -1;
     if (t->is_prefix) {
         if (strchr(t->text, ' ') != NULL)
-            return NX_ENGINE_DECLINED; /* a prefix phrase of several words */
+            return ENG_DECLINED; /* a prefix phrase of several words */
         return eng_prefix(e, p, t->text);
     }
     tk.e = e;
@@ -648,7 +652,7 @@ eng_phrase_make(eng *e, eng_phrase *p, const nx_term *t)
     rc = nx_tokenizer_run(e->tok, true, t->text, strlen(t->text), eng_token,
                           &tk);
     if (rc == SQLITE_TOOBIG)
-        return NX_ENGINE_DECLINED;
+        return ENG_DECLINED;
     if (rc != SQLITE_OK)
         return e->rc = rc;
     if (p->n_tok == 0)
@@ -831,7 +835,7 @@ eng_date_group(eng *e, bool has_lo, int64_t lo, bool has_hi, int64_t hi)
 static int
 eng_build_failed(eng *e, int rc)
 {
-    if (rc == NX_ENGINE_DECLINED)
+    if (rc == ENG_DECLINED)
         return rc;
     if (e->rc == SQLITE_OK)
         e->rc = rc;
@@ -839,7 +843,7 @@ eng_build_failed(eng *e, int rc)
 }
 
 /* Every phrase of the query, grouped: NEWSIDX_OK (failures are left in
- * e->rc) or NX_ENGINE_DECLINED. */
+ * e->rc) or ENG_DECLINED. */
 static int
 eng_build(eng *e)
 {
@@ -849,7 +853,7 @@ eng_build(eng *e)
 
     if (p->is_general || p->n_terms + p->n_excluded > SEARCH_MAX_TERMS ||
         !eng_filters_fit(p))
-        return NX_ENGINE_DECLINED; /* an expression of any shape: SQL */
+        return ENG_DECLINED; /* an expression of any shape: SQL */
     e->has_text = p->n_terms > 0;
     for (i = 0; i < p->n_terms; i++) { /* the scored phrases first */
         rc = eng_phrase_make(e, &e->ph[e->n_ph++], &p->terms[i]);
@@ -879,7 +883,7 @@ eng_build(eng *e)
             continue;
         }
         if (e->n_ph + (int)t->n > ENG_MAX_PHRASES)
-            return NX_ENGINE_DECLINED;
+            return ENG_DECLINED;
         for (j = 0; j < t->n; j++) {
             rc = eng_tag_make(e, &e->ph[e->n_ph++], t->tok[j]);
             if (rc != SQLITE_OK)
@@ -889,7 +893,7 @@ eng_build(eng *e)
         (*n)++;
     }
     if (e->n_req == 0)
-        return NX_ENGINE_DECLINED; /* filters alone: SQL walks the items */
+        return ENG_DECLINED; /* filters alone: SQL walks the items */
     /* Date ranges narrow the walk to the rows of their months. */
     for (i = 0; i < p->n_filters && e->rc == SQLITE_OK; i++) {
         const nx_filter *f = &p->filters[i];
@@ -1359,7 +1363,7 @@ eng_weights(eng *e, newsidx_error *err)
                         : 1.0;
     rc = nx_search_idf(e->q, n_rows, e->idf, &n, err);
     if (rc == NEWSIDX_OK && n != e->n_scored)
-        rc = NX_ENGINE_DECLINED;
+        rc = ENG_DECLINED;
     return rc;
 }
 
@@ -1417,7 +1421,7 @@ static int eng_error(eng *e, newsidx_error *err);
 static void eng_row_bound_init(eng *e);
 static double eng_theta(const search_run *run);
 
-/* Set up the engine for `q`: NEWSIDX_OK, NX_ENGINE_DECLINED, or an error
+/* Set up the engine for `q`: NEWSIDX_OK, ENG_DECLINED, or an error
  * with its message. */
 static int
 eng_open(eng **out, newsidx_query *q, newsidx_error *err)
@@ -1427,7 +1431,7 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
 
     *out = NULL;
     if (q->parsed == NULL || q->self_id != 0)
-        return NX_ENGINE_DECLINED;
+        return ENG_DECLINED;
     e = nx_calloc(1, sizeof(*e));
     if (e == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
@@ -1435,7 +1439,7 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
     e->dblock = -1;
     rc = nx_fr_open(&e->r, q->idx->db, err);
     if (rc == NEWSIDX_OK && e->r == NULL)
-        rc = NX_ENGINE_DECLINED; /* another FTS5 format */
+        rc = ENG_DECLINED; /* another FTS5 format */
     if (rc == NEWSIDX_OK) {
         if (q->idx->qtok == NULL)
             e->rc = nx_tokenizer_new(&q->idx->qtok, q->idx->db);
@@ -2065,7 +2069,7 @@ eng_error(eng *e, newsidx_error *err)
     int rc;
 
     if (e->rc == SQLITE_TOOBIG)
-        return NX_ENGINE_DECLINED; /* a phrase too long to check */
+        return ENG_DECLINED; /* a phrase too long to check */
     if (e->r != NULL && (rc = nx_fr_error(e->r, err)) != NEWSIDX_OK)
         return rc;
     if (e->rc == SQLITE_NOMEM)
@@ -2073,14 +2077,23 @@ eng_error(eng *e, newsidx_error *err)
     return nx_store_error(e->q->idx, e->rc, "cannot run the query", err);
 }
 
+/* An engine status as the other files take it. */
+static int
+eng_status(int rc, bool *is_declined)
+{
+    *is_declined = rc == ENG_DECLINED;
+    return *is_declined ? NEWSIDX_OK : rc;
+}
+
 int
-nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
+nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
+              newsidx_error *err)
 {
     eng *e;
     int rc = eng_open(&e, q, err);
 
     if (rc != NEWSIDX_OK)
-        return rc;
+        return eng_status(rc, is_declined);
     eng_bounds(e);
     if (e->block_ub != NULL)
         eng_walk_top(e, run);
@@ -2091,22 +2104,22 @@ nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err)
     q->idx->rank.n_blocks += e->n_walked + e->n_blocks_scored;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
-    return rc;
+    return eng_status(rc, is_declined);
 }
 
 int
 nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
-                newsidx_error *err)
+                bool *is_declined, newsidx_error *err)
 {
     eng *e;
     int rc = eng_open(&e, q, err);
 
     if (rc != NEWSIDX_OK)
-        return rc;
+        return eng_status(rc, is_declined);
     e->is_counting = true;
     *total_out = eng_walk(e, NULL);
     *hidden_out = e->n_hidden;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
-    return rc;
+    return eng_status(rc, is_declined);
 }

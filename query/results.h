@@ -130,14 +130,15 @@ int nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err);
 void nx_search_score(search_cand *c, const newsidx_query *q, double bm25,
                      const nx_score_doc *doc);
 
-/* engine.c: the query engine.  Both return NX_ENGINE_DECLINED, having done
- * nothing, for a query the engine does not run; search.c then uses SQL. */
-#define NX_ENGINE_DECLINED (-100)
+/* engine.c: the query engine.  Both set *is_declined (and return
+ * NEWSIDX_OK, what they filled meaning nothing) for a query the engine
+ * does not run; search.c then uses SQL. */
 /* The best run->cap candidates into run (a heap, via nx_search_offer). */
-int nx_engine_run(search_run *run, newsidx_query *q, newsidx_error *err);
+int nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
+                  newsidx_error *err);
 /* The number of matches. */
 int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
-                    newsidx_error *err);
+                    bool *is_declined, newsidx_error *err);
 
 void nx_search_where(search_sql *s, const newsidx_query *q);
 /* The query's matches counted in SQL; with `is_hidden`, those left out for

@@ -667,9 +667,10 @@ search_run_free(search_run *run)
 static int
 search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 {
-    int rc = nx_engine_run(run, q, err);
+    bool is_declined;
+    int rc = nx_engine_run(run, q, &is_declined, err);
 
-    if (rc == NX_ENGINE_DECLINED) {
+    if (rc == NEWSIDX_OK && is_declined) {
         memset(run->cands, 0, run->cap * sizeof(*run->cands));
         run->n_cands = 0;
         run->n_rows = 0;
@@ -826,11 +827,13 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         has_hidden = run.has_hidden;
         r->unpublished = run.n_hidden;
     } else if (rc == NEWSIDX_OK) {
-        rc = nx_engine_count(&r->total, &r->unpublished, q, err);
-        has_hidden = rc == NEWSIDX_OK;
+        bool is_declined;
+
+        rc = nx_engine_count(&r->total, &r->unpublished, q, &is_declined, err);
+        has_hidden = rc == NEWSIDX_OK && !is_declined;
+        if (rc == NEWSIDX_OK && is_declined)
+            rc = nx_search_count(&r->total, q, false, err);
     }
-    if (rc == NX_ENGINE_DECLINED)
-        rc = nx_search_count(&r->total, q, false, err);
     /* What --all would add: the engine counts it as it walks; in SQL, a
      * count of its own. */
     if (rc == NEWSIDX_OK && !has_hidden && !q->opts.include_unpublished)
@@ -855,8 +858,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         newsidx_results_free(r);
         /* Only newsidx statuses leave, each with its message: a code of
          * another kind here is a bug, and said so. */
-        if (rc > 0 || rc == NX_ENGINE_DECLINED ||
-            (err != NULL && err->message[0] == '\0'))
+        if (rc > 0 || (err != NULL && err->message[0] == '\0'))
             return nx_fail(err, NEWSIDX_INTERNAL,
                            "internal error: the query ended with status %d"
                            " and no message",

@@ -344,10 +344,11 @@ suggest_count(uint64_t *out, const newsidx_query *q, const char *text,
 
     *out = 0;
     uint64_t hidden;
+    bool is_declined = false;
 
     if (rc == NEWSIDX_OK)
-        rc = nx_engine_count(out, &hidden, s, err);
-    if (rc == NX_ENGINE_DECLINED)
+        rc = nx_engine_count(out, &hidden, s, &is_declined, err);
+    if (rc == NEWSIDX_OK && is_declined)
         rc = nx_search_count(out, s, false, err);
     newsidx_query_free(s);
     if (rc == NEWSIDX_PARSE) {
