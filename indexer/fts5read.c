@@ -9,8 +9,8 @@
  * structure record).  nx_fr_open checks for it and reports anything else
  * as unsupported, so that the caller falls back to SQL; so it does for
  * every file when NEWSIDX_FTS5_READER=off is in the environment (the
- * fallbacks' switch, for tests and for a future SQLite).  nx_fr_check
- * checks a file's records whatever the switch says.
+ * fallbacks' switch, for tests and for a future SQLite), after checking
+ * the records FTS5 trusts all the same.
  *
  * Every byte read is untrusted (an index file travels): each offset,
  * count, varint, delta, rowid order and size taken from a record is
@@ -463,17 +463,22 @@ fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
 int
 nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
 {
-    *out = NULL;
-    if (nx_fr_is_off())
-        return NEWSIDX_OK;
-    return fr_open(out, db, err);
+    int rc = fr_open(out, db, err);
+
+    /* Switched off: the records were checked (FTS5 trusts them, and
+     * nothing else would check them), the reader is not used. */
+    if (rc == NEWSIDX_OK && nx_fr_is_off()) {
+        nx_fr_close(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int
 nx_fr_check(sqlite3 *db, newsidx_error *err)
 {
     nx_fr *r = NULL;
-    int rc = fr_open(&r, db, err);
+    int rc = nx_fr_open(&r, db, err);
 
     nx_fr_close(r);
     return rc;

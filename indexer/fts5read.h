@@ -28,14 +28,16 @@ typedef struct nx_fr_term nx_fr_term;
 
 /* A reader of `db`'s fts index, inside the caller's read transaction.
  * NEWSIDX_OK with *out set, or NULL for another FTS5 format or with
- * NEWSIDX_FTS5_READER=off in the environment (then use SQL); NEWSIDX_IO,
- * NEWSIDX_NOMEM, NEWSIDX_CORRUPT (a malformed record). */
+ * NEWSIDX_FTS5_READER=off in the environment (then use SQL; the records
+ * FTS5 trusts are checked all the same); NEWSIDX_IO, NEWSIDX_NOMEM,
+ * NEWSIDX_CORRUPT (a malformed record). */
 int nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err);
 /* Is the reader switched off (NEWSIDX_FTS5_READER=off)? */
 bool nx_fr_is_off(void);
 /* Checks the records FTS5 trusts (the structure and averages) before
- * FTS5 reads them, whatever NEWSIDX_FTS5_READER says: NEWSIDX_OK (also
- * for another FTS5 format), or nx_fr_open's errors. */
+ * FTS5 reads them (as nx_fr_open does, whatever NEWSIDX_FTS5_READER
+ * says): NEWSIDX_OK (also for another FTS5 format), or nx_fr_open's
+ * errors. */
 int nx_fr_check(sqlite3 *db, newsidx_error *err);
 void nx_fr_close(nx_fr *r);
 /* The rows of the fts table and the tokens in column `col` of them all

@@ -138,9 +138,7 @@ nx_search_sql_free(search_sql *s)
     nx_buf_free(&s->where);
 }
 
-/* Prepare `head` + s->where + `tail` and bind the parameters.  With the
- * fts reader switched off, the records FTS5 trusts are checked first:
- * nothing else would before FTS5 reads them. */
+/* Prepare `head` + s->where + `tail` and bind the parameters. */
 int
 nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
                   const char *head, const char *tail, newsidx_error *err)
@@ -150,8 +148,6 @@ nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
     int rc;
 
     *out = NULL;
-    if (nx_fr_is_off() && (rc = nx_fr_check(idx->db, err)) != NEWSIDX_OK)
-        return rc;
     nx_buf_puts(&sql, head);
     nx_buf_put(&sql, s->where.data ? s->where.data : "", s->where.len);
     nx_buf_puts(&sql, tail);
