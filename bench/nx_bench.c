@@ -250,8 +250,8 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
         newsidx_query_free(q);
         return -1;
     }
-    idx->rank.idf = n_idf > 0 ? idf : NULL;
-    idx->rank.n_idf = n_idf;
+    nx_read_half_of(idx)->rank.idf = n_idf > 0 ? idf : NULL;
+    nx_read_half_of(idx)->rank.n_idf = n_idf;
     prior_sql(prior, sizeof(prior), &q->w);
     if (q->match[0] != '\0')
         snprintf(head, sizeof(head),
@@ -273,8 +273,8 @@ run_baseline(newsidx_index *idx, const char *text, const char *text_fn,
         n++;
     }
     sqlite3_finalize(stmt);
-    idx->rank.idf = NULL;
-    idx->rank.n_idf = 0;
+    nx_read_half_of(idx)->rank.idf = NULL;
+    nx_read_half_of(idx)->rank.n_idf = 0;
     nx_search_sql_free(&s);
     newsidx_query_free(q);
     return n;

@@ -324,14 +324,14 @@ bounds_raise(nx_bounds *b, size_t slot, int64_t block, uint16_t ub)
 }
 
 /* A SQLite code for the fts reader's failure `status` (its message in
- * `err`): a damaged index keeps the reason for nx_store_error. */
+ * `err`): a damaged index keeps the reason for nx_db_error. */
 static int
 bounds_fr_failed(newsidx_index *idx, int status, const newsidx_error *err)
 {
     if (status == NEWSIDX_NOMEM)
         return SQLITE_NOMEM;
     if (status == NEWSIDX_CORRUPT)
-        return nx_store_damaged_from(idx, err);
+        return nx_db_damaged_from(idx, err);
     return SQLITE_ERROR;
 }
 
@@ -360,7 +360,7 @@ bounds_load_avg(newsidx_index *idx, nx_bounds *b)
             b->has_avg = isfinite(b->avg[c]) && b->avg[c] >= 1;
         if (!b->has_avg) {
             sqlite3_finalize(stmt);
-            return nx_store_damaged(idx, "meta 'bound_avg' is malformed");
+            return nx_db_damaged(idx, "meta 'bound_avg' is malformed");
         }
     }
     rc = sqlite3_finalize(stmt);

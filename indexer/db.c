@@ -1,14 +1,20 @@
 /*
- * db.c - opening and closing an index file.
+ * db.c - the index handle: opening and closing an index file, its
+ * transactions, and the translation of SQLite result codes into newsidx
+ * statuses (the one place that happens).
  *
  * Owns the connection settings (WAL, busy timeout, synchronous), the schema
  * version check, the checkpoint that folds the write-ahead log into the
- * file, and the exclusive indexing lock.
+ * file, and the exclusive indexing lock.  The write half and the read half
+ * keep their own state on the handle (nx_half_attach): a commit, a
+ * rollback and the close reach it only through the calls they registered.
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,6 +42,182 @@ static const char db_read_pragmas[] = "PRAGMA cache_size = -65536;";
  * every page of the file it touched.  SQLite falls back to reads where
  * mapping is not possible. */
 static const char db_reader_pragmas[] = "PRAGMA mmap_size = 2147418112;";
+
+int
+nx_db_error(newsidx_index *idx, int sqlite_rc, const char *what,
+            newsidx_error *err)
+{
+    int code, rc;
+
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = NEWSIDX_BUSY;
+        break;
+    case SQLITE_NOMEM:
+        code = NEWSIDX_NOMEM;
+        break;
+    case SQLITE_READONLY:
+        code = NEWSIDX_READONLY;
+        break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        code = NEWSIDX_CORRUPT;
+        break;
+    case SQLITE_INTERNAL:
+    case SQLITE_MISUSE:
+        code = NEWSIDX_INTERNAL;
+        break;
+    default:
+        code = NEWSIDX_IO;
+    }
+    if (code == NEWSIDX_CORRUPT && idx->damage[0] != '\0') {
+        rc = nx_fail(err, code, "%s: the index is damaged: %s", what,
+                     idx->damage);
+        idx->damage[0] = '\0';
+        return rc;
+    }
+    /* A code the connection did not raise itself (newsidx found the
+     * problem, or a blob handle did) has no message of SQLite's. */
+    if ((sqlite3_extended_errcode(idx->db) & 0xff) != (sqlite_rc & 0xff))
+        return nx_fail(err, code, "%s: %s%s", what,
+                       code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
+                       sqlite3_errstr(sqlite_rc));
+    return nx_fail(err, code, "%s: %s%s", what,
+                   code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
+                   sqlite3_errmsg(idx->db));
+}
+
+int
+nx_db_damaged(newsidx_index *idx, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (idx->damage[0] == '\0') {
+        va_start(ap, fmt);
+        vsnprintf(idx->damage, sizeof(idx->damage), fmt, ap);
+        va_end(ap);
+    }
+    return SQLITE_CORRUPT;
+}
+
+int
+nx_db_damaged_from(newsidx_index *idx, const newsidx_error *err)
+{
+    static const char prefix[] = "the index is damaged: ";
+    const char *m = err->message;
+
+    if (strncmp(m, prefix, sizeof(prefix) - 1) == 0)
+        m += sizeof(prefix) - 1;
+    return nx_db_damaged(idx, "%s", m);
+}
+
+/* Bitmaps of ids may take this much without the file vouching for it. */
+#define DB_MIN_ID_LIMIT ((int64_t)1 << 24)
+#define DB_MAX_ID_LIMIT ((int64_t)1 << 40)
+
+int64_t
+nx_db_max_id(newsidx_index *idx)
+{
+    sqlite3_stmt *stmt;
+    int64_t pages = 0, page_size = 0, limit;
+
+    if (sqlite3_prepare_v2(idx->db,
+                           "SELECT page_count, page_size FROM"
+                           " pragma_page_count, pragma_page_size",
+                           -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        pages = sqlite3_column_int64(stmt, 0);
+        page_size = sqlite3_column_int64(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    if (pages < 0 || page_size <= 0 || page_size > 65536 ||
+        pages > DB_MAX_ID_LIMIT / 8 / page_size)
+        return DB_MAX_ID_LIMIT;
+    limit = DB_MIN_ID_LIMIT + 8 * pages * page_size;
+    return limit < DB_MAX_ID_LIMIT ? limit : DB_MAX_ID_LIMIT;
+}
+
+int
+nx_db_exec(newsidx_index *idx, const char *sql, newsidx_error *err)
+{
+    int rc = sqlite3_exec(idx->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? NEWSIDX_OK
+                           : nx_db_error(idx, rc, "database error", err);
+}
+
+/* The halves' state, and the calls the handle makes into it. */
+void
+nx_half_attach(newsidx_index *idx, enum nx_half which, void *state,
+               const nx_half_ops *ops)
+{
+    assert(idx->half[which].state == NULL && state != NULL && ops != NULL);
+    idx->half[which].state = state;
+    idx->half[which].ops = ops;
+}
+
+void *
+nx_half_state(const newsidx_index *idx, enum nx_half which)
+{
+    return idx->half[which].state;
+}
+
+int
+nx_db_begin(newsidx_index *idx, newsidx_error *err)
+{
+    int rc;
+
+    if (idx->is_readonly)
+        return nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
+                       idx->path);
+    rc = nx_db_exec(idx, "BEGIN IMMEDIATE", err);
+    if (rc != NEWSIDX_OK)
+        nx_db_rollback(idx);
+    return rc;
+}
+
+/* What the transaction holds back goes to the file first: the halves'
+ * queues (the fts rows), then docinfo, terms and the bounds, which are
+ * read from the fts rows. */
+int
+nx_db_commit(newsidx_index *idx, newsidx_error *err)
+{
+    int rc = SQLITE_OK, h;
+
+    for (h = 0; h < NX_HALF_COUNT && rc == SQLITE_OK; h++)
+        if (idx->half[h].state != NULL && idx->half[h].ops->flush != NULL)
+            rc = idx->half[h].ops->flush(idx, idx->half[h].state);
+    if (rc == SQLITE_OK)
+        rc = nx_docinfo_flush(idx);
+    if (rc == SQLITE_OK)
+        rc = nx_terms_flush(idx);
+    if (rc == SQLITE_OK)
+        rc = nx_bounds_flush(idx);
+    if (rc != SQLITE_OK) {
+        nx_db_rollback(idx);
+        return nx_db_error(idx, rc, "cannot write the index", err);
+    }
+    rc = nx_db_exec(idx, "COMMIT", err);
+    if (rc != NEWSIDX_OK)
+        nx_db_rollback(idx);
+    return rc;
+}
+
+void
+nx_db_rollback(newsidx_index *idx)
+{
+    int h;
+
+    if (!sqlite3_get_autocommit(idx->db))
+        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+    for (h = 0; h < NX_HALF_COUNT; h++)
+        if (idx->half[h].state != NULL && idx->half[h].ops->discard != NULL)
+            idx->half[h].ops->discard(idx, idx->half[h].state);
+    nx_terms_discard(idx);
+    nx_docinfo_discard(idx);
+    nx_bounds_discard(idx);
+}
 
 static int
 db_pragma_int(sqlite3 *db, const char *sql, int *value_out)
@@ -68,20 +250,20 @@ static int
 db_make_schema(newsidx_index *idx, bool is_drop, newsidx_error *err)
 {
     bool is_empty = false;
-    int rc = nx_store_exec(idx, "BEGIN IMMEDIATE", err);
+    int rc = nx_db_exec(idx, "BEGIN IMMEDIATE", err);
 
     if (rc == NEWSIDX_OK && db_is_empty(idx->db, &is_empty) != SQLITE_OK)
-        rc = nx_store_error(idx, sqlite3_errcode(idx->db),
-                            "cannot read the index", err);
+        rc = nx_db_error(idx, sqlite3_errcode(idx->db), "cannot read the index",
+                         err);
     /* Another process may have created it while we waited for the lock. */
     if (rc == NEWSIDX_OK && is_drop)
         rc = nx_schema_drop(idx->db, err);
     if (rc == NEWSIDX_OK && (is_empty || is_drop))
         rc = nx_schema_create(idx->db, err);
     if (rc == NEWSIDX_OK)
-        rc = nx_store_exec(idx, "COMMIT", err);
+        rc = nx_db_exec(idx, "COMMIT", err);
     if (rc != NEWSIDX_OK)
-        nx_store_rollback(idx);
+        nx_db_rollback(idx);
     else
         idx->schema_version = NEWSIDX_SCHEMA_VERSION;
     return rc;
@@ -108,7 +290,7 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
                        "'%s' is not a newsidx index (not an SQLite database)",
                        idx->path);
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     if (is_empty && idx->is_readonly)
         return nx_fail(err, NEWSIDX_SCHEMA, "'%s' is empty, not an index",
                        idx->path);
@@ -137,12 +319,12 @@ db_check_schema(newsidx_index *idx, bool is_rebuild, newsidx_error *err)
     if (rc == SQLITE_OK && idx->is_readonly)
         rc = sqlite3_exec(idx->db, db_reader_pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot set up the index", err);
+        return nx_db_error(idx, rc, "cannot set up the index", err);
     if (idx->is_readonly)
         return NEWSIDX_OK;
     rc = sqlite3_exec(idx->db, db_pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot set up the index", err);
+        return nx_db_error(idx, rc, "cannot set up the index", err);
     if (is_empty || version != NEWSIDX_SCHEMA_VERSION)
         return db_make_schema(idx, !is_empty, err);
     return NEWSIDX_OK;
@@ -189,7 +371,6 @@ newsidx_index_open(newsidx_index **out, const char *path, unsigned flags,
     }
     idx->lock_fd = -1;
     idx->bound_min_df = NX_BOUND_MIN_DF;
-    idx->prefix_rare_df = NX_PREFIX_RARE_DF;
     idx->is_readonly = (flags & NEWSIDX_OPEN_READONLY) != 0;
     sflags = idx->is_readonly ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -215,6 +396,8 @@ fail:
 void
 newsidx_index_close(newsidx_index *idx)
 {
+    int h;
+
     if (idx == NULL)
         return;
     /* Queries still alive use the handle: it goes with the last of them
@@ -223,10 +406,16 @@ newsidx_index_close(newsidx_index *idx)
         idx->is_closing = true;
         return;
     }
-    nx_store_finalize_all(idx);
+    /* The halves first: their statements must go before the connection,
+     * and the read half's ranking function points into its state. */
+    for (h = NX_HALF_COUNT - 1; h >= 0; h--)
+        if (idx->half[h].state != NULL)
+            idx->half[h].ops->free(idx, idx->half[h].state);
+    nx_terms_free(idx);
+    nx_docinfo_free(idx);
+    nx_bounds_free(idx);
     sqlite3_close(idx->db);
     nx_db_unlock(idx);
-    nx_buf_free(&idx->scratch);
     nx_free(idx->path);
     nx_free(idx);
 }
@@ -274,7 +463,7 @@ newsidx_index_checkpoint(newsidx_index *idx, newsidx_error *err)
                        "completes this",
                        idx->path, sqlite3_errstr(rc));
     default:
-        return nx_store_error(
+        return nx_db_error(
             idx, rc, "cannot fold the write-ahead log into the index", err);
     }
 }
@@ -295,14 +484,14 @@ newsidx_index_set_stem_language(newsidx_index *idx, const char *language,
                        language);
     rc = nx_db_lock(idx, err);
     if (rc == NEWSIDX_OK)
-        rc = nx_store_begin(idx, err);
+        rc = nx_db_begin(idx, err);
     if (rc == NEWSIDX_OK) {
         int src = nx_terms_set_language(idx, language);
 
         rc = src == SQLITE_OK
-                 ? nx_store_commit(idx, err)
-                 : nx_store_error(idx, src, "cannot set the language", err);
-        nx_store_rollback(idx);
+                 ? nx_db_commit(idx, err)
+                 : nx_db_error(idx, src, "cannot set the language", err);
+        nx_db_rollback(idx);
     }
     nx_db_unlock(idx);
     return rc;
@@ -317,7 +506,7 @@ newsidx_index_stem_language(const char **out, newsidx_index *idx,
 
     *out = NULL;
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the language", err);
+        return nx_db_error(idx, rc, "cannot read the language", err);
     snprintf(idx->stem_language, sizeof(idx->stem_language), "%s",
              nx_stemmer_language(s));
     nx_stemmer_free(s);
@@ -359,7 +548,7 @@ newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
         sqlite3_finalize(stmt);
         return rc == SQLITE_OK
                    ? NEWSIDX_OK
-                   : nx_store_error(idx, rc, "cannot count items", err);
+                   : nx_db_error(idx, rc, "cannot count items", err);
     }
     /* One snapshot; a first read starts it, so that the file's data
      * version (which tells whether the kept flags are current) is this
@@ -376,7 +565,7 @@ newsidx_index_count(int64_t *count_out, newsidx_index *idx, newsidx_error *err)
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
     return rc == SQLITE_OK ? NEWSIDX_OK
-                           : nx_store_error(idx, rc, "cannot count items", err);
+                           : nx_db_error(idx, rc, "cannot count items", err);
 }
 
 /*

@@ -301,11 +301,11 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
         return rc;
     /* The bitmap spans every block up to the last: ids the file can
      * hold, or a damaged block number would size it. */
-    if (max_block < -1 || max_block > nx_store_max_id(idx) >> NX_DOCINFO_SHIFT)
-        return nx_store_damaged(idx,
-                                "docinfo block %lld is out of range for"
-                                " this file",
-                                (long long)max_block);
+    if (max_block < -1 || max_block > nx_db_max_id(idx) >> NX_DOCINFO_SHIFT)
+        return nx_db_damaged(idx,
+                             "docinfo block %lld is out of range for"
+                             " this file",
+                             (long long)max_block);
     n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
     bits = nx_calloc(n_words + 1, sizeof(*bits));
     if (bits == NULL)
@@ -322,11 +322,11 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
                                               "data", block, 0, &blob);
         if (rc == SQLITE_OK && (block < 0 || block > max_block ||
                                 sqlite3_blob_bytes(blob) != NX_DOCINFO_BYTES))
-            rc = nx_store_damaged(idx,
-                                  "docinfo block %lld has %d bytes, not"
-                                  " %d",
-                                  (long long)block, sqlite3_blob_bytes(blob),
-                                  NX_DOCINFO_BYTES);
+            rc = nx_db_damaged(idx,
+                               "docinfo block %lld has %d bytes, not"
+                               " %d",
+                               (long long)block, sqlite3_blob_bytes(blob),
+                               NX_DOCINFO_BYTES);
         if (rc == SQLITE_OK)
             rc = sqlite3_blob_read(blob, flags, NX_DOCINFO_SLOTS,
                                    NX_DOCINFO_FLAGS_OFF);

@@ -35,12 +35,24 @@ struct nx_fts_queue {
     sqlite3_stmt *insert, *del, *text;
 };
 
+/* The queue, or NULL before the first row. */
+static nx_fts_queue *
+fts_queue_peek(newsidx_index *idx)
+{
+    nx_write_half *w = nx_half_state(idx, NX_HALF_WRITE);
+
+    return w != NULL ? w->fts_queue : NULL;
+}
+
+/* The queue, made on first use; NULL when out of memory. */
 static nx_fts_queue *
 fts_queue(newsidx_index *idx)
 {
-    if (idx->fts_queue == NULL)
-        idx->fts_queue = nx_calloc(1, sizeof(*idx->fts_queue));
-    return idx->fts_queue;
+    nx_write_half *w = nx_write_half_of(idx);
+
+    if (w != NULL && w->fts_queue == NULL)
+        w->fts_queue = nx_calloc(1, sizeof(*w->fts_queue));
+    return w != NULL ? w->fts_queue : NULL;
 }
 
 static void
@@ -55,7 +67,7 @@ fts_row_free(fts_row *row)
 void
 nx_fts_discard(newsidx_index *idx)
 {
-    nx_fts_queue *q = idx->fts_queue;
+    nx_fts_queue *q = fts_queue_peek(idx);
     size_t i;
 
     if (q == NULL)
@@ -70,7 +82,7 @@ nx_fts_discard(newsidx_index *idx)
 void
 nx_fts_free(newsidx_index *idx)
 {
-    nx_fts_queue *q = idx->fts_queue;
+    nx_fts_queue *q = fts_queue_peek(idx);
 
     if (q == NULL)
         return;
@@ -82,7 +94,7 @@ nx_fts_free(newsidx_index *idx)
     nx_free(q->slot);
     nx_free(q->gone);
     nx_free(q);
-    idx->fts_queue = NULL;
+    ((nx_write_half *)nx_half_state(idx, NX_HALF_WRITE))->fts_queue = NULL;
 }
 
 /* Grow an array of `size`-byte elements to hold one more; false on
@@ -210,7 +222,7 @@ fts_insert(newsidx_index *idx, nx_fts_queue *q, const fts_row *row)
 int
 nx_fts_flush(newsidx_index *idx)
 {
-    nx_fts_queue *q = idx->fts_queue;
+    nx_fts_queue *q = fts_queue_peek(idx);
     size_t i;
     int rc = SQLITE_OK;
 

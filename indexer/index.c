@@ -253,7 +253,7 @@ index_read_begin(index_run *run, newsidx_error *err)
 
     if (run->in_txn || run->in_read)
         return NEWSIDX_OK;
-    rc = nx_store_exec(run->idx, "BEGIN", err);
+    rc = nx_db_exec(run->idx, "BEGIN", err);
     run->in_read = rc == NEWSIDX_OK;
     return rc;
 }
@@ -274,7 +274,7 @@ index_txn(index_run *run, bool is_flush, newsidx_error *err)
 
     if (is_flush || run->n_pending >= run->opts.batch_size) {
         if (run->in_txn)
-            rc = nx_store_commit(run->idx, err);
+            rc = nx_db_commit(run->idx, err);
         run->in_txn = false;
         run->n_pending = 0;
         if (is_flush || rc != NEWSIDX_OK)
@@ -282,7 +282,7 @@ index_txn(index_run *run, bool is_flush, newsidx_error *err)
     }
     if (!run->in_txn) {
         index_read_end(run);
-        rc = nx_store_begin(run->idx, err);
+        rc = nx_db_begin(run->idx, err);
         run->in_txn = rc == NEWSIDX_OK;
     }
     return rc;
@@ -428,7 +428,7 @@ index_find_gone(index_run *run, nx_scan *scan, newsidx_error *err)
     if (status != NEWSIDX_OK)
         return status;
     if (rc != SQLITE_OK)
-        return nx_store_error(run->idx, rc, "cannot read the index", err);
+        return nx_db_error(run->idx, rc, "cannot read the index", err);
     if (run->n_gone > 1)
         qsort(run->gone, run->n_gone, sizeof(*run->gone), index_gone_cmp);
     return NEWSIDX_OK;
@@ -849,7 +849,7 @@ index_pipe_start(index_run *run, newsidx_error *err)
     }
     rc = nx_prep_new(&pipe->prep, run->idx->db);
     if (rc != SQLITE_OK)
-        return nx_store_error(run->idx, rc, "cannot set up the tokenizer", err);
+        return nx_db_error(run->idx, rc, "cannot set up the tokenizer", err);
     pipe->has_worker =
         pthread_create(&pipe->thread, NULL, index_worker, run) == 0;
     return NEWSIDX_OK;
@@ -1074,11 +1074,11 @@ index_clear(index_run *run, newsidx_error *err)
 
     run->progress.phase = NEWSIDX_PHASE_EMPTY;
     index_progress(run);
-    rc = nx_store_begin(run->idx, err);
+    rc = nx_db_begin(run->idx, err);
     if (rc == NEWSIDX_OK)
         rc = nx_store_clear(run->idx, err);
-    rc = rc == NEWSIDX_OK ? nx_store_commit(run->idx, err) : rc;
-    nx_store_rollback(run->idx);
+    rc = rc == NEWSIDX_OK ? nx_db_commit(run->idx, err) : rc;
+    nx_db_rollback(run->idx);
     run->progress.phase = NEWSIDX_PHASE_WALK;
     index_progress(run);
     return rc;
@@ -1123,7 +1123,7 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
         rc = rc == NEWSIDX_OK ? crc : rc;
     }
     if (run->in_txn)
-        nx_store_rollback(run->idx);
+        nx_db_rollback(run->idx);
     return rc;
 }
 
@@ -1254,7 +1254,7 @@ newsidx_index_add_buffer(newsidx_index *idx, const char *source,
                           source, pos.line, pos.column, perr.message);
     if (rc != NEWSIDX_OK)
         return nx_fail(err, rc, "%s", perr.message);
-    rc = nx_store_begin(idx, err);
+    rc = nx_db_begin(idx, err);
     if (rc == NEWSIDX_OK) {
         rc = nx_store_file_get(&rec, idx, source, err);
         if (rc == NEWSIDX_NOTFOUND)
@@ -1272,10 +1272,10 @@ newsidx_index_add_buffer(newsidx_index *idx, const char *source,
         if (rc == NEWSIDX_OK)
             rc = nx_store_item_put_now(idx, rec.id, item, err);
         if (rc == NEWSIDX_OK)
-            rc = nx_store_commit(idx, err);
+            rc = nx_db_commit(idx, err);
         nx_file_rec_clear(&rec);
     }
-    nx_store_rollback(idx);
+    nx_db_rollback(idx);
     if (rc == NEWSIDX_OK && on_event != NULL)
         index_buffer_warnings(source, item, on_event, payload);
     nx_item_free(item);
@@ -1289,7 +1289,7 @@ newsidx_index_remove(newsidx_index *idx, const char *source, newsidx_error *err)
     int rc;
 
     nx_error_clear(err);
-    rc = nx_store_begin(idx, err);
+    rc = nx_db_begin(idx, err);
     if (rc == NEWSIDX_OK) {
         rc = nx_store_file_get(&rec, idx, source, err);
         if (rc == NEWSIDX_NOTFOUND)
@@ -1299,7 +1299,7 @@ newsidx_index_remove(newsidx_index *idx, const char *source, newsidx_error *err)
         nx_file_rec_clear(&rec);
     }
     if (rc == NEWSIDX_OK)
-        rc = nx_store_commit(idx, err);
-    nx_store_rollback(idx);
+        rc = nx_db_commit(idx, err);
+    nx_db_rollback(idx);
     return rc;
 }

@@ -306,6 +306,55 @@ enum nx_stmt_id {
     NX_STMT_COUNT
 };
 
+/* Translate a SQLite failure into a status with SQLite's message: the
+ * one place a SQLite code becomes a newsidx status.  SQLITE_CORRUPT and
+ * SQLITE_NOTADB are NEWSIDX_CORRUPT, with the reason nx_db_damaged
+ * recorded when newsidx found the damage itself (the reason is then
+ * used up). */
+int nx_db_error(newsidx_index *idx, int sqlite_rc, const char *what,
+                newsidx_error *err);
+/* Record why a stored record is out of shape ("docinfo block 3 has 12
+ * bytes") for the nx_db_error that reports it; returns
+ * SQLITE_CORRUPT.  The first reason stands until it is reported. */
+int nx_db_damaged(newsidx_index *idx, const char *fmt, ...) NX_PRINTF(2, 3);
+/* The same for a NEWSIDX_CORRUPT another part reported in `err`. */
+int nx_db_damaged_from(newsidx_index *idx, const newsidx_error *err);
+/* The largest item id (and fts rowid) the index file can hold: ids index
+ * bitmaps of the collection, so a larger one read from a damaged file
+ * must not size an allocation.  newsindex gives ids counting up from 1,
+ * and every id ever given has cost the file far more than the bit a
+ * bitmap spends on it. */
+int64_t nx_db_max_id(newsidx_index *idx);
+int nx_db_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
+int nx_db_begin(newsidx_index *idx, newsidx_error *err);
+int nx_db_commit(newsidx_index *idx, newsidx_error *err);
+void nx_db_rollback(newsidx_index *idx);
+
+/* Only the write half begins and commits.  A commit first flushes what
+ * the halves and docinfo, terms and bounds hold back; a failed commit
+ * rolls back.  A rollback (safe outside a transaction) drops what they
+ * hold back. */
+
+/* The two halves keep their own state on the handle.  The format layer
+ * knows it only as a pointer and the calls registered with it, so a
+ * commit, a rollback and the close never call upward by name. */
+enum nx_half { NX_HALF_WRITE, NX_HALF_READ, NX_HALF_COUNT };
+typedef struct nx_half_ops {
+    /* Before COMMIT: write what the half holds back (a SQLite result
+     * code); NULL when it holds nothing back. */
+    int (*flush)(newsidx_index *idx, void *state);
+    /* After ROLLBACK: drop what it holds back; may be NULL. */
+    void (*discard)(newsidx_index *idx, void *state);
+    /* At the close, before the connection: free `state`. */
+    void (*free)(newsidx_index *idx, void *state);
+} nx_half_ops;
+/* Attach `state` (owned by the handle from now on) for a half that has
+ * none yet. */
+void nx_half_attach(newsidx_index *idx, enum nx_half which, void *state,
+                    const nx_half_ops *ops);
+/* A half's state, or NULL before it attached one. */
+void *nx_half_state(const newsidx_index *idx, enum nx_half which);
+
 /* The application_id stamped on every index file ("nxdx"). */
 #define NX_APPLICATION_ID 0x6e786478
 
@@ -439,31 +488,16 @@ typedef struct nx_file_rec {
 
 void nx_file_rec_clear(nx_file_rec *rec);
 
-/* Translate a SQLite failure into a status with SQLite's message: the
- * one place a SQLite code becomes a newsidx status.  SQLITE_CORRUPT and
- * SQLITE_NOTADB are NEWSIDX_CORRUPT, with the reason nx_store_damaged
- * recorded when newsidx found the damage itself (the reason is then
- * used up). */
-int nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
-                   newsidx_error *err);
-/* Record why a stored record is out of shape ("docinfo block 3 has 12
- * bytes") for the nx_store_error that reports it; returns
- * SQLITE_CORRUPT.  The first reason stands until it is reported. */
-int nx_store_damaged(newsidx_index *idx, const char *fmt, ...) NX_PRINTF(2, 3);
-/* The same for a NEWSIDX_CORRUPT another part reported in `err`. */
-int nx_store_damaged_from(newsidx_index *idx, const newsidx_error *err);
-/* The largest item id (and fts rowid) the index file can hold: ids index
- * bitmaps of the collection, so a larger one read from a damaged file
- * must not size an allocation.  newsindex gives ids counting up from 1,
- * and every id ever given has cost the file far more than the bit a
- * bitmap spends on it. */
-int64_t nx_store_max_id(newsidx_index *idx);
-int nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err);
-int nx_store_begin(newsidx_index *idx, newsidx_error *err);
-int nx_store_commit(newsidx_index *idx, newsidx_error *err);
-void nx_store_rollback(newsidx_index *idx);
-
-void nx_store_finalize_all(newsidx_index *idx);
+/* The write half's state on the handle (store.c attaches it): the cached
+ * statements, the fts queue and the preparer of the calling thread. */
+typedef struct nx_write_half {
+    sqlite3_stmt *stmt[NX_STMT_COUNT];
+    struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
+    struct nx_prep *prep; /* for items prepared on the calling thread */
+} nx_write_half;
+/* The write half's state, made and attached on first use; NULL when out
+ * of memory. */
+nx_write_half *nx_write_half_of(newsidx_index *idx);
 
 /* Look a file up by path: NEWSIDX_OK, NEWSIDX_NOTFOUND, or an error. */
 int nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
@@ -574,7 +608,7 @@ typedef struct nx_terms nx_terms;
  * counts stay far from overflowing. */
 #define NX_TERMS_MAX_DF ((int64_t)1 << 40)
 /* The token's count in column `col` of `stmt`'s row into *df; returns
- * SQLITE_CORRUPT (nx_store_damaged) when it is out of range. */
+ * SQLITE_CORRUPT (nx_db_damaged) when it is out of range. */
 int nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col,
                        int64_t *df);
 
@@ -593,7 +627,7 @@ int nx_terms_flush(newsidx_index *idx);
 void nx_terms_discard(newsidx_index *idx);
 /* A stemmer of the index's language (meta 'stem_language'; the default
  * when the index has none): SQLite result code, SQLITE_CORRUPT for a name
- * that is no language (nx_store_damaged). */
+ * that is no language (nx_db_damaged). */
 int nx_terms_stemmer(newsidx_index *idx, nx_stemmer **out);
 /* Set the index's language (a name nx_stem_language_ok takes) and store
  * every term's stem in it, inside the caller's transaction. */
@@ -894,52 +928,28 @@ bool nx_scan_ext_matches(const char *path, const char *const *exts,
 **
 ** Last, for it holds state of the files above by value.
 */
-/* The side channel of the nx_bm25f ranking function (query/rank.c). */
-typedef struct nx_rank_state {
-    bool is_registered; /* nx_bm25f exists on this connection */
-    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
-    /* Set by the SQL scan while it runs: the idf of each phrase
-     * (docs/ranking.md), used when n_idf equals the statement's phrase
-     * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
-    const double *idf;
-    int n_idf;
-    uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
-                           walk over their rows (for tests) */
-    uint64_t n_blocks;  /* blocks the engine scored in walks with bounds
-                           (for tests and benchmarks) */
-} nx_rank_state;
-
-/* See newsidx_index.prefix_rare_df. */
-#define NX_PREFIX_RARE_DF 8192
-
 struct newsidx_index {
     sqlite3 *db;
     char *path; /* the index file name */
     bool is_readonly;
     int schema_version;
-    int lock_fd;    /* descriptor for flock(), or -1 */
-    bool is_locked; /* the indexing lock is held */
-    sqlite3_stmt *stmt[NX_STMT_COUNT];
-    nx_buf scratch;                 /* normalization scratch space */
-    nx_rank_state rank;             /* see query/rank.c */
-    struct nx_terms *terms;         /* see terms.c; NULL until first used */
-    struct nx_fts_queue *fts_queue; /* see ftsqueue.c; NULL until used */
-    struct nx_prep *prep; /* for items prepared on the calling thread */
+    int lock_fd;                      /* descriptor for flock(), or -1 */
+    bool is_locked;                   /* the indexing lock is held */
+    struct nx_terms *terms;           /* see terms.c; NULL until first used */
     struct nx_docinfo_cache *docinfo; /* see docinfo.c; NULL until used */
-    nx_rowset live;            /* the items docinfo holds (nx_docinfo_live) */
-    nx_rowset unpub;           /* the unpublished items (query/engine.c) */
-    struct nx_tokenizer *qtok; /* the query engine's; NULL until used */
-    struct nx_bounds *bounds;  /* see bounds.c; NULL until used */
-    int64_t bound_min_df;      /* tokens held by this many rows get bounds
-                                  (NX_BOUND_MIN_DF; tests lower it) */
-    int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
-                                  rows are read whole (NX_PREFIX_RARE_DF,
-                                  query/engine.c; tests change it) */
-    char stem_language[64];    /* newsidx_index_stem_language's answer */
+    nx_rowset live;           /* the items docinfo holds (nx_docinfo_live) */
+    struct nx_bounds *bounds; /* see bounds.c; NULL until used */
+    int64_t bound_min_df;     /* tokens held by this many rows get bounds
+                                 (NX_BOUND_MIN_DF; tests lower it) */
+    char stem_language[64];   /* newsidx_index_stem_language's answer */
     char damage[200]; /* why the last SQLITE_CORRUPT newsidx itself found
-                         was raised (nx_store_damaged); "" when none */
+                         was raised (nx_db_damaged); "" when none */
     size_t n_queries; /* alive: newsidx_index_close waits for them */
     bool is_closing;  /* closed by the caller while queries were alive */
+    struct {
+        void *state; /* the half's own, opaque here */
+        const nx_half_ops *ops;
+    } half[NX_HALF_COUNT];
 };
 
 #endif /* NX_INTERNAL_H */

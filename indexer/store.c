@@ -71,124 +71,66 @@ static const char *const store_sql[NX_STMT_COUNT] = {
         " WHERE i.id = ?1 AND w.type = 'object'",
 };
 
-int
-nx_store_error(newsidx_index *idx, int sqlite_rc, const char *what,
-               newsidx_error *err)
+static int
+store_half_flush(newsidx_index *idx, void *state)
 {
-    int code, rc;
-
-    switch (sqlite_rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        code = NEWSIDX_BUSY;
-        break;
-    case SQLITE_NOMEM:
-        code = NEWSIDX_NOMEM;
-        break;
-    case SQLITE_READONLY:
-        code = NEWSIDX_READONLY;
-        break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        code = NEWSIDX_CORRUPT;
-        break;
-    case SQLITE_INTERNAL:
-    case SQLITE_MISUSE:
-        code = NEWSIDX_INTERNAL;
-        break;
-    default:
-        code = NEWSIDX_IO;
-    }
-    if (code == NEWSIDX_CORRUPT && idx->damage[0] != '\0') {
-        rc = nx_fail(err, code, "%s: the index is damaged: %s", what,
-                     idx->damage);
-        idx->damage[0] = '\0';
-        return rc;
-    }
-    /* A code the connection did not raise itself (newsidx found the
-     * problem, or a blob handle did) has no message of SQLite's. */
-    if ((sqlite3_extended_errcode(idx->db) & 0xff) != (sqlite_rc & 0xff))
-        return nx_fail(err, code, "%s: %s%s", what,
-                       code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
-                       sqlite3_errstr(sqlite_rc));
-    return nx_fail(err, code, "%s: %s%s", what,
-                   code == NEWSIDX_CORRUPT ? "the index is damaged: " : "",
-                   sqlite3_errmsg(idx->db));
+    (void)state;
+    return nx_fts_flush(idx);
 }
 
-int
-nx_store_damaged(newsidx_index *idx, const char *fmt, ...)
+static void
+store_half_discard(newsidx_index *idx, void *state)
 {
-    va_list ap;
-
-    if (idx->damage[0] == '\0') {
-        va_start(ap, fmt);
-        vsnprintf(idx->damage, sizeof(idx->damage), fmt, ap);
-        va_end(ap);
-    }
-    return SQLITE_CORRUPT;
+    (void)state;
+    nx_fts_discard(idx);
 }
 
-int
-nx_store_damaged_from(newsidx_index *idx, const newsidx_error *err)
+static void
+store_half_free(newsidx_index *idx, void *state)
 {
-    static const char prefix[] = "the index is damaged: ";
-    const char *m = err->message;
+    nx_write_half *w = state;
+    size_t i;
 
-    if (strncmp(m, prefix, sizeof(prefix) - 1) == 0)
-        m += sizeof(prefix) - 1;
-    return nx_store_damaged(idx, "%s", m);
+    for (i = 0; i < NX_STMT_COUNT; i++)
+        sqlite3_finalize(w->stmt[i]);
+    nx_fts_free(idx);
+    nx_prep_free(w->prep);
+    nx_free(w);
 }
 
-/* Bitmaps of ids may take this much without the file vouching for it. */
-#define STORE_MIN_ID_LIMIT ((int64_t)1 << 24)
-#define STORE_MAX_ID_LIMIT ((int64_t)1 << 40)
+static const nx_half_ops store_half_ops = {store_half_flush, store_half_discard,
+                                           store_half_free};
 
-int64_t
-nx_store_max_id(newsidx_index *idx)
+nx_write_half *
+nx_write_half_of(newsidx_index *idx)
 {
-    sqlite3_stmt *stmt;
-    int64_t pages = 0, page_size = 0, limit;
+    nx_write_half *w = nx_half_state(idx, NX_HALF_WRITE);
 
-    if (sqlite3_prepare_v2(idx->db,
-                           "SELECT page_count, page_size FROM"
-                           " pragma_page_count, pragma_page_size",
-                           -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-        pages = sqlite3_column_int64(stmt, 0);
-        page_size = sqlite3_column_int64(stmt, 1);
-    }
-    sqlite3_finalize(stmt);
-    if (pages < 0 || page_size <= 0 || page_size > 65536 ||
-        pages > STORE_MAX_ID_LIMIT / 8 / page_size)
-        return STORE_MAX_ID_LIMIT;
-    limit = STORE_MIN_ID_LIMIT + 8 * pages * page_size;
-    return limit < STORE_MAX_ID_LIMIT ? limit : STORE_MAX_ID_LIMIT;
-}
-
-int
-nx_store_exec(newsidx_index *idx, const char *sql, newsidx_error *err)
-{
-    int rc = sqlite3_exec(idx->db, sql, NULL, NULL, NULL);
-
-    return rc == SQLITE_OK ? NEWSIDX_OK
-                           : nx_store_error(idx, rc, "database error", err);
+    if (w == NULL && (w = nx_calloc(1, sizeof(*w))) != NULL)
+        nx_half_attach(idx, NX_HALF_WRITE, w, &store_half_ops);
+    return w;
 }
 
 /* The cached statement `id`, reset and with its bindings cleared. */
 static sqlite3_stmt *
 store_stmt(newsidx_index *idx, enum nx_stmt_id id, int *rc)
 {
-    sqlite3_stmt *stmt = idx->stmt[id];
+    nx_write_half *w = nx_write_half_of(idx);
+    sqlite3_stmt *stmt;
 
     if (*rc != SQLITE_OK)
         return NULL;
+    if (w == NULL) {
+        *rc = SQLITE_NOMEM;
+        return NULL;
+    }
+    stmt = w->stmt[id];
     if (stmt == NULL) {
         *rc = sqlite3_prepare_v3(idx->db, store_sql[id], -1,
                                  SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
         if (*rc != SQLITE_OK)
             return NULL;
-        idx->stmt[id] = stmt;
+        w->stmt[id] = stmt;
     }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
@@ -221,72 +163,6 @@ store_bind_opt_int(sqlite3_stmt *stmt, int col, bool has, int64_t v)
 }
 
 void
-nx_store_finalize_all(newsidx_index *idx)
-{
-    size_t i;
-
-    for (i = 0; i < NX_STMT_COUNT; i++) {
-        sqlite3_finalize(idx->stmt[i]);
-        idx->stmt[i] = NULL;
-    }
-    nx_terms_free(idx);
-    nx_fts_free(idx);
-    nx_docinfo_free(idx);
-    nx_rowset_free(&idx->unpub);
-    nx_bounds_free(idx);
-    nx_prep_free(idx->prep);
-    idx->prep = NULL;
-    nx_tokenizer_free(idx->qtok);
-    idx->qtok = NULL;
-}
-
-int
-nx_store_begin(newsidx_index *idx, newsidx_error *err)
-{
-    int rc;
-
-    if (idx->is_readonly)
-        return nx_fail(err, NEWSIDX_READONLY, "'%s' is open read-only",
-                       idx->path);
-    rc = nx_store_exec(idx, "BEGIN IMMEDIATE", err);
-    if (rc != NEWSIDX_OK)
-        nx_store_rollback(idx);
-    return rc;
-}
-
-int
-nx_store_commit(newsidx_index *idx, newsidx_error *err)
-{
-    int rc = nx_fts_flush(idx);
-
-    if (rc == SQLITE_OK)
-        rc = nx_docinfo_flush(idx);
-    if (rc == SQLITE_OK)
-        rc = nx_terms_flush(idx);
-    if (rc == SQLITE_OK)
-        rc = nx_bounds_flush(idx);
-    if (rc != SQLITE_OK) {
-        nx_store_rollback(idx);
-        return nx_store_error(idx, rc, "cannot write the index", err);
-    }
-    rc = nx_store_exec(idx, "COMMIT", err);
-    if (rc != NEWSIDX_OK)
-        nx_store_rollback(idx);
-    return rc;
-}
-
-void
-nx_store_rollback(newsidx_index *idx)
-{
-    if (!sqlite3_get_autocommit(idx->db))
-        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
-    nx_terms_discard(idx);
-    nx_fts_discard(idx);
-    nx_docinfo_discard(idx);
-    nx_bounds_discard(idx);
-}
-
-void
 nx_file_rec_clear(nx_file_rec *rec)
 {
     nx_free(rec->message);
@@ -303,7 +179,7 @@ nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
 
     memset(out, 0, sizeof(*out));
     if (stmt == NULL)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -326,7 +202,7 @@ nx_store_file_get(nx_file_rec *out, newsidx_index *idx, const char *path,
         return NEWSIDX_OK;
     if (rc == SQLITE_DONE)
         return NEWSIDX_NOTFOUND;
-    return nx_store_error(idx, rc, "cannot read the index", err);
+    return nx_db_error(idx, rc, "cannot read the index", err);
 }
 
 int
@@ -339,7 +215,7 @@ nx_store_file_put(newsidx_index *idx, nx_file_rec *rec, const char *path,
         idx, is_new ? NX_STMT_FILE_INSERT : NX_STMT_FILE_UPDATE, &rc);
 
     if (stmt == NULL)
-        return nx_store_error(idx, rc, "cannot write the index", err);
+        return nx_db_error(idx, rc, "cannot write the index", err);
     if (is_new)
         sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
     else
@@ -353,7 +229,7 @@ nx_store_file_put(newsidx_index *idx, nx_file_rec *rec, const char *path,
     store_bind_opt_int(stmt, 8, rec->column > 0, rec->column);
     store_step_done(stmt, &rc);
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot write the index", err);
+        return nx_db_error(idx, rc, "cannot write the index", err);
     if (is_new)
         rec->id = sqlite3_last_insert_rowid(idx->db);
     return NEWSIDX_OK;
@@ -375,7 +251,7 @@ nx_store_file_move(newsidx_index *idx, int64_t id, const char *new_path,
     }
     return rc == SQLITE_OK
                ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot write the index", err);
+               : nx_db_error(idx, rc, "cannot write the index", err);
 }
 
 /* Run a one-parameter statement with `id` bound to ?1; sticky *rc. */
@@ -406,9 +282,8 @@ nx_store_item_exists(bool *out, newsidx_index *idx, int64_t id,
     }
     if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
         rc = step;
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot read the index", err);
+    return rc == SQLITE_OK ? NEWSIDX_OK
+                           : nx_db_error(idx, rc, "cannot read the index", err);
 }
 
 /* A stored line or column: 0 unless a number in range. */
@@ -464,9 +339,8 @@ nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
     }
     if (rc == SQLITE_OK && step != SQLITE_DONE)
         rc = step;
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot read the index", err);
+    return rc == SQLITE_OK ? NEWSIDX_OK
+                           : nx_db_error(idx, rc, "cannot read the index", err);
 }
 
 int
@@ -493,9 +367,8 @@ nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
         store_run_id(idx, NX_STMT_ITEM_TOPIC_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_RELATED_DELETE, id, &rc);
     }
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot delete an item", err);
+    return rc == SQLITE_OK ? NEWSIDX_OK
+                           : nx_db_error(idx, rc, "cannot delete an item", err);
 }
 
 int
@@ -509,7 +382,7 @@ nx_store_file_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
     store_run_id(idx, NX_STMT_FILE_DELETE, id, &src);
     return src == SQLITE_OK
                ? NEWSIDX_OK
-               : nx_store_error(idx, src, "cannot delete a file", err);
+               : nx_db_error(idx, src, "cannot delete a file", err);
 }
 
 /* Look up or insert a row keyed by text: topics and providers. */
@@ -782,22 +655,24 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
     if (rc == SQLITE_OK)
         rc = nx_docinfo_set(idx, id, &rec);
     nx_free(topic_ids);
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot write an item", err);
+    return rc == SQLITE_OK ? NEWSIDX_OK
+                           : nx_db_error(idx, rc, "cannot write an item", err);
 }
 
 int
 nx_store_item_put_now(newsidx_index *idx, int64_t id, const nx_item *item,
                       newsidx_error *err)
 {
+    nx_write_half *w = nx_write_half_of(idx);
     nx_doc doc;
     int rc;
 
-    rc = idx->prep == NULL ? nx_prep_new(&idx->prep, idx->db) : SQLITE_OK;
+    if (w == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    rc = w->prep == NULL ? nx_prep_new(&w->prep, idx->db) : SQLITE_OK;
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot set up the tokenizer", err);
-    rc = nx_prep_doc(idx->prep, &doc, item);
+        return nx_db_error(idx, rc, "cannot set up the tokenizer", err);
+    rc = nx_prep_doc(w->prep, &doc, item);
     if (rc != NEWSIDX_OK)
         return nx_fail(err, rc, "out of memory");
     rc = nx_store_item_put(idx, id, item, &doc, err);
@@ -845,7 +720,7 @@ store_keep_meta(newsidx_index *idx, const char *key, sqlite3_value *value,
     sqlite3_finalize(stmt);
     return rc == SQLITE_OK
                ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot keep the settings", err);
+               : nx_db_error(idx, rc, "cannot keep the settings", err);
 }
 
 /*
@@ -982,7 +857,7 @@ newsidx_index_set_weights(newsidx_index *idx, const char *spec,
     else
         return rc;
     if (rc == NEWSIDX_OK)
-        rc = nx_store_begin(idx, err);
+        rc = nx_db_begin(idx, err);
     if (rc == NEWSIDX_OK) {
         src = sqlite3_prepare_v2(idx->db,
                                  spec[0] != '\0'
@@ -996,9 +871,9 @@ newsidx_index_set_weights(newsidx_index *idx, const char *spec,
             src = sqlite3_errcode(idx->db);
         sqlite3_finalize(stmt);
         rc = src == SQLITE_OK
-                 ? nx_store_commit(idx, err)
-                 : nx_store_error(idx, src, "cannot store the weights", err);
-        nx_store_rollback(idx);
+                 ? nx_db_commit(idx, err)
+                 : nx_db_error(idx, src, "cannot store the weights", err);
+        nx_db_rollback(idx);
     }
     nx_db_unlock(idx);
     return rc;

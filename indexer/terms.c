@@ -6,7 +6,7 @@
  * FTS5's own tokenizer (unicode61 remove_diacritics 2, the one the fts
  * table uses), and every text it deletes from it too.  Each distinct token
  * of a row adds or takes one from that token's count in memory; the counts
- * go to `terms` before the transaction commits (nx_store_commit), or
+ * go to `terms` before the transaction commits (nx_db_commit), or
  * earlier when they grow large.  So `terms` always holds, for every token
  * in the fts table, the number of rows holding it: what fts5vocab's `doc`
  * column says (tests/unit/test_store.c and T150 check that).
@@ -266,8 +266,8 @@ nx_terms_df_column(newsidx_index *idx, sqlite3_stmt *stmt, int col, int64_t *df)
 
     if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER || v < 0 ||
         v > NX_TERMS_MAX_DF)
-        return nx_store_damaged(idx, "a row count of the terms table is out"
-                                     " of range");
+        return nx_db_damaged(idx, "a row count of the terms table is out"
+                                  " of range");
     *df = v;
     return SQLITE_OK;
 }
@@ -307,8 +307,8 @@ nx_terms_stemmer(newsidx_index *idx, nx_stemmer **out)
 
         if (v == NULL || strlen(v) >= sizeof(language) ||
             !nx_stem_language_ok(v))
-            rc = nx_store_damaged(idx, "meta 'stem_language' names no"
-                                       " Snowball language");
+            rc = nx_db_damaged(idx, "meta 'stem_language' names no"
+                                    " Snowball language");
         else
             snprintf(language, sizeof(language), "%s", v);
     }
@@ -587,8 +587,8 @@ nx_terms_prefix_df(newsidx_index *idx, const char *prefix, size_t len,
             /* A sum of stored counts: out of range only when damaged (a
              * cast of a double past int64 would be undefined). */
             if (!(v >= 0 && v <= (double)NX_TERMS_MAX_DF * 4096))
-                rc = nx_store_damaged(idx, "a row count of the terms table"
-                                           " is out of range");
+                rc = nx_db_damaged(idx, "a row count of the terms table"
+                                        " is out of range");
             else
                 *sum = (int64_t)v;
         }

@@ -189,11 +189,11 @@ eng_positions(eng *e, const unsigned char *p, int n, int k)
             col = eng_varint(p, &i, n);
             pos = 0;
             if (col >= NX_FR_COLUMNS) {
-                e->rc = nx_store_damaged(e->q->idx,
-                                         "a position list of the"
-                                         " fts index names column"
-                                         " %u",
-                                         (unsigned)col);
+                e->rc = nx_db_damaged(e->q->idx,
+                                      "a position list of the"
+                                      " fts index names column"
+                                      " %u",
+                                      (unsigned)col);
                 return false;
             }
             continue;
@@ -446,8 +446,8 @@ eng_prefix_rare(newsidx_index *e_idx, eng_phrase *p, nx_fr_term **its,
             if (nx_fr_pos_count(pl, np, p->column, tf) == 0)
                 continue;                  /* not in the column asked for */
             if (n_rows == ENG_RARE_ROWS) { /* more than the counts said */
-                rc = nx_store_damaged(e_idx, "the terms table counts fewer"
-                                             " rows than the fts index holds");
+                rc = nx_db_damaged(e_idx, "the terms table counts fewer"
+                                          " rows than the fts index holds");
                 break;
             }
             if (n_rows == cap) {
@@ -609,7 +609,7 @@ eng_prefix(eng *e, eng_phrase *p, const char *text)
         rc = SQLITE_CORRUPT;
     if (rc == SQLITE_OK)
         rc = eng_prefix_rare(e->q->idx, p, its, dfs, n,
-                             e->q->idx->prefix_rare_df);
+                             e->q->half->prefix_rare_df);
     /* Keep the terms left to walk (their words stay listed in order). */
     for (k = 0; rc == SQLITE_OK && k < n; k++) {
         if (its[k] != NULL)
@@ -1153,7 +1153,7 @@ eng_docinfo(eng *e, int64_t id)
                           : sqlite3_blob_open(e->q->idx->db, "main", "docinfo",
                                               "data", block, 0, &e->dblob);
     if (rc == SQLITE_ERROR) { /* no such block */
-        e->rc = nx_store_damaged(
+        e->rc = nx_db_damaged(
             e->q->idx,
             "docinfo block %lld is missing (items %lld"
             " to %lld are in the fts index)",
@@ -1167,9 +1167,9 @@ eng_docinfo(eng *e, int64_t id)
     }
     n = sqlite3_blob_bytes(e->dblob);
     if (n != NX_DOCINFO_BYTES) {
-        e->rc = nx_store_damaged(e->q->idx,
-                                 "docinfo block %lld has %d bytes, not %d",
-                                 (long long)block, n, NX_DOCINFO_BYTES);
+        e->rc =
+            nx_db_damaged(e->q->idx, "docinfo block %lld has %d bytes, not %d",
+                          (long long)block, n, NX_DOCINFO_BYTES);
         return false;
     }
     /* What the query needs: the hot part, and the dates or quality and
@@ -1441,9 +1441,9 @@ eng_open(eng **out, newsidx_query *q, newsidx_error *err)
     if (rc == NEWSIDX_OK && e->r == NULL)
         rc = ENG_DECLINED; /* another FTS5 format */
     if (rc == NEWSIDX_OK) {
-        if (q->idx->qtok == NULL)
-            e->rc = nx_tokenizer_new(&q->idx->qtok, q->idx->db);
-        e->tok = q->idx->qtok;
+        if (q->half->qtok == NULL)
+            e->rc = nx_tokenizer_new(&q->half->qtok, q->idx->db);
+        e->tok = q->half->qtok;
         rc = e->rc == SQLITE_OK ? eng_build(e) : NEWSIDX_OK;
     }
     if (rc == NEWSIDX_OK && e->rc == SQLITE_OK)
@@ -1547,7 +1547,7 @@ eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     nx_fr_term *t = NULL;
     uint64_t *bits = NULL;
     size_t n_words = 0;
-    int64_t max_id = nx_store_max_id(e->q->idx);
+    int64_t max_id = nx_db_max_id(e->q->idx);
     int rc = nx_fr_term_open(&t, e->r, NX_TAG_UNPUBLISHED,
                              sizeof(NX_TAG_UNPUBLISHED) - 1);
 
@@ -1557,10 +1557,10 @@ eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
 
         /* The bitmap grows to the largest id: one the file can hold. */
         if (id < 0 || id > max_id) {
-            rc = nx_store_damaged(e->q->idx,
-                                  "item id %lld is out of range for this"
-                                  " file",
-                                  (long long)id);
+            rc = nx_db_damaged(e->q->idx,
+                               "item id %lld is out of range for this"
+                               " file",
+                               (long long)id);
             break;
         }
         w = (size_t)(id >> 6);
@@ -1603,7 +1603,7 @@ eng_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
 static int
 eng_unpub(eng *e)
 {
-    nx_rowset *set = &e->q->idx->unpub;
+    nx_rowset *set = &e->q->half->unpub;
     int rc = nx_rowset_get(e->q->idx->db, set, eng_unpub_fill, e);
 
     if (rc != SQLITE_OK)
@@ -1790,10 +1790,10 @@ eng_word_bounds(eng *e, const char *word, size_t len, int64_t n_blocks)
 
         if (sqlite3_column_bytes(stmt, 1) != 2 * NX_BOUND_CHUNK || d == NULL ||
             chunk < 0) {
-            e->rc = nx_store_damaged(e->q->idx,
-                                     "a row of the bounds table is malformed"
-                                     " (chunk %lld)",
-                                     (long long)chunk);
+            e->rc = nx_db_damaged(e->q->idx,
+                                  "a row of the bounds table is malformed"
+                                  " (chunk %lld)",
+                                  (long long)chunk);
             break;
         }
         if (ub == NULL &&
@@ -1935,10 +1935,10 @@ eng_bounds(eng *e)
     sqlite3_finalize(stmt);
     /* A block's bound per block of ids: the ids must be ones the file
      * can hold, or a damaged one would size the array. */
-    if (max_id < 0 || max_id > nx_store_max_id(e->q->idx)) {
-        e->rc = nx_store_damaged(e->q->idx,
-                                 "item id %lld is out of range for this file",
-                                 (long long)max_id);
+    if (max_id < 0 || max_id > nx_db_max_id(e->q->idx)) {
+        e->rc = nx_db_damaged(e->q->idx,
+                              "item id %lld is out of range for this file",
+                              (long long)max_id);
         return;
     }
     e->n_blocks = (max_id >> ENG_UNIT_SHIFT) + 1;
@@ -2074,7 +2074,7 @@ eng_error(eng *e, newsidx_error *err)
         return rc;
     if (e->rc == SQLITE_NOMEM)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    return nx_store_error(e->q->idx, e->rc, "cannot run the query", err);
+    return nx_db_error(e->q->idx, e->rc, "cannot run the query", err);
 }
 
 /* An engine status as the other files take it. */
@@ -2101,7 +2101,7 @@ nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
     run->is_counted = true;
     run->n_hidden = e->n_hidden;
     run->has_hidden = true;
-    q->idx->rank.n_blocks += e->n_walked + e->n_blocks_scored;
+    q->half->rank.n_blocks += e->n_walked + e->n_blocks_scored;
     rc = e->rc == SQLITE_OK ? NEWSIDX_OK : eng_error(e, err);
     eng_free(e);
     return eng_status(rc, is_declined);

@@ -78,7 +78,7 @@ hits_each(newsidx_index *idx, const char *sql, int64_t id, int64_t n,
     bool is_ok = true;
 
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read a hit", err);
+        return nx_db_error(idx, rc, "cannot read a hit", err);
     sqlite3_bind_int64(stmt, 1, id);
     if (sqlite3_bind_parameter_count(stmt) > 1)
         sqlite3_bind_int64(stmt, 2, n);
@@ -88,7 +88,7 @@ hits_each(newsidx_index *idx, const char *sql, int64_t id, int64_t n,
     if (!is_ok)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     if (step != SQLITE_DONE && step != SQLITE_ROW)
-        return nx_store_error(idx, step, "cannot read a hit", err);
+        return nx_db_error(idx, step, "cannot read a hit", err);
     return NEWSIDX_OK;
 }
 
@@ -204,12 +204,12 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     /* A row of the fts index is an item: one without its row (or its
      * file's) is damage, not an empty hit. */
     if (rc == NEWSIDX_OK && h->id != c->id)
-        rc = nx_store_error(q->idx,
-                            nx_store_damaged(q->idx,
-                                             "item %lld is in the fts index"
-                                             " but not in items or files",
-                                             (long long)c->id),
-                            "cannot read a hit", err);
+        rc = nx_db_error(q->idx,
+                         nx_db_damaged(q->idx,
+                                       "item %lld is in the fts index"
+                                       " but not in items or files",
+                                       (long long)c->id),
+                         "cannot read a hit", err);
     if (rc == NEWSIDX_OK)
         rc = hits_each(q->idx,
                        "SELECT t.name FROM item_topics it JOIN topics t"
@@ -339,7 +339,7 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
         if (rc == NEWSIDX_OK && !is_ok)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
         else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
-            rc = nx_store_error(r->q->idx, step, "cannot count facets", err);
+            rc = nx_db_error(r->q->idx, step, "cannot count facets", err);
         r->facet_n[k] = r->n_facets - r->facet_start[k];
         sqlite3_finalize(stmt);
         nx_search_sql_free(&s);

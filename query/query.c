@@ -78,7 +78,7 @@ query_stored_weights(newsidx_index *idx, nx_weights *w, newsidx_error *err)
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK && rc != SQLITE_DONE)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     return NEWSIDX_OK;
 }
 
@@ -120,7 +120,7 @@ query_each_term(newsidx_index *idx, const char *sql, const char *a,
     int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     sqlite3_bind_text(stmt, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, b, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -131,7 +131,7 @@ query_each_term(newsidx_index *idx, const char *sql, const char *a,
     sqlite3_finalize(stmt);
     return rc == SQLITE_DONE
                ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot read the index", err);
+               : nx_db_error(idx, rc, "cannot read the index", err);
 }
 
 /* Where the newest date is looked for: a year, then a month tag. */
@@ -176,7 +176,7 @@ query_max_date(bool *has_out, int64_t *out, newsidx_index *idx,
                            -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_INTEGER) {
@@ -186,7 +186,7 @@ query_max_date(bool *has_out, int64_t *out, newsidx_index *idx,
     sqlite3_finalize(stmt);
     return rc == SQLITE_ROW
                ? NEWSIDX_OK
-               : nx_store_error(idx, rc, "cannot read the index", err);
+               : nx_db_error(idx, rc, "cannot read the index", err);
 }
 
 /*
@@ -245,14 +245,14 @@ query_reference(newsidx_query *q, newsidx_error *err)
         return NEWSIDX_OK;
     }
     if (is_own)
-        rc = nx_store_exec(q->idx, "BEGIN", err);
+        rc = nx_db_exec(q->idx, "BEGIN", err);
     if (rc == NEWSIDX_OK)
         rc = query_check_fts(q->idx, err);
     if (rc == NEWSIDX_OK)
         rc = query_newest_date(&has_newest, &newest, q->idx, err);
     if (is_own) {
-        nx_store_rollback(q->idx); /* ends the read transaction */
-        q->idx->damage[0] = '\0';  /* reported above, if at all */
+        nx_db_rollback(q->idx);   /* ends the read transaction */
+        q->idx->damage[0] = '\0'; /* reported above, if at all */
     }
     q->w.now = has_newest && newest < clock ? newest : clock;
     return rc;
@@ -337,10 +337,36 @@ query_options(newsidx_query *q, const newsidx_query_options *opts,
 }
 
 /* A new query object with options resolved and ranking registered. */
+static void
+query_half_free(newsidx_index *idx, void *state)
+{
+    nx_read_half *half = state;
+
+    (void)idx;
+    nx_rowset_free(&half->unpub);
+    nx_tokenizer_free(half->qtok);
+    nx_free(half);
+}
+
+static const nx_half_ops query_half_ops = {NULL, NULL, query_half_free};
+
+nx_read_half *
+nx_read_half_of(newsidx_index *idx)
+{
+    nx_read_half *half = nx_half_state(idx, NX_HALF_READ);
+
+    if (half == NULL && (half = nx_calloc(1, sizeof(*half))) != NULL) {
+        half->prefix_rare_df = NX_PREFIX_RARE_DF;
+        nx_half_attach(idx, NX_HALF_READ, half, &query_half_ops);
+    }
+    return half;
+}
+
 static int
 query_make(newsidx_query **out, newsidx_index *idx,
            const newsidx_query_options *opts, newsidx_error *err)
 {
+    nx_read_half *half = NULL;
     newsidx_query *q;
     int rc;
 
@@ -352,10 +378,13 @@ query_make(newsidx_query **out, newsidx_index *idx,
     q->idx = idx;
     idx->n_queries++;
     rc = query_options(q, opts, err);
-    if (rc == NEWSIDX_OK && !idx->rank.is_registered) {
-        rc = nx_rank_register(idx->db, &idx->rank, err);
-        idx->rank.is_registered = rc == NEWSIDX_OK;
+    if (rc == NEWSIDX_OK && (half = nx_read_half_of(idx)) == NULL)
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    if (rc == NEWSIDX_OK && !half->rank.is_registered) {
+        rc = nx_rank_register(idx->db, &half->rank, err);
+        half->rank.is_registered = rc == NEWSIDX_OK;
     }
+    q->half = half;
     if (rc != NEWSIDX_OK) {
         newsidx_query_free(q);
         return rc;
@@ -392,7 +421,7 @@ query_tags_by_id(nx_tags *t, newsidx_index *idx, const char *sql,
     int i, rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     for (i = 1; i <= sqlite3_bind_parameter_count(stmt); i++)
         sqlite3_bind_text(stmt, i, value, -1, SQLITE_STATIC);
     while (is_ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -404,7 +433,7 @@ query_tags_by_id(nx_tags *t, newsidx_index *idx, const char *sql,
     if (!is_ok)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     if (rc != SQLITE_DONE)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     return NEWSIDX_OK;
 }
 
@@ -539,7 +568,7 @@ query_expand_open(query_expand *x, newsidx_query *q, bool *use,
     x->rc = SQLITE_OK;
     rc = nx_terms_stemmer(q->idx, &x->stemmer);
     if (rc != SQLITE_OK)
-        return nx_store_error(q->idx, rc, "cannot read the language", err);
+        return nx_db_error(q->idx, rc, "cannot read the language", err);
     *use = !q->opts.is_exact &&
            strcmp(nx_stemmer_language(x->stemmer), NX_STEM_NONE) != 0;
     return NEWSIDX_OK;
@@ -552,7 +581,7 @@ query_expand_close(query_expand *x, int rc, newsidx_error *err)
     sqlite3_finalize(x->stmt);
     nx_stemmer_free(x->stemmer);
     if (rc == NEWSIDX_OK && x->rc != SQLITE_OK)
-        return nx_store_error(x->idx, x->rc, "cannot read the terms", err);
+        return nx_db_error(x->idx, x->rc, "cannot read the terms", err);
     return rc;
 }
 
@@ -634,7 +663,7 @@ query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
         -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     sqlite3_bind_int64(stmt, 1, id);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -649,7 +678,7 @@ query_like_source(nx_buf *text, int64_t *key_out, newsidx_index *idx,
         return nx_fail(err, NEWSIDX_NOTFOUND, "no item with id %lld",
                        (long long)id);
     if (rc != SQLITE_ROW)
-        return nx_store_error(idx, rc, "cannot read the index", err);
+        return nx_db_error(idx, rc, "cannot read the index", err);
     return nx_buf_oom(text) ? nx_fail(err, NEWSIDX_NOMEM, "out of memory")
                             : NEWSIDX_OK;
 }

@@ -142,11 +142,44 @@ bool nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
 /* (The formula itself, nx_weights and the nx_rank_* and nx_score_*
  * functions, is score.c's: indexer/internal.h.) */
 
+/* The side channel of the nx_bm25f ranking function (query/rank.c). */
+typedef struct nx_rank_state {
+    bool is_registered; /* nx_bm25f exists on this connection */
+    uint64_t n_scored;  /* rows scored by nx_bm25f so far (for tests) */
+    /* Set by the SQL scan while it runs: the idf of each phrase
+     * (docs/ranking.md), used when n_idf equals the statement's phrase
+     * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
+    const double *idf;
+    int n_idf;
+    uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
+                           walk over their rows (for tests) */
+    uint64_t n_blocks;  /* blocks the engine scored in walks with bounds
+                           (for tests and benchmarks) */
+} nx_rank_state;
+
 /* Register nx_bm25f on `db` with `state` as its side channel. */
 int nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err);
 /* Parse "title=10,excerpt=4,quality=1,heat=1,prior=0.3,fresh=30" into `w`
  * (only the keys given).  False on a malformed list. */
 bool nx_rank_parse_weights(nx_weights *w, const char *s);
+
+/**************************************************************************
+** The read half's state on the handle (query.c attaches it with the first
+** query made on the handle)
+*/
+/* See nx_read_half.prefix_rare_df. */
+#define NX_PREFIX_RARE_DF 8192
+typedef struct nx_read_half {
+    nx_rank_state rank;        /* see rank.c */
+    nx_rowset unpub;           /* the unpublished items (engine.c) */
+    struct nx_tokenizer *qtok; /* the engine's; NULL until used */
+    int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
+                                  rows are read whole (NX_PREFIX_RARE_DF,
+                                  engine.c; tests change it) */
+} nx_read_half;
+/* The read half's state, made and attached on first use; NULL when out
+ * of memory.  Every query's handle has it. */
+nx_read_half *nx_read_half_of(newsidx_index *idx);
 
 /**************************************************************************
 ** Interface to code in snippet.c

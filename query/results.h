@@ -9,6 +9,7 @@
 
 struct newsidx_query {
     newsidx_index *idx;
+    nx_read_half *half; /* idx's read half (query.c) */
     newsidx_query_options opts;
     nx_weights w;
     nx_parsed *parsed; /* NULL for --like */

@@ -169,7 +169,7 @@ nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
     if (rc != SQLITE_OK) {
         sqlite3_finalize(*out);
         *out = NULL;
-        return nx_store_error(idx, rc, "cannot run the query", err);
+        return nx_db_error(idx, rc, "cannot run the query", err);
     }
     return NEWSIDX_OK;
 }
@@ -344,7 +344,7 @@ nx_search_idf(newsidx_query *q, int64_t n_rows, double *idf, int *n_out,
     if (rc == SQLITE_TOOBIG)
         return NEWSIDX_OK; /* too many words: nx_bm25f counts */
     if (rc != SQLITE_OK)
-        return nx_store_error(q->idx, rc, "cannot read the term counts", err);
+        return nx_db_error(q->idx, rc, "cannot read the term counts", err);
     for (i = 0; i < (int)p->n_terms; i++) {
         const nx_term *t = &p->terms[i];
         int64_t f = fam[t->family];
@@ -384,7 +384,7 @@ nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err)
     sqlite3_finalize(stmt);
     return rc == SQLITE_OK
                ? NEWSIDX_OK
-               : nx_store_error(q->idx, rc, "cannot read the index", err);
+               : nx_db_error(q->idx, rc, "cannot read the index", err);
 }
 
 /* The SQL scan: every match scored, the best run->cap kept. */
@@ -392,7 +392,7 @@ static int
 search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
 {
     bool has_text = q->match[0] != '\0';
-    nx_rank_state *rank = &q->idx->rank;
+    nx_rank_state *rank = &q->half->rank;
     double idf[SEARCH_MAX_TERMS];
     int64_t n_rows = 0;
     int n_idf = 0;
@@ -437,7 +437,7 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     rank->idf = NULL;
     rank->n_idf = 0;
     if (rc == NEWSIDX_OK && step != SQLITE_DONE)
-        rc = nx_store_error(q->idx, step, "cannot run the query", err);
+        rc = nx_db_error(q->idx, step, "cannot run the query", err);
     run->is_counted = rc == NEWSIDX_OK;
     sqlite3_finalize(stmt);
     nx_search_sql_free(&s);
@@ -502,7 +502,7 @@ search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
                                 -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return nx_store_error(q->idx, rc, "cannot run the query", err);
+        return nx_db_error(q->idx, rc, "cannot run the query", err);
     for (i = 0; i < run->n_cands && !is_oom; i++) {
         sqlite3_reset(stmt);
         sqlite3_bind_int64(stmt, 1, run->cands[i].id);
@@ -777,7 +777,7 @@ nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
         if (step == SQLITE_ROW)
             *out = (uint64_t)sqlite3_column_int64(stmt, 0);
         else
-            rc = nx_store_error(q->idx, step, "cannot run the query", err);
+            rc = nx_db_error(q->idx, step, "cannot run the query", err);
     }
     sqlite3_finalize(stmt);
     nx_search_sql_free(&s);
@@ -814,7 +814,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
     }
     /* One read transaction: the scan, the count, the hits and the facets
      * all see the same snapshot while an indexer commits. */
-    rc = nx_store_exec(q->idx, "BEGIN", err);
+    rc = nx_db_exec(q->idx, "BEGIN", err);
     has_scan = !q->opts.is_count_only && q->opts.limit > 0;
     if (rc == NEWSIDX_OK && has_scan)
         rc = search_candidates(&run, q, 0, &n_folded, err);
@@ -848,8 +848,8 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         q->self_id == 0) /* not for --like: nobody typed its words */
         rc = nx_suggest(r, err);
     search_run_free(&run);
-    nx_store_rollback(q->idx); /* ends the read transaction */
-    q->idx->damage[0] = '\0';  /* a reason nobody reported is stale */
+    nx_db_rollback(q->idx);   /* ends the read transaction */
+    q->idx->damage[0] = '\0'; /* a reason nobody reported is stale */
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);
         /* Only newsidx statuses leave, each with its message: a code of

@@ -72,7 +72,7 @@ suggest_df(int64_t *out, newsidx_index *idx, const char *term,
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK)
-        return nx_store_error(idx, rc, "cannot read the term counts", err);
+        return nx_db_error(idx, rc, "cannot read the term counts", err);
     return NEWSIDX_OK;
 }
 
@@ -235,7 +235,7 @@ suggest_word(suggest_fix *fix, newsidx_index *idx, newsidx_error *err)
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return nx_store_error(idx, rc, "cannot read the term counts", err);
+        return nx_db_error(idx, rc, "cannot read the term counts", err);
     return NEWSIDX_OK;
 }
 
@@ -495,7 +495,7 @@ nx_like_match(nx_buf *out, newsidx_index *idx, const char *text,
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK) {
         nx_free(copy);
-        return nx_store_error(idx, rc, "cannot read the term counts", err);
+        return nx_db_error(idx, rc, "cannot read the term counts", err);
     }
     /* In another item too, the rarest first. */
     for (i = k = 0; i < n; i++) {

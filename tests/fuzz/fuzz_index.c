@@ -1471,7 +1471,7 @@ fuzz_run_queries(newsidx_index *idx, bool is_clean)
         newsidx_query_options o;
         newsidx_query *q = NULL;
         newsidx_results *r = NULL;
-        int64_t rare_df = idx->prefix_rare_df;
+        int64_t rare_df = nx_read_half_of(idx)->prefix_rare_df;
         unsigned n_hits = 0;
 
         fuzz_options(&o, fq);
@@ -1496,10 +1496,10 @@ fuzz_run_queries(newsidx_index *idx, bool is_clean)
         /* A prefix's terms are read whole when few rows hold them (all of
          * them, in an index this small): lowered, they are walked. */
         if (fq->flags & Q_PREFIX_WALK)
-            idx->prefix_rare_df = 1;
+            nx_read_half_of(idx)->prefix_rare_df = 1;
         memset(&err, 0, sizeof(err));
         rc = newsidx_query_run(&r, q, &err);
-        idx->prefix_rare_df = rare_df;
+        nx_read_half_of(idx)->prefix_rare_df = rare_df;
         fuzz_largest(fq->text ? fq->text : "like");
         if (fuzz_status(fq->text ? fq->text : "like", rc, &err, false,
                         is_clean))

@@ -223,8 +223,8 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
     /* nx_bm25f with the query's idfs, as newsidx works them out. */
     assert_int_equal(nx_search_rows(q, &n_rows, NULL), NEWSIDX_OK);
     assert_int_equal(nx_search_idf(q, n_rows, idf, &n_idf, NULL), NEWSIDX_OK);
-    f->idx->rank.idf = idf;
-    f->idx->rank.n_idf = n_idf;
+    nx_read_half_of(f->idx)->rank.idf = idf;
+    nx_read_half_of(f->idx)->rank.n_idf = n_idf;
     assert_int_equal(
         sqlite3_prepare_v2(f->idx->db,
                            "SELECT fts.rowid, nx_bm25f(fts, ?2, ?3, ?4),"
@@ -264,8 +264,8 @@ exhaustive(fixture *f, newsidx_query *q, const nx_weights *wq,
         n++;
     }
     sqlite3_finalize(stmt);
-    f->idx->rank.idf = NULL;
-    f->idx->rank.n_idf = 0;
+    nx_read_half_of(f->idx)->rank.idf = NULL;
+    nx_read_half_of(f->idx)->rank.n_idf = 0;
     for (i = 0; i < n; i++) { /* selection of the best 10 */
         for (j = i + 1; i < 10 && j < n; j++) {
             if (all[j].score > all[i].score ||
@@ -411,7 +411,7 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
         assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
                          NEWSIDX_OK);
         n_want = exhaustive(f, q, &w, !opts.include_unpublished, want, &n_all);
-        blocks = f->idx->rank.n_blocks;
+        blocks = nx_read_half_of(f->idx)->rank.n_blocks;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
         while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
             assert_true(n < n_want);
@@ -420,16 +420,18 @@ test_search__ranked_scan_gives_the_exhaustive_top10(void **state)
         }
         assert_int_equal(n, n_want);
         assert_int_equal(newsidx_results_total(r), n_all);
-        print_message("query '%s'%s%s: %llu matches, %llu blocks walked"
-                      " for the top 10\n",
-                      text, opts.include_unpublished ? " --all" : "",
-                      k % 6 >= 4   ? " prior=0.6,title=20"
-                      : k % 6 >= 2 ? " quality=3,heat=0.5"
-                                   : "",
-                      (unsigned long long)newsidx_results_total(r),
-                      (unsigned long long)(f->idx->rank.n_blocks - blocks));
-        if (f->idx->rank.n_blocks > blocks &&
-            f->idx->rank.n_blocks - blocks < 60)
+        print_message(
+            "query '%s'%s%s: %llu matches, %llu blocks walked"
+            " for the top 10\n",
+            text, opts.include_unpublished ? " --all" : "",
+            k % 6 >= 4   ? " prior=0.6,title=20"
+            : k % 6 >= 2 ? " quality=3,heat=0.5"
+                         : "",
+            (unsigned long long)newsidx_results_total(r),
+            (unsigned long long)(nx_read_half_of(f->idx)->rank.n_blocks -
+                                 blocks));
+        if (nx_read_half_of(f->idx)->rank.n_blocks > blocks &&
+            nx_read_half_of(f->idx)->rank.n_blocks - blocks < 60)
             pruned++;
         newsidx_results_free(r);
         newsidx_query_free(q);
@@ -522,7 +524,9 @@ test_search__random_queries_give_the_exhaustive_top10(void **state)
         opts.include_unpublished = (seed >> 24) % 2 == 1;
         /* A prefix's terms read whole, walked block by block, or some of
          * each. */
-        f->idx->prefix_rare_df = k % 3 == 0 ? 0 : k % 3 == 1 ? 8192 : 30;
+        nx_read_half_of(f->idx)->prefix_rare_df = k % 3 == 0   ? 0
+                                                  : k % 3 == 1 ? 8192
+                                                               : 30;
         assert_int_equal(newsidx_query_new(&q, f->idx, text, &opts, NULL),
                          NEWSIDX_OK);
         n_want = exhaustive(f, q, &w, !opts.include_unpublished, want, &n_all);
@@ -649,7 +653,7 @@ test_search__word_forms_give_the_exhaustive_top10(void **state)
         assert_int_equal(newsidx_query_new(&q, f->idx, queries[i], &opts, NULL),
                          NEWSIDX_OK);
         n_want = exhaustive(f, q, &w, true, want, &n_all);
-        blocks = f->idx->rank.n_blocks;
+        blocks = nx_read_half_of(f->idx)->rank.n_blocks;
         assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
         while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
             if (n >= n_want || h->id != want[n])
@@ -663,7 +667,7 @@ test_search__word_forms_give_the_exhaustive_top10(void **state)
         assert_true(n_want > 0);
         /* robot's forms: robotic is rare, still the bounds are used */
         if (strcmp(queries[i], "robot") == 0 && !nx_fr_is_off())
-            assert_true(f->idx->rank.n_blocks > blocks);
+            assert_true(nx_read_half_of(f->idx)->rank.n_blocks > blocks);
         newsidx_results_free(r);
         newsidx_query_free(q);
     }
@@ -706,13 +710,14 @@ test_search__idf_from_the_terms_table(void **state)
         snprintf(name, sizeof(name), "z%d", i);
         add(f, name, "Zeppelins", i % 3 ? "zeppelin" : "other", 50, 50);
     }
-    before = f->idx->rank.n_counted;
+    before = nx_read_half_of(f->idx)->rank.n_counted;
     /* `=`: the words as written, not their other forms ("Zeppelins"). */
     w_a = score_of(f, "title:=quokka");
     w_b = score_of(f, "title:=zeppelin");
     ab = score_of(f, "\"quokka zeppelin\"");
     pre = score_of(f, "title:quokk*");
-    assert_int_equal(f->idx->rank.n_counted, before); /* no walk at all */
+    assert_int_equal(nx_read_half_of(f->idx)->rank.n_counted,
+                     before); /* no walk at all */
     /* Same tf (1, in the same title): a phrase scores as its words. */
     assert_true(fabs(ab - (w_a + w_b)) <= 1e-12 * ab);
     /* A prefix: the same tf, the idf of the summed counts. */
