@@ -36,7 +36,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "write.h"
 
 #define FM_MAX_DEPTH   64     /* nesting levels; the root mapping is 1 */
 #define FM_MAX_NODES   100000 /* node visits, aliases counted each time */

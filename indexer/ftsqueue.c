@@ -13,7 +13,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "write.h"
 
 #define FTS_QUEUE_BYTES ((size_t)16 << 20)
 

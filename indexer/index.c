@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "write.h"
 
 #define INDEX_DEFAULT_BATCH    5000
 #define INDEX_DEFAULT_MAX_SIZE (16u * 1024 * 1024)

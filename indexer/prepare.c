@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "write.h"
 
 /* FTS5 keeps at most this many bytes of a token (FTS5_MAX_TOKEN_SIZE). */
 #define PREP_MAX_TOKEN 32768

@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "write.h"
 
 static const char *const scan_default_exts[] = {"md", "markdown", "txt"};
 

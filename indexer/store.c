@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "write.h"
 
 static const char *const store_sql[NX_STMT_COUNT] = {
     [NX_STMT_FILE_GET] = "SELECT id, size, mtime_ns, hash, status, message,"

@@ -6,8 +6,8 @@
 #ifndef NX_QUERY_H
 #define NX_QUERY_H
 
+#include "format.h"
 #include "fts5read.h"
-#include "internal.h"
 
 /**************************************************************************
 ** Interface to code in parse.c
@@ -140,7 +140,7 @@ bool nx_query_date_range(const char *s, size_t len, bool *has_lo, int64_t *lo,
 ** any row can score; the caller reads it from the nx_rank_state it gave.
 */
 /* (The formula itself, nx_weights and the nx_rank_* and nx_score_*
- * functions, is score.c's: indexer/internal.h.) */
+ * functions, is score.c's: indexer/format/format.h.) */
 
 /* The side channel of the nx_bm25f ranking function (query/rank.c). */
 typedef struct nx_rank_state {

@@ -5,15 +5,16 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$NX_SOURCE_DIR
-internal='internal.h query.h results.h'
+internal='base.h format.h fts5read.h write.h query.h results.h'
 
 # The program sources: both main.c files and everything only the programs
 # compile (the newsidx_cli helpers, newsquery's options and printers).
-programs="indexer/main.c indexer/cli.c indexer/printer_json.c query/main.c
+programs="indexer/main.c indexer/cli/cli.c indexer/cli/printer_json.c query/main.c
           query/args.c query/emit.c query/printer_paths.c query/printer_text.c"
 
 # Every repository file a source includes with "...", transitively:
-# resolved next to the including file, then in indexer/, query/, include/.
+# resolved next to the including file, then in the layers' folders and
+# include/ (tests/cli/T540-layers.sh checks what the build lets each see).
 seen=" "
 walk() {
     local file=$1 dir inc found d
@@ -22,7 +23,7 @@ walk() {
     dir=$(dirname "$file")
     for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$src/$file"); do
         found=
-        for d in "$dir" indexer query include; do
+        for d in "$dir" indexer/base indexer/format indexer indexer/cli query include; do
             if [ -f "$src/$d/$inc" ]; then
                 found=$(realpath --relative-to="$src" "$src/$d/$inc")
                 break

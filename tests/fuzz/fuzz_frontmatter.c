@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "write.h"
 
 static sqlite3_stmt *json_valid_stmt;
 

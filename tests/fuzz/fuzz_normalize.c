@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "write.h"
 
 /* RFC 3629 UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
 static bool

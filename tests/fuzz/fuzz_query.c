@@ -26,7 +26,7 @@ setup(void)
     NX_FUZZ_CHECK(
         sqlite3_exec(
             db,
-            /* The columns and tokenizer of the index (indexer/schema.c,
+            /* The columns and tokenizer of the index (indexer/format/schema.c,
              * schema 7): text columns and the tags column. */
             "CREATE VIRTUAL TABLE fts USING fts5("
             "  title, excerpt, body, tags,"

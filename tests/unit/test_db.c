@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "internal.h"
+#include "write.h"
 
 static sqlite3_vfs fault_vfs;            /* the shim */
 static sqlite3_vfs *fault_real;          /* the system's VFS */

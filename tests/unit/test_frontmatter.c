@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "write.h"
 
 /**************************************************************************
 ** Helpers

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "write.h"
 
 #define FFFD "\xEF\xBF\xBD"
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "write.h"
 
 typedef struct fixture {
     char root[64];

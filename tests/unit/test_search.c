@@ -17,6 +17,7 @@
 
 #include "fixture.h"
 #include "results.h"
+#include "write.h"
 
 static int
 setup(void **state)

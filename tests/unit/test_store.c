@@ -15,7 +15,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "internal.h"
+#include "write.h"
 
 static const char item_text[] =
     "---\n"

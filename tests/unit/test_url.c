@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "write.h"
 
 static void
 expect_url(const char *in, const char *want)

@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* Default BM25 weights of the fts columns (title, excerpt, body, tags),
  * stored as the table's persistent `rank` so that `ORDER BY rank` uses

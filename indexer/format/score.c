@@ -12,7 +12,7 @@
  */
 #include <math.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* The least freshness factor, however far an item is from the reference
  * date (docs/ranking.md). */

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "base.h"
 
 uint64_t
 nx_hash64(const void *data, size_t len)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base.h"
 
 int
 nx_fail(newsidx_error *err, int code, const char *fmt, ...)

@@ -4,7 +4,7 @@
  * date), packed in blocks of NX_DOCINFO_SLOTS item ids so that a query
  * reads one blob for a thousand items instead of a row each.
  *
- * Owns the block layout (internal.h, "Interface to code in docinfo.c").
+ * Owns the block layout (format.h, "Interface to code in docinfo.c").
  * Every number is stored little-endian, so the file means the same on any
  * machine.  The writer keeps the blocks it changes in memory for the open
  * transaction and writes them before COMMIT (nx_docinfo_flush), or earlier
@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* Changed blocks held in memory at most; then they are written out. */
 #define DOCINFO_MAX_DIRTY 64

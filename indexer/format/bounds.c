@@ -34,7 +34,7 @@
 #define BOUNDS_CHUNK_SHIFT 6
 #define BOUNDS_CHUNK       (1 << BOUNDS_CHUNK_SHIFT)
 #if BOUNDS_CHUNK != NX_BOUND_CHUNK
-#error "bounds.c and internal.h disagree on the chunk"
+#error "bounds.c and format.h disagree on the chunk"
 #endif
 #define BOUNDS_ROW_BYTES (2 * BOUNDS_CHUNK)
 

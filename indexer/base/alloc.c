@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base.h"
 
 /* Allocations left before injected failures start; -1 = never fail.
  * Atomic: the indexer parses on a worker thread. */

@@ -22,7 +22,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* How long a statement waits for another process's lock before it gives
  * up with NEWSIDX_BUSY. */

@@ -10,7 +10,7 @@
  */
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "format.h"
 
 struct nx_tokenizer {
     fts5_tokenizer api;

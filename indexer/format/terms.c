@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* FTS5 keeps at most this many bytes of a token (FTS5_MAX_TOKEN_SIZE). */
 #define TERMS_MAX_TOKEN 32768

@@ -7,7 +7,7 @@
 #ifndef NX_FTS5READ_H
 #define NX_FTS5READ_H
 
-#include "internal.h"
+#include "format.h"
 
 /**************************************************************************
 ** Interface to code in fts5read.c

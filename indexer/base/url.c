@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "base.h"
 
 /* Does the path name a script whose query string is the real address? */
 static bool

@@ -8,7 +8,7 @@
 
 #include <libstemmer.h>
 
-#include "internal.h"
+#include "format.h"
 
 struct nx_stemmer {
     struct sb_stemmer *sb;

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "internal.h"
+#include "base.h"
 
 int
 nx_days_in_month(int64_t year, int64_t month)
@@ -52,19 +52,4 @@ nx_month_of(int64_t t)
     month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
     year = yoe + era * 400 + (month <= 2);
     return (year - 1970) * 12 + (month - 1);
-}
-
-void
-nx_date_tag(char *out, bool is_year, int64_t month)
-{
-    int64_t year = 1970 + (month >= 0 ? month / 12 : -((-month + 11) / 12));
-    int m = (int)(month - (year - 1970) * 12) + 1;
-    const char *sign = year < 0 ? "n" : "";
-    unsigned long long mag = (unsigned long long)(year < 0 ? -year : year);
-
-    if (is_year)
-        snprintf(out, NX_DATE_TAG_SIZE, "%s%s%llu", NX_TAG_YEAR, sign, mag);
-    else
-        snprintf(out, NX_DATE_TAG_SIZE, "%s%s%llu%02d", NX_TAG_MONTH, sign, mag,
-                 m);
 }

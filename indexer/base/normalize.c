@@ -19,7 +19,7 @@
 
 #include <utf8proc.h>
 
-#include "internal.h"
+#include "base.h"
 
 #define CP_REPLACEMENT   0xFFFD
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"

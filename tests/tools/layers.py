@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Check that the build enforces libnewsidx's layering (docs/architecture.md).
+
+For a file of each layer and of each program, compile a one-line probe
+beside it that includes a header, with that file's own compile command
+(from compile_commands.json).  The headers a layer may use must compile;
+those of a layer above it, of the other half, or of the library (for a
+program) must not.  Usage: layers.py BUILD_DIR
+"""
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+# file of the layer: (headers it may include, headers it must not)
+RULES = {
+    "indexer/base/url.c": (["base.h"],
+                           ["format.h", "fts5read.h", "write.h", "query.h",
+                            "results.h", "cli.h"]),
+    "indexer/format/terms.c": (["base.h", "format.h", "fts5read.h"],
+                               ["write.h", "query.h", "results.h", "cli.h"]),
+    "indexer/store.c": (["base.h", "format.h", "fts5read.h", "write.h"],
+                        ["query.h", "results.h", "cli.h"]),
+    "query/search.c": (["base.h", "format.h", "fts5read.h", "query.h",
+                        "results.h"],
+                       ["write.h", "cli.h"]),
+    "indexer/cli/cli.c": (["newsidx.h", "cli.h", "printer.h"],
+                          ["base.h", "format.h", "write.h", "query.h"]),
+    "indexer/main.c": (["newsidx.h", "cli.h", "printer.h"],
+                       ["base.h", "format.h", "write.h", "query.h"]),
+    "query/main.c": (["newsidx.h", "cli.h", "printer.h", "emit.h"],
+                     ["base.h", "format.h", "write.h", "query.h",
+                      "results.h"]),
+}
+
+
+def compiles(entry, header):
+    args = shlex.split(entry["command"]) if "command" in entry \
+        else list(entry["arguments"])
+    src = entry["file"]
+    probe = os.path.join(os.path.dirname(src), ".nx_layer_probe.c")
+    with open(probe, "w") as f:
+        f.write('#include "%s"\nint nx_layer_probe(void);\n'
+                'int nx_layer_probe(void) { return 0; }\n' % header)
+    try:
+        args[args.index(src) if src in args else args.index("-c") + 1] = probe
+        if "-o" in args:
+            args[args.index("-o") + 1] = os.devnull
+        r = subprocess.run(args, cwd=entry["directory"],
+                           capture_output=True, text=True)
+        return r.returncode == 0
+    finally:
+        os.unlink(probe)
+
+
+def main():
+    build = sys.argv[1]
+    with open(os.path.join(build, "compile_commands.json")) as f:
+        entries = json.load(f)
+    bad = 0
+    for rel, (allowed, forbidden) in RULES.items():
+        matches = [e for e in entries if e["file"].endswith("/" + rel)]
+        if not matches:
+            print("layers: no compile command for %s" % rel)
+            bad += 1
+            continue
+        for h in allowed:
+            if not compiles(matches[0], h):
+                print("layers: %s cannot include %s, but may" % (rel, h))
+                bad += 1
+        for h in forbidden:
+            if compiles(matches[0], h):
+                print("layers: %s can include %s, but must not" % (rel, h))
+                bad += 1
+    print("layers: %d files checked, %d problems" % (len(RULES), bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
