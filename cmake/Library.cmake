@@ -1,7 +1,7 @@
 # libnewsidx is built from four layers (docs/architecture.md), lowest first:
 #
-#   nx_base    indexer/base/    alloc, buf, error, hash, date, url, utf-8,
-#                               repair, normalize (owns utf8proc)
+#   nx_base    indexer/base/    alloc, buf, error, hash, date, url, scalar,
+#                               utf8, repair, normalize (owns utf8proc)
 #   nx_format  indexer/format/  the handle and transactions, schema, tags,
 #                               tokenizer, stemmer, terms, docinfo, bounds,
 #                               the FTS5 storage reader, score

@@ -45,7 +45,6 @@
 #define FM_MAX_WHOLE   1000000 /* largest quality or heat */
 #define FM_QUOTE_MAX   40      /* bytes of a value quoted in a warning */
 #define FM_KEYS_SMALL  64      /* key slots kept on the stack */
-#define FM_SAFE_INT    9007199254740992ULL /* 2^53: exact in a double */
 
 #define FM_ITEM(m) offsetof(nx_item, m)
 #define FM_REL(m)  offsetof(nx_related, m)
@@ -455,7 +454,7 @@ fm_path_pop(fm_ctx *ctx, size_t mark)
 }
 
 /**************************************************************************
-** Scalars: nulls, booleans, numbers
+** Scalar nodes (scalar.c reads their text as nulls, booleans, numbers)
 */
 
 static const char *
@@ -470,573 +469,12 @@ fm_is_plain(const yaml_node_t *node)
     return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
-static bool
-fm_is_null_text(const char *s, size_t len)
-{
-    return len == 0 || (len == 1 && s[0] == '~') ||
-           (len == 4 &&
-            (memcmp(s, "null", 4) == 0 || memcmp(s, "Null", 4) == 0 ||
-             memcmp(s, "NULL", 4) == 0));
-}
-
 /* A null: a plain scalar that is empty, `~` or `null`.  "" is a string. */
 static bool
 fm_is_null(const yaml_node_t *node)
 {
     return node->type == YAML_SCALAR_NODE && fm_is_plain(node) &&
-           fm_is_null_text(fm_text(node), node->data.scalar.length);
-}
-
-static bool
-fm_is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-}
-
-static void
-fm_trim(const char **s, size_t *len)
-{
-    while (*len > 0 && fm_is_space(**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && fm_is_space((*s)[*len - 1]))
-        (*len)--;
-}
-
-/* Does `s` spell `word` (lower case) in lower case, Capitalized or UPPER
- * case, the three spellings YAML 1.1 allows? */
-static bool
-fm_word_is(const char *s, size_t len, const char *word)
-{
-    size_t i, n_upper = 0;
-
-    if (strlen(word) != len)
-        return false;
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a');
-            n_upper++;
-        }
-        if (c != word[i])
-            return false;
-    }
-    return n_upper == 0 || n_upper == len ||
-           (n_upper == 1 && s[0] >= 'A' && s[0] <= 'Z');
-}
-
-/*
- * A YAML 1.1 boolean word.  The one-letter y/n (and 1/0) only with
- * `is_lenient`, for `published`: Psych and PyYAML, which Jekyll sites are
- * written for, read a lone `y` as a string.
- */
-static bool
-fm_bool_word(const char *s, size_t len, bool is_lenient, int *value)
-{
-    static const char *const words[] = {"true", "yes", "on", "false", "no",
-                                        "off",  "y",   "1",  "n",     "0"};
-    size_t i, n_words = is_lenient ? 10 : 6;
-
-    for (i = 0; i < n_words; i++) {
-        if (fm_word_is(s, len, words[i])) {
-            *value = i < 3 || i == 6 || i == 7;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A decimal number split into its parts; digit runs may hold '_'. */
-typedef struct fm_decimal {
-    bool is_negative;
-    const char *digits; /* integer part */
-    size_t n_digits;
-    const char *frac; /* after the point */
-    size_t n_frac;
-    bool has_point;
-    bool has_exp;
-    long exp; /* clamped to +-100000 */
-} fm_decimal;
-
-static bool
-fm_is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* End of the run of digits and '_' at `i` that starts with a digit. */
-static size_t
-fm_digit_run(const char *s, size_t len, size_t i)
-{
-    if (i >= len || !fm_is_digit(s[i]))
-        return i;
-    while (i < len && (fm_is_digit(s[i]) || s[i] == '_'))
-        i++;
-    return i;
-}
-
-static bool
-fm_exponent_scan(const char *s, size_t len, size_t *i, long *exp)
-{
-    size_t k = *i + 1;
-    bool is_negative = false;
-    long e = 0;
-
-    if (k < len && (s[k] == '+' || s[k] == '-'))
-        is_negative = s[k++] == '-';
-    if (k >= len || !fm_is_digit(s[k]))
-        return false;
-    for (; k < len && fm_is_digit(s[k]); k++)
-        e = e > 100000 ? e : e * 10 + (s[k] - '0');
-    *exp = is_negative ? -e : e;
-    *i = k;
-    return true;
-}
-
-/* [+-] digits [. digits] [e [+-] digits], with at least one digit. */
-static bool
-fm_decimal_scan(const char *s, size_t len, fm_decimal *d)
-{
-    size_t i = 0, j;
-
-    memset(d, 0, sizeof(*d));
-    if (i < len && (s[i] == '+' || s[i] == '-'))
-        d->is_negative = s[i++] == '-';
-    d->digits = s + i;
-    j = fm_digit_run(s, len, i);
-    d->n_digits = j - i;
-    i = j;
-    if (i < len && s[i] == '.') {
-        d->has_point = true;
-        d->frac = s + i + 1;
-        j = fm_digit_run(s, len, i + 1);
-        d->n_frac = j - i - 1;
-        i = j;
-    }
-    if (d->n_digits == 0 && d->n_frac == 0)
-        return false;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        if (!fm_exponent_scan(s, len, &i, &d->exp))
-            return false;
-        d->has_exp = true;
-    }
-    return i == len;
-}
-
-/* Value of hex digit `c`, or 16 if it is none. */
-static unsigned
-fm_hex_digit(char c)
-{
-    if (fm_is_digit(c))
-        return (unsigned)(c - '0');
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
-}
-
-/* 0x1F, 0o17, 0b101 with an optional sign: 1 and `*v`, 0 if not such a
- * number, -1 if it does not fit 64 bits. */
-static int
-fm_radix_scan(const char *s, size_t len, uint64_t *v, bool *is_negative)
-{
-    size_t i = 0, n_digits = 0;
-    unsigned base, digit;
-
-    *is_negative = false;
-    if (i < len && (s[i] == '+' || s[i] == '-'))
-        *is_negative = s[i++] == '-';
-    if (len - i < 3 || s[i] != '0')
-        return 0;
-    base = s[i + 1] == 'x' ? 16 : s[i + 1] == 'o' ? 8 : s[i + 1] == 'b' ? 2 : 0;
-    for (*v = 0, i += 2; i < len && base != 0; i++) {
-        if (s[i] == '_')
-            continue;
-        digit = fm_hex_digit(s[i]);
-        if (digit >= base)
-            return 0;
-        if (*v > (UINT64_MAX - digit) / base)
-            return -1;
-        *v = *v * base + digit;
-        n_digits++;
-    }
-    return n_digits > 0 && i == len ? 1 : 0;
-}
-
-/* Append the digits of a run, without '_', and with leading zeros removed
- * when `is_trimmed` (one kept). */
-static void
-fm_put_digits(nx_buf *out, const char *s, size_t n, bool is_trimmed)
-{
-    size_t i, start = out->len;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] == '_' || (is_trimmed && s[i] == '0' && out->len == start))
-            continue;
-        nx_buf_putc(out, s[i]);
-    }
-    if (out->len == start && n > 0)
-        nx_buf_putc(out, '0');
-}
-
-/* Value of a run of decimal digits and '_'; false past 2^53. */
-static bool
-fm_digits_value(const char *s, size_t n, uint64_t *v)
-{
-    size_t i;
-
-    for (*v = 0, i = 0; i < n; i++) {
-        if (s[i] == '_')
-            continue;
-        *v = *v * 10 + (uint64_t)(s[i] - '0');
-        if (*v > FM_SAFE_INT)
-            return false;
-    }
-    return true;
-}
-
-/*
- * Append plain scalar `s` as a JSON number if it is one: YAML 1.1/1.2 ints
- * (with '_', hex, octal 0o, binary) and floats (.5, 1e5).  Returns false
- * for anything else, including numbers a JSON reader would not keep
- * exactly or at all (beyond 2^53, |x| >= 1e300, .inf, .nan) and integers
- * with leading zeros (zip codes, YAML 1.1 octal): those stay strings.
- */
-static bool
-fm_json_number(nx_buf *out, const char *s, size_t len)
-{
-    fm_decimal d;
-    uint64_t v;
-    bool is_negative;
-    int rc = fm_radix_scan(s, len, &v, &is_negative);
-
-    if (rc != 0) {
-        if (rc < 0 || v > FM_SAFE_INT)
-            return false;
-        nx_buf_printf(out, "%s%llu", is_negative ? "-" : "",
-                      (unsigned long long)v);
-        return true;
-    }
-    if (!fm_decimal_scan(s, len, &d))
-        return false;
-    if (!d.has_point && !d.has_exp) {
-        if ((d.n_digits > 1 && d.digits[0] == '0') ||
-            !fm_digits_value(d.digits, d.n_digits, &v))
-            return false;
-    } else if (d.exp + (long)d.n_digits > 300 || d.exp < -300) {
-        return false;
-    }
-    if (d.is_negative)
-        nx_buf_putc(out, '-');
-    if (d.n_digits == 0)
-        nx_buf_putc(out, '0');
-    fm_put_digits(out, d.digits, d.n_digits, true);
-    if (d.has_point) {
-        nx_buf_putc(out, '.');
-        fm_put_digits(out, d.n_frac ? d.frac : "0", d.n_frac ? d.n_frac : 1,
-                      false);
-    }
-    if (d.has_exp)
-        nx_buf_printf(out, "e%ld", d.exp);
-    return true;
-}
-
-/* The next digit of a decimal's integer and fraction parts, skipping '_';
- * -1 at the end. */
-static int
-fm_decimal_digit(const fm_decimal *d, size_t *i)
-{
-    while (*i < d->n_digits + d->n_frac) {
-        size_t k = (*i)++;
-        char c = k < d->n_digits ? d->digits[k] : d->frac[k - d->n_digits];
-
-        if (c != '_')
-            return c - '0';
-    }
-    return -1;
-}
-
-/*
- * Read `s` as a whole number: 85, "85", 85.0, 8.5e1, 0x55; a fraction is
- * rounded half away from zero (`*is_rounded` then true).  Returns 1, 0 when
- * `s` is not a number, -1 when its magnitude is 1e15 or more.
- */
-static int
-fm_whole_number(const char *s, size_t len, int64_t *out, bool *is_rounded)
-{
-    fm_decimal d;
-    uint64_t v = 0;
-    size_t i = 0, k = 0, n_int;
-    int digit, rc;
-    bool is_negative;
-
-    *is_rounded = false;
-    fm_trim(&s, &len);
-    rc = fm_radix_scan(s, len, &v, &is_negative);
-    if (rc == 0 && !fm_decimal_scan(s, len, &d))
-        return 0;
-    if (rc == 0) {
-        is_negative = d.is_negative;
-        for (n_int = 0; k < d.n_digits; k++)
-            n_int += d.digits[k] != '_';
-        for (k = 0; (digit = fm_decimal_digit(&d, &i)) >= 0; k++) {
-            if ((long)k < (long)n_int + d.exp)
-                v = v * 10 + (uint64_t)digit;
-            else if ((long)k == (long)n_int + d.exp && digit >= 5)
-                v += 1; /* half away from zero */
-            *is_rounded |= (long)k >= (long)n_int + d.exp && digit > 0;
-            if (v >= 1000000000000000ULL)
-                return -1;
-        }
-        for (; (long)k < (long)n_int + d.exp && v != 0; k++)
-            if ((v *= 10) >= 1000000000000000ULL)
-                return -1;
-    }
-    if (rc < 0 || v >= 1000000000000000ULL)
-        return -1;
-    *out = is_negative ? -(int64_t)v : (int64_t)v;
-    return 1;
-}
-
-/**************************************************************************
-** Dates: ISO 8601 / YAML timestamps and RFC 2822
-*/
-
-typedef struct fm_datetime {
-    int year, month, day;
-    int hour, minute, second;
-    int offset; /* seconds east of UTC */
-} fm_datetime;
-
-typedef struct fm_scan {
-    const char *p;
-    const char *end;
-} fm_scan;
-
-/* Read `min`..`max` digits. */
-static bool
-fm_scan_int(fm_scan *sc, int min, int max, int *value)
-{
-    int n = 0;
-
-    *value = 0;
-    while (n < max && sc->p < sc->end && fm_is_digit(*sc->p)) {
-        *value = *value * 10 + (*sc->p++ - '0');
-        n++;
-    }
-    return n >= min;
-}
-
-static bool
-fm_scan_char(fm_scan *sc, char c)
-{
-    if (sc->p < sc->end && *sc->p == c) {
-        sc->p++;
-        return true;
-    }
-    return false;
-}
-
-static size_t
-fm_scan_spaces(fm_scan *sc)
-{
-    size_t n = 0;
-
-    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t')) {
-        sc->p++;
-        n++;
-    }
-    return n;
-}
-
-/* Up to `size` - 1 letters, lower-cased into `w`; returns their number. */
-static size_t
-fm_scan_word(fm_scan *sc, char *w, size_t size)
-{
-    size_t n = 0;
-
-    while (sc->p < sc->end && n + 1 < size &&
-           ((*sc->p | 0x20) >= 'a' && (*sc->p | 0x20) <= 'z'))
-        w[n++] = (char)(*sc->p++ | 0x20);
-    w[n] = '\0';
-    return n;
-}
-
-/* hh:mm[:ss[.fraction]]; the fraction is dropped. */
-static bool
-fm_scan_time(fm_scan *sc, fm_datetime *dt)
-{
-    if (!fm_scan_int(sc, 1, 2, &dt->hour) || !fm_scan_char(sc, ':') ||
-        !fm_scan_int(sc, 2, 2, &dt->minute))
-        return false;
-    if (!fm_scan_char(sc, ':'))
-        return true;
-    if (!fm_scan_int(sc, 2, 2, &dt->second))
-        return false;
-    if (fm_scan_char(sc, '.') || fm_scan_char(sc, ',')) {
-        while (sc->p < sc->end && fm_is_digit(*sc->p))
-            sc->p++;
-    }
-    return true;
-}
-
-/* A zone offset: +hh, +h, +hhmm or +hh:mm (or -). */
-static bool
-fm_scan_offset(fm_scan *sc, fm_datetime *dt)
-{
-    int sign, hours, minutes = 0;
-
-    if (sc->p >= sc->end || (*sc->p != '+' && *sc->p != '-'))
-        return false;
-    sign = *sc->p++ == '-' ? -1 : 1;
-    if (!fm_scan_int(sc, 1, 2, &hours) || hours > 23)
-        return false;
-    fm_scan_char(sc, ':');
-    if (sc->p < sc->end && !fm_scan_int(sc, 2, 2, &minutes))
-        return false;
-    if (minutes > 59)
-        return false;
-    dt->offset = sign * (hours * 3600 + minutes * 60);
-    return true;
-}
-
-/* YYYY-MM-DD, then optionally [T|t|spaces]hh:mm[:ss[.f]][spaces][zone]. */
-static bool
-fm_date_iso(fm_scan *sc, fm_datetime *dt)
-{
-    if (!fm_scan_int(sc, 4, 4, &dt->year) || !fm_scan_char(sc, '-') ||
-        !fm_scan_int(sc, 1, 2, &dt->month) || !fm_scan_char(sc, '-') ||
-        !fm_scan_int(sc, 1, 2, &dt->day))
-        return false;
-    if (sc->p == sc->end)
-        return true;
-    if (!fm_scan_char(sc, 'T') && !fm_scan_char(sc, 't') &&
-        fm_scan_spaces(sc) == 0)
-        return false;
-    if (!fm_scan_time(sc, dt))
-        return false;
-    fm_scan_spaces(sc);
-    if (sc->p == sc->end || fm_scan_char(sc, 'Z') || fm_scan_char(sc, 'z'))
-        return sc->p == sc->end;
-    return fm_scan_offset(sc, dt) && sc->p == sc->end;
-}
-
-/* Index of `w` in `names` by its first three letters or in full; -1. */
-static int
-fm_name_index(const char *w, size_t n, const char *const *names)
-{
-    int i;
-
-    for (i = 0; names[i] != NULL; i++) {
-        if ((n == 3 && strncmp(w, names[i], 3) == 0) ||
-            strcmp(w, names[i]) == 0)
-            return i;
-    }
-    return -1;
-}
-
-/* An RFC 2822 zone: +hhmm, -hhmm, GMT, UT, UTC, Z or a US zone name. */
-static bool
-fm_rfc2822_zone(fm_scan *sc, fm_datetime *dt)
-{
-    static const char *const names[] = {"gmt", "ut",  "utc", "z",   "est",
-                                        "edt", "cst", "cdt", "mst", "mdt",
-                                        "pst", "pdt", NULL};
-    static const int hours[] = {0, 0, 0, 0, -5, -4, -6, -5, -7, -6, -8, -7};
-    char w[8];
-    int i;
-
-    if (sc->p == sc->end)
-        return true;
-    if (*sc->p == '+' || *sc->p == '-')
-        return fm_scan_offset(sc, dt);
-    fm_scan_word(sc, w, sizeof(w));
-    for (i = 0; names[i] != NULL; i++) {
-        if (strcmp(w, names[i]) == 0) {
-            dt->offset = hours[i] * 3600;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A year of RFC 2822: four digits, or the obsolete two (1950-2049) and
- * three (+1900). */
-static bool
-fm_scan_year(fm_scan *sc, int *year)
-{
-    const char *start = sc->p;
-
-    if (!fm_scan_int(sc, 2, 4, year))
-        return false;
-    if (sc->p - start == 2)
-        *year += *year < 50 ? 2000 : 1900;
-    else if (sc->p - start == 3)
-        *year += 1900;
-    return true;
-}
-
-/* [Day[,]] DD Mon YYYY hh:mm[:ss] [zone] [(comment)] */
-static bool
-fm_date_rfc2822(fm_scan *sc, fm_datetime *dt)
-{
-    static const char *const days[] = {"monday",   "tuesday", "wednesday",
-                                       "thursday", "friday",  "saturday",
-                                       "sunday",   NULL};
-    static const char *const months[] = {
-        "january",  "february", "march",  "april",     "may",
-        "june",     "july",     "august", "september", "october",
-        "november", "december", NULL};
-    char w[16];
-    size_t n = fm_scan_word(sc, w, sizeof(w));
-
-    if (n > 0 && fm_name_index(w, n, days) < 0)
-        return false;
-    fm_scan_char(sc, ',');
-    fm_scan_spaces(sc);
-    if (!fm_scan_int(sc, 1, 2, &dt->day) || fm_scan_spaces(sc) == 0)
-        return false;
-    n = fm_scan_word(sc, w, sizeof(w));
-    dt->month = fm_name_index(w, n, months) + 1;
-    if (dt->month == 0 || fm_scan_spaces(sc) == 0 ||
-        !fm_scan_year(sc, &dt->year) || fm_scan_spaces(sc) == 0 ||
-        !fm_scan_time(sc, dt))
-        return false;
-    fm_scan_spaces(sc);
-    if (!fm_rfc2822_zone(sc, dt))
-        return false;
-    fm_scan_spaces(sc);
-    if (sc->p < sc->end && *sc->p == '(' && sc->end[-1] == ')')
-        sc->p = sc->end;
-    return sc->p == sc->end;
-}
-
-/* Parse a date and time as written in front matter into Unix seconds.  No
- * zone means UTC; a date alone is its midnight UTC. */
-static bool
-fm_date_parse(const char *s, size_t len, int64_t *out)
-{
-    fm_datetime dt;
-    fm_scan sc;
-
-    fm_trim(&s, &len);
-    memset(&dt, 0, sizeof(dt));
-    sc.p = s;
-    sc.end = s + len;
-    if (!fm_date_iso(&sc, &dt)) {
-        memset(&dt, 0, sizeof(dt));
-        sc.p = s;
-        if (!fm_date_rfc2822(&sc, &dt))
-            return false;
-    }
-    if (dt.month < 1 || dt.month > 12 || dt.day < 1 ||
-        dt.day > nx_days_in_month(dt.year, dt.month) || dt.hour > 23 ||
-        dt.minute > 59 || dt.second > 60)
-        return false;
-    *out = nx_days_from_civil(dt.year, dt.month, dt.day) * 86400 +
-           dt.hour * 3600 + dt.minute * 60 + dt.second - dt.offset;
-    return true;
+           nx_scalar_is_null(fm_text(node), node->data.scalar.length);
 }
 
 /**************************************************************************
@@ -1140,15 +578,15 @@ fm_json_scalar(nx_buf *out, const yaml_node_t *node)
     int b;
 
     if (fm_is_plain(node)) {
-        if (fm_is_null_text(s, len)) {
+        if (nx_scalar_is_null(s, len)) {
             nx_buf_puts(out, "null");
             return;
         }
-        if (fm_bool_word(s, len, false, &b)) {
+        if (nx_scalar_bool_word(s, len, false, &b)) {
             nx_buf_puts(out, b ? "true" : "false");
             return;
         }
-        if (fm_json_number(out, s, len))
+        if (nx_scalar_json_number(out, s, len))
             return;
     }
     nx_buf_json_string(out, s, len);
@@ -1347,7 +785,7 @@ fm_string_copy(fm_ctx *ctx, fm_kind kind, const yaml_node_t *node,
         s = ctx->scratch.data ? ctx->scratch.data : "";
         len = nx_buf_oom(&ctx->scratch) ? 0 : ctx->scratch.len;
     } else if (kind == FM_URL) {
-        fm_trim(&s, &len);
+        nx_scalar_trim(&s, &len);
     }
     if (ctx->rc == NEWSIDX_OK && !nx_buf_oom(&nul) &&
         !nx_buf_oom(&ctx->scratch))
@@ -1429,7 +867,7 @@ fm_field_date(fm_ctx *ctx, const fm_slot *s)
     bool *has = fm_member(s, s->field->aux_off);
 
     if (s->value->type == YAML_SCALAR_NODE &&
-        fm_date_parse(fm_text(s->value), s->value->data.scalar.length, dst)) {
+        nx_date_parse(fm_text(s->value), s->value->data.scalar.length, dst)) {
         *has = true;
         return;
     }
@@ -1446,8 +884,8 @@ fm_field_whole(fm_ctx *ctx, const fm_slot *s)
     int rc = 0;
 
     if (s->value->type == YAML_SCALAR_NODE)
-        rc = fm_whole_number(fm_text(s->value), s->value->data.scalar.length,
-                             &v, &is_rounded);
+        rc = nx_scalar_whole_number(
+            fm_text(s->value), s->value->data.scalar.length, &v, &is_rounded);
     if (rc > 0 && v == -1 && !is_rounded && s->field->kind == FM_HEAT)
         return; /* heat -1: unknown */
     if (rc == 0 || rc < 0 || v < 0 || v > FM_MAX_WHOLE) {
@@ -1478,8 +916,8 @@ fm_field_bool(fm_ctx *ctx, const fm_slot *s)
     if (s->value->type == YAML_SCALAR_NODE) {
         text = fm_text(s->value);
         len = s->value->data.scalar.length;
-        fm_trim(&text, &len);
-        if (fm_bool_word(text, len, true, &b)) {
+        nx_scalar_trim(&text, &len);
+        if (nx_scalar_bool_word(text, len, true, &b)) {
             *dst = b;
             return;
         }
@@ -2225,7 +1663,7 @@ fm_set_body(fm_ctx *ctx, const char *s, size_t len)
         s++, len--;
     else if (len > 1 && s[0] == '\r' && s[1] == '\n')
         s += 2, len -= 2;
-    for (i = 0; i < len && fm_is_space(s[i]); i++)
+    for (i = 0; i < len && nx_scalar_is_space(s[i]); i++)
         continue;
     if (i == len)
         return NEWSIDX_OK;

@@ -7,22 +7,17 @@
  * the index's own list of files under the given folders and finds those
  * that vanished (and counts the files, for the progress).  The second
  * visits every file: unchanged files (same size and mtime) are not read;
- * changed ones are read, hashed and parsed only when the hash differs; a
- * new file whose hash equals a vanished one is taken as a rename.  What is
- * left of the vanished files is removed last.  Writes are committed every
- * batch_size files (one transaction per batch), so a killed run leaves a
- * consistent index and the next run picks up where it stopped.
+ * changed ones are read, hashed and parsed (by the worker thread of
+ * pipeline.c) only when the hash differs; a new file whose hash equals a
+ * vanished one is taken as a rename.  What is left of the vanished files
+ * (vanished.c) is removed last.  Writes are committed every batch_size
+ * files (one transaction per batch), so a killed run leaves a consistent
+ * index and the next run picks up where it stopped.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -30,86 +25,9 @@
 
 #define INDEX_DEFAULT_BATCH    5000
 #define INDEX_DEFAULT_MAX_SIZE (16u * 1024 * 1024)
-/* How far the lookups run ahead of the writes, in files and in bytes: far
- * enough that the worker goes on parsing while the writer commits a
- * batch (a commit of 5,000 items takes about as long as parsing 4,000;
- * with 64 files the worker sat idle through every commit, a third of the
- * run). */
-#define INDEX_WINDOW       4096
-#define INDEX_WINDOW_BYTES (32u * 1024 * 1024)
-/* A thread that had to wait is woken when this many jobs are ready for
- * it (or no more will come), not at every one: a wake-up per file cost
- * about a tenth of the CPU time of a run. */
-#define INDEX_WAKE 16
-/* The worker frees its read buffer after a file this big, rather than keep
- * it for the rest of the run. */
-#define INDEX_BIG_FILE (1024 * 1024)
 /* The first walk reports its count to the progress callback every this
  * many files. */
 #define INDEX_COUNT_STEP 256
-
-/* An indexed file that is no longer where it was. */
-typedef struct index_gone {
-    int64_t id;
-    uint64_t hash;
-    nx_file_status status;
-    char *path;
-    bool is_claimed; /* a new file with the same content took it over */
-} index_gone;
-
-typedef enum index_job_state {
-    INDEX_JOB_UNCHANGED = 1, /* same size and mtime: not read */
-    INDEX_JOB_QUEUED         /* for the worker to read, hash and parse */
-} index_job_state;
-
-/* One walked file on its way through the pipeline. */
-typedef struct index_job {
-    nx_scan_entry entry; /* its path in path_buf */
-    nx_buf path_buf;     /* kept by index_job_clear, for the next job */
-    nx_file_rec rec;     /* what the index knows of it (if is_known) */
-    bool is_known;
-    index_job_state state;
-    /* Filled by the worker: */
-    int read_rc;            /* NEWSIDX_OK, or why it could not be read */
-    size_t n_bytes;         /* read */
-    uint64_t hash;          /* of the bytes read */
-    bool is_touched;        /* known, same bytes: only the mtime moved */
-    int prc;                /* nx_frontmatter_parse's status */
-    nx_item *item;          /* its item when prc is NEWSIDX_OK */
-    nx_doc doc;             /* the item prepared to write (nx_prep_doc) */
-    nx_parse_pos pos;       /* where a parse failed */
-    newsidx_error file_err; /* why reading or parsing failed */
-} index_job;
-
-/* A written item and its doc, handed back to the worker to free: memory
- * freed by the thread that allocated it goes back to that thread's cache,
- * where a free from the other thread takes the allocator's lock (glibc),
- * about a tenth of the indexing time. */
-typedef struct index_spent {
-    nx_item *item;
-    nx_doc doc;
-} index_spent;
-
-typedef struct index_pipe {
-    pthread_mutex_t lock; /* guards the fields up to is_stopping */
-    pthread_cond_t work;  /* the worker waits on it for jobs */
-    pthread_cond_t done;  /* the caller waits on it for finished jobs */
-    size_t n_posted;      /* jobs looked up and handed over */
-    size_t n_done;        /* jobs the worker is through with */
-    size_t wants;         /* the caller sleeps until n_done >= wants; 0 =
-                             it does not */
-    bool is_worker_idle;  /* the worker sleeps */
-    size_t n_bytes;       /* walked size of the jobs not yet written */
-    bool is_stopping;
-    bool has_worker;
-    pthread_t thread;
-    nx_buf content;  /* the worker's read buffer */
-    nx_prep *prep;   /* the worker's preparer */
-    index_job *jobs; /* a ring of n_jobs */
-    size_t n_jobs;
-    index_spent *spent; /* for the worker to free (under lock) */
-    size_t n_spent, cap_spent;
-} index_pipe;
 
 typedef struct index_run {
     newsidx_index *idx;
@@ -118,13 +36,12 @@ typedef struct index_run {
     nx_scan *walk;             /* the second walk, visiting */
     const nx_scan_entry *next; /* its next file, not yet looked up; NULL
                                   at the end */
-    index_gone *gone;          /* sorted by hash */
-    size_t n_gone;
-    unsigned n_pending; /* files written in the open transaction */
+    nx_vanished_set gone;      /* the first walk's */
+    unsigned n_pending;        /* files written in the open transaction */
     bool in_txn;
     bool in_read; /* a read transaction is open for the lookups */
     newsidx_progress progress;
-    index_pipe pipe;
+    nx_pipe *pipe; /* see pipeline.c */
 } index_run;
 
 static double
@@ -288,41 +205,6 @@ index_txn(index_run *run, bool is_flush, newsidx_error *err)
     return rc;
 }
 
-static int
-index_gone_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const index_gone *)a)->hash;
-    uint64_t y = ((const index_gone *)b)->hash;
-
-    return x < y ? -1 : x > y;
-}
-
-static int
-index_gone_add(index_run *run, sqlite3_stmt *stmt, size_t *cap)
-{
-    const char *path = (const char *)sqlite3_column_text(stmt, 1);
-    index_gone *g;
-
-    if (run->n_gone == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-
-        g = nx_realloc(run->gone, ncap * sizeof(*g));
-        if (g == NULL)
-            return NEWSIDX_NOMEM;
-        run->gone = g;
-        *cap = ncap;
-    }
-    g = &run->gone[run->n_gone];
-    g->id = sqlite3_column_int64(stmt, 0);
-    g->hash = (uint64_t)sqlite3_column_int64(stmt, 2);
-    g->status = (nx_file_status)sqlite3_column_int(stmt, 3);
-    g->is_claimed = false;
-    if ((g->path = nx_strdup(path)) == NULL)
-        return NEWSIDX_NOMEM;
-    run->n_gone++;
-    return NEWSIDX_OK;
-}
-
 /* Open a walk of `paths` with the run's endings and patterns. */
 static int
 index_scan_open(index_run *run, nx_scan **out, const char *const *paths,
@@ -340,167 +222,16 @@ index_scan_open(index_run *run, nx_scan **out, const char *const *paths,
     return nx_scan_open(out, paths, n_paths, &so, err);
 }
 
-/* One more file counted by the first walk. */
+/* One more file counted by the first walk (nx_vanished_count_fn). */
 static void
-index_counted(index_run *run, size_t *n_files)
+index_counted(size_t n_files, void *payload)
 {
-    if (++*n_files % INDEX_COUNT_STEP == 0) {
-        run->progress.files_done = *n_files;
+    index_run *run = payload;
+
+    if (n_files % INDEX_COUNT_STEP == 0) {
+        run->progress.files_done = n_files;
         index_progress(run);
     }
-}
-
-/*
- * The first walk, `scan` (names only), along the index's list of the files
- * under the given folders, both in path order.  An indexed file the walk
- * passed without finding it vanished, unless it is under a folder the walk
- * could not read (that folder was met before any path past it).  Also
- * counts the files, for the progress.  Closes `scan`.
- */
-static int
-index_find_gone(index_run *run, nx_scan *scan, newsidx_error *err)
-{
-    sqlite3_stmt *stmt = NULL;
-    const char *const *roots;
-    const nx_scan_entry *w;
-    size_t cap = 0, i, n_roots, n_files = 0;
-    int rc = SQLITE_OK, status = NEWSIDX_OK;
-    nx_buf lo = NX_BUF_INIT, hi = NX_BUF_INIT;
-
-    /* The folders come in path order, none inside another: their lists
-     * make one list in path order. */
-    n_roots = nx_scan_roots(scan, &roots);
-    rc = sqlite3_prepare_v2(run->idx->db,
-                            "SELECT id, path, hash, status FROM files"
-                            " WHERE path >= ?1 AND path < ?2 ORDER BY path",
-                            -1, &stmt, NULL);
-    w = nx_scan_next(scan);
-    for (i = 0; i < n_roots && rc == SQLITE_OK && status == NEWSIDX_OK; i++) {
-        /* Every "root/...": from "root/" to just before "root0" ('0'
-         * follows '/'); for "/" itself, "/" to "0". */
-        size_t n = strcmp(roots[i], "/") == 0 ? 0 : strlen(roots[i]);
-
-        nx_buf_clear(&lo);
-        nx_buf_put(&lo, roots[i], n);
-        nx_buf_putc(&lo, '/');
-        nx_buf_clear(&hi);
-        nx_buf_put(&hi, roots[i], n);
-        nx_buf_putc(&hi, '0');
-        if (nx_buf_oom(&lo) || nx_buf_oom(&hi)) {
-            status = NEWSIDX_NOMEM;
-            break;
-        }
-        sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, lo.data, (int)lo.len, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, hi.data, (int)hi.len, SQLITE_STATIC);
-        while (status == NEWSIDX_OK &&
-               (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const char *path = (const char *)sqlite3_column_text(stmt, 1);
-            int c = 1;
-
-            if (path == NULL)
-                continue;
-            while (w != NULL && (c = strcmp(w->path, path)) < 0) {
-                index_counted(run, &n_files);
-                w = nx_scan_next(scan);
-            }
-            if (w != NULL && c == 0) { /* still there */
-                index_counted(run, &n_files);
-                w = nx_scan_next(scan);
-            } else if (nx_scan_covers(scan, path)) {
-                status = index_gone_add(run, stmt, &cap);
-            }
-        }
-        rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-    }
-    for (; w != NULL && status == NEWSIDX_OK; w = nx_scan_next(scan))
-        index_counted(run, &n_files);
-    sqlite3_finalize(stmt);
-    nx_buf_free(&lo);
-    nx_buf_free(&hi);
-    if (status == NEWSIDX_OK)
-        status = nx_scan_status(scan, err);
-    else
-        status = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    nx_scan_close(scan);
-    run->progress.files_done = 0;
-    run->progress.files_total = n_files;
-    if (status != NEWSIDX_OK)
-        return status;
-    if (rc != SQLITE_OK)
-        return nx_db_error(run->idx, rc, "cannot read the index", err);
-    if (run->n_gone > 1)
-        qsort(run->gone, run->n_gone, sizeof(*run->gone), index_gone_cmp);
-    return NEWSIDX_OK;
-}
-
-/* A vanished file with this content hash, not yet claimed, or NULL. */
-static index_gone *
-index_gone_find(index_run *run, uint64_t hash)
-{
-    size_t lo = 0, hi = run->n_gone;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (run->gone[mid].hash < hash)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < run->n_gone && run->gone[lo].hash == hash; lo++) {
-        if (!run->gone[lo].is_claimed)
-            return &run->gone[lo];
-    }
-    return NULL;
-}
-
-/* Read a whole file into `content`; NEWSIDX_IO or NEWSIDX_NOMEM with a
- * reason in `err` on failure.  Runs on the worker thread. */
-static int
-index_read(nx_buf *content, const char *path, uint64_t max_size,
-           newsidx_error *err)
-{
-    struct stat st;
-    ssize_t n;
-    int fd;
-
-    nx_buf_clear(content);
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return nx_fail(err, NEWSIDX_IO, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return nx_fail(err, NEWSIDX_IO, "not a regular file");
-    }
-    if ((uint64_t)st.st_size > max_size) {
-        close(fd);
-        return nx_fail(err, NEWSIDX_IO,
-                       "file is %lld bytes, over the %llu-byte limit",
-                       (long long)st.st_size, (unsigned long long)max_size);
-    }
-    if (!nx_buf_reserve(content, (size_t)st.st_size + 4096)) {
-        close(fd);
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    }
-    while ((n = read(fd, content->data + content->len,
-                     content->cap - content->len - 1)) > 0) {
-        content->len += (size_t)n;
-        if (content->len > max_size)
-            break; /* grew while we read */
-        if (!nx_buf_reserve(content, 4096))
-            break;
-    }
-    close(fd);
-    if (n < 0)
-        return nx_fail(err, NEWSIDX_IO, "cannot read: %s", strerror(errno));
-    if (nx_buf_oom(content))
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory reading the file");
-    if (content->len > max_size)
-        return nx_fail(err, NEWSIDX_IO, "file is over the %llu-byte limit",
-                       (unsigned long long)max_size);
-    content->data[content->len] = '\0';
-    return NEWSIDX_OK;
 }
 
 static void
@@ -516,66 +247,13 @@ index_emit_warnings(const index_run *run, const char *path, const nx_item *item)
     }
 }
 
-/* Free a list of spent items. */
-static void
-index_spent_free(index_spent *list, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        nx_item_free(list[i].item);
-        nx_doc_clear(&list[i].doc);
-    }
-}
-
-/*
- * The worker's part of a file: read it, hash it and, unless only its mtime
- * moved, parse it and prepare the item for writing.  Touches nothing but
- * the job, the worker's buffer and its preparer.
- */
-static void
-index_work(index_job *job, nx_buf *content, nx_prep *prep, uint64_t max_size)
-{
-    nx_error_clear(&job->file_err);
-    job->read_rc =
-        index_read(content, job->entry.path, max_size, &job->file_err);
-    if (job->read_rc != NEWSIDX_OK)
-        return;
-    job->n_bytes = content->len;
-    job->hash = nx_hash64(content->data, content->len);
-    if (job->is_known && job->hash == job->rec.hash) {
-        job->is_touched = true;
-        return;
-    }
-    job->prc = nx_frontmatter_parse(&job->item, content->data, content->len,
-                                    &job->pos, &job->file_err);
-    if (job->prc == NEWSIDX_OK &&
-        nx_prep_doc(prep, &job->doc, job->item) != NEWSIDX_OK) {
-        nx_item_free(job->item);
-        job->item = NULL;
-        job->prc = nx_fail(&job->file_err, NEWSIDX_NOMEM,
-                           "out of memory preparing the item");
-    }
-}
-
-/* index_work, then let go of a big read buffer rather than keep it for
- * the rest of the run. */
-static void
-index_work_once(index_job *job, nx_buf *content, nx_prep *prep,
-                uint64_t max_size)
-{
-    index_work(job, content, prep, max_size);
-    if (content->cap >= INDEX_BIG_FILE)
-        nx_buf_free(content);
-}
-
 /*
  * Write the parsed outcome of job->entry for the file `rec` (rec->id is 0
  * for a file the index has not seen).  Per-file problems are counted and
  * reported; only database failures are returned.
  */
 static int
-index_apply(index_run *run, index_job *job, nx_file_rec *rec, bool had_item,
+index_apply(index_run *run, nx_pipe_job *job, nx_file_rec *rec, bool had_item,
             newsidx_error *err)
 {
     const char *path = job->entry.path;
@@ -654,11 +332,11 @@ index_unchanged(index_run *run, const char *path, const nx_file_rec *rec,
 /* A file the index has not seen: a rename of a vanished file with the same
  * content, or a new file. */
 static int
-index_new_file(index_run *run, index_job *job, nx_file_rec *rec,
+index_new_file(index_run *run, nx_pipe_job *job, nx_file_rec *rec,
                newsidx_error *err)
 {
     const nx_scan_entry *e = &job->entry;
-    index_gone *g = index_gone_find(run, rec->hash);
+    nx_vanished *g = nx_vanished_match(&run->gone, rec->hash);
     int rc;
 
     if (g == NULL)
@@ -693,14 +371,14 @@ index_new_file(index_run *run, index_job *job, nx_file_rec *rec,
  * it.  Only database failures are returned; file problems are counted and
  * reported. */
 static int
-index_visit(index_run *run, index_job *job, newsidx_error *err)
+index_visit(index_run *run, nx_pipe_job *job, newsidx_error *err)
 {
     const nx_scan_entry *e = &job->entry;
     nx_file_rec *rec = &job->rec;
     bool had_item;
     int rc;
 
-    if (job->state == INDEX_JOB_UNCHANGED)
+    if (job->state == NX_PIPE_JOB_UNCHANGED)
         return index_unchanged(run, e->path, rec, err);
     if (job->read_rc != NEWSIDX_OK) {
         run->stats->failed++;
@@ -739,169 +417,12 @@ index_visit(index_run *run, index_job *job, newsidx_error *err)
     return rc == NEWSIDX_OK ? index_apply(run, job, rec, had_item, err) : rc;
 }
 
-/* Empty a written job's slot for the next one.  Its item and doc go to
- * the worker to free, when there is one. */
-static void
-index_job_clear(index_pipe *pipe, index_job *job, bool has_worker)
-{
-    nx_buf path_buf = job->path_buf;
-    bool is_handed = false;
-
-    nx_file_rec_clear(&job->rec);
-    if (has_worker && job->item != NULL) {
-        pthread_mutex_lock(&pipe->lock);
-        if (pipe->n_spent == pipe->cap_spent) {
-            size_t cap = pipe->cap_spent ? pipe->cap_spent * 2 : 256;
-            index_spent *grown = nx_realloc(pipe->spent, cap * sizeof(*grown));
-
-            if (grown != NULL) {
-                pipe->spent = grown;
-                pipe->cap_spent = cap;
-            }
-        }
-        if (pipe->n_spent < pipe->cap_spent) {
-            pipe->spent[pipe->n_spent].item = job->item;
-            pipe->spent[pipe->n_spent++].doc = job->doc;
-            is_handed = true;
-        }
-        pthread_mutex_unlock(&pipe->lock);
-    }
-    if (!is_handed) {
-        nx_item_free(job->item);
-        nx_doc_clear(&job->doc);
-    }
-    memset(job, 0, sizeof(*job));
-    job->path_buf = path_buf;
-}
-
-/*
- * The pipeline.  The calling thread looks files up in the index up to
- * INDEX_WINDOW files (and INDEX_WINDOW_BYTES bytes) ahead of where it
- * writes, and hands those that changed to one worker thread, which reads,
- * hashes and parses them in walk order while the calling thread writes the
- * ones before.  Jobs live in a ring: the worker owns positions
- * [n_done, n_posted), the caller every other.  Without a worker (the
- * thread could not be started) the caller does the work itself.
- */
-static void *
-index_worker(void *arg)
-{
-    index_run *run = arg;
-    index_pipe *pipe = &run->pipe;
-    index_spent *mine = NULL, *t;
-    size_t n_mine = 0, cap_mine = 0, cap, pos;
-
-    pthread_mutex_lock(&pipe->lock);
-    for (;;) {
-        while (!pipe->is_stopping && pipe->n_done == pipe->n_posted) {
-            pipe->is_worker_idle = true;
-            pthread_cond_wait(&pipe->work, &pipe->lock);
-            pipe->is_worker_idle = false;
-        }
-        if (pipe->is_stopping)
-            break;
-        pos = pipe->n_done;
-        /* Take the items the writer is through with, leaving it our
-         * emptied list. */
-        t = pipe->spent;
-        pipe->spent = mine;
-        mine = t;
-        n_mine = pipe->n_spent;
-        pipe->n_spent = 0;
-        cap = pipe->cap_spent;
-        pipe->cap_spent = cap_mine;
-        cap_mine = cap;
-        pthread_mutex_unlock(&pipe->lock);
-        index_spent_free(mine, n_mine);
-        if (pipe->jobs[pos % pipe->n_jobs].state == INDEX_JOB_QUEUED)
-            index_work_once(&pipe->jobs[pos % pipe->n_jobs], &pipe->content,
-                            pipe->prep, run->opts.max_file_size);
-        pthread_mutex_lock(&pipe->lock);
-        pipe->n_done = pos + 1;
-        if (pipe->wants != 0 && pipe->n_done >= pipe->wants) {
-            pipe->wants = 0;
-            pthread_cond_signal(&pipe->done);
-        }
-    }
-    pthread_mutex_unlock(&pipe->lock);
-    nx_free(mine);
-    return NULL;
-}
-
-/* Start the worker, with its preparer made here (it needs the index's
- * connection).  Without a thread the caller does the work itself. */
-static int
-index_pipe_start(index_run *run, newsidx_error *err)
-{
-    index_pipe *pipe = &run->pipe;
-    int rc;
-
-    pthread_mutex_init(&pipe->lock, NULL);
-    pthread_cond_init(&pipe->work, NULL);
-    pthread_cond_init(&pipe->done, NULL);
-    pipe->n_jobs = run->progress.files_total < INDEX_WINDOW
-                       ? run->progress.files_total + 1
-                       : INDEX_WINDOW;
-    pipe->jobs = nx_calloc(pipe->n_jobs, sizeof(*pipe->jobs));
-    if (pipe->jobs == NULL) {
-        pipe->n_jobs = 0;
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    }
-    rc = nx_prep_new(&pipe->prep, run->idx->db);
-    if (rc != SQLITE_OK)
-        return nx_db_error(run->idx, rc, "cannot set up the tokenizer", err);
-    pipe->has_worker =
-        pthread_create(&pipe->thread, NULL, index_worker, run) == 0;
-    return NEWSIDX_OK;
-}
-
-static void
-index_pipe_stop(index_run *run)
-{
-    index_pipe *pipe = &run->pipe;
-    size_t i;
-
-    if (pipe->has_worker) {
-        pthread_mutex_lock(&pipe->lock);
-        pipe->is_stopping = true;
-        pthread_cond_signal(&pipe->work);
-        pthread_mutex_unlock(&pipe->lock);
-        pthread_join(pipe->thread, NULL);
-        pipe->has_worker = false;
-    }
-    pthread_cond_destroy(&pipe->work);
-    pthread_cond_destroy(&pipe->done);
-    pthread_mutex_destroy(&pipe->lock);
-    for (i = 0; i < pipe->n_jobs; i++) {
-        index_job_clear(pipe, &pipe->jobs[i], false);
-        nx_buf_free(&pipe->jobs[i].path_buf);
-    }
-    index_spent_free(pipe->spent, pipe->n_spent);
-    nx_free(pipe->spent);
-    pipe->spent = NULL;
-    pipe->n_spent = pipe->cap_spent = 0;
-    nx_free(pipe->jobs);
-    pipe->jobs = NULL;
-    pipe->n_jobs = 0;
-    nx_buf_free(&pipe->content);
-    nx_prep_free(pipe->prep);
-    pipe->prep = NULL;
-}
-
-/* Bytes a walked file may hold in flight: its size as the walk saw it. */
-static size_t
-index_entry_bytes(const nx_scan_entry *e)
-{
-    return (size_t)(e->size > 0 ? e->size : 0);
-}
-
 /* Look up the walk's next file in the index, into its ring slot (not yet
  * handed over, so the caller owns it), and move the walk on. */
 static int
-index_lookup(index_run *run, index_job **out, newsidx_error *err)
+index_lookup(index_run *run, nx_pipe_job **out, newsidx_error *err)
 {
-    index_pipe *pipe = &run->pipe;
-    index_job *job = &pipe->jobs[pipe->n_posted % pipe->n_jobs];
+    nx_pipe_job *job = nx_pipe_slot(run->pipe);
     nx_scan_entry *e = &job->entry;
     int rc;
 
@@ -921,78 +442,11 @@ index_lookup(index_run *run, index_job **out, newsidx_error *err)
     job->is_known = rc == NEWSIDX_OK;
     if (job->is_known && job->rec.size == e->size &&
         job->rec.mtime_ns == e->mtime_ns)
-        job->state = INDEX_JOB_UNCHANGED;
+        job->state = NX_PIPE_JOB_UNCHANGED;
     else
-        job->state = INDEX_JOB_QUEUED;
-    pipe->n_bytes += index_entry_bytes(e);
+        job->state = NX_PIPE_JOB_QUEUED;
     *out = job;
     return NEWSIDX_OK;
-}
-
-/* Hand the looked-up job to the worker, or, with is_done, mark it done at
- * once: an unchanged file with nothing in flight before it needs no
- * worker, and a re-run with no change then costs no thread switch per
- * file. */
-static void
-index_post(index_run *run, bool is_done)
-{
-    index_pipe *pipe = &run->pipe;
-
-    pthread_mutex_lock(&pipe->lock);
-    pipe->n_posted++;
-    if (is_done)
-        pipe->n_done = pipe->n_posted;
-    else if (pipe->is_worker_idle &&
-             pipe->n_posted - pipe->n_done >= INDEX_WAKE)
-        pthread_cond_signal(&pipe->work);
-    pthread_mutex_unlock(&pipe->lock);
-}
-
-/* Whether the file after the posted ones may be posted while the job at
- * `pos` is the next to write: always when nothing is in flight, else when
- * the window has room for it in files and in bytes.  A big file thus
- * waits until it can be alone, and memory stays bounded. */
-static bool
-index_may_post(const index_run *run, size_t pos)
-{
-    const index_pipe *pipe = &run->pipe;
-    size_t next = pipe->n_posted;
-
-    if (run->next == NULL)
-        return false;
-    if (next == pos)
-        return true;
-    return next - pos < pipe->n_jobs &&
-           pipe->n_bytes + index_entry_bytes(run->next) <= INDEX_WINDOW_BYTES;
-}
-
-/* Wait for the worker to finish the job at `pos`, or do it here. */
-static index_job *
-index_wait(index_run *run, size_t pos)
-{
-    index_pipe *pipe = &run->pipe;
-    index_job *job = &pipe->jobs[pos % pipe->n_jobs];
-
-    if (!pipe->has_worker) {
-        if (job->state == INDEX_JOB_QUEUED)
-            index_work_once(job, &pipe->content, pipe->prep,
-                            run->opts.max_file_size);
-        pipe->n_done = pos + 1;
-        return job;
-    }
-    pthread_mutex_lock(&pipe->lock);
-    if (pipe->n_done <= pos) {
-        /* Sleep until a few jobs are ready, and make sure the worker is
-         * not asleep itself: it is woken late to save wake-ups. */
-        pipe->wants = pos + INDEX_WAKE < pipe->n_posted ? pos + INDEX_WAKE
-                                                        : pipe->n_posted;
-        if (pipe->is_worker_idle)
-            pthread_cond_signal(&pipe->work);
-        while (pipe->n_done <= pos)
-            pthread_cond_wait(&pipe->done, &pipe->lock);
-    }
-    pthread_mutex_unlock(&pipe->lock);
-    return job;
 }
 
 /* Visit every walked file through the pipeline. */
@@ -1002,39 +456,41 @@ index_visit_all(index_run *run, newsidx_error *err)
     size_t pos;
     int rc = NEWSIDX_OK;
 
-    rc = index_pipe_start(run, err);
-    for (pos = 0;
-         (pos < run->pipe.n_posted || run->next != NULL) && rc == NEWSIDX_OK;
+    rc = nx_pipe_start(&run->pipe, run->idx, run->progress.files_total,
+                       run->opts.max_file_size, err);
+    for (pos = 0; rc == NEWSIDX_OK &&
+                  (pos < nx_pipe_n_posted(run->pipe) || run->next != NULL);
          pos++) {
-        index_job *job;
+        nx_pipe_job *job;
 
         if (index_cancelled(run)) {
             rc = nx_fail(err, NEWSIDX_CANCELLED, "cancelled");
             break;
         }
-        while (rc == NEWSIDX_OK && index_may_post(run, pos)) {
-            bool is_idle = run->pipe.n_posted == pos;
-            index_job *next = NULL;
+        while (rc == NEWSIDX_OK &&
+               nx_pipe_may_post(run->pipe, pos, run->next)) {
+            bool is_idle = nx_pipe_n_posted(run->pipe) == pos;
+            nx_pipe_job *next = NULL;
 
             rc = index_lookup(run, &next, err);
             if (rc != NEWSIDX_OK)
                 break;
-            if (is_idle && next->state == INDEX_JOB_UNCHANGED) {
-                index_post(run, true);
+            if (is_idle && next->state == NX_PIPE_JOB_UNCHANGED) {
+                nx_pipe_post(run->pipe, true);
                 break; /* write it now, look ahead when something changed */
             }
-            index_post(run, false);
+            nx_pipe_post(run->pipe, false);
         }
         if (rc != NEWSIDX_OK)
             break;
-        job = index_wait(run, pos);
+        job = nx_pipe_wait(run->pipe, pos);
         rc = index_visit(run, job, err);
-        run->pipe.n_bytes -= index_entry_bytes(&job->entry);
-        index_job_clear(&run->pipe, job, run->pipe.has_worker);
+        nx_pipe_done(run->pipe, job);
         run->progress.files_done++;
         index_progress(run);
     }
-    index_pipe_stop(run);
+    nx_pipe_stop(run->pipe);
+    run->pipe = NULL;
     if (rc == NEWSIDX_OK)
         rc = nx_scan_status(run->walk, err);
     return rc;
@@ -1048,8 +504,8 @@ index_remove_gone(index_run *run, newsidx_error *err)
     int rc = NEWSIDX_OK;
 
     run->progress.phase = NEWSIDX_PHASE_REMOVE;
-    for (i = 0; i < run->n_gone && rc == NEWSIDX_OK; i++) {
-        index_gone *g = &run->gone[i];
+    for (i = 0; i < run->gone.n_files && rc == NEWSIDX_OK; i++) {
+        nx_vanished *g = &run->gone.files[i];
 
         if (g->is_claimed)
             continue;
@@ -1102,10 +558,14 @@ index_run_all(index_run *run, const char *const *paths, size_t n_paths,
     rc = index_scan_open(run, &first, paths, n_paths, NX_SCAN_NAMES_ONLY, err);
     if (rc == NEWSIDX_OK && run->opts.is_rebuild)
         rc = index_clear(run, err);
-    if (rc == NEWSIDX_OK)
-        rc = index_find_gone(run, first, err);
-    else
+    if (rc == NEWSIDX_OK) {
+        rc = nx_vanished_find(&run->gone, run->idx, first, index_counted, run,
+                              err);
+        run->progress.files_done = 0;
+        run->progress.files_total = run->gone.n_walked;
+    } else {
         nx_scan_close(first);
+    }
     run->progress.phase = NEWSIDX_PHASE_INDEX;
     if (rc == NEWSIDX_OK)
         rc = index_scan_open(run, &run->walk, paths, n_paths,
@@ -1190,7 +650,6 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
     newsidx_index_stats stats;
     index_run run;
     double start = index_now();
-    size_t i;
     int rc;
 
     memset(&stats, 0, sizeof(stats));
@@ -1213,9 +672,7 @@ newsidx_index_paths(newsidx_index_stats *stats_out, newsidx_index *idx,
     if (rc == NEWSIDX_OK)
         rc = index_run_all(&run, paths, n_paths, err);
     nx_db_unlock(idx);
-    for (i = 0; i < run.n_gone; i++)
-        nx_free(run.gone[i].path);
-    nx_free(run.gone);
+    nx_vanished_free(&run.gone);
     nx_scan_close(run.walk);
     stats.seconds = index_now() - start;
     if (stats_out != NULL)

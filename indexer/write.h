@@ -317,4 +317,105 @@ void nx_scan_close(nx_scan *scan);
 bool nx_scan_ext_matches(const char *path, const char *const *exts,
                          size_t n_exts);
 
+/**************************************************************************
+** Interface to code in vanished.c
+**
+** The indexed files a run of newsidx_index_paths no longer finds where
+** they were: its first walk finds them, a new file with the same content
+** claims one (a rename), and the run removes the rest at its end.
+*/
+typedef struct nx_vanished {
+    int64_t id;
+    uint64_t hash;
+    nx_file_status status;
+    char *path;
+    bool is_claimed; /* a new file with the same content took it over */
+} nx_vanished;
+
+typedef struct nx_vanished_set {
+    nx_vanished *files; /* sorted by hash */
+    size_t n_files;
+    size_t n_walked; /* files the walk met */
+} nx_vanished_set;
+
+/* Called at each file the walk meets, with the number met so far. */
+typedef void (*nx_vanished_count_fn)(size_t n_walked, void *payload);
+
+/* Walk `scan` (names only; closed here) along the index's list of the
+ * files under its folders, both in path order, into `set` (zeroed by the
+ * caller; free with nx_vanished_free, even on failure): an indexed file
+ * the walk passed without finding it vanished, unless it is under a
+ * folder the walk could not read.  Counts the files through `counted`.
+ * NEWSIDX_OK, the walk's failure (nx_scan_status), NEWSIDX_NOMEM, or a
+ * database failure. */
+int nx_vanished_find(nx_vanished_set *set, newsidx_index *idx, nx_scan *scan,
+                     nx_vanished_count_fn counted, void *payload,
+                     newsidx_error *err);
+/* A vanished file with this content hash, not yet claimed, or NULL. */
+nx_vanished *nx_vanished_match(nx_vanished_set *set, uint64_t hash);
+void nx_vanished_free(nx_vanished_set *set);
+
+/**************************************************************************
+** Interface to code in pipeline.c
+**
+** The indexing pipeline of newsidx_index_paths: the calling thread looks
+** the walked files up in the index up to a window ahead of where it
+** writes, and posts them as jobs in a ring; one worker thread reads,
+** hashes and parses the changed ones in walk order while the calling
+** thread writes the ones before.  A job's position counts the jobs posted
+** before it; the worker owns the posted jobs it is not through with, the
+** caller every other.  Without a worker (the thread could not be started)
+** nx_pipe_wait does the work on the calling thread.
+*/
+typedef enum nx_pipe_job_state {
+    NX_PIPE_JOB_UNCHANGED = 1, /* same size and mtime: not read */
+    NX_PIPE_JOB_QUEUED         /* for the worker to read, hash and parse */
+} nx_pipe_job_state;
+
+/* One walked file on its way through the pipeline. */
+typedef struct nx_pipe_job {
+    nx_scan_entry entry; /* its path in path_buf */
+    nx_buf path_buf;     /* kept by nx_pipe_done, for the next job */
+    nx_file_rec rec;     /* what the index knows of it (if is_known) */
+    bool is_known;
+    nx_pipe_job_state state;
+    /* Filled by the worker: */
+    int read_rc;            /* NEWSIDX_OK, or why it could not be read */
+    size_t n_bytes;         /* read */
+    uint64_t hash;          /* of the bytes read */
+    bool is_touched;        /* known, same bytes: only the mtime moved */
+    int prc;                /* nx_frontmatter_parse's status */
+    nx_item *item;          /* its item when prc is NEWSIDX_OK */
+    nx_doc doc;             /* the item prepared to write (nx_prep_doc) */
+    nx_parse_pos pos;       /* where a parse failed */
+    newsidx_error file_err; /* why reading or parsing failed */
+} nx_pipe_job;
+
+typedef struct nx_pipe nx_pipe;
+
+/* A pipeline for a walk of `n_files` files (the size of its ring), whose
+ * worker fails files over `max_file_size` bytes; its preparer is made
+ * here, from `idx`'s connection.  NEWSIDX_NOMEM or a database failure;
+ * *out is NULL on failure. */
+int nx_pipe_start(nx_pipe **out, newsidx_index *idx, uint64_t n_files,
+                  uint64_t max_file_size, newsidx_error *err);
+/* Stop the worker and free the pipeline and its jobs; NULL is fine. */
+void nx_pipe_stop(nx_pipe *pipe);
+/* The slot of the next job to post, the caller's to fill until posted. */
+nx_pipe_job *nx_pipe_slot(nx_pipe *pipe);
+/* The number of jobs posted: the position of the next. */
+size_t nx_pipe_n_posted(const nx_pipe *pipe);
+/* Whether `entry`, the walk's next file (NULL at the end), may be posted
+ * while the job at `pos` is the next to write: always when nothing is in
+ * flight, else when the window has room for it in files and in bytes. */
+bool nx_pipe_may_post(const nx_pipe *pipe, size_t pos,
+                      const nx_scan_entry *entry);
+/* Post the slot's job to the worker or, with is_done, as done at once. */
+void nx_pipe_post(nx_pipe *pipe, bool is_done);
+/* The job at `pos`, once the worker is through with it. */
+nx_pipe_job *nx_pipe_wait(nx_pipe *pipe, size_t pos);
+/* Empty a written job's slot for the next one; its item and doc go to
+ * the worker to free. */
+void nx_pipe_done(nx_pipe *pipe, nx_pipe_job *job);
+
 #endif /* NX_WRITE_H */

@@ -87,7 +87,10 @@ char *nx_buf_detach(nx_buf *b);
 void nx_buf_json_string(nx_buf *b, const char *s, size_t len);
 
 /**************************************************************************
-** Interface to code in normalize.c (owns utf8proc)
+** Interface to code in utf8.c
+**
+** nx_utf8_decode and nx_utf8_encode are inline: the repairs, the
+** normalization and nx_text_char call them once per character.
 */
 /* Is `s` valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF)? */
 bool nx_utf8_valid(const char *s, size_t len);
@@ -105,6 +108,82 @@ bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
                       size_t *n_replaced_out, size_t *first_offset_out);
 
 /*
+ * Decode the character at `p` (`avail` > 0 bytes).  Returns its length and
+ * sets `*cp`.  For an invalid sequence `*cp` is -1 and the length is that of
+ * its maximal subpart (at least 1), so that each one becomes one U+FFFD, as
+ * the Unicode standard recommends.
+ */
+static inline size_t
+nx_utf8_decode(const unsigned char *p, size_t avail, int32_t *cp)
+{
+    unsigned char b = p[0], lo = 0x80, hi = 0xBF;
+    size_t n, i;
+    int32_t c;
+
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+        n = 2;
+        c = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        n = 3;
+        c = b & 0x0F;
+        lo = b == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
+        hi = b == 0xED ? 0x9F : 0xBF; /* no surrogates */
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        n = 4;
+        c = b & 0x07;
+        lo = b == 0xF0 ? 0x90 : 0x80; /* no overlongs */
+        hi = b == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
+    } else {
+        *cp = -1;
+        return 1;
+    }
+    for (i = 1; i < n; i++) {
+        if (i >= avail || p[i] < lo || p[i] > hi) {
+            *cp = -1;
+            return i;
+        }
+        c = (c << 6) | (p[i] & 0x3F);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = c;
+    return n;
+}
+
+/* Write code point `c` (valid, at most U+10FFFF) to `dst`; returns bytes. */
+static inline size_t
+nx_utf8_encode(int32_t c, char *dst)
+{
+    if (c < 0x80) {
+        dst[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        dst[0] = (char)(0xC0 | (c >> 6));
+        dst[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        dst[0] = (char)(0xE0 | (c >> 12));
+        dst[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        dst[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    dst[0] = (char)(0xF0 | (c >> 18));
+    dst[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    dst[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    dst[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/**************************************************************************
+** Interface to code in repair.c
+*/
+/*
  * Repair text for display, keeping it as the author wrote it otherwise:
  * UTF-8 that was decoded as Windows-1252 ("itâ€™s" -> "it’s"), HTML entities
  * (&amp; &#8217; &rsquo; ...), and leading/trailing whitespace trimmed.
@@ -116,6 +195,9 @@ bool nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
 #define NX_REPAIR_ENTITIES 0x2u
 unsigned nx_text_repair(nx_buf *out, const char *in, size_t len);
 
+/**************************************************************************
+** Interface to code in normalize.c (owns utf8proc)
+*/
 /*
  * The one normalization for matching, shared by the indexer and the query
  * side: NFKC, full case folding, diacritics removed, whitespace and control
@@ -151,6 +233,31 @@ size_t nx_text_char(const char *s, size_t len, bool *is_word);
 bool nx_url_normalize(nx_buf *out, const char *url, size_t len);
 
 /**************************************************************************
+** Interface to code in scalar.c
+**
+** The text of one plain scalar read as a value (frontmatter.c passes each
+** scalar's bytes; no libyaml here).
+*/
+/* Is `s` a null: empty, `~`, or `null` in one of its three spellings? */
+bool nx_scalar_is_null(const char *s, size_t len);
+/* Is `c` ASCII whitespace (space, TAB, LF, CR, FF, VT)? */
+bool nx_scalar_is_space(char c);
+/* Move `*s` and shorten `*len` past leading and trailing whitespace. */
+void nx_scalar_trim(const char **s, size_t *len);
+/* A YAML 1.1 boolean word (true/yes/on, false/no/off) into *value (1 or 0);
+ * with is_lenient also y/n and 1/0.  False when `s` is none. */
+bool nx_scalar_bool_word(const char *s, size_t len, bool is_lenient,
+                         int *value);
+/* Append `s` to `out` as a JSON number when it is a YAML int or float a
+ * JSON reader keeps exactly; false (nothing appended) otherwise. */
+bool nx_scalar_json_number(nx_buf *out, const char *s, size_t len);
+/* `s` as a whole number, a fraction rounded half away from zero
+ * (*is_rounded then true): 1, 0 when it is no number, -1 when its
+ * magnitude is 1e15 or more. */
+int nx_scalar_whole_number(const char *s, size_t len, int64_t *out,
+                           bool *is_rounded);
+
+/**************************************************************************
 ** Interface to code in date.c
 */
 /* Days in a month of the proleptic Gregorian calendar; 0 for a month
@@ -161,6 +268,12 @@ int64_t nx_days_from_civil(int64_t y, int64_t m, int64_t d);
 /* The month number of a Unix time: months since 1970-01, UTC (negative
  * before). */
 int64_t nx_month_of(int64_t unix_seconds);
+
+/* A date and time as written in front matter (ISO 8601 / YAML timestamp
+ * or RFC 2822, whitespace around it ignored) into Unix seconds in *out.
+ * No zone means UTC; a date alone is its midnight UTC.  False when `s` is
+ * no such date. */
+bool nx_date_parse(const char *s, size_t len, int64_t *out);
 
 /**************************************************************************
 ** Interface to code in hash.c

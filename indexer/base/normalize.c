@@ -1,16 +1,16 @@
 /*
- * normalize.c - UTF-8 hygiene, display repairs and the normalization for
- * matching (owns utf8proc).
+ * normalize.c - the normalization for matching, and the character classes
+ * that go with it (owns utf8proc).
  *
- * - nx_utf8_valid / nx_utf8_sanitize make raw file bytes safe for libyaml;
- * - nx_text_repair fixes display text: mojibake, HTML entities, outer
- *   whitespace;
  * - nx_normalize (and the public newsidx_normalize) is the one text form
  *   used for matching.  The index and the query side both use it and the
  *   FTS5 unicode61 tokenizer splits its output, so a change here changes
  *   what an existing index matches: it needs a reindex.
+ * - nx_text_has_word_char and nx_text_char classify characters by their
+ *   Unicode category, as the tokenizer and the snippets cut text into
+ *   words.
  *
- * Everything appends to an nx_buf and reports out-of-memory through its
+ * nx_normalize appends to an nx_buf and reports out-of-memory through its
  * sticky flag.  Nothing here allocates except the output buffer.
  */
 #include <assert.h>
@@ -21,495 +21,7 @@
 
 #include "base.h"
 
-#define CP_REPLACEMENT   0xFFFD
-#define UTF8_REPLACEMENT "\xEF\xBF\xBD"
-
-/**************************************************************************
-** UTF-8 decoding and encoding
-*/
-
-/*
- * Decode the character at `p` (`avail` > 0 bytes).  Returns its length and
- * sets `*cp`.  For an invalid sequence `*cp` is -1 and the length is that of
- * its maximal subpart (at least 1), so that each one becomes one U+FFFD, as
- * the Unicode standard recommends.
- */
-static size_t
-utf8_decode(const unsigned char *p, size_t avail, int32_t *cp)
-{
-    unsigned char b = p[0], lo = 0x80, hi = 0xBF;
-    size_t n, i;
-    int32_t c;
-
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-        n = 2;
-        c = b & 0x1F;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        c = b & 0x0F;
-        lo = b == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
-        hi = b == 0xED ? 0x9F : 0xBF; /* no surrogates */
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        c = b & 0x07;
-        lo = b == 0xF0 ? 0x90 : 0x80; /* no overlongs */
-        hi = b == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    for (i = 1; i < n; i++) {
-        if (i >= avail || p[i] < lo || p[i] > hi) {
-            *cp = -1;
-            return i;
-        }
-        c = (c << 6) | (p[i] & 0x3F);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = c;
-    return n;
-}
-
-/* Write code point `c` (valid, at most U+10FFFF) to `dst`; returns bytes. */
-static size_t
-utf8_encode(int32_t c, char *dst)
-{
-    if (c < 0x80) {
-        dst[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        dst[0] = (char)(0xC0 | (c >> 6));
-        dst[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        dst[0] = (char)(0xE0 | (c >> 12));
-        dst[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        dst[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    dst[0] = (char)(0xF0 | (c >> 18));
-    dst[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    dst[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    dst[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-static void
-utf8_put(nx_buf *out, int32_t c)
-{
-    char tmp[4];
-
-    nx_buf_put(out, tmp, utf8_encode(c, tmp));
-}
-
-static uint64_t
-utf8_load64(const unsigned char *p)
-{
-    uint64_t w;
-
-    memcpy(&w, p, sizeof(w));
-    return w;
-}
-
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Number of leading ASCII bytes of `p`, eight at a time where possible. */
-static size_t
-utf8_ascii_span(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-
-    while (i + 8 <= len && (utf8_load64(p + i) & HIGHS) == 0)
-        i += 8;
-    while (i < len && p[i] < 0x80)
-        i++;
-    return i;
-}
-
-bool
-nx_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    int32_t cp;
-
-    while (i < len) {
-        i += utf8_ascii_span(p + i, len - i);
-        if (i == len)
-            break;
-        i += utf8_decode(p + i, len - i, &cp);
-        if (cp < 0)
-            return false;
-    }
-    return true;
-}
-
-/**************************************************************************
-** Sanitizing raw bytes
-*/
-
-/* Is ASCII byte `b` kept by the sanitizer: printable, TAB, LF or CR? */
-static bool
-sanitize_byte_ok(unsigned char b)
-{
-    return (b >= 0x20 && b < 0x7F) || b == '\t' || b == '\n' || b == '\r';
-}
-
-/* Are all eight bytes of `w` printable ASCII (0x20..0x7E)?  Exact: with no
- * high bit set, subtracting 0x20 borrows into bit 7 only from bytes below
- * 0x20, and adding 1 sets bit 7 only in a 0x7F byte. */
-static bool
-sanitize_word_printable(uint64_t w)
-{
-    if (w & HIGHS)
-        return false;
-    return (((w - 0x20 * ONES) & ~w) | (w + ONES)) & HIGHS ? false : true;
-}
-
-/* Number of leading bytes of `p` that are kept ASCII: the fast path for
- * text files, which are mostly that. */
-static size_t
-sanitize_span(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        if (i + 8 <= len && sanitize_word_printable(utf8_load64(p + i))) {
-            i += 8;
-            continue;
-        }
-        if (!sanitize_byte_ok(p[i]))
-            break;
-        i++;
-    }
-    return i;
-}
-
-bool
-nx_utf8_sanitize(nx_buf *out, const char *in, size_t len,
-                 size_t *n_replaced_out, size_t *first_offset_out)
-{
-    const unsigned char *p = (const unsigned char *)in;
-    size_t i = 0, run = 0, n_replaced = 0, first = 0, n;
-    int32_t cp;
-
-    if (len > 0) /* usually the result is a plain copy */
-        nx_buf_reserve(out, len);
-    while (i < len) {
-        i += sanitize_span(p + i, len - i);
-        if (i == len)
-            break;
-        n = 1;
-        if (p[i] >= 0x80) {
-            n = utf8_decode(p + i, len - i, &cp);
-            if (cp >= 0xA0) { /* valid and not a C1 control */
-                i += n;
-                continue;
-            }
-        }
-        nx_buf_put(out, in + run, i - run);
-        nx_buf_put(out, UTF8_REPLACEMENT, 3);
-        if (n_replaced++ == 0)
-            first = i;
-        i += n;
-        run = i;
-    }
-    if (len > 0)
-        nx_buf_put(out, in + run, len - run);
-    if (n_replaced_out != NULL)
-        *n_replaced_out = n_replaced;
-    if (first_offset_out != NULL)
-        *first_offset_out = first;
-    return !nx_buf_oom(out);
-}
-
-/**************************************************************************
-** Display repairs: mojibake, HTML entities, outer whitespace
-*/
-
-/* Windows-1252 bytes 0x80..0x9F; 0 where cp1252 leaves the byte undefined
- * (decoders keep it as the C1 control of the same value, or drop it). */
-static const uint16_t cp1252_high[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
-
-/* The cp1252 (or Latin-1) byte that decodes to `c`, or -1. */
-static int
-mojibake_byte(int32_t c)
-{
-    int i;
-
-    if (c >= 0 && c < 0x100)
-        return (int)c;
-    for (i = 0; i < 32; i++) {
-        if (cp1252_high[i] == c)
-            return 0x80 + i;
-    }
-    return -1;
-}
-
-/*
- * Is the text at `p` a UTF-8 sequence that was decoded as cp1252 and
- * encoded again ("â€™" for "’")?  The first character is a lead byte
- * 0xC2..0xF4 (so its UTF-8 form starts with 0xC3); the next ones must be
- * continuation bytes 0x80..0xBF and the bytes together valid UTF-8.  "â€"
- * followed by no continuation is taken as "”" whose 0x9D byte (undefined
- * in cp1252) was dropped.  Returns the bytes used and sets `*cp`, or 0.
- */
-static size_t
-mojibake_decode(const unsigned char *p, size_t avail, int32_t *cp)
-{
-    unsigned char bytes[4];
-    size_t pos, k, need;
-    int32_t c;
-    int b;
-
-    pos = utf8_decode(p, avail, &c);
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    bytes[0] = (unsigned char)c;
-    need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
-    for (k = 1; k <= need && pos < avail; k++) {
-        size_t n = utf8_decode(p + pos, avail - pos, &c);
-
-        b = mojibake_byte(c);
-        if (b < 0x80 || b > 0xBF)
-            break;
-        bytes[k] = (unsigned char)b;
-        pos += n;
-    }
-    if (k == 2 && need == 2 && bytes[0] == 0xE2 && bytes[1] == 0x80)
-        bytes[k++] = 0x9D;
-    if (k != need + 1 || utf8_decode(bytes, k, &c) != k || c < 0xA0)
-        return 0;
-    *cp = c;
-    return pos;
-}
-
-typedef struct entity_name {
-    const char *name;
-    int32_t cp;
-} entity_name;
-
-/* Named entities seen in news text: HTML 4's Latin-1 set and the common
- * punctuation. */
-static const entity_name entity_names[] = {
-    {"amp", '&'},       {"lt", '<'},        {"gt", '>'},
-    {"quot", '"'},      {"apos", '\''},     {"nbsp", 0xA0},
-    {"ndash", 0x2013},  {"mdash", 0x2014},  {"lsquo", 0x2018},
-    {"rsquo", 0x2019},  {"sbquo", 0x201A},  {"ldquo", 0x201C},
-    {"rdquo", 0x201D},  {"bdquo", 0x201E},  {"hellip", 0x2026},
-    {"bull", 0x2022},   {"middot", 0xB7},   {"copy", 0xA9},
-    {"reg", 0xAE},      {"trade", 0x2122},  {"deg", 0xB0},
-    {"euro", 0x20AC},   {"pound", 0xA3},    {"yen", 0xA5},
-    {"cent", 0xA2},     {"sect", 0xA7},     {"para", 0xB6},
-    {"laquo", 0xAB},    {"raquo", 0xBB},    {"lsaquo", 0x2039},
-    {"rsaquo", 0x203A}, {"times", 0xD7},    {"divide", 0xF7},
-    {"plusmn", 0xB1},   {"frac12", 0xBD},   {"frac14", 0xBC},
-    {"frac34", 0xBE},   {"iexcl", 0xA1},    {"iquest", 0xBF},
-    {"shy", 0xAD},      {"dagger", 0x2020}, {"Dagger", 0x2021},
-    {"permil", 0x2030}, {"prime", 0x2032},  {"Prime", 0x2033},
-    {"ensp", 0x2002},   {"emsp", 0x2003},   {"thinsp", 0x2009},
-    {"zwnj", 0x200C},   {"zwj", 0x200D},    {"lrm", 0x200E},
-    {"rlm", 0x200F},    {"micro", 0xB5},    {"ordf", 0xAA},
-    {"ordm", 0xBA},     {"sup1", 0xB9},     {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"not", 0xAC},      {"macr", 0xAF},
-    {"acute", 0xB4},    {"cedil", 0xB8},    {"uml", 0xA8},
-    {"curren", 0xA4},   {"brvbar", 0xA6},   {"larr", 0x2190},
-    {"uarr", 0x2191},   {"rarr", 0x2192},   {"darr", 0x2193},
-    {"Agrave", 0xC0},   {"Aacute", 0xC1},   {"Acirc", 0xC2},
-    {"Atilde", 0xC3},   {"Auml", 0xC4},     {"Aring", 0xC5},
-    {"AElig", 0xC6},    {"Ccedil", 0xC7},   {"Egrave", 0xC8},
-    {"Eacute", 0xC9},   {"Ecirc", 0xCA},    {"Euml", 0xCB},
-    {"Igrave", 0xCC},   {"Iacute", 0xCD},   {"Icirc", 0xCE},
-    {"Iuml", 0xCF},     {"ETH", 0xD0},      {"Ntilde", 0xD1},
-    {"Ograve", 0xD2},   {"Oacute", 0xD3},   {"Ocirc", 0xD4},
-    {"Otilde", 0xD5},   {"Ouml", 0xD6},     {"Oslash", 0xD8},
-    {"Ugrave", 0xD9},   {"Uacute", 0xDA},   {"Ucirc", 0xDB},
-    {"Uuml", 0xDC},     {"Yacute", 0xDD},   {"THORN", 0xDE},
-    {"szlig", 0xDF},    {"agrave", 0xE0},   {"aacute", 0xE1},
-    {"acirc", 0xE2},    {"atilde", 0xE3},   {"auml", 0xE4},
-    {"aring", 0xE5},    {"aelig", 0xE6},    {"ccedil", 0xE7},
-    {"egrave", 0xE8},   {"eacute", 0xE9},   {"ecirc", 0xEA},
-    {"euml", 0xEB},     {"igrave", 0xEC},   {"iacute", 0xED},
-    {"icirc", 0xEE},    {"iuml", 0xEF},     {"eth", 0xF0},
-    {"ntilde", 0xF1},   {"ograve", 0xF2},   {"oacute", 0xF3},
-    {"ocirc", 0xF4},    {"otilde", 0xF5},   {"ouml", 0xF6},
-    {"oslash", 0xF8},   {"ugrave", 0xF9},   {"uacute", 0xFA},
-    {"ucirc", 0xFB},    {"uuml", 0xFC},     {"yacute", 0xFD},
-    {"thorn", 0xFE},    {"yuml", 0xFF},     {"OElig", 0x152},
-    {"oelig", 0x153},   {"Scaron", 0x160},  {"scaron", 0x161},
-    {"Yuml", 0x178},    {"fnof", 0x192},    {"circ", 0x2C6},
-    {"tilde", 0x2DC},
-};
-
-#define ENTITY_MAX 32 /* longest entity looked at, "&" and ";" included */
-
-/* The code point of entity name `s` (`len` bytes, case matters), or -1. */
-static int32_t
-entity_lookup(const unsigned char *s, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(entity_names) / sizeof(entity_names[0]); i++) {
-        const char *name = entity_names[i].name;
-
-        if (strlen(name) == len && memcmp(name, s, len) == 0)
-            return entity_names[i].cp;
-    }
-    return -1;
-}
-
-/* What numeric character reference `v` stands for: 0x80..0x9F are read as
- * cp1252, as browsers do; 0, surrogates, values past U+10FFFF and other
- * controls become U+FFFD. */
-static int32_t
-entity_numeric_cp(uint32_t v)
-{
-    if (v >= 0x80 && v <= 0x9F)
-        return cp1252_high[v - 0x80] ? cp1252_high[v - 0x80] : CP_REPLACEMENT;
-    if ((v < 0x20 && v != '\t' && v != '\n' && v != '\r') || v == 0x7F ||
-        (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
-        return CP_REPLACEMENT;
-    return (int32_t)v;
-}
-
-/* Decode "&#NNN;" or "&#xHH;" at `p`; returns bytes used, or 0. */
-static size_t
-entity_numeric(const unsigned char *p, size_t avail, int32_t *cp)
-{
-    size_t i = 2, first;
-    uint32_t v = 0, base = 10, d;
-
-    if (i < avail && (p[i] == 'x' || p[i] == 'X')) {
-        base = 16;
-        i++;
-    }
-    for (first = i; i < avail && i < ENTITY_MAX; i++) {
-        if (p[i] >= '0' && p[i] <= '9')
-            d = p[i] - '0';
-        else if (base == 16 && (p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
-            d = (p[i] | 0x20) - 'a' + 10;
-        else
-            break;
-        v = v > 0x10FFFF ? v : v * base + d; /* saturates, never wraps */
-    }
-    if (i == first || i >= avail || p[i] != ';')
-        return 0;
-    *cp = entity_numeric_cp(v);
-    return i + 1;
-}
-
-/* Decode the HTML entity at `p` (which starts with '&'); returns the bytes
- * used and sets `*cp`, or 0 when it is not one we know. */
-static size_t
-entity_decode(const unsigned char *p, size_t avail, int32_t *cp)
-{
-    size_t i = 1;
-    int32_t c;
-
-    if (avail > 2 && p[1] == '#')
-        return entity_numeric(p, avail, cp);
-    while (i < avail && i < ENTITY_MAX &&
-           (((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z') ||
-            (p[i] >= '0' && p[i] <= '9')))
-        i++;
-    if (i == 1 || i >= avail || p[i] != ';')
-        return 0;
-    c = entity_lookup(p + 1, i - 1);
-    if (c < 0)
-        return 0;
-    *cp = c;
-    return i + 1;
-}
-
-/* Is `c` whitespace to trim from display text: Unicode White_Space, plus
- * the invisible zero-width space and byte order mark? */
-static bool
-repair_is_space(int32_t c)
-{
-    if (c <= 0x20)
-        return c == ' ' || (c >= '\t' && c <= '\r');
-    if (c < 0x85)
-        return false;
-    return c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 ||
-           c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
-}
-
-/* Remove leading and trailing whitespace from out->data[start..len). */
-static void
-repair_trim(nx_buf *out, size_t start)
-{
-    unsigned char *s;
-    size_t len, lead = 0, end, k;
-    int32_t c;
-
-    if (nx_buf_oom(out) || out->len == start)
-        return;
-    s = (unsigned char *)out->data + start;
-    len = out->len - start;
-    while (lead < len) {
-        k = utf8_decode(s + lead, len - lead, &c);
-        if (!repair_is_space(c))
-            break;
-        lead += k;
-    }
-    for (end = len; end > lead; end = k) {
-        k = end - 1;
-        while (k > lead && (s[k] & 0xC0) == 0x80)
-            k--;
-        if (utf8_decode(s + k, end - k, &c) != end - k || !repair_is_space(c))
-            break;
-    }
-    memmove(s, s + lead, end - lead);
-    out->len = start + end - lead;
-    out->data[out->len] = '\0';
-}
-
-unsigned
-nx_text_repair(nx_buf *out, const char *in, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)in;
-    size_t start = out->len, i = 0, run = 0, n;
-    unsigned changed = 0, what = 0;
-    int32_t cp = 0;
-
-    while (i < len) {
-        if (p[i] == '&') {
-            n = entity_decode(p + i, len - i, &cp);
-            what = NX_REPAIR_ENTITIES;
-        } else if (p[i] == 0xC3) {
-            n = mojibake_decode(p + i, len - i, &cp);
-            what = NX_REPAIR_MOJIBAKE;
-        } else {
-            n = 0;
-        }
-        if (n == 0) {
-            i++;
-            continue;
-        }
-        nx_buf_put(out, in + run, i - run);
-        utf8_put(out, cp);
-        changed |= what;
-        i += n;
-        run = i;
-    }
-    if (len > 0)
-        nx_buf_put(out, in + run, len - run);
-    repair_trim(out, start);
-    return changed;
-}
+#define CP_REPLACEMENT 0xFFFD
 
 /**************************************************************************
 ** The normalization for matching
@@ -677,7 +189,7 @@ norm_put(norm_state *st, int32_t c)
     if (c < 0x80)
         out->data[out->len++] = (char)c;
     else
-        out->len += utf8_encode(c, out->data + out->len);
+        out->len += nx_utf8_encode(c, out->data + out->len);
 }
 
 /*
@@ -965,7 +477,7 @@ nx_normalize(nx_buf *out, const char *in, size_t len)
             i += norm_ascii_run(&st, p + i, len - i);
             continue;
         }
-        i += utf8_decode(p + i, len - i, &c);
+        i += nx_utf8_decode(p + i, len - i, &c);
         if (!norm_add(&st, c < 0 ? CP_REPLACEMENT : c))
             break;
     }
@@ -1022,7 +534,7 @@ nx_text_has_word_char(const char *s, size_t len)
             i++;
             continue;
         }
-        i += utf8_decode(p + i, len - i, &c);
+        i += nx_utf8_decode(p + i, len - i, &c);
         if (c < 0 || c == 0xFFFD || c == 0xFFFC)
             continue;
         cat = utf8proc_category(c);
@@ -1055,7 +567,7 @@ nx_text_char(const char *s, size_t len, bool *is_word)
                    norm_ascii_class(p[0]) == NC_DIGIT || p[0] == '_';
         return 1;
     }
-    n = utf8_decode(p, len, &c);
+    n = nx_utf8_decode(p, len, &c);
     if (c < 0) {
         *is_word = false;
         return n;

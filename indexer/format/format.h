@@ -179,7 +179,6 @@ typedef struct nx_stemmer nx_stemmer;
 /* Is `language` a Snowball algorithm name ("english", "german", ...) or
  * "none"? */
 bool nx_stem_language_ok(const char *language);
-/* The names nx_stem_language_ok takes, ", "-separated, into `out`. */
 /* A stemmer for `language`: NEWSIDX_OK, NEWSIDX_INVALID (an unknown
  * language), NEWSIDX_NOMEM.  One thread at a time. */
 int nx_stemmer_new(nx_stemmer **out, const char *language);
