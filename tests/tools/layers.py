@@ -5,8 +5,12 @@ For a file of each layer and of each program, compile a one-line probe
 beside it that includes a header, with that file's own compile command
 (from compile_commands.json).  The headers a layer may use must compile;
 those of a layer above it, of the other half, or of the library (for a
-program) must not.  Usage: layers.py BUILD_DIR
+program) must not.  Then read the layers' object files (nm): no function
+of a layer calls one of a layer above it or of the other half, even
+through a prototype written by hand.  Usage: layers.py BUILD_DIR
 """
+import collections
+import glob
 import json
 import os
 import shlex
@@ -54,6 +58,37 @@ def compiles(entry, header):
         os.unlink(probe)
 
 
+LAYERS = {"nx_base": 0, "nx_format": 1, "nx_write": 2, "nx_read": 3}
+
+
+def upward_calls(build):
+    """(caller object, callee object, symbol) of every call up or across."""
+    level, defined, used = {}, {}, collections.defaultdict(set)
+    for layer, n in LAYERS.items():
+        pattern = os.path.join(build, "**", "CMakeFiles", layer + ".dir",
+                               "**", "*.o")
+        for obj in glob.glob(pattern, recursive=True):
+            level[obj] = n
+            out = subprocess.run(["nm", obj], capture_output=True,
+                                 text=True, check=True).stdout
+            for line in out.splitlines():
+                f = line.split()
+                if len(f) == 3 and f[1] in "TDBR":
+                    defined[f[2]] = obj
+                elif len(f) == 2 and f[0] == "U":
+                    used[obj].add(f[1])
+    found = []
+    for obj, symbols in used.items():
+        for sym in symbols:
+            callee = defined.get(sym)
+            if callee is None:
+                continue
+            a, b = level[obj], level[callee]
+            if b > a or (a >= 2 and b >= 2 and a != b):
+                found.append((obj, callee, sym))
+    return len(level), found
+
+
 def main():
     build = sys.argv[1]
     with open(os.path.join(build, "compile_commands.json")) as f:
@@ -73,7 +108,16 @@ def main():
             if compiles(matches[0], h):
                 print("layers: %s can include %s, but must not" % (rel, h))
                 bad += 1
-    print("layers: %d files checked, %d problems" % (len(RULES), bad))
+    n_objects, found = upward_calls(build)
+    if n_objects < 30:
+        print("layers: only %d layer objects found in %s" % (n_objects, build))
+        bad += 1
+    for caller, callee, sym in found:
+        print("layers: %s calls %s in %s, a layer above or across" %
+              (os.path.basename(caller), sym, os.path.basename(callee)))
+        bad += 1
+    print("layers: %d files and %d objects checked, %d problems" %
+          (len(RULES), n_objects, bad))
     return 1 if bad else 0
 
 
