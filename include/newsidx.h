@@ -50,7 +50,14 @@ extern "C" {
 /** The index file format this library reads and writes. */
 #define NEWSIDX_SCHEMA_VERSION 7
 
-/** Status codes.  NEWSIDX_OK is 0, failures are negative. */
+/** Status codes.  NEWSIDX_OK is 0, failures are negative.
+ *
+ * Every iteration ends the same way: newsidx_results_next(),
+ * newsidx_results_facet(), newsidx_results_suggestion(),
+ * newsidx_query_form() and newsidx_stem_language_name() return NEWSIDX_OK
+ * with their outputs set, and NEWSIDX_DONE past the end (outputs NULL or
+ * 0).  The lists of a hit (topics, related entries, collapsed ids) have a
+ * count function instead, and are read by index below it. */
 typedef enum newsidx_status {
     NEWSIDX_OK = 0,         /* success */
     NEWSIDX_DONE = 1,       /* an iteration has ended; not an error */
@@ -184,10 +191,13 @@ NEWSIDX_API int newsidx_index_set_stem_language(newsidx_index *idx,
 
 /**
  * The languages newsidx_index_set_stem_language() takes: the i-th name
- * (libstemmer's, in its order), "none" last; NULL past the end.
- * @since 0.2.0
+ * (libstemmer's, in its order), "none" last.
+ *
+ * @param name receives the name, a static string; NULL past the end.
+ * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last name.
+ * @since 0.3.0 (0.2 returned the name, NULL past the end)
  */
-NEWSIDX_API const char *newsidx_stem_language_name(size_t i);
+NEWSIDX_API int newsidx_stem_language_name(const char **name, size_t i);
 
 /**
  * The language the index stems words in (see
@@ -623,11 +633,12 @@ NEWSIDX_API bool newsidx_query_now(const newsidx_query *q, int64_t *out);
  * @param word receives the word as typed (normalized), borrowed: valid
  *             until the query is freed.
  * @param form receives the other form, borrowed likewise.
- * @return true; false when `i` is past the last form.
- * @since 0.2.0
+ * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last form (both
+ *         set to NULL).
+ * @since 0.3.0 (0.2 took q and i first and returned a bool)
  */
-NEWSIDX_API bool newsidx_query_form(const newsidx_query *q, size_t i,
-                                    const char **word, const char **form);
+NEWSIDX_API int newsidx_query_form(const char **word, const char **form,
+                                   const newsidx_query *q, size_t i);
 
 /** The weight of another form against the form typed, 0..1 (the
  * `w_form` option, the index's stored default, or 0.5).
@@ -709,22 +720,23 @@ NEWSIDX_API int newsidx_results_facet(const char **value, uint64_t *count,
                                       const newsidx_results *r, unsigned kind,
                                       size_t i);
 
-/** "Did you mean" suggestions, made when a query finds few or no items:
- * the i-th suggested query text (borrowed, valid until the results are
- * freed), or NULL past the last. */
-NEWSIDX_API const char *newsidx_results_suggestion(const newsidx_results *r,
-                                                   size_t i);
-
 /**
- * The number of items the i-th suggestion finds, counted under the query's
- * own options as newsidx_results_total() counts the query's: always more
- * than the query found, since a suggestion that finds no more is not made.
+ * "Did you mean" suggestions, made when a query finds few or no items: the
+ * i-th suggested query text, most matches first.
  *
- * @return the count; 0 when `i` is past the last suggestion.
- * @since 0.2.0
+ * @param text receives the query text, borrowed: valid until the results
+ *             are freed; NULL past the last.
+ * @param total receives (when not NULL) the number of items the
+ *              suggestion finds, counted under the query's own options as
+ *              newsidx_results_total() counts the query's: always more than
+ *              the query found, since a suggestion that finds no more is
+ *              not made; 0 past the last.
+ * @return NEWSIDX_OK; NEWSIDX_DONE when `i` is past the last suggestion.
+ * @since 0.3.0 (0.2 returned the text, NULL past the last, and had
+ *        newsidx_results_suggestion_total())
  */
-NEWSIDX_API uint64_t newsidx_results_suggestion_total(const newsidx_results *r,
-                                                      size_t i);
+NEWSIDX_API int newsidx_results_suggestion(const char **text, uint64_t *total,
+                                           const newsidx_results *r, size_t i);
 
 /** Free results.  NULL is allowed. */
 NEWSIDX_API void newsidx_results_free(newsidx_results *r);

@@ -483,7 +483,7 @@ parse_option(void *payload, int c, const char *arg)
         const char *name;
         size_t i;
 
-        for (i = 0; (name = newsidx_stem_language_name(i)) != NULL &&
+        for (i = 0; newsidx_stem_language_name(&name, i) == NEWSIDX_OK &&
                     strcmp(name, arg) != 0;
              i++)
             ;
@@ -491,7 +491,7 @@ parse_option(void *payload, int c, const char *arg)
             fputs("newsindex: error: no stemming language '", stderr);
             cli_put_escaped(stderr, arg);
             fputs("'; the languages are:", stderr);
-            for (i = 0; (name = newsidx_stem_language_name(i)) != NULL; i++)
+            for (i = 0; newsidx_stem_language_name(&name, i) == NEWSIDX_OK; i++)
                 fprintf(stderr, " %s", name);
             fputc('\n', stderr);
             return CLI_EXIT_USAGE;

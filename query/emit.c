@@ -268,7 +268,8 @@ emit_forms(printer *p, const emit_info *info)
         return;
     p->map_key(p, "forms");
     p->begin_list(p);
-    for (i = 0; newsidx_query_form(info->q, i, &word, &form); i++) {
+    for (i = 0; newsidx_query_form(&word, &form, info->q, i) == NEWSIDX_OK;
+         i++) {
         p->begin_map(p);
         p->map_key(p, "word");
         p->string(p, word);
@@ -286,6 +287,7 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
 {
     const newsidx_hit *h;
     const char *s;
+    uint64_t total;
     size_t i;
 
     p->begin_map(p);
@@ -300,18 +302,20 @@ emit_results(printer *p, const emit_info *info, newsidx_results *r)
     p->end(p);
     if (info->facets != 0)
         emit_facets(p, info, r);
-    if (newsidx_results_suggestion(r, 0) != NULL) {
+    if (newsidx_results_suggestion(&s, NULL, r, 0) == NEWSIDX_OK) {
         p->map_key(p, "suggestions");
         p->begin_list(p);
-        for (i = 0; (s = newsidx_results_suggestion(r, i)) != NULL; i++)
+        for (i = 0; newsidx_results_suggestion(&s, NULL, r, i) == NEWSIDX_OK;
+             i++)
             p->string(p, s);
         p->end(p);
         /* Beside the texts, not in their place: version 1 keeps its
          * shape (docs/json-schema.md). */
         p->map_key(p, "suggestion_totals");
         p->begin_list(p);
-        for (i = 0; newsidx_results_suggestion(r, i) != NULL; i++)
-            p->integer(p, (int64_t)newsidx_results_suggestion_total(r, i));
+        for (i = 0; newsidx_results_suggestion(&s, &total, r, i) == NEWSIDX_OK;
+             i++)
+            p->integer(p, (int64_t)total);
         p->end(p);
     }
     p->end(p);

@@ -404,22 +404,24 @@ newsidx_results_facet(const char **value, uint64_t *count,
     return NEWSIDX_DONE;
 }
 
-const char *
-newsidx_results_suggestion(const newsidx_results *r, size_t i)
+int
+newsidx_results_suggestion(const char **text, uint64_t *total,
+                           const newsidx_results *r, size_t i)
 {
     const char *p = r->suggestions.data;
+    size_t k;
 
+    *text = NULL;
+    if (total != NULL)
+        *total = 0;
     if (i >= r->n_suggestions || p == NULL)
-        return NULL;
-    while (i-- > 0)
+        return NEWSIDX_DONE;
+    for (k = 0; k < i; k++)
         p += strlen(p) + 1;
-    return p;
-}
-
-uint64_t
-newsidx_results_suggestion_total(const newsidx_results *r, size_t i)
-{
-    return i < r->n_suggestions ? r->suggestion_totals[i] : 0;
+    *text = p;
+    if (total != NULL)
+        *total = r->suggestion_totals[i];
+    return NEWSIDX_OK;
 }
 
 void

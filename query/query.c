@@ -731,9 +731,9 @@ newsidx_query_now(const newsidx_query *q, int64_t *out)
     return true;
 }
 
-bool
-newsidx_query_form(const newsidx_query *q, size_t i, const char **word,
-                   const char **form)
+int
+newsidx_query_form(const char **word, const char **form, const newsidx_query *q,
+                   size_t i)
 {
     const nx_parsed *p = q->parsed;
     size_t k;
@@ -746,10 +746,10 @@ newsidx_query_form(const newsidx_query *q, size_t i, const char **word,
         if (t->is_form && i-- == 0) {
             *word = list[t->family].text;
             *form = t->text;
-            return true;
+            return NEWSIDX_OK;
         }
     }
-    return false;
+    return NEWSIDX_DONE;
 }
 
 double

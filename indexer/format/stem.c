@@ -30,15 +30,16 @@ nx_stem_language_ok(const char *language)
     return false;
 }
 
-const char *
-newsidx_stem_language_name(size_t i)
+int
+newsidx_stem_language_name(const char **name, size_t i)
 {
     const char **names = sb_stemmer_list();
     size_t n = 0;
 
     while (names[n] != NULL)
         n++;
-    return i < n ? names[i] : i == n ? NX_STEM_NONE : NULL;
+    *name = i < n ? names[i] : i == n ? NX_STEM_NONE : NULL;
+    return *name != NULL ? NEWSIDX_OK : NEWSIDX_DONE;
 }
 
 int

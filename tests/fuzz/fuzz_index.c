@@ -1384,12 +1384,14 @@ fuzz_results(newsidx_results *r, const fuzz_query *fq)
         }
     }
     for (i = 0; i < 1000; i++) {
-        const char *s = newsidx_results_suggestion(r, i);
+        const char *s;
+        uint64_t total;
+        int src = newsidx_results_suggestion(&s, &total, r, i);
 
-        if (s == NULL)
+        FUZZ_EXPECT(src == NEWSIDX_OK || src == NEWSIDX_DONE);
+        if (src != NEWSIDX_OK)
             break;
         fuzz_text(s);
-        (void)newsidx_results_suggestion_total(r, i);
     }
     return n_hits;
 }
@@ -1404,7 +1406,7 @@ fuzz_forms(const newsidx_query *q)
     size_t i;
 
     FUZZ_EXPECT(w >= 0 && w <= 1);
-    for (i = 0; newsidx_query_form(q, i, &word, &form); i++) {
+    for (i = 0; newsidx_query_form(&word, &form, q, i) == NEWSIDX_OK; i++) {
         FUZZ_EXPECT(i < 100000);
         if (i >= 100000)
             break;

@@ -251,6 +251,30 @@ test_db__checkpoint_of_a_readonly_handle_is_readonly(void **state)
     newsidx_index_close(ro);
 }
 
+/* The languages end as every iteration does: NEWSIDX_OK with a name,
+ * "none" last, then NEWSIDX_DONE with NULL; each one is taken. */
+static void
+test_db__stem_language_names_end_with_done(void **state)
+{
+    fixture *f = *state;
+    const char *name = "x", *last = NULL;
+    size_t i;
+
+    for (i = 0; newsidx_stem_language_name(&name, i) == NEWSIDX_OK; i++) {
+        assert_non_null(name);
+        if (i < 3)
+            assert_int_equal(
+                newsidx_index_set_stem_language(f->idx, name, NULL),
+                NEWSIDX_OK);
+        last = name;
+    }
+    assert_true(i > 10); /* Snowball has a few dozen */
+    assert_null(name);
+    assert_string_equal(last, "none");
+    assert_int_equal(newsidx_stem_language_name(&name, i + 1000), NEWSIDX_DONE);
+    assert_null(name);
+}
+
 int
 main(void)
 {
@@ -261,6 +285,7 @@ main(void)
         T(test_db__checkpoint_on_an_io_error_is_io),
         T(test_db__checkpoint_with_a_reader_is_not_a_failure),
         T(test_db__checkpoint_of_a_readonly_handle_is_readonly),
+        T(test_db__stem_language_names_end_with_done),
 #undef T
     };
 

@@ -271,7 +271,7 @@ forms_of(fixture *f, const char *text, const newsidx_query_options *opts,
     assert_int_equal(newsidx_query_new(&q, f->idx, text, opts, &err),
                      NEWSIDX_OK);
     out[0] = '\0';
-    for (i = 0; newsidx_query_form(q, i, &word, &form); i++)
+    for (i = 0; newsidx_query_form(&word, &form, q, i) == NEWSIDX_OK; i++)
         n += (size_t)snprintf(out + n, size - n, "%s%s>%s", i ? " " : "", word,
                               form);
     assert_null(word); /* past the end: both NULL */

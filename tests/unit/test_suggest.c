@@ -53,6 +53,7 @@ suggested(fixture *f, const char *text, bool is_all, uint64_t *total_out)
     newsidx_query *q;
     newsidx_results *r;
     const char *s;
+    uint64_t total = 1;
     size_t i, len = 0;
 
     opts.include_unpublished = is_all;
@@ -60,14 +61,17 @@ suggested(fixture *f, const char *text, bool is_all, uint64_t *total_out)
                      NEWSIDX_OK);
     assert_int_equal(newsidx_query_run(&r, q, NULL), NEWSIDX_OK);
     out[0] = '\0';
-    for (i = 0; (s = newsidx_results_suggestion(r, i)) != NULL; i++) {
-        len += (size_t)snprintf(
-            out + len, sizeof(out) - len, "%s%s (%llu)", i ? "; " : "", s,
-            (unsigned long long)newsidx_results_suggestion_total(r, i));
-        assert_true(newsidx_results_suggestion_total(r, i) >
-                    newsidx_results_total(r));
+    for (i = 0; newsidx_results_suggestion(&s, &total, r, i) == NEWSIDX_OK;
+         i++) {
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s (%llu)",
+                                i ? "; " : "", s, (unsigned long long)total);
+        assert_true(total > newsidx_results_total(r));
     }
-    assert_int_equal(newsidx_results_suggestion_total(r, i), 0); /* past */
+    /* Past the last: NEWSIDX_DONE, with both outputs cleared. */
+    assert_int_equal(newsidx_results_suggestion(&s, &total, r, i),
+                     NEWSIDX_DONE);
+    assert_null(s);
+    assert_int_equal(total, 0);
     assert_true(i <= NX_SUGGEST_MAX);
     if (total_out != NULL)
         *total_out = newsidx_results_total(r);
@@ -217,8 +221,15 @@ test_suggest__allocation_failures(void **state)
             assert_null(r);
         }
     }
-    assert_string_equal(newsidx_results_suggestion(r, 0), "walrus pelican");
-    assert_int_equal(newsidx_results_suggestion_total(r, 0), 1);
+    {
+        const char *s = NULL;
+        uint64_t total = 0;
+
+        assert_int_equal(newsidx_results_suggestion(&s, &total, r, 0),
+                         NEWSIDX_OK);
+        assert_string_equal(s, "walrus pelican");
+        assert_int_equal(total, 1);
+    }
     newsidx_results_free(r);
     newsidx_query_free(q);
 }
