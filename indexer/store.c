@@ -746,7 +746,7 @@ nx_store_clear(newsidx_index *idx, newsidx_error *err)
     if (rc == SQLITE_OK)
         rc = store_read_meta(idx, "stem_language", &language);
     /* A meta table too damaged to read loses the setting, not the rebuild. */
-    rc = rc == SQLITE_NOMEM ? NEWSIDX_NOMEM : NEWSIDX_OK;
+    rc = nx_db_status(rc) == NEWSIDX_NOMEM ? NEWSIDX_NOMEM : NEWSIDX_OK;
     /* Dropping the fts table has FTS5 read its structure record and its
      * version: both set to an empty table's first, so that damage there
      * cannot stop the drop (best effort: a missing table is dropped
@@ -760,9 +760,9 @@ nx_store_clear(newsidx_index *idx, newsidx_error *err)
                      " VALUES('version', 4);",
                      NULL, NULL, NULL);
     if (rc == NEWSIDX_OK)
-        rc = nx_schema_drop(idx->db, err);
+        rc = nx_schema_drop(idx, err);
     if (rc == NEWSIDX_OK)
-        rc = nx_schema_create(idx->db, err);
+        rc = nx_schema_create(idx, err);
     if (rc == NEWSIDX_OK)
         rc = store_keep_meta(idx, "weights", weights, err);
     if (rc == NEWSIDX_OK)

@@ -215,8 +215,8 @@ nx_rank_register(sqlite3 *db, nx_rank_state *state, newsidx_error *err)
         return nx_fail(err, NEWSIDX_IO, "this SQLite has no usable FTS5");
     rc = api->xCreateFunction(api, "nx_bm25f", state, rank_bm25f, NULL);
     if (rc != SQLITE_OK)
-        return nx_fail(err, NEWSIDX_IO, "cannot register the functions: %s",
-                       sqlite3_errstr(rc));
+        return nx_fail(err, nx_db_status(rc),
+                       "cannot register the functions: %s", sqlite3_errstr(rc));
     return NEWSIDX_OK;
 }
 

@@ -44,33 +44,35 @@ static const char db_read_pragmas[] = "PRAGMA cache_size = -65536;";
 static const char db_reader_pragmas[] = "PRAGMA mmap_size = 2147418112;";
 
 int
+nx_db_status(int sqlite_rc)
+{
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_OK:
+        return NEWSIDX_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return NEWSIDX_BUSY;
+    case SQLITE_NOMEM:
+        return NEWSIDX_NOMEM;
+    case SQLITE_READONLY:
+        return NEWSIDX_READONLY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return NEWSIDX_CORRUPT;
+    case SQLITE_INTERNAL:
+    case SQLITE_MISUSE:
+        return NEWSIDX_INTERNAL;
+    default:
+        return NEWSIDX_IO;
+    }
+}
+
+int
 nx_db_error(newsidx_index *idx, int sqlite_rc, const char *what,
             newsidx_error *err)
 {
-    int code, rc;
+    int code = nx_db_status(sqlite_rc), rc;
 
-    switch (sqlite_rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        code = NEWSIDX_BUSY;
-        break;
-    case SQLITE_NOMEM:
-        code = NEWSIDX_NOMEM;
-        break;
-    case SQLITE_READONLY:
-        code = NEWSIDX_READONLY;
-        break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        code = NEWSIDX_CORRUPT;
-        break;
-    case SQLITE_INTERNAL:
-    case SQLITE_MISUSE:
-        code = NEWSIDX_INTERNAL;
-        break;
-    default:
-        code = NEWSIDX_IO;
-    }
     if (code == NEWSIDX_CORRUPT && idx->damage[0] != '\0') {
         rc = nx_fail(err, code, "%s: the index is damaged: %s", what,
                      idx->damage);
@@ -257,9 +259,9 @@ db_make_schema(newsidx_index *idx, bool is_drop, newsidx_error *err)
                          err);
     /* Another process may have created it while we waited for the lock. */
     if (rc == NEWSIDX_OK && is_drop)
-        rc = nx_schema_drop(idx->db, err);
+        rc = nx_schema_drop(idx, err);
     if (rc == NEWSIDX_OK && (is_empty || is_drop))
-        rc = nx_schema_create(idx->db, err);
+        rc = nx_schema_create(idx, err);
     if (rc == NEWSIDX_OK)
         rc = nx_db_exec(idx, "COMMIT", err);
     if (rc != NEWSIDX_OK)

@@ -28,6 +28,11 @@ typedef struct sqlite3_stmt sqlite3_stmt;
  * used up). */
 int nx_db_error(newsidx_index *idx, int sqlite_rc, const char *what,
                 newsidx_error *err);
+/* The status of a SQLite result code, for a caller that words its own
+ * message (naming a record, say): the same mapping nx_db_error uses, so
+ * that a code means one thing wherever it is met.  SQLITE_OK is
+ * NEWSIDX_OK. */
+int nx_db_status(int sqlite_rc);
 /* Record why a stored record is out of shape ("docinfo block 3 has 12
  * bytes") for the nx_db_error that reports it; returns
  * SQLITE_CORRUPT.  The first reason stands until it is reported. */
@@ -74,9 +79,9 @@ void *nx_half_state(const newsidx_index *idx, enum nx_half which);
 #define NX_APPLICATION_ID 0x6e786478
 
 /* Create the tables of a new, empty index. */
-int nx_schema_create(sqlite3 *db, newsidx_error *err);
+int nx_schema_create(newsidx_index *idx, newsidx_error *err);
 /* Drop every table of the index (for a rebuild of another version). */
-int nx_schema_drop(sqlite3 *db, newsidx_error *err);
+int nx_schema_drop(newsidx_index *idx, newsidx_error *err);
 
 /* Take or release the exclusive indexing lock (flock on the index file);
  * NEWSIDX_BUSY when another process holds it. */

@@ -528,15 +528,14 @@ nx_fr_error(const nx_fr *r, newsidx_error *err)
     int64_t id = r->bad_id;
     const char *why = r->why != NULL ? r->why : "a malformed record";
 
-    if (r->rc == SQLITE_OK)
+    int code = nx_db_status(r->rc);
+
+    if (code == NEWSIDX_OK)
         return NEWSIDX_OK;
-    if (r->rc == SQLITE_NOMEM)
+    if (code == NEWSIDX_NOMEM)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    if ((r->rc & 0xff) == SQLITE_BUSY || (r->rc & 0xff) == SQLITE_LOCKED)
-        return nx_fail(err, NEWSIDX_BUSY, "cannot read the fts index: %s",
-                       sqlite3_errstr(r->rc));
-    if ((r->rc & 0xff) != SQLITE_CORRUPT && (r->rc & 0xff) != SQLITE_NOTADB)
-        return nx_fail(err, NEWSIDX_IO, "cannot read the fts index: %s",
+    if (code != NEWSIDX_CORRUPT)
+        return nx_fail(err, code, "cannot read the fts index: %s",
                        sqlite3_errstr(r->rc));
     if (id == FR_STRUCTURE_ROWID || id == FR_AVERAGES_ROWID)
         return nx_fail(err, NEWSIDX_CORRUPT,

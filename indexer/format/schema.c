@@ -144,8 +144,9 @@ static const char schema_sql[] =
     "  FROM related r;";
 
 int
-nx_schema_create(sqlite3 *db, newsidx_error *err)
+nx_schema_create(newsidx_index *idx, newsidx_error *err)
 {
+    sqlite3 *db = idx->db;
     char sql[512];
     int rc;
 
@@ -164,17 +165,16 @@ nx_schema_create(sqlite3 *db, newsidx_error *err)
                  NEWSIDX_SCHEMA_VERSION);
         rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     }
-    if (rc != SQLITE_OK)
-        return nx_fail(err, rc == SQLITE_BUSY ? NEWSIDX_BUSY : NEWSIDX_IO,
-                       "cannot create the index tables: %s",
-                       sqlite3_errmsg(db));
-    return NEWSIDX_OK;
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_db_error(idx, rc, "cannot create the index tables", err);
 }
 
 int
-nx_schema_drop(sqlite3 *db, newsidx_error *err)
+nx_schema_drop(newsidx_index *idx, newsidx_error *err)
 {
     static const char *const kinds[] = {"view", "table"};
+    sqlite3 *db = idx->db;
     sqlite3_stmt *stmt = NULL;
     nx_buf sql = NX_BUF_INIT;
     size_t k;
@@ -200,8 +200,7 @@ nx_schema_drop(sqlite3 *db, newsidx_error *err)
     nx_buf_free(&sql);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, "PRAGMA user_version = 0;", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return nx_fail(err, NEWSIDX_IO, "cannot drop the old index: %s",
-                       sqlite3_errmsg(db));
-    return NEWSIDX_OK;
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_db_error(idx, rc, "cannot drop the old index", err);
 }
