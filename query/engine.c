@@ -124,9 +124,10 @@ typedef struct eng {
     uint32_t (*ph_tf)[ENG_UNIT][3];
     uint64_t tmp_bits[ENG_WORDS]; /* one term of a prefix */
     uint32_t tmp_tf[ENG_UNIT][3];
-    /* positions of the tokens of a phrase at a row */
+    /* positions of the tokens of a phrase at a row (nx_fr_pos_list);
+     * pos_buf has ENG_MAX_TOKENS rows, made when a phrase is first walked */
     int pos_n[ENG_MAX_TOKENS];
-    int pos_buf[ENG_MAX_TOKENS][ENG_MAX_POSITION];
+    int64_t (*pos_buf)[ENG_MAX_POSITION];
     int rc;                   /* sticky SQLite result code */
     uint64_t n_walked;        /* blocks the top walk went through */
     uint64_t *walked;         /* those blocks, as bits (n_blocks of them) */
@@ -146,71 +147,32 @@ typedef struct eng {
 ** Phrases
 */
 
-/* The varint at p[*i] (SQLite's format, the low 32 bits of its first
- * five bytes kept: unsigned arithmetic, so a long one only wraps). */
-static inline uint32_t
-eng_varint(const unsigned char *p, int *i, int n)
-{
-    uint32_t v = p[(*i)++];
-    int k;
-
-    if (v < 0x80)
-        return v;
-    v &= 0x7f;
-    for (k = 0; k < 4 && *i < n; k++) {
-        uint32_t b = p[(*i)++];
-
-        v = v << 7 | (b & 0x7f);
-        if (!(b & 0x80))
-            break;
-    }
-    return v;
-}
-
-/* Positions (column << 24 | offset) of the position list p (n bytes)
- * into e->pos_buf[k]; false when there are too many to check as a
- * phrase, or (e->rc set) when the list is malformed.  The format of
- * nx_fr_pos_next (offsets as delta + 2, a 1 and a column number to change
- * columns), decoded inline: this is the inner loop of phrase queries.
- * Offsets wrap at 2^24 (a column of 16 million tokens). */
+/* Positions (column << 32 | offset) of the position list p (n bytes)
+ * into e->pos_buf[k] (nx_fr_pos_list); false when there are too many to
+ * check as a phrase, or (e->rc set) when the list names a column the fts
+ * table does not have. */
 static bool
 eng_positions(eng *e, const unsigned char *p, int n, int k)
 {
-    int *out = e->pos_buf[k];
-    int i = 0, m = 0;
-    uint32_t col = 0, pos = 0;
+    int col_max,
+        m = nx_fr_pos_list(e->pos_buf[k], &col_max, p, n, ENG_MAX_POSITION);
 
-    while (i < n) {
-        uint32_t v = eng_varint(p, &i, n);
-
-        if (v == 1) { /* a column follows */
-            if (i >= n)
-                break;
-            col = eng_varint(p, &i, n);
-            pos = 0;
-            if (col >= NX_FR_COLUMNS) {
-                e->rc = nx_db_damaged(e->q->idx,
-                                      "a position list of the"
-                                      " fts index names column"
-                                      " %u",
-                                      (unsigned)col);
-                return false;
-            }
-            continue;
-        }
-        if (v < 2)
-            break; /* malformed: stop, as nx_fr_pos_next does */
-        pos += v - 2;
-        if (m == ENG_MAX_POSITION)
-            return false;
-        out[m++] = (int)(col << 24 | (pos & 0xffffff));
+    if (col_max >= NX_FR_COLUMNS) {
+        e->rc = nx_db_damaged(e->q->idx,
+                              "a position list of the"
+                              " fts index names column"
+                              " %d",
+                              col_max);
+        return false;
     }
+    if (m < 0)
+        return false;
     e->pos_n[k] = m;
     return true;
 }
 
 static bool
-eng_has_pos(const int *a, int n, int v)
+eng_has_pos(const int64_t *a, int n, int64_t v)
 {
     int lo = 0, hi = n;
 
@@ -245,7 +207,8 @@ eng_phrase_here(eng *e, eng_phrase *p, unsigned s, int *tf)
         }
     }
     for (i = 0; i < e->pos_n[0]; i++) {
-        int v = e->pos_buf[0][i], col = v >> 24;
+        int64_t v = e->pos_buf[0][i];
+        int col = (int)(v >> 32);
 
         if (p->column >= 0 && col != p->column)
             continue;
@@ -1009,6 +972,13 @@ eng_tokens_block(eng *e, eng_phrase *p, int64_t lo, const uint64_t *cand,
     uint64_t all[ENG_WORDS], got[ENG_WORDS];
     int k, w;
 
+    if (e->pos_buf == NULL) {
+        e->pos_buf = nx_malloc(ENG_MAX_TOKENS * sizeof(*e->pos_buf));
+        if (e->pos_buf == NULL) {
+            e->rc = SQLITE_NOMEM;
+            return;
+        }
+    }
     if (p->pos == NULL) {
         p->pos = nx_calloc((size_t)p->n_tok, sizeof(*p->pos));
         for (k = 0; p->pos != NULL && k < p->n_tok; k++) {
@@ -1410,6 +1380,7 @@ eng_free(eng *e)
     nx_free(e->ph_tf);
     nx_free(e->block_ub);
     nx_free(e->walked);
+    nx_free(e->pos_buf);
     sqlite3_blob_close(e->dblob);
     sqlite3_finalize(e->docsize);
     nx_fr_close(e->r);

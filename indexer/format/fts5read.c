@@ -1800,9 +1800,10 @@ nx_fr_pos_count(const unsigned char *p, int n, int col, int *tf)
 }
 
 /* The next (column, offset) of the list; false at its end.  Offsets are
- * stored as (delta + 2) per column; 0x01 and a varint switch columns. */
-bool
-nx_fr_pos_next(nx_fr_pos *it)
+ * stored as (delta + 2) per column; 0x01 and a varint switch columns.
+ * Inline, for nx_fr_pos_list's loop. */
+static inline bool
+fr_pos_next(nx_fr_pos *it)
 {
     while (it->off < it->n) {
         int v;
@@ -1823,4 +1824,30 @@ nx_fr_pos_next(nx_fr_pos *it)
         return true;
     }
     return false;
+}
+
+bool
+nx_fr_pos_next(nx_fr_pos *it)
+{
+    return fr_pos_next(it);
+}
+
+int
+nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
+               int max)
+{
+    nx_fr_pos it;
+    int m = 0, c = -1;
+
+    nx_fr_pos_init(&it, p, n);
+    while (fr_pos_next(&it)) {
+        c = it.col > c ? it.col : c;
+        if (m == max) {
+            m = -1;
+            break;
+        }
+        out[m++] = (int64_t)it.col << 32 | it.pos;
+    }
+    *col_max = c;
+    return m;
 }

@@ -109,6 +109,14 @@ typedef struct nx_fr_pos {
 } nx_fr_pos;
 void nx_fr_pos_init(nx_fr_pos *it, const unsigned char *p, int n);
 bool nx_fr_pos_next(nx_fr_pos *it);
+/* The entries of the position list p[0..n) as (column << 32 | offset),
+ * in its order, into out[0..max): those nx_fr_pos_next gives (a malformed
+ * list stops where it stops), read in one call, for a loop over many
+ * lists.  Returns how many, or -1 when there are more than max.
+ * *col_max is the largest column of the entries read (-1 when none), so
+ * that a caller can tell a column the table does not have. */
+int nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
+                   int max);
 /* Add a position list's entries per column to tf[0..2] (columns 3 and up
  * are not added); only column `col`'s when col >= 0.  Returns how many
  * entries were in the column(s) looked at. */

@@ -368,6 +368,29 @@ check_terms_open(sqlite3 *db, nx_fr *r)
         free(names[k]);
 }
 
+/* nx_fr_pos_list of the position list p[0..n) gives the n_want entries
+ * of `want` (rowid, column, offset), and -1 when out has room for one
+ * fewer. */
+static void
+check_pos_list(const unsigned char *p, int n, int64_t (*want)[3], size_t n_want)
+{
+    static int64_t got[4096];
+    int col_max, m, i, want_col_max = -1;
+
+    if (n_want > sizeof(got) / sizeof(got[0]))
+        return;
+    m = nx_fr_pos_list(got, &col_max, p, n, (int)n_want);
+    assert_int_equal(m, (int)n_want);
+    for (i = 0; i < m; i++) {
+        assert_int_equal(got[i], want[i][1] << 32 | want[i][2]);
+        if (want[i][1] > want_col_max)
+            want_col_max = (int)want[i][1];
+    }
+    assert_int_equal(col_max, want_col_max);
+    if (n_want > 0)
+        assert_int_equal(nx_fr_pos_list(got, &col_max, p, n, m - 1), -1);
+}
+
 /* Compare the reader with FTS5 for every term, and seeks into each. */
 static void
 check_all_terms(sqlite3 *db)
@@ -385,6 +408,7 @@ check_all_terms(sqlite3 *db)
     while (sqlite3_step(terms) == SQLITE_ROW) {
         const char *term = (const char *)sqlite3_column_text(terms, 0);
         size_t n_want = expected(db, term, want, MAX_INSTANCES), at = 0;
+        size_t row_at;
         nx_fr_term *t = NULL;
 
         assert_int_equal(nx_fr_term_open(&t, r, term, strlen(term)), SQLITE_OK);
@@ -397,6 +421,7 @@ check_all_terms(sqlite3 *db)
             assert_int_equal(nx_fr_term_rowid(t), want[at][0]);
             assert_int_equal(nx_fr_term_poslist(t, &p, &n), SQLITE_OK);
             nx_fr_pos_init(&pos, p, n);
+            row_at = at;
             while (nx_fr_pos_next(&pos)) {
                 assert_true(at < n_want);
                 assert_int_equal(nx_fr_term_rowid(t), want[at][0]);
@@ -404,6 +429,7 @@ check_all_terms(sqlite3 *db)
                 assert_int_equal(pos.pos, want[at][2]);
                 at++;
             }
+            check_pos_list(p, n, &want[row_at], at - row_at);
         }
         assert_int_equal(at, n_want);
         nx_fr_term_close(t);
@@ -684,13 +710,15 @@ walk_rows(nx_fr_term *t)
     while (!nx_fr_term_eof(t) && steps++ < WALK_MAX_STEPS) {
         const unsigned char *p;
         nx_fr_pos pos;
-        int n, tf[3] = {0, 0, 0};
+        int64_t out[64];
+        int n, col_max, tf[3] = {0, 0, 0};
 
         if (nx_fr_term_poslist(t, &p, &n) != SQLITE_OK)
             return true;
         nx_fr_pos_init(&pos, p, n);
         while (nx_fr_pos_next(&pos))
             ;
+        nx_fr_pos_list(out, &col_max, p, n, sizeof(out) / sizeof(out[0]));
         nx_fr_pos_count(p, n, -1, tf);
         if (nx_fr_term_next(t) != SQLITE_OK)
             return true;
