@@ -564,7 +564,7 @@ store_link_tags(nx_buf *b, const nx_doc *doc)
  * of its date, a mark for unpublished items and hashes of its URL keys.  Each
  * starts with a private-use character, which the unicode61 tokenizer keeps in
  * tokens and nx_normalize never makes, so no word of a text or a query is ever
- * one of them.  docs/schema.md lists them; query/engine.c writes the same ones.
+ * one of them.  docs/schema.md lists them; query/plan.c writes the same ones.
  */
 static char *
 store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,

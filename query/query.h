@@ -171,11 +171,11 @@ bool nx_rank_parse_weights(nx_weights *w, const char *s);
 #define NX_PREFIX_RARE_DF 8192
 typedef struct nx_read_half {
     nx_rank_state rank;        /* see rank.c */
-    nx_rowset unpub;           /* the unpublished items (engine.c) */
+    nx_rowset unpub;           /* the unpublished items (walk.c) */
     struct nx_tokenizer *qtok; /* the engine's; NULL until used */
     int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
                                   rows are read whole (NX_PREFIX_RARE_DF,
-                                  engine.c; tests change it) */
+                                  plan.c; tests change it) */
 } nx_read_half;
 /* The read half's state, made and attached on first use; NULL when out
  * of memory.  Every query's handle has it. */

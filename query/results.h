@@ -1,6 +1,8 @@
 /*
  * results.h - the query, results and hit objects, shared by search.c
- * (running a query) and hits.c (reading hits, facets, the public getters).
+ * (running a query) and hits.c (reading hits, facets, the public getters);
+ * and the query engine's state, shared by the files of the engine
+ * (engine.c, plan.c, walk.c, scoring.c).
  */
 #ifndef NX_RESULTS_H
 #define NX_RESULTS_H
@@ -131,16 +133,6 @@ int nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err);
 void nx_search_score(search_cand *c, const newsidx_query *q, double bm25,
                      const nx_score_doc *doc);
 
-/* engine.c: the query engine.  Both set *is_declined (and return
- * NEWSIDX_OK, what they filled meaning nothing) for a query the engine
- * does not run; search.c then uses SQL. */
-/* The best run->cap candidates into run (a heap, via nx_search_offer). */
-int nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
-                  newsidx_error *err);
-/* The number of matches. */
-int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
-                    bool *is_declined, newsidx_error *err);
-
 void nx_search_where(search_sql *s, const newsidx_query *q);
 /* The query's matches counted in SQL; with `is_hidden`, those left out for
  * being unpublished (what --all would add). */
@@ -154,5 +146,201 @@ int nx_hits_fill(newsidx_results *r, const search_cand *cands, size_t n,
                  newsidx_error *err);
 int nx_facets_count(newsidx_results *r, newsidx_error *err);
 void nx_hit_clear(newsidx_hit *h);
+
+/**************************************************************************
+** Interface to code in engine.c
+**
+** The query engine: a query's matches found by walking the fts index's
+** doclists directly (fts5read.c) and scored from the docinfo blocks as
+** nx_bm25f scores them (engine.c says how).  engine.c is its entry point
+** (nx_engine_run, nx_engine_count); the state below is shared by the
+** files it is made of: plan.c (the phrases and groups of a query), walk.c
+** (the walk over the doclists, block by block) and scoring.c (the scores
+** and their bounds).
+*/
+
+#define ENG_EOF          INT64_MAX
+#define ENG_MAX_PHRASES  (SEARCH_MAX_TERMS + 64) /* words and tags */
+#define ENG_MAX_POSITION 4096 /* positions of a token kept for phrases */
+#define ENG_MAX_TOKENS   64   /* tokens of a phrase (more: SQL) */
+/* The walk goes a unit of item ids at a time: a bound block. */
+#define ENG_UNIT_SHIFT NX_BOUND_SHIFT
+#define ENG_UNIT       (1 << ENG_UNIT_SHIFT)
+#define ENG_WORDS      (ENG_UNIT / 64) /* a unit's rows, as bits */
+
+/* A phrase: a word, a quoted phrase, a prefix or a tag. */
+typedef struct eng_phrase {
+    int column;       /* -1: any column; else the one it must be in */
+    int n_tok;        /* tokens of a word or a phrase */
+    nx_fr_term **tok; /* their iterators; NULL when a token has no row */
+    nx_fr_term **alt; /* a prefix: an iterator per term it stands for */
+    int n_alt;
+    int64_t *alt_next; /* a prefix: the lowest rowid each term may hold
+                          next (nx_fr_term_block_next) */
+    bool is_prefix;
+    bool is_empty;        /* no row can match */
+    nx_fr_block_pos *pos; /* a phrase: its tokens' position lists in the
+                             block being walked (n_tok of them) */
+    int64_t df;           /* rows holding it, from the terms table; -1 if not
+                             known there */
+    nx_buf words;         /* its tokens (a prefix: its terms), each NUL-ended,
+                             so that its iterators can be made again */
+    double *ub; /* bounds per block in the bounds table's scale (bounds.c;
+                   for a rare word, from its rows), or NULL */
+    /* A prefix's rare terms, read whole: their rows by unit, units in
+     * order; the rows of units[i] are rare_slot/rare_tf[start[i] ..
+     * start[i + 1]). */
+    int64_t *units;
+    uint32_t *start;
+    uint8_t *rare_slot;
+    uint32_t (*rare_tf)[3];
+    size_t n_units, unit_at; /* unit_at: the walk's place in `units` */
+} eng_phrase;
+
+/* An OR of phrases: a group of the query, a tag filter, an exclusion. */
+typedef struct eng_group {
+    eng_phrase **ph;
+    int n;
+    int64_t cost; /* rows it may match, for the order of the leapfrog */
+} eng_group;
+
+/* The engine's state for one query (engine.c makes and frees it). */
+typedef struct eng {
+    newsidx_query *q;
+    nx_fr *r;
+    nx_tokenizer *tok;
+    eng_phrase ph[ENG_MAX_PHRASES];
+    int n_ph;
+    int n_scored; /* ph[0..n_scored) are the query's terms, in FTS5 order */
+    eng_group req[ENG_MAX_PHRASES];
+    int n_req;
+    eng_group neg[ENG_MAX_PHRASES];
+    int n_neg;
+    double idf[SEARCH_MAX_TERMS];
+    double avg[3];
+    double w[3];
+    /* Block-max: per block an upper bound of any match's score, when every
+     * scored word has bounds (bounds.c); NULL otherwise. */
+    double *block_ub;
+    int64_t n_blocks;
+    bool has_text;
+    bool is_void; /* a required part matches nothing */
+    /* docinfo: the block of the current row */
+    sqlite3_blob *dblob;
+    int64_t dblock; /* block in dbuf, -1 = none */
+    bool dhas;      /* that block exists */
+    bool need_full; /* quality, heat or the date are needed */
+    bool need_date; /* the dates (need_full) */
+    bool need_qh;   /* quality and heat (need_full) */
+    unsigned char dbuf[NX_DOCINFO_BYTES];
+    /* A count's unpublished rows (walk_unpub), when they are left out. */
+    bool has_unpub; /* unpub and n_unpub are set (unpub may be NULL) */
+    const uint64_t *unpub;
+    size_t n_unpub;        /* words */
+    sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
+    nx_buf scratch;
+    /* The block being walked: for each scored phrase, the slots it holds
+     * and its occurrences per column there. */
+    uint64_t (*ph_bits)[ENG_WORDS];
+    uint32_t (*ph_tf)[ENG_UNIT][3];
+    uint64_t tmp_bits[ENG_WORDS]; /* one term of a prefix */
+    uint32_t tmp_tf[ENG_UNIT][3];
+    /* positions of the tokens of a phrase at a row (nx_fr_pos_list);
+     * pos_buf has ENG_MAX_TOKENS rows, made when a phrase is first walked */
+    int pos_n[ENG_MAX_TOKENS];
+    int64_t (*pos_buf)[ENG_MAX_POSITION];
+    int rc;                   /* sticky SQLite result code */
+    bool is_declined;         /* not a query the engine runs (SQL will) */
+    uint64_t n_walked;        /* blocks the top walk went through */
+    uint64_t *walked;         /* those blocks, as bits (n_blocks of them) */
+    uint64_t n_walked_rows;   /* the matches it counted there */
+    uint64_t n_counted_only;  /* blocks the bounds left unscored */
+    uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
+    bool is_counting;  /* a walk that only counts: no occurrences needed */
+    uint64_t n_hidden; /* matches left out for being unpublished */
+    /* Rows scored only when a bound from their occurrences alone can beat
+     * the score to beat (nx_scoring_row_bound); 0 = off. */
+    bool has_row_bound;
+    double row_factor;  /* the largest prior and freshness factor */
+    double sat_max[64]; /* sat(tf, length 0) for small tf */
+} eng;
+
+/* Both set *is_declined (and return NEWSIDX_OK, what they filled meaning
+ * nothing) for a query the engine does not run; search.c then uses SQL. */
+/* The best run->cap candidates into run (a heap, via nx_search_offer). */
+int nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
+                  newsidx_error *err);
+/* The number of matches. */
+int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
+                    bool *is_declined, newsidx_error *err);
+
+/**************************************************************************
+** Interface to code in plan.c
+*/
+/* The plan of e's query (e->q->parsed): its phrases in e->ph (the scored
+ * ones first, e->n_scored of them, in FTS5's order), their iterators open
+ * on e->r; the required groups in e->req, cheapest first, and the
+ * exclusions in e->neg.  Sets *is_declined for a query the engine does
+ * not run; a failure is left in e->rc. */
+void nx_plan_build(eng *e, bool *is_declined);
+/* Free the phrases and groups of e's plan (not e itself). */
+void nx_plan_free(eng *e);
+
+/**************************************************************************
+** Interface to code in walk.c
+*/
+/* Is slot `s` set in a block's bits (ENG_WORDS words)?  Inline: the walk
+ * and the scores test one per row. */
+static inline bool
+nx_walk_bit(const uint64_t *bits, unsigned s)
+{
+    return (bits[s >> 6] >> (s & 63)) & 1;
+}
+/* Where each term of prefix `p` may next hold a row (after a walk or a
+ * rewind moved them). */
+void nx_walk_alt_next(eng_phrase *p);
+/*
+ * The top walk of a query with bounds: the WALK_TOP blocks of the highest
+ * bounds, first, so that the walk in rowid order after it starts with a
+ * score to beat close to the final one and can leave most blocks to be
+ * only counted.  It counts and marks the blocks it takes.
+ */
+void nx_walk_top(eng *e, search_run *run);
+/*
+ * Walk every match, block by block in rowid order, scoring them into
+ * `run` when it is not NULL; returns the number of matches.  Blocks the
+ * top walk took (e->walked) are skipped: it counted them.  With bounds, a
+ * block whose bound cannot beat the worst of run's best is only counted:
+ * none of its rows could enter, so the best are exactly the exhaustive
+ * walk's.
+ */
+uint64_t nx_walk_all(eng *e, search_run *run);
+
+/**************************************************************************
+** Interface to code in scoring.c
+*/
+/* The idf of each scored phrase (nx_search_idf) and the column averages,
+ * as nx_bm25f works them out (rank.c); *is_declined when nx_search_idf
+ * does not give one for each scored phrase. */
+int nx_scoring_weights(eng *e, bool *is_declined, newsidx_error *err);
+/*
+ * A bound of a row's score from its occurrences alone: each column's
+ * saturation at its largest, for a length of 0 (the shortest), times the
+ * largest prior and freshness factor.  A row whose bound cannot beat the
+ * score to beat is counted without being scored: the lengths, the prior
+ * and the division per column are what a score costs.  Set up for ranked
+ * queries with weights and idfs of one sign (a bound needs them).
+ */
+void nx_scoring_row_bound_init(eng *e);
+/* The bound of the row at bit `u` of the block being scored. */
+double nx_scoring_row_bound(const eng *e, unsigned u);
+/* Score row `id` (docinfo slot `s`, bit `u` of its unit) into `c`
+ * (search.c's fields and sort key). */
+void nx_scoring_row(eng *e, int64_t id, unsigned s, unsigned u, search_cand *c);
+/* The block-max bounds of the query: e->block_ub[b] is an upper bound of
+ * the score of any match in block b (0: none can match there).  Left NULL
+ * when some scored phrase has no bounds (a prefix, a rare word), or the
+ * query sorts otherwise. */
+void nx_scoring_bounds(eng *e);
 
 #endif /* NX_RESULTS_H */

@@ -12,7 +12,7 @@
  * averages of meta('bound_avg') (FTS5's averages when the first bounds
  * were written) and the prior factor of the item's level under the
  * default prior; a block stores max(1, ceil(NX_BOUND_SCALE * v)) over its
- * items, 0 when none holds the token.  engine.c turns that into a bound
+ * items, 0 when none holds the token.  query/scoring.c turns that into a bound
  * under any query's weights and averages (docs/ranking.md).  Items taken
  * out of the index leave their bounds behind: still upper bounds.
  *
@@ -497,7 +497,7 @@ bounds_prepare(newsidx_index *idx, sqlite3_stmt **stmt, const char *sql)
 /* The averages are known from here on: FTS5's, now that it has written
  * this transaction's rows, or without the fts reader those of the items
  * that waited for them (the lengths the indexer counted); kept in
- * meta('bound_avg').  Any averages make bounds: engine.c scales them to
+ * meta('bound_avg').  Any averages make bounds: query/scoring.c scales them to
  * the query's. */
 static int
 bounds_set_avg(newsidx_index *idx, nx_bounds *b)

@@ -20,6 +20,7 @@
 */
 typedef struct sqlite3 sqlite3;
 typedef struct sqlite3_stmt sqlite3_stmt;
+typedef struct sqlite3_blob sqlite3_blob;
 
 /* Translate a SQLite failure into a status with SQLite's message: the
  * one place a SQLite code becomes a newsidx status.  SQLITE_CORRUPT and

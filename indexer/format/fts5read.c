@@ -1851,3 +1851,35 @@ nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
     *col_max = c;
     return m;
 }
+
+int
+nx_fr_docsize(uint32_t *len_out, sqlite3 *db, sqlite3_stmt **stmt, int64_t id,
+              int col)
+{
+    uint32_t v = 0;
+    int c = 0, i = 0, n, rc = SQLITE_OK;
+    const unsigned char *p;
+
+    *len_out = 0;
+    if (*stmt == NULL)
+        rc = sqlite3_prepare_v2(db, "SELECT sz FROM fts_docsize WHERE id = ?1",
+                                -1, stmt, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_reset(*stmt);
+    sqlite3_bind_int64(*stmt, 1, id);
+    if (sqlite3_step(*stmt) != SQLITE_ROW)
+        return SQLITE_OK;
+    p = sqlite3_column_blob(*stmt, 0);
+    n = sqlite3_column_bytes(*stmt, 0);
+    while (i < n && c <= col) {
+        v = 0;
+        while (i < n && (p[i] & 0x80))
+            v = (v << 7) | (p[i++] & 0x7f);
+        if (i < n)
+            v = (v << 7) | p[i++];
+        c++;
+    }
+    *len_out = c > col ? v : 0;
+    return SQLITE_OK;
+}

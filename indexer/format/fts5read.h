@@ -117,6 +117,13 @@ bool nx_fr_pos_next(nx_fr_pos *it);
  * that a caller can tell a column the table does not have. */
 int nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
                    int max);
+/* Column `col`'s length in tokens of row `id`, from FTS5's fts_docsize
+ * record (a varint per column) through the caller's statement `*stmt`
+ * (prepared on first use; the caller finalizes it).  SQLite result code;
+ * *len_out is 0 for a row without a record or a record short of the
+ * column. */
+int nx_fr_docsize(uint32_t *len_out, sqlite3 *db, sqlite3_stmt **stmt,
+                  int64_t id, int col);
 /* Add a position list's entries per column to tf[0..2] (columns 3 and up
  * are not added); only column `col`'s when col >= 0.  Returns how many
  * entries were in the column(s) looked at. */

@@ -5,7 +5,7 @@
  *
  * BM25F's per-column saturation and idf, the quality/heat prior and its
  * levels, freshness, the stored bound of a token in an item, and the sort
- * key.  Every scorer calls these: the query engine (query/engine.c), the
+ * key.  Every scorer calls these: the query engine (query/scoring.c), the
  * SQL fallback's nx_bm25f (query/rank.c) and its scan (query/search.c),
  * and the bounds the indexer stores (bounds.c), so they cannot drift
  * apart.  Pure arithmetic: no SQLite, no I/O.
