@@ -1785,10 +1785,14 @@ nx_fr_pos_count(const unsigned char *p, int n, int col, int *tf)
         if (p[i] == 0x01) {
             i++;
             i += fr_varint32(p + i, &c);
+            if (i > n)
+                break; /* the column number runs past the list */
             continue;
         }
         while (i < n && (p[i] & 0x80))
             i++;
+        if (i >= n)
+            break; /* an offset that runs past the list: not counted */
         i++;
         if (col >= 0 && c != col)
             continue;
@@ -1813,13 +1817,17 @@ fr_pos_next(nx_fr_pos *it)
             if (it->off >= it->n)
                 return false;
             it->off += fr_varint32(it->p + it->off, &v);
+            if (it->off > it->n)
+                return false; /* the column number runs past the list */
             it->col = v;
             it->pos = 0;
             continue;
         }
         it->off += fr_varint32(it->p + it->off, &v);
-        if (v < 2 || v - 2 > INT32_MAX - it->pos)
-            return false; /* malformed; stop */
+        /* Malformed (an offset that runs past the list, or out of
+         * range): stop.  The pad after the list keeps the read safe. */
+        if (it->off > it->n || v < 2 || v - 2 > INT32_MAX - it->pos)
+            return false;
         it->pos += v - 2;
         return true;
     }

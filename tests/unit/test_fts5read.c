@@ -1139,6 +1139,37 @@ test_fts5read__huge_last_page_allocates_nothing_huge(void **state)
     check_read(f->db, "pgnoLast 0x7ffffff0");
 }
 
+/* A position list whose last varint runs past its end (a continuation
+ * bit on its last byte) stops there: the entries before it are given and
+ * counted, the cut one is not, whatever the pad after the list holds. */
+static void
+test_fts5read__a_cut_last_varint_ends_the_list(void **state)
+{
+    /* offset 0, offset 1, then 0x85 cut off; and a column switch cut off */
+    static const unsigned char cut_offset[] = {0x02, 0x03, 0x85};
+    static const unsigned char cut_column[] = {0x02, 0x01, 0x81};
+    const unsigned char *lists[] = {cut_offset, cut_column};
+    const int lens[] = {3, 3}, n_want[] = {2, 1};
+    unsigned char buf[3 + 16];
+    int64_t out[8];
+    int k, pad, col_max, tf[3];
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        for (pad = 0; pad < 2; pad++) {
+            memset(buf, pad ? 0xff : 0x00, sizeof(buf));
+            memcpy(buf, lists[k], (size_t)lens[k]);
+            assert_int_equal(nx_fr_pos_list(out, &col_max, buf, lens[k], 8),
+                             n_want[k]);
+            assert_int_equal(col_max, 0);
+            assert_int_equal(out[n_want[k] - 1], n_want[k] - 1);
+            memset(tf, 0, sizeof(tf));
+            assert_int_equal(nx_fr_pos_count(buf, lens[k], -1, tf), n_want[k]);
+            assert_int_equal(tf[0], n_want[k]);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -1156,6 +1187,7 @@ main(void)
         T(test_fts5read__page_index_overflow_is_reported),
         T(test_fts5read__huge_last_page_allocates_nothing_huge),
 #undef T
+        cmocka_unit_test(test_fts5read__a_cut_last_varint_ends_the_list),
     };
 
     /* These tests are of the reader itself: NEWSIDX_FTS5_READER=off (a CI
