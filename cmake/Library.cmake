@@ -62,14 +62,24 @@ macro(nx_assemble_library)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> ${nx_layer_dirs})
   target_link_libraries(newsidx_core PUBLIC ${nx_packages})
 
-  # The shared library: SONAME libnewsidx.so.0, exporting only newsidx_*.
+  # While the major version is 0, a minor version may change the ABI (0.3
+  # changed three functions' signatures), so the SONAME carries both
+  # numbers: libnewsidx.so.0.3.  From 1.0 on, the major version alone.
+  if(PROJECT_VERSION_MAJOR EQUAL 0)
+    set(NX_SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+  else()
+    set(NX_SOVERSION ${PROJECT_VERSION_MAJOR})
+  endif()
+
+  # The shared library: SONAME libnewsidx.so.${NX_SOVERSION}, exporting only
+  # newsidx_*.
   # Hidden visibility already keeps nx_* out of the dynamic symbol table;
   # the version script (cmake/newsidx.map) also hides anything a future
   # static dependency might bring in.  tests/cli/T510-exports.sh checks
   # the result.
   add_library(newsidx SHARED ${nx_objects})
   set_target_properties(newsidx PROPERTIES
-    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+    VERSION ${PROJECT_VERSION} SOVERSION ${NX_SOVERSION}
     EXPORT_NAME newsidx)
   target_include_directories(newsidx PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>

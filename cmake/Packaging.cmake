@@ -62,11 +62,17 @@ configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/newsidxConfig.cmake.in
   ${PROJECT_BINARY_DIR}/newsidxConfig.cmake
   INSTALL_DESTINATION ${NX_CMAKE_DIR})
-# The SONAME changes with the major version; so does compatibility.
+# Compatibility follows the SONAME (cmake/Library.cmake): the minor
+# version while the major one is 0, then the major version.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(NX_COMPATIBILITY SameMinorVersion)
+else()
+  set(NX_COMPATIBILITY SameMajorVersion)
+endif()
 write_basic_package_version_file(
   ${PROJECT_BINARY_DIR}/newsidxConfigVersion.cmake
   VERSION ${PROJECT_VERSION}
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${NX_COMPATIBILITY})
 install(FILES
   ${PROJECT_BINARY_DIR}/newsidxConfig.cmake
   ${PROJECT_BINARY_DIR}/newsidxConfigVersion.cmake

@@ -31,8 +31,13 @@ check "newsidx.pc is installed" test -n "$pcfile"
 libdir=$(dirname "$(dirname "${pcfile:-$prefix/lib/pkgconfig/x}")")
 echo "libdir: ${libdir#"$prefix"/}"
 
+# The SONAME: libnewsidx.so.0.MINOR while the major version is 0.
+major=$(sed -n 's/^#define NEWSIDX_VERSION_MAJOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
+minor=$(sed -n 's/^#define NEWSIDX_VERSION_MINOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
+if [ "$major" = 0 ]; then soname=libnewsidx.so.0.$minor; else soname=libnewsidx.so.$major; fi
+
 # What is installed.
-for f in "$libdir/libnewsidx.so.0" "$libdir/libnewsidx.so" \
+for f in "$libdir/$soname" "$libdir/libnewsidx.so" \
     "$libdir/libnewsidx.a" "$prefix/include/newsidx.h" \
     "$prefix/share/man/man1/newsindex.1" "$prefix/share/man/man1/newsquery.1" \
     "$libdir/cmake/newsidx/newsidxConfig.cmake" \
@@ -50,12 +55,12 @@ done
 check_eq "pc prefix is the install prefix" "$prefix" \
     "$(PKG_CONFIG_PATH=${pcfile%/*} pkg-config --variable=prefix newsidx)"
 
-# uses_installed PROG: PROG loads libnewsidx.so.0 from the prefix.
+# uses_installed PROG: PROG loads the installed libnewsidx from the prefix.
 uses_installed() {
     local lib
-    lib=$(ldd "$1" | awk '$1 == "libnewsidx.so.0" { print $3 }')
+    lib=$(ldd "$1" | awk -v so="$soname" '$1 == so { print $3 }')
     [ -n "$lib" ] &&
-        [ "$(realpath "$lib")" = "$(realpath "$libdir/libnewsidx.so.0")" ]
+        [ "$(realpath "$lib")" = "$(realpath "$libdir/$soname")" ]
 }
 
 # The installed programs run from the custom prefix, on the installed
@@ -165,7 +170,7 @@ check "the static program runs" ./prog_pc_static pc-static.db
 cat >consumer/CMakeLists.txt <<'CM'
 cmake_minimum_required(VERSION 3.20)
 project(newsidx_consumer C)
-find_package(newsidx 0.1 REQUIRED COMPONENTS shared static)
+find_package(newsidx 0.3 REQUIRED COMPONENTS shared static)
 add_executable(prog_shared prog.c)
 target_link_libraries(prog_shared PRIVATE newsidx::newsidx)
 add_executable(prog_static prog.c)
