@@ -1,6 +1,6 @@
 /*
- * store.c - every write to an index file, and the translation of SQLite
- * result codes into newsidx statuses.
+ * store.c - every write of a file and an item to an index file (the
+ * write half's statements, which it keeps on the handle as nx_write_half).
  *
  * An item is written as a whole: its items row, its fts row (normalized
  * text), its topics and its related list, inside the caller's transaction,

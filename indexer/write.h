@@ -125,7 +125,8 @@ void nx_doc_clear(nx_doc *doc);
 /**************************************************************************
 ** Interface to code in store.c
 **
-** Every INSERT/UPDATE/DELETE, and the translation of SQLite result codes.
+** Every INSERT/UPDATE/DELETE of files and items.  (SQLite result codes
+** become statuses in db.c: nx_db_error.)
 */
 /* Prepared statements of store.c, cached for the life of the handle. */
 enum nx_stmt_id {

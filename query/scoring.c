@@ -100,6 +100,7 @@ nx_scoring_weights(eng *e, bool *is_declined, newsidx_error *err)
                         : 1.0;
     rc = nx_search_idf(e->q, n_rows, e->idf, &n, err);
     *is_declined = rc == NEWSIDX_OK && n != e->n_scored;
+    e->is_declined = *is_declined;
     return rc;
 }
 

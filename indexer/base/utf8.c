@@ -5,7 +5,7 @@
  * - nx_utf8_sanitize makes raw file bytes safe for libyaml.
  *
  * The decoder and encoder the other text files use, nx_utf8_decode and
- * nx_utf8_encode, are inline in internal.h: they run once per character in
+ * nx_utf8_encode, are inline in base.h: they run once per character in
  * their loops.  Nothing here allocates except the output buffer.
  */
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * item ids), an upper bound of
  * what the token can add to the default score of an item of the block,
  * so that a ranked query can skip blocks whose best possible item cannot
- * enter its top k (block-max, query/engine.c).
+ * enter its top k (block-max: query/walk.c and query/scoring.c).
  *
  * The bound of a token in an item (nx_score_bound, score.c) is
  *   v = (sum over the columns c of wref_c * sat(tf_c, len_c, avg_c)) * prior

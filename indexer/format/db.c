@@ -408,8 +408,11 @@ newsidx_index_close(newsidx_index *idx)
         idx->is_closing = true;
         return;
     }
-    /* The halves first: their statements must go before the connection,
-     * and the read half's ranking function points into its state. */
+    /* The halves first: their statements must be finalized before the
+     * connection closes (sqlite3_close refuses to close it otherwise).
+     * The read half's ranking function, registered on the connection,
+     * keeps a pointer into that half's state until sqlite3_close; no
+     * statement runs in between. */
     for (h = NX_HALF_COUNT - 1; h >= 0; h--)
         if (idx->half[h].state != NULL)
             idx->half[h].ops->free(idx, idx->half[h].state);

@@ -51,10 +51,12 @@ int nx_db_begin(newsidx_index *idx, newsidx_error *err);
 int nx_db_commit(newsidx_index *idx, newsidx_error *err);
 void nx_db_rollback(newsidx_index *idx);
 
-/* Only the write half begins and commits.  A commit first flushes what
- * the halves and docinfo, terms and bounds hold back; a failed commit
- * rolls back.  A rollback (safe outside a transaction) drops what they
- * hold back. */
+/* nx_db_begin starts a write transaction (the write half's, and
+ * newsidx_index_set_stem_language's); a read transaction is
+ * nx_db_exec(idx, "BEGIN") and ends with nx_db_rollback.  A commit first
+ * flushes what the halves and docinfo, terms and bounds hold back; a
+ * failed commit rolls back.  A rollback (safe outside a transaction)
+ * drops what they hold back. */
 
 /* The two halves keep their own state on the handle.  The format layer
  * knows it only as a pointer and the calls registered with it, so a

@@ -1178,9 +1178,9 @@ fr_seg_poslist(nx_fr *r, fr_seg_iter *s, nx_buf *buf, const unsigned char **p,
         nx_buf_put(buf, s->next.p + 4, (size_t)take);
         rem -= take;
     }
+    nx_buf_reserve(buf, FR_PAD); /* the pad nx_fr_pos_next may read */
     if (nx_buf_oom(buf))
         return r->rc = SQLITE_NOMEM;
-    nx_buf_reserve(buf, FR_PAD);
     memset(buf->data + buf->len, 0, FR_PAD);
     *p = (const unsigned char *)buf->data;
     *n = s->n_pos;
@@ -1856,6 +1856,10 @@ nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
         }
         out[m++] = (int64_t)it.col << 32 | it.pos;
     }
+    /* A column named last, with no entry after it, is named all the same
+     * (a list "01 05" names column 5). */
+    if (m >= 0 && it.col > 0 && it.col > c)
+        c = it.col;
     *col_max = c;
     return m;
 }
@@ -1876,8 +1880,9 @@ nx_fr_docsize(uint32_t *len_out, sqlite3 *db, sqlite3_stmt **stmt, int64_t id,
         return rc;
     sqlite3_reset(*stmt);
     sqlite3_bind_int64(*stmt, 1, id);
-    if (sqlite3_step(*stmt) != SQLITE_ROW)
-        return SQLITE_OK;
+    rc = sqlite3_step(*stmt);
+    if (rc != SQLITE_ROW) /* no record: 0; a failed read: its code */
+        return rc == SQLITE_DONE ? SQLITE_OK : rc;
     p = sqlite3_column_blob(*stmt, 0);
     n = sqlite3_column_bytes(*stmt, 0);
     while (i < n && c <= col) {

@@ -113,7 +113,8 @@ bool nx_fr_pos_next(nx_fr_pos *it);
  * in its order, into out[0..max): those nx_fr_pos_next gives (a malformed
  * list stops where it stops), read in one call, for a loop over many
  * lists.  Returns how many, or -1 when there are more than max.
- * *col_max is the largest column of the entries read (-1 when none), so
+ * *col_max is the largest column the list names, by its entries or by a
+ * last column marker with no entry after it (-1 when it names none), so
  * that a caller can tell a column the table does not have. */
 int nx_fr_pos_list(int64_t *out, int *col_max, const unsigned char *p, int n,
                    int max);

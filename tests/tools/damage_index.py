@@ -10,7 +10,7 @@ test never runs its queries on an index that is not damaged.  Each shape
 re-reads what it wrote through a new connection and checks it.
 
 The FTS5 storage format is that of SQLite 3.40 (ext/fts5/fts5_index.c), as
-query/fts5read.c reads it:
+indexer/format/fts5read.c reads it:
   - record id of leaf PGNO of segment SEGID: (SEGID << 37) + PGNO;
   - a leaf: u16 big-endian offset of its first rowid (0: none), u16 szLeaf
     (where the page index starts), the page's bytes, then the page index:

@@ -7,7 +7,11 @@ beside it that includes a header, with that file's own compile command
 those of a layer above it, of the other half, or of the library (for a
 program) must not.  Then read the layers' object files (nm): no function
 of a layer calls one of a layer above it or of the other half, even
-through a prototype written by hand.  Usage: layers.py BUILD_DIR
+through a prototype written by hand, and each third-party library is
+called from its one file (SQLite from none of the base layer).  Last, no
+#include "..." in indexer/ or query/ names a folder, which would reach
+around the include directories.  (The programs' own includes are
+checked by T530.)  Usage: layers.py BUILD_DIR
 """
 import collections
 import glob
@@ -89,6 +93,58 @@ def upward_calls(build):
     return len(level), found
 
 
+# Each third-party library is used in one file (../shared/STYLE.md 2.1),
+# and the base layer uses no SQLite: symbol prefix -> the objects that may
+# use it (None: any object outside the base layer).
+OWNERS = {
+    "yaml_": {"frontmatter.c.o"},
+    "sb_stemmer_": {"stem.c.o"},
+    "utf8proc_": {"normalize.c.o"},
+    "sqlite3_": None,
+}
+
+
+def library_calls(build):
+    """(object, symbol, why) of each third-party call out of its place."""
+    found = []
+    for layer, n in LAYERS.items():
+        pattern = os.path.join(build, "**", "CMakeFiles", layer + ".dir",
+                               "**", "*.o")
+        for obj in glob.glob(pattern, recursive=True):
+            out = subprocess.run(["nm", "-u", obj], capture_output=True,
+                                 text=True, check=True).stdout
+            name = os.path.basename(obj)
+            for line in out.split():
+                for prefix, owners in OWNERS.items():
+                    if not line.startswith(prefix):
+                        continue
+                    if owners is None and n == 0:
+                        found.append((name, line, "the base layer"))
+                    elif owners is not None and name not in owners:
+                        found.append((name, line, "only " +
+                                      ", ".join(sorted(owners))))
+    return found
+
+
+def path_includes(root):
+    """(file, line) of each #include "..." that names a folder: a path
+    reaches around the include directories the layers are given."""
+    found = []
+    for folder in ("indexer", "query"):
+        for dirpath, _, files in os.walk(os.path.join(root, folder)):
+            for f in files:
+                if not f.endswith((".c", ".h")):
+                    continue
+                path = os.path.join(dirpath, f)
+                with open(path, encoding="utf-8") as fh:
+                    for line in fh:
+                        t = line.strip()
+                        if t.startswith("#") and "include" in t and \
+                                '"' in t and "/" in t.split('"')[1]:
+                            found.append((os.path.relpath(path, root), t))
+    return found
+
+
 def main():
     build = sys.argv[1]
     with open(os.path.join(build, "compile_commands.json")) as f:
@@ -115,6 +171,14 @@ def main():
     for caller, callee, sym in found:
         print("layers: %s calls %s in %s, a layer above or across" %
               (os.path.basename(caller), sym, os.path.basename(callee)))
+        bad += 1
+    for obj, sym, why in library_calls(build):
+        print("layers: %s uses %s, which belongs to %s" % (obj, sym, why))
+        bad += 1
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    for path, line in path_includes(root):
+        print("layers: %s: %s names a folder" % (path, line))
         bad += 1
     print("layers: %d files and %d objects checked, %d problems" %
           (len(RULES), n_objects, bad))

@@ -1168,6 +1168,17 @@ test_fts5read__a_cut_last_varint_ends_the_list(void **state)
             assert_int_equal(tf[0], n_want[k]);
         }
     }
+    /* A last column marker with no entry after it still names its column
+     * (the engine takes column 5 of a 4-column table as damage). */
+    memset(buf, 0, sizeof(buf));
+    memcpy(buf, "\x02\x01\x05", 3);
+    assert_int_equal(nx_fr_pos_list(out, &col_max, buf, 3, 8), 1);
+    assert_int_equal(col_max, 5);
+    /* No marker: the largest column of the entries, -1 for none. */
+    assert_int_equal(nx_fr_pos_list(out, &col_max, buf, 1, 8), 1);
+    assert_int_equal(col_max, 0);
+    assert_int_equal(nx_fr_pos_list(out, &col_max, buf, 0, 8), 0);
+    assert_int_equal(col_max, -1);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
- * test_normalize.c - unit tests for normalize.c: UTF-8 validation and
- * sanitizing, display repairs, the normalization for matching and
- * newsidx_normalize, including out-of-memory at every allocation.
+ * test_normalize.c - unit tests for base/utf8.c (UTF-8 validation and
+ * sanitizing), base/repair.c (display repairs) and base/normalize.c (the
+ * normalization for matching and newsidx_normalize), including out-of-memory at
+ * every allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
