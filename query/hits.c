@@ -66,25 +66,33 @@ hits_int(sqlite3_stmt *stmt, int col, int64_t *out)
     return sqlite3_column_type(stmt, col) != SQLITE_NULL;
 }
 
-/* Run `sql` with ?1 = `id` (and ?2 = `n`), calling `row` per result row. */
+/* Run `sql` (statement `which` of the read half's NX_HIT_STMTS) with ?1 =
+ * `id` (and ?2 = `n`), calling `row` per result row. */
 static int
-hits_each(newsidx_index *idx, const char *sql, int64_t id, int64_t n,
-          bool (*row)(sqlite3_stmt *, void *), void *payload,
+hits_each(const newsidx_query *q, int which, const char *sql, int64_t id,
+          int64_t n, bool (*row)(sqlite3_stmt *, void *), void *payload,
           newsidx_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+    newsidx_index *idx = q->idx;
+    sqlite3_stmt **slot = &q->half->hit_stmt[which];
+    int rc = SQLITE_OK;
     int step = SQLITE_DONE;
     bool is_ok = true;
 
+    /* Prepared once per handle: preparing these three took half of a
+     * one-word query's instructions, hit after hit. */
+    if (*slot == NULL)
+        rc = sqlite3_prepare_v3(idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                slot, NULL);
     if (rc != SQLITE_OK)
         return nx_db_error(idx, rc, "cannot read a hit", err);
-    sqlite3_bind_int64(stmt, 1, id);
-    if (sqlite3_bind_parameter_count(stmt) > 1)
-        sqlite3_bind_int64(stmt, 2, n);
-    while (is_ok && (step = sqlite3_step(stmt)) == SQLITE_ROW)
-        is_ok = row(stmt, payload);
-    sqlite3_finalize(stmt);
+    sqlite3_bind_int64(*slot, 1, id);
+    if (sqlite3_bind_parameter_count(*slot) > 1)
+        sqlite3_bind_int64(*slot, 2, n);
+    while (is_ok && (step = sqlite3_step(*slot)) == SQLITE_ROW)
+        is_ok = row(*slot, payload);
+    sqlite3_reset(*slot);
+    sqlite3_clear_bindings(*slot);
     if (!is_ok)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     if (step != SQLITE_DONE && step != SQLITE_ROW)
@@ -193,7 +201,7 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     if (c->collapsed > 1)
         memcpy(h->collapsed_ids + 1, c->folded,
                (size_t)(c->collapsed - 1) * sizeof(int64_t));
-    rc = hits_each(q->idx,
+    rc = hits_each(q, 0,
                    "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
                    " i.published_at, p.name, p.domain, i.quality, i.heat,"
                    " i.published IS 0"
@@ -211,13 +219,13 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
                                        (long long)c->id),
                          "cannot read a hit", err);
     if (rc == NEWSIDX_OK)
-        rc = hits_each(q->idx,
+        rc = hits_each(q, 1,
                        "SELECT t.name FROM item_topics it JOIN topics t"
                        " ON t.id = it.topic_id WHERE it.item_id = ?1"
                        " ORDER BY it.ord",
                        h->id, 0, hits_topic_row, h, err);
     if (rc == NEWSIDX_OK && q->opts.related_limit > 0)
-        rc = hits_each(q->idx,
+        rc = hits_each(q, 2,
                        "SELECT r.title, r.url, r.provider_name,"
                        " r.provider_domain, r.published_at, r.quality,"
                        " (SELECT min(t.id) FROM items t WHERE t.url_key ="

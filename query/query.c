@@ -342,7 +342,11 @@ query_half_free(newsidx_index *idx, void *state)
 {
     nx_read_half *half = state;
 
+    size_t i;
+
     (void)idx;
+    for (i = 0; i < NX_HIT_STMTS; i++)
+        sqlite3_finalize(half->hit_stmt[i]);
     nx_rowset_free(&half->unpub);
     nx_tokenizer_free(half->qtok);
     nx_free(half);

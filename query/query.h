@@ -169,6 +169,9 @@ bool nx_rank_parse_weights(nx_weights *w, const char *s);
 */
 /* See nx_read_half.prefix_rare_df. */
 #define NX_PREFIX_RARE_DF 8192
+/* The statements hits.c reads a hit with: its row, its topics, its
+ * related entries. */
+#define NX_HIT_STMTS 3
 typedef struct nx_read_half {
     nx_rank_state rank;        /* see rank.c */
     nx_rowset unpub;           /* the unpublished items (walk.c) */
@@ -176,6 +179,7 @@ typedef struct nx_read_half {
     int64_t prefix_rare_df;    /* a prefix's terms held by at most this many
                                   rows are read whole (NX_PREFIX_RARE_DF,
                                   plan.c; tests change it) */
+    sqlite3_stmt *hit_stmt[NX_HIT_STMTS]; /* hits.c's, prepared once */
 } nx_read_half;
 /* The read half's state, made and attached on first use; NULL when out
  * of memory.  Every query's handle has it. */
