@@ -239,6 +239,51 @@ def main():
                    ms(o["p50_ms"])))
         add("")
 
+    xp = load(res, "xapian.json")
+    if xp:
+        add("### Xapian, side by side")
+        add("")
+        if "skipped" in xp:
+            add("Skipped: %s (Debian: `apt-get install xapian-tools "
+                "python3-xapian`)." % xp["skipped"])
+        else:
+            add("Xapian %s indexed the same title and excerpt of the %s "
+                "items (positions kept, English stems, no display fields; a "
+                "Python loop over the library, not omindex). Then the %d "
+                "plain queries of `bench/queries.txt` (classes %s), %d "
+                "round(s), each query's two commands run one after the "
+                "other as whole processes: `quest -m 10 -s english -o and` "
+                "and `newsquery --format json` (top 10 with related items "
+                "and snippets). Failed runs: quest %d, newsquery %d."
+                % (xp["xapian"], format(xp["items"], ","), xp["queries"],
+                   ", ".join(xp["classes"]), xp["rounds"],
+                   xp["failed"]["quest"], xp["failed"]["newsquery"]))
+            add("")
+            add("| what | newsidx | Xapian | newsidx / Xapian |")
+            add("|---|---:|---:|---:|")
+            nb, xb = xp["newsidx_bytes"], xp["index_bytes"]
+            add("| index bytes | %s | %s | %.2f× |"
+                % (format(nb, ","), format(xb, ","), nb / xb if xb else 0))
+            if idx:
+                add("| indexing time | %s | %s | %.2f× |"
+                    % (secs(idx["seconds"]), secs(xp["index_seconds"]),
+                       idx["seconds"] / xp["index_seconds"]
+                       if xp["index_seconds"] else 0))
+            for label, key in (("p50", "p50_ms"), ("p95", "p95_ms"),
+                               ("p99", "p99_ms")):
+                a, b = xp["newsquery"][key], xp["quest"][key]
+                add("| whole process, %s | %s | %s | %.2f× |"
+                    % (label, ms(a), ms(b), a / b if b else 0))
+            add("| whole process, median of the per-query ratios | | | "
+                "%.2f× |" % xp["ratio_p50"])
+            add("")
+            add("| class | newsquery p50 | quest p50 |")
+            add("|---|---:|---:|")
+            for cls, c in xp["classes"].items():
+                add("| %s | %s | %s |" % (cls, ms(c["newsquery_p50_ms"]),
+                                         ms(c["quest_p50_ms"])))
+        add("")
+
     add("### Targets")
     add("")
     if size != 1000000:
