@@ -276,6 +276,34 @@ nx_rowset_free(nx_rowset *set)
     memset(set, 0, sizeof(*set));
 }
 
+int
+nx_docinfo_span(newsidx_index *idx, int64_t *max_block_out)
+{
+    sqlite3_stmt *stmt;
+    int64_t max_block = -1;
+    int rc = sqlite3_prepare_v2(idx->db, "SELECT max(block) FROM docinfo", -1,
+                                &stmt, NULL);
+
+    *max_block_out = -1;
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW &&
+        sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+        max_block = sqlite3_column_int64(stmt, 0);
+    rc = sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK)
+        return rc;
+    /* A bitmap spans every block up to the last: ids the file can hold,
+     * or a damaged block number would size it. */
+    if (max_block < -1 || max_block > nx_db_max_id(idx) >> NX_DOCINFO_SHIFT)
+        return nx_db_damaged(idx,
+                             "docinfo block %lld is out of range for"
+                             " this file",
+                             (long long)max_block);
+    *max_block_out = max_block;
+    return SQLITE_OK;
+}
+
 /* The items docinfo holds, from the flags of every block: through a blob
  * handle, so that only the flags' pages of each block are read. */
 static int
@@ -285,27 +313,13 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     sqlite3_stmt *stmt;
     sqlite3_blob *blob = NULL;
     unsigned char flags[NX_DOCINFO_SLOTS];
-    int64_t max_block = -1;
+    int64_t max_block;
     size_t n_words;
     uint64_t *bits;
-    int rc = sqlite3_prepare_v2(idx->db, "SELECT max(block) FROM docinfo", -1,
-                                &stmt, NULL);
+    int rc = nx_docinfo_span(idx, &max_block);
 
     if (rc != SQLITE_OK)
         return rc;
-    if (sqlite3_step(stmt) == SQLITE_ROW &&
-        sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-        max_block = sqlite3_column_int64(stmt, 0);
-    rc = sqlite3_finalize(stmt);
-    if (rc != SQLITE_OK)
-        return rc;
-    /* The bitmap spans every block up to the last: ids the file can
-     * hold, or a damaged block number would size it. */
-    if (max_block < -1 || max_block > nx_db_max_id(idx) >> NX_DOCINFO_SHIFT)
-        return nx_db_damaged(idx,
-                             "docinfo block %lld is out of range for"
-                             " this file",
-                             (long long)max_block);
     n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
     bits = nx_calloc(n_words + 1, sizeof(*bits));
     if (bits == NULL)
