@@ -30,16 +30,16 @@ snippet_is_word_char(const char *text, size_t i, size_t len, size_t *n)
     return is_word;
 }
 
-/* The length of a joiner at `p`, or 0: a character that stays inside a
- * word when word characters stand on both sides, as the normalization
- * joins them ("U.S", "1,000", "3.5") or the tokenizer reads them ("don't",
- * "Facebook’s"). */
+/* The length of a joiner at `p` (`n` > 0 bytes left), or 0: a character
+ * that stays inside a word when word characters stand on both sides, as
+ * the normalization joins them ("U.S", "1,000", "3.5") or the tokenizer
+ * reads them ("don't", "Facebook’s"). */
 static size_t
-snippet_joiner_len(const char *p)
+snippet_joiner_len(const char *p, size_t n)
 {
     if (*p == '.' || *p == ',' || *p == '\'')
         return 1;
-    return memcmp(p, "\xe2\x80\x99", 3) == 0 ? 3 : 0; /* U+2019 */
+    return n >= 3 && memcmp(p, "\xe2\x80\x99", 3) == 0 ? 3 : 0; /* U+2019 */
 }
 
 /* Is text[start, end) a hyphen alone (-, U+2010, U+2011)?  Two marked
@@ -150,7 +150,7 @@ snippet_words(snippet_word *words, size_t max, const char *text,
                 i += cl;
                 continue;
             }
-            jl = i < len ? snippet_joiner_len(text + i) : 0;
+            jl = i < len ? snippet_joiner_len(text + i, len - i) : 0;
             if (jl > 0 && i + jl < len &&
                 snippet_is_word_char(text, i + jl, len, &cl)) {
                 i += jl;

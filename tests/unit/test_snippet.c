@@ -107,6 +107,29 @@ test_snippet__letters_of_any_script_and_emoji_are_words(void **state)
                    "\"[Computers]\", [computing].");
 }
 
+/* A text that ends right after a word, in a buffer of its exact size:
+ * the joiner test after the word reads nothing past the text's end (it
+ * compared 3 bytes there; fuzz_index found it under ASan). */
+static void
+test_snippet__the_end_of_the_text_is_not_read_past(void **state)
+{
+    static const char *const robot[] = {"robot", NULL};
+    static const char *const texts[] = {"A robot!", "A robot", "robot?!"};
+    static const char *const wants[] = {"A [robot]!", "A [robot]", "[robot]?!"};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        size_t len = strlen(texts[k]);
+        char *exact = malloc(len + 1);
+
+        assert_non_null(exact);
+        memcpy(exact, texts[k], len + 1);
+        expect_snippet(exact, robot, wants[k]);
+        free(exact);
+    }
+}
+
 int
 main(void)
 {
@@ -117,6 +140,7 @@ main(void)
         cmocka_unit_test(test_snippet__joiners_inside_a_word_stay_in_it),
         cmocka_unit_test(
             test_snippet__letters_of_any_script_and_emoji_are_words),
+        cmocka_unit_test(test_snippet__the_end_of_the_text_is_not_read_past),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
