@@ -512,16 +512,11 @@ walk_unpub_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     eng *e = ctx;
     nx_fr_term *t = NULL;
     uint64_t *bits;
-    int64_t max_block;
     size_t n_words, lo;
-    int rc = nx_docinfo_span(e->q->idx, &max_block);
+    int rc = nx_docinfo_bitmap_new(e->q->idx, &bits, &n_words);
 
     if (rc != SQLITE_OK)
         return rc;
-    n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
-    bits = nx_calloc(n_words + 1, sizeof(*bits));
-    if (bits == NULL)
-        return SQLITE_NOMEM;
     rc = nx_fr_term_open(&t, e->r, NX_TAG_UNPUBLISHED,
                          sizeof(NX_TAG_UNPUBLISHED) - 1);
     /* No iterator when no item is unpublished. */

@@ -277,14 +277,16 @@ nx_rowset_free(nx_rowset *set)
 }
 
 int
-nx_docinfo_span(newsidx_index *idx, int64_t *max_block_out)
+nx_docinfo_bitmap_new(newsidx_index *idx, uint64_t **bits_out,
+                      size_t *n_words_out)
 {
     sqlite3_stmt *stmt;
     int64_t max_block = -1;
     int rc = sqlite3_prepare_v2(idx->db, "SELECT max(block) FROM docinfo", -1,
                                 &stmt, NULL);
 
-    *max_block_out = -1;
+    *bits_out = NULL;
+    *n_words_out = 0;
     if (rc != SQLITE_OK)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW &&
@@ -300,8 +302,9 @@ nx_docinfo_span(newsidx_index *idx, int64_t *max_block_out)
                              "docinfo block %lld is out of range for"
                              " this file",
                              (long long)max_block);
-    *max_block_out = max_block;
-    return SQLITE_OK;
+    *n_words_out = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
+    *bits_out = nx_calloc(*n_words_out + 1, sizeof(**bits_out));
+    return *bits_out != NULL ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 /* The items docinfo holds, from the flags of every block: through a blob
@@ -316,14 +319,11 @@ docinfo_live_fill(void *ctx, uint64_t **bits_out, size_t *n_words_out)
     int64_t max_block;
     size_t n_words;
     uint64_t *bits;
-    int rc = nx_docinfo_span(idx, &max_block);
+    int rc = nx_docinfo_bitmap_new(idx, &bits, &n_words);
 
     if (rc != SQLITE_OK)
         return rc;
-    n_words = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
-    bits = nx_calloc(n_words + 1, sizeof(*bits));
-    if (bits == NULL)
-        return SQLITE_NOMEM;
+    max_block = (int64_t)(n_words / (NX_DOCINFO_SLOTS / 64)) - 1;
     rc = sqlite3_prepare_v2(idx->db, "SELECT block FROM docinfo", -1, &stmt,
                             NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {

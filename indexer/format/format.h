@@ -420,10 +420,12 @@ int nx_docinfo_clear(newsidx_index *idx, int64_t id);
  * the handle until the file changes; call inside a read transaction that
  * has read something (its data version is then the snapshot's). */
 int nx_docinfo_live(newsidx_index *idx, const uint64_t **bits, size_t *n_words);
-/* The last block docinfo holds (-1 for none) in *max_block_out: item ids
- * are below (*max_block_out + 1) << NX_DOCINFO_SHIFT.  A block number the
- * file cannot hold is damage (SQLITE_CORRUPT, nx_db_damaged). */
-int nx_docinfo_span(newsidx_index *idx, int64_t *max_block_out);
+/* A zeroed bitmap of the item ids docinfo spans, every block up to its
+ * last: *n_words_out words (one more is allocated), freed with nx_free.
+ * A last block the file cannot hold is damage (SQLITE_CORRUPT,
+ * nx_db_damaged); SQLITE_NOMEM; *bits_out is NULL on failure. */
+int nx_docinfo_bitmap_new(newsidx_index *idx, uint64_t **bits_out,
+                          size_t *n_words_out);
 /* Write the changed blocks (before COMMIT); forget them (after ROLLBACK). */
 int nx_docinfo_flush(newsidx_index *idx);
 void nx_docinfo_discard(newsidx_index *idx);
