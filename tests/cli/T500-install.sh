@@ -31,10 +31,7 @@ check "newsidx.pc is installed" test -n "$pcfile"
 libdir=$(dirname "$(dirname "${pcfile:-$prefix/lib/pkgconfig/x}")")
 echo "libdir: ${libdir#"$prefix"/}"
 
-# The SONAME: libnewsidx.so.0.MINOR while the major version is 0.
-major=$(sed -n 's/^#define NEWSIDX_VERSION_MAJOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
-minor=$(sed -n 's/^#define NEWSIDX_VERSION_MINOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
-if [ "$major" = 0 ]; then soname=libnewsidx.so.0.$minor; else soname=libnewsidx.so.$major; fi
+soname=$(expected_soname)
 
 # What is installed.
 for f in "$libdir/$soname" "$libdir/libnewsidx.so" \

@@ -10,11 +10,7 @@ check "the shared library is built" test -f "$so"
 check "the static library libnewsidx.a is built" \
     test "$(basename "${NX_LIB_STATIC:-}")" = libnewsidx.a -a -f "${NX_LIB_STATIC:-}"
 
-# libnewsidx.so.0.MINOR while the major version is 0 (a minor version may
-# change the ABI then), libnewsidx.so.MAJOR from 1.0 on.
-major=$(sed -n 's/^#define NEWSIDX_VERSION_MAJOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
-minor=$(sed -n 's/^#define NEWSIDX_VERSION_MINOR *//p' "$NX_SOURCE_DIR/include/newsidx.h")
-if [ "$major" = 0 ]; then want=libnewsidx.so.0.$minor; else want=libnewsidx.so.$major; fi
+want=$(expected_soname)
 soname=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 check_eq "SONAME" "$want" "$soname"
 

@@ -166,3 +166,17 @@ count_news() {
         }
         END { print n + 0 }'
 }
+
+# The SONAME libnewsidx must have, from newsidx.h's version:
+# libnewsidx.so.0.MINOR while the major version is 0 (a minor version may
+# change the ABI then), libnewsidx.so.MAJOR from 1.0 on.
+expected_soname() {
+    local h=$NX_SOURCE_DIR/include/newsidx.h major minor
+    major=$(sed -n 's/^#define NEWSIDX_VERSION_MAJOR *//p' "$h")
+    minor=$(sed -n 's/^#define NEWSIDX_VERSION_MINOR *//p' "$h")
+    if [ "$major" = 0 ]; then
+        echo "libnewsidx.so.0.$minor"
+    else
+        echo "libnewsidx.so.$major"
+    fi
+}

@@ -13,7 +13,6 @@ called from its one file (SQLite from none of the base layer).  Last, no
 around the include directories.  (The programs' own includes are
 checked by T530.)  Usage: layers.py BUILD_DIR
 """
-import collections
 import glob
 import json
 import os
@@ -65,33 +64,41 @@ def compiles(entry, header):
 LAYERS = {"nx_base": 0, "nx_format": 1, "nx_write": 2, "nx_read": 3}
 
 
-def upward_calls(build):
-    """(caller object, callee object, symbol) of every call up or across."""
-    level, defined, used = {}, {}, collections.defaultdict(set)
+def read_objects(build):
+    """{object: (layer level, symbols it defines, symbols it uses)} of
+    every object of the layers, from one nm run each."""
+    objects = {}
     for layer, n in LAYERS.items():
         pattern = os.path.join(build, "**", "CMakeFiles", layer + ".dir",
                                "**", "*.o")
         for obj in glob.glob(pattern, recursive=True):
-            level[obj] = n
             out = subprocess.run(["nm", obj], capture_output=True,
                                  text=True, check=True).stdout
+            defined, used = set(), set()
             for line in out.splitlines():
                 f = line.split()
                 if len(f) == 3 and f[1] in "TDBR":
-                    defined[f[2]] = obj
+                    defined.add(f[2])
                 elif len(f) == 2 and f[0] == "U":
-                    used[obj].add(f[1])
+                    used.add(f[1])
+            objects[obj] = (n, defined, used)
+    return objects
+
+
+def upward_calls(objects):
+    """(caller object, callee object, symbol) of every call up or across."""
+    owner = {sym: obj for obj, (_, defined, _) in objects.items()
+             for sym in defined}
     found = []
-    for obj, symbols in used.items():
-        for sym in symbols:
-            callee = defined.get(sym)
+    for obj, (a, _, used) in objects.items():
+        for sym in used:
+            callee = owner.get(sym)
             if callee is None:
                 continue
-            a, b = level[obj], level[callee]
+            b = objects[callee][0]
             if b > a or (a >= 2 and b >= 2 and a != b):
                 found.append((obj, callee, sym))
-    return len(level), found
-
+    return found
 
 # Each third-party library is used in one file (../shared/STYLE.md 2.1),
 # and the base layer uses no SQLite: symbol prefix -> the objects that may
@@ -104,27 +111,21 @@ OWNERS = {
 }
 
 
-def library_calls(build):
+def library_calls(objects):
     """(object, symbol, why) of each third-party call out of its place."""
     found = []
-    for layer, n in LAYERS.items():
-        pattern = os.path.join(build, "**", "CMakeFiles", layer + ".dir",
-                               "**", "*.o")
-        for obj in glob.glob(pattern, recursive=True):
-            out = subprocess.run(["nm", "-u", obj], capture_output=True,
-                                 text=True, check=True).stdout
-            name = os.path.basename(obj)
-            for line in out.split():
-                for prefix, owners in OWNERS.items():
-                    if not line.startswith(prefix):
-                        continue
-                    if owners is None and n == 0:
-                        found.append((name, line, "the base layer"))
-                    elif owners is not None and name not in owners:
-                        found.append((name, line, "only " +
-                                      ", ".join(sorted(owners))))
+    for obj, (n, _, used) in objects.items():
+        name = os.path.basename(obj)
+        for sym in used:
+            for prefix, owners in OWNERS.items():
+                if not sym.startswith(prefix):
+                    continue
+                if owners is None and n == 0:
+                    found.append((name, sym, "the base layer"))
+                elif owners is not None and name not in owners:
+                    found.append((name, sym, "only " +
+                                  ", ".join(sorted(owners))))
     return found
-
 
 def path_includes(root):
     """(file, line) of each #include "..." that names a folder: a path
@@ -164,15 +165,16 @@ def main():
             if compiles(matches[0], h):
                 print("layers: %s can include %s, but must not" % (rel, h))
                 bad += 1
-    n_objects, found = upward_calls(build)
+    objects = read_objects(build)
+    n_objects = len(objects)
     if n_objects < 30:
         print("layers: only %d layer objects found in %s" % (n_objects, build))
         bad += 1
-    for caller, callee, sym in found:
+    for caller, callee, sym in upward_calls(objects):
         print("layers: %s calls %s in %s, a layer above or across" %
               (os.path.basename(caller), sym, os.path.basename(callee)))
         bad += 1
-    for obj, sym, why in library_calls(build):
+    for obj, sym, why in library_calls(objects):
         print("layers: %s uses %s, which belongs to %s" % (obj, sym, why))
         bad += 1
     root = os.path.dirname(os.path.dirname(os.path.dirname(
