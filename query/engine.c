@@ -88,6 +88,14 @@ eng_error(eng *e, newsidx_error *err)
     return nx_db_error(e->q->idx, e->rc, "cannot run the query", err);
 }
 
+/* Is setting up `e` still going: no failure (`rc`, e->rc) and no
+ * decline? */
+static bool
+eng_is_going(const eng *e, int rc)
+{
+    return rc == NEWSIDX_OK && e->rc == SQLITE_OK && !e->is_declined;
+}
+
 /* Set up the engine for `q`: NEWSIDX_OK with *out set, NEWSIDX_OK with
  * *out NULL and *is_declined set for a query the engine does not run, or
  * an error with its message. */
@@ -107,18 +115,17 @@ eng_open(eng **out, newsidx_query *q, bool *is_declined, newsidx_error *err)
     e->q = q;
     e->dblock = -1;
     rc = nx_fr_open(&e->r, q->idx->db, err);
-    if (rc == NEWSIDX_OK && e->r == NULL)
-        *is_declined = true; /* another FTS5 format */
-    if (rc == NEWSIDX_OK && !*is_declined) {
+    e->is_declined = rc == NEWSIDX_OK && e->r == NULL; /* another format */
+    if (eng_is_going(e, rc)) {
         if (q->half->qtok == NULL)
             e->rc = nx_tokenizer_new(&q->half->qtok, q->idx->db);
         e->tok = q->half->qtok;
         if (e->rc == SQLITE_OK)
-            nx_plan_build(e, is_declined);
+            nx_plan_build(e);
     }
-    if (rc == NEWSIDX_OK && !*is_declined && e->rc == SQLITE_OK)
-        rc = nx_scoring_weights(e, is_declined, err);
-    if (rc == NEWSIDX_OK && !*is_declined && e->rc == SQLITE_OK) {
+    if (eng_is_going(e, rc))
+        rc = nx_scoring_weights(e, err);
+    if (eng_is_going(e, rc)) {
         size_t n = (size_t)(e->n_scored > 0 ? e->n_scored : 1);
 
         e->ph_bits = nx_calloc(n, sizeof(*e->ph_bits));
@@ -127,12 +134,11 @@ eng_open(eng **out, newsidx_query *q, bool *is_declined, newsidx_error *err)
             rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     }
     eng_needs(e);
-    if (rc == NEWSIDX_OK && !*is_declined && e->rc == SQLITE_OK)
+    if (eng_is_going(e, rc))
         nx_scoring_row_bound_init(e);
-    if (rc == NEWSIDX_OK && !*is_declined && e->rc != SQLITE_OK) {
+    if (rc == NEWSIDX_OK && !e->is_declined && e->rc != SQLITE_OK)
         rc = eng_error(e, err);
-        *is_declined = e->is_declined;
-    }
+    *is_declined = e->is_declined;
     if (rc != NEWSIDX_OK || *is_declined) {
         eng_free(e);
         return rc;

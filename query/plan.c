@@ -580,8 +580,8 @@ plan_phrase_failed(eng *e, int rc)
 
 /* Every phrase of the query, grouped; failures are left in e->rc and a
  * decline in e->is_declined. */
-static void
-plan_build(eng *e)
+void
+nx_plan_build(eng *e)
 {
     const nx_parsed *p = e->q->parsed;
     size_t i, j;
@@ -653,13 +653,6 @@ plan_build(eng *e)
 /**************************************************************************
 ** The plan
 */
-
-void
-nx_plan_build(eng *e, bool *is_declined)
-{
-    plan_build(e);
-    *is_declined = e->is_declined;
-}
 
 void
 nx_plan_free(eng *e)

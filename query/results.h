@@ -280,9 +280,9 @@ int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
 /* The plan of e's query (e->q->parsed): its phrases in e->ph (the scored
  * ones first, e->n_scored of them, in FTS5's order), their iterators open
  * on e->r; the required groups in e->req, cheapest first, and the
- * exclusions in e->neg.  Sets *is_declined for a query the engine does
+ * exclusions in e->neg.  Sets e->is_declined for a query the engine does
  * not run; a failure is left in e->rc. */
-void nx_plan_build(eng *e, bool *is_declined);
+void nx_plan_build(eng *e);
 /* Free the phrases and groups of e's plan (not e itself). */
 void nx_plan_free(eng *e);
 
@@ -320,9 +320,9 @@ uint64_t nx_walk_all(eng *e, search_run *run);
 ** Interface to code in scoring.c
 */
 /* The idf of each scored phrase (nx_search_idf) and the column averages,
- * as nx_bm25f works them out (rank.c); *is_declined when nx_search_idf
- * does not give one for each scored phrase. */
-int nx_scoring_weights(eng *e, bool *is_declined, newsidx_error *err);
+ * as nx_bm25f works them out (rank.c); sets e->is_declined when
+ * nx_search_idf does not give one for each scored phrase. */
+int nx_scoring_weights(eng *e, newsidx_error *err);
 /*
  * A bound of a row's score from its occurrences alone: each column's
  * saturation at its largest, for a length of 0 (the shortest), times the

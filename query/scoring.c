@@ -86,7 +86,7 @@ nx_scoring_row(eng *e, int64_t id, unsigned s, unsigned u, search_cand *c)
 }
 
 int
-nx_scoring_weights(eng *e, bool *is_declined, newsidx_error *err)
+nx_scoring_weights(eng *e, newsidx_error *err)
 {
     int64_t n_rows = nx_fr_rows(e->r);
     int c, n = 0, rc;
@@ -99,8 +99,7 @@ nx_scoring_weights(eng *e, bool *is_declined, newsidx_error *err)
                         ? (double)nx_fr_col_total(e->r, c) / (double)n_rows
                         : 1.0;
     rc = nx_search_idf(e->q, n_rows, e->idf, &n, err);
-    *is_declined = rc == NEWSIDX_OK && n != e->n_scored;
-    e->is_declined = *is_declined;
+    e->is_declined = rc == NEWSIDX_OK && n != e->n_scored;
     return rc;
 }
 
