@@ -720,6 +720,8 @@ nx_walk_top(eng *e, search_run *run)
     double top_ub[WALK_TOP];
     int n = 0, i;
 
+    if (e->is_void) /* a required part matches nothing (nx_walk_all) */
+        return;
     e->walked = nx_calloc((size_t)e->n_blocks / 64 + 1, sizeof(*e->walked));
     if (e->walked == NULL) {
         e->rc = SQLITE_NOMEM;
