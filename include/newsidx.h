@@ -602,6 +602,31 @@ NEWSIDX_API int newsidx_query_like(newsidx_query **out, newsidx_index *idx,
                                    const newsidx_query_options *opts,
                                    newsidx_error *err);
 
+/**
+ * Compile a query over several index files searched as one collection:
+ * what it finds, and how it ranks and counts it, are what one index of
+ * all their items would give (docs/ranking.md, "Several index files").
+ * Scores use the files' combined statistics (rows, average lengths, the
+ * rows holding each term); totals, facets and suggestions count every
+ * file; near-duplicates collapse across files; each hit says which file
+ * it came from (newsidx_hit_index).  The weights stored in the first
+ * file apply to all.  newsidx_query_like() takes one file.
+ *
+ * @param idx the files, each open (read-only is enough) and each once;
+ *            they must stay open while the query lives.  One file makes
+ *            the same query as newsidx_query_new().
+ * @param n   how many, at least 1.
+ * @return what newsidx_query_new() returns; NEWSIDX_INVALID also for no
+ *         file, one given twice, or files that stem words in different
+ *         languages (the message names them).
+ * @since 0.3.0
+ */
+NEWSIDX_API int newsidx_query_new_multi(newsidx_query **out,
+                                        newsidx_index *const *idx, size_t n,
+                                        const char *text,
+                                        const newsidx_query_options *opts,
+                                        newsidx_error *err);
+
 /** The FTS5 MATCH expression the query compiled to ("" when it has only
  * filters); borrowed, valid until the query is freed. */
 NEWSIDX_API const char *newsidx_query_match(const newsidx_query *q);
@@ -747,6 +772,14 @@ NEWSIDX_API void newsidx_results_free(newsidx_results *r);
  * U+FFFD in place of what is invalid), except the path: the file's name
  * byte for byte, as the system knows it. */
 NEWSIDX_API int64_t newsidx_hit_id(const newsidx_hit *h);
+/** The file of a query over several (newsidx_query_new_multi) the hit
+ * is from: its place in the array given, 0 for the first.  Item ids are
+ * those of that file.  0 for a query over one file.
+ * @since 0.3.0 */
+NEWSIDX_API size_t newsidx_hit_index(const newsidx_hit *h);
+/** The file of the i-th id newsidx_hit_collapsed_id() gives, likewise.
+ * @since 0.3.0 */
+NEWSIDX_API size_t newsidx_hit_collapsed_index(const newsidx_hit *h, size_t i);
 NEWSIDX_API const char *newsidx_hit_path(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_title(const newsidx_hit *h);
 NEWSIDX_API const char *newsidx_hit_excerpt(const newsidx_hit *h);

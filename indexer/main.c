@@ -534,6 +534,11 @@ parse_args(run_config *cfg, int argc, char **argv)
         return rc;
     if (optind >= argc && cfg->stem_language == NULL && cfg->weights == NULL)
         return cli_usage_error("no PATH to index");
+    if ((cfg->db == NULL || cfg->db[0] == '\0') && getenv("NEWSIDX_DB") &&
+        strchr(getenv("NEWSIDX_DB"), ':') != NULL)
+        return cli_usage_error("NEWSIDX_DB names several index files "
+                               "(newsquery searches them as one); newsindex "
+                               "writes one: name it with --db");
     cfg->db = cli_default_db(cfg->db);
     return -1;
 }

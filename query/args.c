@@ -36,7 +36,8 @@ enum {
 
 static const cli_option options[] = {
     {"db", 'd', required_argument, "FILE",
-     "index file (default: $NEWSIDX_DB, then ./news.db)"},
+     "index file; give it again to search several files as one (default: "
+     "$NEWSIDX_DB, a list separated by ':', then ./news.db)"},
     {"format", 'f', required_argument, "FORMAT",
      "text (default), json, jsonl (one hit per line) or paths"},
     {"null", '0', no_argument, NULL,
@@ -384,6 +385,35 @@ parse_filter_option(run_config *cfg, int c, const char *arg)
     return -1;
 }
 
+/* The index files: those of --db; else $NEWSIDX_DB, a list separated
+ * by ':' as PATH is; else news.db.  Returns -1 to go on, or an exit
+ * code. */
+static int
+parse_dbs(run_config *cfg)
+{
+    const char *env = getenv("NEWSIDX_DB");
+    char *part, *save = NULL;
+
+    if (cfg->n_dbs > 0)
+        return -1;
+    if (env == NULL || env[strspn(env, ":")] == '\0') {
+        cfg->dbs[cfg->n_dbs++] = "news.db";
+        return -1;
+    }
+    if ((cfg->db_env = strdup(env)) == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    for (part = strtok_r(cfg->db_env, ":", &save); part != NULL;
+         part = strtok_r(NULL, ":", &save)) {
+        if (cfg->n_dbs == MAX_DBS)
+            return cli_usage_error("NEWSIDX_DB names more than %d index files",
+                                   MAX_DBS);
+        cfg->dbs[cfg->n_dbs++] = part;
+    }
+    return -1;
+}
+
 /* Handle one option; returns -1 to go on, or an exit code. */
 static int
 parse_option(void *payload, int c, const char *arg)
@@ -393,7 +423,11 @@ parse_option(void *payload, int c, const char *arg)
 
     switch (c) {
     case 'd':
-        cfg->db = arg;
+        if (arg[0] == '\0')
+            return cli_usage_error("--db needs a file name");
+        if (cfg->n_dbs == MAX_DBS)
+            return cli_usage_error("at most %d index files (--db)", MAX_DBS);
+        cfg->dbs[cfg->n_dbs++] = arg;
         break;
     case 'f':
         if (!parse_choice(arg, formats, 4, &cfg->format))
@@ -528,6 +562,12 @@ parse_args(run_config *cfg, int argc, char **argv)
     if (cfg->format == FORMAT_PATHS && cfg->opts.is_count_only)
         return cli_usage_error("--count prints a number, --format paths "
                                "prints paths: use one");
-    cfg->db = cli_default_db(cfg->db);
+    rc = parse_dbs(cfg);
+    if (rc >= 0)
+        return rc;
+    if (cfg->like_id > 0 && cfg->n_dbs > 1)
+        return cli_usage_error("--like takes one index file, not %zu",
+                               cfg->n_dbs);
+    cfg->db = cfg->dbs[0];
     return -1;
 }

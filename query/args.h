@@ -16,9 +16,15 @@ enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_PATHS };
 /* --facet-limit's default: values shown per facet. */
 #define FACET_LIMIT_DEFAULT 20
 
+/* Index files searched as one (--db given several times). */
+#define MAX_DBS 64
+
 typedef struct run_config {
-    const char *db;
-    char *query; /* the QUERY words joined with spaces */
+    const char *db;           /* the first of dbs */
+    const char *dbs[MAX_DBS]; /* --db, or $NEWSIDX_DB split at ':' */
+    size_t n_dbs;
+    char *db_env; /* the copy of $NEWSIDX_DB that dbs points into */
+    char *query;  /* the QUERY words joined with spaces */
     newsidx_query_options opts;
     int64_t like_id;         /* --like, or 0 */
     int format;              /* FORMAT_* */

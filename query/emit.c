@@ -93,8 +93,15 @@ emit_explain(printer *p, const emit_info *info, const newsidx_hit *h)
 }
 
 /* The fields that say what the item is. */
+/* The index file of the i-th of several (info->dbs). */
+static const char *
+emit_db(const emit_info *info, size_t i)
+{
+    return i < info->n_dbs ? info->dbs[i] : "";
+}
+
 static void
-emit_hit_item(printer *p, const newsidx_hit *h)
+emit_hit_item(printer *p, const emit_info *info, const newsidx_hit *h)
 {
     int64_t v = 0;
     bool is_known;
@@ -102,6 +109,10 @@ emit_hit_item(printer *p, const newsidx_hit *h)
 
     p->map_key(p, "id");
     p->integer(p, newsidx_hit_id(h));
+    if (info->n_dbs > 1) { /* ids are those of this file */
+        p->map_key(p, "db");
+        p->string(p, emit_db(info, newsidx_hit_index(h)));
+    }
     p->map_key(p, "path");
     p->string(p, newsidx_hit_path(h));
     p->map_key(p, "title");
@@ -139,7 +150,7 @@ emit_hit(printer *p, const emit_info *info, const newsidx_hit *h)
     size_t i, n;
 
     p->begin_map(p);
-    emit_hit_item(p, h);
+    emit_hit_item(p, info, h);
     p->map_key(p, "score");
     p->real(p, newsidx_hit_score(h));
     p->map_key(p, "snippet");
@@ -158,6 +169,13 @@ emit_hit(printer *p, const emit_info *info, const newsidx_hit *h)
     for (i = 0; i < n; i++)
         p->integer(p, newsidx_hit_collapsed_id(h, i));
     p->end(p);
+    if (info->n_dbs > 1) {
+        p->map_key(p, "collapsed_dbs");
+        p->begin_list(p);
+        for (i = 0; i < n; i++)
+            p->string(p, emit_db(info, newsidx_hit_collapsed_index(h, i)));
+        p->end(p);
+    }
     if (info->is_explain) {
         p->map_key(p, "explain");
         emit_explain(p, info, h);
@@ -232,6 +250,15 @@ emit_header(printer *p, const emit_info *info, const newsidx_results *r)
     if (info->like_id > 0) {
         p->map_key(p, "like");
         p->integer(p, info->like_id);
+    }
+    if (info->n_dbs > 1) {
+        size_t i;
+
+        p->map_key(p, "dbs");
+        p->begin_list(p);
+        for (i = 0; i < info->n_dbs; i++)
+            p->string(p, info->dbs[i]);
+        p->end(p);
     }
     p->map_key(p, "total");
     if (info->format_version == 1) {

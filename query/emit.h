@@ -26,6 +26,8 @@ typedef struct emit_info {
                                 forms of its words */
     unsigned facet_limit;    /* values shown per facet; 0 = all */
     unsigned format_version; /* 1 or EMIT_FORMAT_VERSION */
+    const char *const *dbs;  /* the index files searched, */
+    size_t n_dbs;            /* named in the document when several */
 } emit_info;
 
 /* The schema version of the document (--format-version): the newest one,

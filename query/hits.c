@@ -3,6 +3,7 @@
  * snippet), facet counts, and the public getters of results and hits.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -201,6 +202,16 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     if (c->collapsed > 1)
         memcpy(h->collapsed_ids + 1, c->folded,
                (size_t)(c->collapsed - 1) * sizeof(int64_t));
+    h->member = c->member;
+    if (q->coll != NULL) { /* several files: which one each is from */
+        h->collapsed_members = nx_malloc((size_t)c->collapsed * sizeof(size_t));
+        if (h->collapsed_members == NULL)
+            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        h->collapsed_members[0] = c->member;
+        if (c->collapsed > 1)
+            memcpy(h->collapsed_members + 1, c->folded_member,
+                   (size_t)(c->collapsed - 1) * sizeof(size_t));
+    }
     rc = hits_each(q, 0,
                    "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
                    " i.published_at, p.name, p.domain, i.quality, i.heat,"
@@ -257,7 +268,8 @@ nx_hits_fill(newsidx_results *r, const search_cand *cands, size_t n,
     if (r->hits == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     for (i = 0; i < n && rc == NEWSIDX_OK; i++, r->n_hits++)
-        rc = hits_one(&r->hits[i], &cands[i], r->q, err);
+        rc = hits_one(&r->hits[i], &cands[i],
+                      nx_query_member(r->q, cands[i].member), err);
     return rc;
 }
 
@@ -267,6 +279,7 @@ nx_hit_clear(newsidx_hit *h)
     size_t i;
 
     nx_free(h->collapsed_ids);
+    nx_free(h->collapsed_members);
     nx_free(h->path);
     nx_free(h->title);
     nx_free(h->excerpt);
@@ -305,6 +318,52 @@ hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind)
     return true;
 }
 
+/* Facet values by value, for adding up those of several files. */
+static int
+facet_by_value(const void *a, const void *b)
+{
+    return strcmp(((const nx_facet *)a)->value, ((const nx_facet *)b)->value);
+}
+
+/* As the SQL orders them: the most frequent first, then by value. */
+static int
+facet_by_count(const void *a, const void *b)
+{
+    const nx_facet *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->value, y->value);
+}
+
+/* Years, the latest first. */
+static int
+facet_by_year(const void *a, const void *b)
+{
+    return -facet_by_value(a, b);
+}
+
+/* Facets `f[0..*n)` of several files as one: each value once, with the
+ * counts added up, in the order one file's would have. */
+static void
+facets_combine(nx_facet *f, size_t *n, unsigned kind)
+{
+    size_t i, k = 0;
+
+    qsort(f, *n, sizeof(*f), facet_by_value);
+    for (i = 0; i < *n; i++) {
+        if (k > 0 && strcmp(f[k - 1].value, f[i].value) == 0) {
+            f[k - 1].count += f[i].count;
+            nx_free(f[i].value);
+            continue;
+        }
+        f[k++] = f[i];
+    }
+    *n = k;
+    qsort(f, k, sizeof(*f),
+          kind == NEWSIDX_FACET_YEAR ? facet_by_year : facet_by_count);
+}
+
 int
 nx_facets_count(newsidx_results *r, newsidx_error *err)
 {
@@ -325,32 +384,40 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
          "SELECT strftime('%Y', i.published_at, 'unixepoch'), count(*)",
          " AND i.published_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"},
     };
-    size_t k;
+    size_t k, m, n = 1 + r->q->n_peers;
     int rc = NEWSIDX_OK;
 
     for (k = 0; k < 3 && rc == NEWSIDX_OK; k++) {
-        search_sql s;
-        sqlite3_stmt *stmt;
-        int step = SQLITE_DONE;
-        bool is_ok = true;
-
         if (!(r->q->opts.facets & facets[k].kind))
             continue;
         r->facet_kind[k] = facets[k].kind;
         r->facet_start[k] = r->n_facets;
-        nx_search_where(&s, r->q);
-        rc = nx_search_prepare(&stmt, r->q->idx, &s, facets[k].head,
-                               facets[k].tail, err);
-        while (rc == NEWSIDX_OK && is_ok &&
-               (step = sqlite3_step(stmt)) == SQLITE_ROW)
-            is_ok = hits_facet_row(stmt, r, facets[k].kind);
-        if (rc == NEWSIDX_OK && !is_ok)
-            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-        else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
-            rc = nx_db_error(r->q->idx, step, "cannot count facets", err);
+        for (m = 0; m < n && rc == NEWSIDX_OK; m++) {
+            newsidx_query *qm = nx_query_member(r->q, m);
+            search_sql s;
+            sqlite3_stmt *stmt;
+            int step = SQLITE_DONE;
+            bool is_ok = true;
+
+            nx_search_where(&s, qm);
+            rc = nx_search_prepare(&stmt, qm->idx, &s, facets[k].head,
+                                   facets[k].tail, err);
+            while (rc == NEWSIDX_OK && is_ok &&
+                   (step = sqlite3_step(stmt)) == SQLITE_ROW)
+                is_ok = hits_facet_row(stmt, r, facets[k].kind);
+            if (rc == NEWSIDX_OK && !is_ok)
+                rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+            else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
+                rc = nx_db_error(qm->idx, step, "cannot count facets", err);
+            sqlite3_finalize(stmt);
+            nx_search_sql_free(&s);
+        }
         r->facet_n[k] = r->n_facets - r->facet_start[k];
-        sqlite3_finalize(stmt);
-        nx_search_sql_free(&s);
+        if (n > 1) {
+            facets_combine(r->facets + r->facet_start[k], &r->facet_n[k],
+                           facets[k].kind);
+            r->n_facets = r->facet_start[k] + r->facet_n[k];
+        }
     }
     return rc;
 }
@@ -457,6 +524,20 @@ int64_t
 newsidx_hit_id(const newsidx_hit *h)
 {
     return h->id;
+}
+
+size_t
+newsidx_hit_index(const newsidx_hit *h)
+{
+    return h->member;
+}
+
+size_t
+newsidx_hit_collapsed_index(const newsidx_hit *h, size_t i)
+{
+    return h->collapsed_members != NULL && i < h->collapsed
+               ? h->collapsed_members[i]
+               : h->member;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,31 @@ hint_more_paths(const run_config *cfg, const newsidx_results *r)
                 (unsigned long long)shown, (unsigned long long)stories);
 }
 
+/* Open every index file, each once; false after printing why not (the
+ * handles opened are in idx[], NULL past the last). */
+static bool
+open_indexes(const run_config *cfg, newsidx_index **idx)
+{
+    struct stat st[MAX_DBS];
+    size_t i, k;
+
+    for (i = 0; i < cfg->n_dbs; i++) {
+        if ((idx[i] = open_index(cfg->dbs[i])) == NULL)
+            return false;
+        if (stat(cfg->dbs[i], &st[i]) != 0)
+            continue; /* opened all the same: nothing to compare */
+        for (k = 0; k < i; k++) {
+            if (st[k].st_dev == st[i].st_dev && st[k].st_ino == st[i].st_ino) {
+                cli_error("'%s' and '%s' are the same index file: give each "
+                          "file once",
+                          cfg->dbs[k], cfg->dbs[i]);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static int
 run(run_config *cfg, printer *p)
 {
@@ -105,22 +131,29 @@ run(run_config *cfg, printer *p)
                       .is_explain = cfg->is_explain,
                       .is_all = cfg->opts.include_unpublished,
                       .facet_limit = cfg->facet_limit,
-                      .format_version = cfg->format_version};
-    newsidx_index *idx = open_index(cfg->db);
+                      .format_version = cfg->format_version,
+                      .dbs = cfg->dbs,
+                      .n_dbs = cfg->n_dbs};
+    newsidx_index *idx[MAX_DBS] = {NULL};
     newsidx_query *q = NULL;
     newsidx_results *r = NULL;
     newsidx_error err;
     uint64_t total = 0;
+    size_t i;
     int rc, exit_code = CLI_EXIT_FAILURE;
 
-    if (idx == NULL)
+    if (!open_indexes(cfg, idx)) {
+        for (i = 0; i < cfg->n_dbs; i++)
+            newsidx_index_close(idx[i]);
         return CLI_EXIT_FAILURE;
+    }
     cfg->opts.mark_open = p->mark_open;
     cfg->opts.mark_close = p->mark_close;
     if (cfg->like_id > 0)
-        rc = newsidx_query_like(&q, idx, cfg->like_id, &cfg->opts, &err);
+        rc = newsidx_query_like(&q, idx[0], cfg->like_id, &cfg->opts, &err);
     else
-        rc = newsidx_query_new(&q, idx, cfg->query, &cfg->opts, &err);
+        rc = newsidx_query_new_multi(&q, idx, cfg->n_dbs, cfg->query,
+                                     &cfg->opts, &err);
     if (rc == NEWSIDX_OK) {
         info.has_now = newsidx_query_now(q, &info.now);
         info.q = q;
@@ -146,7 +179,8 @@ run(run_config *cfg, printer *p)
     }
     newsidx_results_free(r);
     newsidx_query_free(q);
-    newsidx_index_close(idx);
+    for (i = 0; i < cfg->n_dbs; i++)
+        newsidx_index_close(idx[i]);
     return exit_code;
 }
 
@@ -199,5 +233,6 @@ main(int argc, char **argv)
     }
     printer_free(p);
     free(cfg.query);
+    free(cfg.db_env);
     return rc;
 }

@@ -371,6 +371,7 @@ text_render_related(text_printer *tp, const text_node *rel)
 static void
 text_render_meta(text_printer *tp, const text_node *hit)
 {
+    const char *s;
     int64_t v;
 
     fputs("     ", tp->out);
@@ -386,8 +387,12 @@ text_render_meta(text_printer *tp, const text_node *hit)
     fprintf(tp->out, "score %.3f", text_real_of(hit, "score"));
     if (text_int(hit, "collapsed", &v) && v > 1)
         fprintf(tp->out, " \xc2\xb7 %" PRId64 " similar stories", v);
-    fprintf(tp->out, " \xc2\xb7 #%" PRId64 "\n",
-            text_int(hit, "id", &v) ? v : 0);
+    fprintf(tp->out, " \xc2\xb7 #%" PRId64, text_int(hit, "id", &v) ? v : 0);
+    if ((s = text_str(hit, "db")) != NULL) { /* several files: whose id */
+        fputs(" in ", tp->out);
+        text_put(tp, s, false);
+    }
+    fputc('\n', tp->out);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -255,6 +256,8 @@ query_reference(newsidx_query *q, newsidx_error *err)
         q->idx->damage[0] = '\0'; /* reported above, if at all */
     }
     q->w.now = has_newest && newest < clock ? newest : clock;
+    q->has_newest = has_newest;
+    q->newest = newest;
     return rc;
 }
 
@@ -513,13 +516,103 @@ query_resolve_all(newsidx_query *q, newsidx_error *err)
     return rc;
 }
 
-/* What query_forms needs: the index's stemmer and a statement. */
+/* What query_forms needs: the index's stemmer and a statement; over
+ * several files (`coll`), a statement for each. */
 typedef struct query_expand {
     newsidx_index *idx;
     nx_stemmer *stemmer;
     sqlite3_stmt *stmt;
-    int rc; /* the first failure (SQLite code) */
+    const nx_coll *coll;
+    sqlite3_stmt **stmts; /* coll->n of them */
+    int rc;               /* the first failure (SQLite code) */
 } query_expand;
+
+/* A form found in several files: its rows in them all. */
+typedef struct query_form_df {
+    char *term;
+    int64_t df;
+} query_form_df;
+
+static int
+query_form_cmp(const void *a, const void *b)
+{
+    const query_form_df *x = a, *y = b;
+
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* Up to this many forms of a word read from each file: enough for the
+ * NX_MAX_FORMS most frequent in all of them. */
+#define QUERY_FORMS_PER_FILE 256
+
+/* query_forms over several files: the forms of every file, their rows
+ * added up, the most frequent NX_MAX_FORMS of them all (as one index of
+ * all the items would list them). */
+static int
+query_forms_coll(query_expand *x, const char *stem, size_t n_stem,
+                 const char *word, size_t len, nx_buf *out)
+{
+    query_form_df *f = NULL;
+    size_t m, i, n_f = 0, cap = 0;
+    int n = 0, rc = SQLITE_OK;
+
+    for (m = 0; m < x->coll->n && x->rc == SQLITE_OK; m++) {
+        sqlite3_stmt **st = &x->stmts[m];
+
+        if (*st == NULL &&
+            (x->rc = sqlite3_prepare_v2(
+                 x->coll->idx[m]->db,
+                 "SELECT term, df FROM terms WHERE (stem = ?1 OR term = ?1)"
+                 " AND term <> ?2 ORDER BY df DESC, term LIMIT ?3",
+                 -1, st, NULL)) != SQLITE_OK)
+            break;
+        sqlite3_reset(*st);
+        sqlite3_bind_text(*st, 1, stem, (int)n_stem, SQLITE_TRANSIENT);
+        sqlite3_bind_text(*st, 2, word, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int(*st, 3, QUERY_FORMS_PER_FILE);
+        while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(*st, 0);
+
+            if (t == NULL || strchr(t, ' ') != NULL || strchr(t, '"') != NULL)
+                continue;
+            for (i = 0; i < n_f && strcmp(f[i].term, t) != 0; i++)
+                ;
+            if (i == n_f) {
+                if (n_f == cap) {
+                    query_form_df *grown =
+                        nx_realloc(f, (cap = cap * 2 + 8) * sizeof(*f));
+
+                    if (grown == NULL)
+                        break;
+                    f = grown;
+                }
+                f[n_f].df = 0;
+                if ((f[n_f].term = nx_strdup(t)) == NULL)
+                    break;
+                n_f++;
+            }
+            f[i].df += sqlite3_column_int64(*st, 1);
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            x->rc = rc;
+        if (rc == SQLITE_ROW) { /* out of memory */
+            n = -1;
+            sqlite3_reset(*st);
+            break;
+        }
+    }
+    if (n == 0 && x->rc == SQLITE_OK) {
+        qsort(f, n_f, sizeof(*f), query_form_cmp);
+        for (i = 0; i < n_f && i < NX_MAX_FORMS; i++, n++)
+            nx_buf_put(out, f[i].term, strlen(f[i].term) + 1);
+    }
+    for (i = 0; i < n_f; i++)
+        nx_free(f[i].term);
+    nx_free(f);
+    return n < 0 || nx_buf_oom(out) ? -1 : n;
+}
 
 /* nx_expander: the other forms of normalized `word` the index holds, the
  * words of the terms table with its stem, the most frequent first. */
@@ -533,6 +626,8 @@ query_forms(void *ctx, const char *word, size_t len, nx_buf *out)
 
     if (x->rc != SQLITE_OK || !nx_stem(x->stemmer, word, len, &stem, &n_stem))
         return x->rc != SQLITE_OK ? 0 : -1;
+    if (x->coll != NULL)
+        return query_forms_coll(x, stem, n_stem, word, len, out);
     if (x->stmt == NULL &&
         (x->rc = sqlite3_prepare_v2(x->idx->db,
                                     "SELECT term FROM terms WHERE (stem = ?1 OR"
@@ -570,9 +665,15 @@ query_expand_open(query_expand *x, newsidx_query *q, bool *use,
     memset(x, 0, sizeof(*x));
     x->idx = q->idx;
     x->rc = SQLITE_OK;
+    x->coll = q->coll;
+    if (q->coll != NULL &&
+        (x->stmts = nx_calloc(q->coll->n, sizeof(*x->stmts))) == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     rc = nx_terms_stemmer(q->idx, &x->stemmer);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        nx_free(x->stmts);
         return nx_db_error(q->idx, rc, "cannot read the language", err);
+    }
     *use = !q->opts.is_exact &&
            strcmp(nx_stemmer_language(x->stemmer), NX_STEM_NONE) != 0;
     return NEWSIDX_OK;
@@ -582,7 +683,12 @@ query_expand_open(query_expand *x, newsidx_query *q, bool *use,
 static int
 query_expand_close(query_expand *x, int rc, newsidx_error *err)
 {
+    size_t m;
+
     sqlite3_finalize(x->stmt);
+    for (m = 0; x->stmts != NULL && m < x->coll->n; m++)
+        sqlite3_finalize(x->stmts[m]);
+    nx_free(x->stmts);
     nx_stemmer_free(x->stemmer);
     if (rc == NEWSIDX_OK && x->rc != SQLITE_OK)
         return nx_db_error(x->idx, x->rc, "cannot read the terms", err);
@@ -611,9 +717,11 @@ query_parse(newsidx_query *q, const char *text, newsidx_error *err)
     return rc;
 }
 
-int
-newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
-                  const newsidx_query_options *opts, newsidx_error *err)
+/* A query on `idx`; over several files, member `member` of `coll`. */
+static int
+query_new_on(newsidx_query **out, newsidx_index *idx, const char *text,
+             const newsidx_query_options *opts, nx_coll *coll, size_t member,
+             newsidx_error *err)
 {
     newsidx_query *q;
     int rc;
@@ -622,6 +730,8 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
     rc = query_make(&q, idx, opts, err);
     if (rc != NEWSIDX_OK)
         return rc;
+    q->coll = coll;
+    q->member = member;
     rc = query_parse(q, text, err);
     /* Each filter takes SQL parameters; far more than anyone types. */
     if (rc == NEWSIDX_OK && q->parsed->n_filters > QUERY_MAX_FILTERS)
@@ -648,6 +758,122 @@ newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
         newsidx_query_free(q);
         return rc;
     }
+    *out = q;
+    return NEWSIDX_OK;
+}
+
+int
+newsidx_query_new(newsidx_query **out, newsidx_index *idx, const char *text,
+                  const newsidx_query_options *opts, newsidx_error *err)
+{
+    return query_new_on(out, idx, text, opts, NULL, 0, err);
+}
+
+/* The language each file stems in must be one: the same words then make
+ * the same terms in each, and their counts add up. */
+static int
+query_same_language(newsidx_index *const *idx, size_t n, newsidx_error *err)
+{
+    const char *first = NULL, *lang = NULL;
+    char kept[64] = "";
+    size_t m;
+    int rc = NEWSIDX_OK;
+
+    for (m = 0; m < n && rc == NEWSIDX_OK; m++) {
+        rc = newsidx_index_stem_language(&lang, idx[m], err);
+        if (rc != NEWSIDX_OK)
+            break;
+        if (m == 0) {
+            snprintf(kept, sizeof(kept), "%s", lang);
+            first = kept;
+        } else if (strcmp(first, lang) != 0) {
+            rc = nx_fail(err, NEWSIDX_INVALID,
+                         "%s stems words in '%s' and %s in '%s': files "
+                         "searched together must stem alike (newsindex "
+                         "--language)",
+                         idx[0]->path, first, idx[m]->path, lang);
+        }
+    }
+    return rc;
+}
+
+/* The reference time of freshness over several files: that of one index
+ * of all their items (query_reference), the newest item of them all. */
+static void
+query_coll_weights(newsidx_query *q)
+{
+    int64_t clock = (int64_t)time(NULL), newest = 0;
+    bool has_newest = false;
+    size_t m;
+
+    for (m = 0; m <= q->n_peers; m++) {
+        const newsidx_query *qm = nx_query_member(q, m);
+
+        if (qm->has_newest && (!has_newest || qm->newest > newest)) {
+            newest = qm->newest;
+            has_newest = true;
+        }
+    }
+    if (q->w.fresh_half_life > 0 && q->opts.now == 0)
+        q->w.now = has_newest && newest < clock ? newest : clock;
+    /* The weights are the first file's (its stored ones and the
+     * options): every file ranks alike. */
+    for (m = 0; m < q->n_peers; m++)
+        q->peers[m]->w = q->w;
+}
+
+int
+newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
+                        size_t n, const char *text,
+                        const newsidx_query_options *opts, newsidx_error *err)
+{
+    newsidx_query *q = NULL;
+    nx_coll *coll;
+    size_t m, k;
+    int rc;
+
+    *out = NULL;
+    nx_error_clear(err);
+    if (idx == NULL || n == 0 || text == NULL)
+        return nx_fail(err, NEWSIDX_INVALID, "no index file to search");
+    for (m = 0; m < n; m++) {
+        for (k = 0; idx[m] != NULL && k < m && idx[k] != idx[m]; k++)
+            ;
+        if (idx[m] == NULL || k < m)
+            return nx_fail(err, NEWSIDX_INVALID,
+                           idx[m] == NULL ? "index %zu is NULL"
+                                          : "index %zu is given twice",
+                           m);
+    }
+    if (n == 1)
+        return newsidx_query_new(out, idx[0], text, opts, err);
+    rc = query_same_language(idx, n, err);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    coll = nx_calloc(1, sizeof(*coll));
+    if (coll == NULL || (coll->idx = nx_calloc(n, sizeof(*idx))) == NULL) {
+        nx_free(coll);
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    memcpy(coll->idx, idx, n * sizeof(*idx));
+    coll->n = n;
+    rc = query_new_on(&q, idx[0], text, opts, coll, 0, err);
+    if (rc != NEWSIDX_OK) {
+        nx_free(coll->idx);
+        nx_free(coll);
+        return rc;
+    }
+    q->is_coll_owner = true;
+    q->peers = nx_calloc(n - 1, sizeof(*q->peers));
+    if (q->peers == NULL)
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (m = 1; m < n && rc == NEWSIDX_OK; m++, q->n_peers++)
+        rc = query_new_on(&q->peers[m - 1], idx[m], text, opts, coll, m, err);
+    if (rc != NEWSIDX_OK) {
+        newsidx_query_free(q);
+        return rc;
+    }
+    query_coll_weights(q);
     *out = q;
     return NEWSIDX_OK;
 }
@@ -794,6 +1020,13 @@ newsidx_query_free(newsidx_query *q)
     nx_parsed_free(q->parsed);
     nx_free(q->text);
     nx_free(q->match);
+    for (i = 0; i < q->n_peers; i++)
+        newsidx_query_free(q->peers[i]);
+    nx_free(q->peers);
+    if (q->is_coll_owner) {
+        nx_free(q->coll->idx);
+        nx_free(q->coll);
+    }
     idx = q->idx;
     nx_free(q);
     if (idx != NULL && --idx->n_queries == 0 && idx->is_closing)

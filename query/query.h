@@ -151,6 +151,9 @@ typedef struct nx_rank_state {
      * count; otherwise nx_bm25f has FTS5 count each phrase's rows. */
     const double *idf;
     int n_idf;
+    /* Set by the SQL scan of a query over several files: the average
+     * column lengths of them all, used instead of this file's. */
+    const double *avg;
     uint64_t n_counted; /* phrases FTS5 or the engine had to count by a
                            walk over their rows (for tests) */
     uint64_t n_blocks;  /* blocks the engine scored in walks with bounds

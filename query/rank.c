@@ -113,6 +113,8 @@ rank_aux_make(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < RANK_TEXT_COLUMNS && rc == SQLITE_OK; i++) {
         rc = api->xColumnTotalSize(fts, i, &total);
         aux->avg_len[i] = n_rows > 0 ? (double)total / (double)n_rows : 1.0;
+        if (state != NULL && state->avg != NULL)
+            aux->avg_len[i] = state->avg[i];
     }
     for (i = 0; i < aux->n_phrases && rc == SQLITE_OK; i++) {
         int64_t n = 0;

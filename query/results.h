@@ -23,7 +23,49 @@ struct newsidx_query {
     char mark_close[32];
     size_t n_results; /* alive: newsidx_query_free waits for them */
     bool is_freed;    /* freed by the caller while results were alive */
+    /* Several index files searched as one (newsidx_query_new_multi): this
+     * query runs on the first, and `peers` the same query on each of the
+     * others (member 1..n_peers).  All of them score with the files'
+     * statistics combined, `coll`, which the first owns. */
+    newsidx_query **peers;
+    size_t n_peers;
+    struct nx_coll *coll; /* NULL for one file */
+    bool is_coll_owner;   /* the first file's query frees `coll` */
+    size_t member;        /* this query's file in the set: 0 for the first */
+    bool has_newest;      /* the newest date of the file (freshness) */
+    int64_t newest;
 };
+
+/* The statistics of several index files taken as one collection: what
+ * one index built from all their items would hold.  Read at the start of
+ * each run (newsidx_query_run), inside its read transactions. */
+typedef struct nx_coll {
+    newsidx_index **idx; /* the files, in the order given */
+    size_t n;
+    int64_t n_rows;                   /* fts rows of them all */
+    int64_t col_total[NX_FR_COLUMNS]; /* tokens per column of them all */
+    double avg[3];                    /* col_total / n_rows (1 with no rows) */
+    bool has_stats;                   /* the three above are read */
+    size_t at; /* the file worked on last (nx_query_member) */
+} nx_coll;
+
+/* The query on member `m` of q's files (q itself for 0).  Every piece
+ * of work on a file asks for its query so: the file asked for last is
+ * the one a failure names (newsidx_query_run). */
+static inline newsidx_query *
+nx_query_member(newsidx_query *q, size_t m)
+{
+    if (q->coll != NULL)
+        q->coll->at = m;
+    return m == 0 ? q : q->peers[m - 1];
+}
+
+/* Every file of the set reads in one read transaction (BEGIN) or ends it
+ * (rollback); and the combined statistics read (search.c). */
+int nx_coll_begin(newsidx_query *q, newsidx_error *err);
+void nx_coll_end(newsidx_query *q);
+/* Over several files, begin err's message with the file that failed. */
+void nx_coll_name_file(const newsidx_query *q, newsidx_error *err);
 
 typedef struct nx_hit_related {
     char *title, *url, *provider_name, *provider_domain;
@@ -33,6 +75,7 @@ typedef struct nx_hit_related {
 
 struct newsidx_hit {
     int64_t id;
+    size_t member; /* the file of the set it is from (0 for one file) */
     char *path, *title, *excerpt, *url, *provider_name, *provider_domain;
     bool has_published_at, has_quality, has_heat;
     int64_t published_at, quality, heat;
@@ -42,8 +85,9 @@ struct newsidx_hit {
     double score, bm25, prior, fresh;
     char *snippet;
     uint64_t collapsed;
-    int64_t *collapsed_ids; /* the `collapsed` ids it stands for, its own
-                               first */
+    int64_t *collapsed_ids;    /* the `collapsed` ids it stands for, its own
+                                  first */
+    size_t *collapsed_members; /* their files, beside them */
     nx_hit_related *related;
     size_t n_related;
 };
@@ -92,13 +136,15 @@ typedef struct search_sql {
 /* One scored row of the scan. */
 typedef struct search_cand {
     int64_t id;
+    size_t member; /* the file of the set it is from */
     double score, bm25, prior, fresh;
     double key;      /* what the sort orders by (the score for rank) */
     char *title_key; /* normalized title, for collapsing */
     char *url_key;
-    uint64_t collapsed; /* rows folded into this one, itself included */
-    int64_t *folded;    /* the ids of the others, in rank order (collapsed
-                           - 1 of them) */
+    uint64_t collapsed;    /* rows folded into this one, itself included */
+    int64_t *folded;       /* the ids of the others, in rank order (collapsed
+                              - 1 of them) */
+    size_t *folded_member; /* their files, beside them */
 } search_cand;
 
 /* Up to this many matches, the stories they make are counted exactly
@@ -138,6 +184,9 @@ void nx_search_where(search_sql *s, const newsidx_query *q);
  * being unpublished (what --all would add). */
 int nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
                     newsidx_error *err);
+/* The query's matches in all its files, counted as newsidx_query_run
+ * counts them when it does not scan them all. */
+int nx_search_total(uint64_t *out, newsidx_query *q, newsidx_error *err);
 void nx_search_sql_free(search_sql *s);
 int nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
                       const char *head, const char *tail, newsidx_error *err);

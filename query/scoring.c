@@ -88,14 +88,17 @@ nx_scoring_row(eng *e, int64_t id, unsigned s, unsigned u, search_cand *c)
 int
 nx_scoring_weights(eng *e, newsidx_error *err)
 {
-    int64_t n_rows = nx_fr_rows(e->r);
+    const nx_coll *coll = e->q->coll;
+    int64_t n_rows = coll != NULL ? coll->n_rows : nx_fr_rows(e->r);
     int c, n = 0, rc;
 
     e->w[0] = e->q->w.title;
     e->w[1] = e->q->w.excerpt;
     e->w[2] = e->q->w.body;
+    /* Over several files, the statistics of them all (nx_coll). */
     for (c = 0; c < 3; c++)
-        e->avg[c] = n_rows > 0
+        e->avg[c] = coll != NULL ? coll->avg[c]
+                    : n_rows > 0
                         ? (double)nx_fr_col_total(e->r, c) / (double)n_rows
                         : 1.0;
     rc = nx_search_idf(e->q, n_rows, e->idf, &n, err);

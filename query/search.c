@@ -178,7 +178,9 @@ nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
 static bool
 search_better(const search_cand *a, const search_cand *b)
 {
-    return a->key > b->key || (a->key == b->key && a->id < b->id);
+    return a->key > b->key ||
+           (a->key == b->key && (a->member < b->member ||
+                                 (a->member == b->member && a->id < b->id)));
 }
 
 /* Min-heap on "better": the root is the worst kept candidate. */
@@ -239,8 +241,10 @@ search_cand_clear(search_cand *c)
     nx_free(c->title_key);
     nx_free(c->url_key);
     nx_free(c->folded);
+    nx_free(c->folded_member);
     c->title_key = c->url_key = NULL;
     c->folded = NULL;
+    c->folded_member = NULL;
 }
 
 static char *
@@ -295,14 +299,34 @@ search_score_row(const newsidx_query *q, sqlite3_stmt *stmt, bool has_text,
 /* The rows holding term `t`: a word's or a phrase's words' counts into
  * df[0..*n) (a prefix: the sum of its words' into df[0]). */
 static int
-search_term_dfs(newsidx_query *q, const nx_term *t, int64_t *df, int *n)
+search_term_dfs_in(newsidx_index *idx, const nx_term *t, int64_t *df, int *n)
 {
     if (t->is_prefix) {
         *n = 1;
-        return nx_terms_prefix_df(q->idx, t->text, strlen(t->text), &df[0]);
+        return nx_terms_prefix_df(idx, t->text, strlen(t->text), &df[0]);
     }
-    return nx_terms_word_dfs(q->idx, t->text, strlen(t->text), df,
+    return nx_terms_word_dfs(idx, t->text, strlen(t->text), df,
                              SEARCH_MAX_TERMS, n);
+}
+
+/* The same over several files: the counts of them all added up (one
+ * tokenizer made every file's terms, so each gives as many). */
+static int
+search_term_dfs(newsidx_query *q, const nx_term *t, int64_t *df, int *n)
+{
+    int64_t more[SEARCH_MAX_TERMS];
+    size_t m;
+    int k, n_more, rc;
+
+    if (q->coll == NULL)
+        return search_term_dfs_in(q->idx, t, df, n);
+    rc = search_term_dfs_in(q->coll->idx[0], t, df, n);
+    for (m = 1; rc == SQLITE_OK && m < q->coll->n; m++) {
+        rc = search_term_dfs_in(q->coll->idx[m], t, more, &n_more);
+        for (k = 0; rc == SQLITE_OK && k < *n && k < n_more; k++)
+            df[k] += more[k];
+    }
+    return rc;
 }
 
 /*
@@ -365,8 +389,13 @@ nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
     nx_fr *r = NULL;
-    int rc = nx_fr_open(&r, q->idx->db, err);
+    int rc;
 
+    if (q->coll != NULL) {
+        *n_rows = q->coll->n_rows;
+        return NEWSIDX_OK;
+    }
+    rc = nx_fr_open(&r, q->idx->db, err);
     if (rc != NEWSIDX_OK)
         return rc;
     if (r != NULL) {
@@ -427,6 +456,7 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         rc = nx_search_idf(q, n_rows, idf, &n_idf, err);
     rank->idf = n_idf > 0 ? idf : NULL;
     rank->n_idf = n_idf;
+    rank->avg = q->coll != NULL ? q->coll->avg : NULL;
     while (rc == NEWSIDX_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         search_cand c;
 
@@ -436,6 +466,7 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     }
     rank->idf = NULL;
     rank->n_idf = 0;
+    rank->avg = NULL;
     if (rc == NEWSIDX_OK && step != SQLITE_DONE)
         rc = nx_db_error(q->idx, step, "cannot run the query", err);
     run->is_counted = rc == NEWSIDX_OK;
@@ -616,17 +647,24 @@ search_collapse(search_run *run, bool is_enabled, size_t *n_out,
         }
         if (j != SIZE_MAX) {
             search_cand *head = &run->cands[j];
+            size_t n_grown = (size_t)head->collapsed;
             int64_t *grown =
                 rc == NEWSIDX_OK
-                    ? nx_realloc(head->folded,
-                                 (size_t)head->collapsed * sizeof(int64_t))
+                    ? nx_realloc(head->folded, n_grown * sizeof(int64_t))
                     : NULL;
+            size_t *grown_m = NULL;
 
-            if (grown == NULL && rc == NEWSIDX_OK)
-                rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
             if (grown != NULL) {
                 head->folded = grown;
-                grown[head->collapsed - 1] = c.id;
+                grown_m =
+                    nx_realloc(head->folded_member, n_grown * sizeof(size_t));
+            }
+            if (grown_m == NULL && rc == NEWSIDX_OK)
+                rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+            if (grown_m != NULL) {
+                head->folded_member = grown_m;
+                grown[n_grown - 1] = c.id;
+                grown_m[n_grown - 1] = c.member;
             }
             head->collapsed++;
             search_cand_clear(&c);
@@ -676,47 +714,133 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     return rc;
 }
 
+/* One file's best `cap` candidates, in rank order, with their collapse
+ * keys when collapsing is on. */
+static int
+search_scan_sorted(search_run *run, newsidx_query *q, size_t cap,
+                   newsidx_error *err)
+{
+    size_t i;
+    int rc;
+
+    memset(run, 0, sizeof(*run));
+    run->cap = cap;
+    run->is_complete = true;
+    run->cands = nx_calloc(cap, sizeof(*run->cands));
+    if (run->cands == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    rc = search_scan(run, q, err);
+    for (i = 0; i < run->n_cands; i++)
+        run->cands[i].member = q->member;
+    if (rc == NEWSIDX_OK)
+        qsort(run->cands, run->n_cands, sizeof(*run->cands), search_cand_cmp);
+    if (rc == NEWSIDX_OK && !q->opts.no_collapse)
+        rc = search_keys(run, q, err);
+    return rc;
+}
+
+/* The candidates of several files in one list, in rank order: the best
+ * `cap` of the collection, the list one index of all the items would
+ * give.  Each file gave its best `cap`, so the collection's best `cap`
+ * are among them, and rank above the last kept of each file that left
+ * some out.  The counts are the files' added; the parts' candidates move
+ * into `run`. */
+static int
+search_merge(search_run *run, search_run *parts, size_t n, size_t cap,
+             newsidx_error *err)
+{
+    size_t m, i, n_all = 0, cut;
+
+    memset(run, 0, sizeof(*run));
+    run->is_complete = run->is_counted = run->has_hidden = true;
+    for (m = 0; m < n; m++) {
+        n_all += parts[m].n_cands;
+        run->n_rows += parts[m].n_rows;
+        run->n_hidden += parts[m].n_hidden;
+        run->is_complete &= parts[m].is_complete;
+        run->is_counted &= parts[m].is_counted;
+        run->has_hidden &= parts[m].has_hidden;
+    }
+    run->cap = n_all;
+    run->cands = nx_calloc(n_all + 1, sizeof(*run->cands));
+    if (run->cands == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    cut = n_all < cap ? n_all : cap;
+    for (m = 0; m < n; m++) {
+        memcpy(run->cands + run->n_cands, parts[m].cands,
+               parts[m].n_cands * sizeof(*run->cands));
+        run->n_cands += parts[m].n_cands;
+    }
+    qsort(run->cands, run->n_cands, sizeof(*run->cands), search_cand_cmp);
+    for (m = 0; m < n; m++) {
+        const search_run *p = &parts[m];
+
+        if (p->is_complete || p->n_cands == 0)
+            continue;
+        for (i = 0; i < cut; i++) {
+            if (search_better(&p->cands[p->n_cands - 1], &run->cands[i]))
+                break;
+        }
+        cut = i;
+    }
+    for (m = 0; m < n; m++)
+        parts[m].n_cands = 0; /* moved */
+    for (i = cut; i < run->n_cands; i++)
+        search_cand_clear(&run->cands[i]);
+    if (cut < run->n_cands)
+        run->is_complete = false;
+    run->n_cands = cut;
+    return NEWSIDX_OK;
+}
+
 /* The candidates for the requested page: scan, and scan again with room
  * for more rows when collapsing left too few stories.  With `min_cap`, the
  * first scan has room for that many rows (every match, to count the
- * stories). *n_folded_out = the rows collapsing folded. */
+ * stories).  Over several files, each file is scanned so and the lists
+ * merged (search_merge).  *n_folded_out = the rows collapsing folded. */
 static int
 search_candidates(search_run *run, newsidx_query *q, size_t min_cap,
                   uint64_t *n_folded_out, newsidx_error *err)
 {
     uint64_t need = q->opts.offset + q->opts.limit;
     size_t cap = q->opts.no_collapse ? need : need * 2 + 6;
+    size_t m, n = 1 + q->n_peers;
+    search_run *parts = NULL;
     int rc;
 
     if (cap < min_cap)
         cap = min_cap;
+    if (n > 1 && (parts = nx_calloc(n, sizeof(*parts))) == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     for (;;) {
         size_t n_before, n_stories = 0;
 
-        memset(run, 0, sizeof(*run));
-        run->cap = cap;
-        run->is_complete = true;
-        run->cands = nx_calloc(cap, sizeof(*run->cands));
-        if (run->cands == NULL)
-            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-        rc = search_scan(run, q, err);
-        if (rc == NEWSIDX_OK) {
-            qsort(run->cands, run->n_cands, sizeof(*run->cands),
-                  search_cand_cmp);
-            if (!q->opts.no_collapse)
-                rc = search_keys(run, q, err);
+        if (n == 1) {
+            rc = search_scan_sorted(run, q, cap, err);
+        } else {
+            memset(run, 0, sizeof(*run));
+            rc = NEWSIDX_OK;
+            for (m = 0; m < n && rc == NEWSIDX_OK; m++)
+                rc = search_scan_sorted(&parts[m], nx_query_member(q, m), cap,
+                                        err);
+            if (rc == NEWSIDX_OK)
+                rc = search_merge(run, parts, n, cap, err);
+            for (m = 0; m < n; m++)
+                search_run_free(&parts[m]);
         }
         n_before = run->n_cands;
         if (rc == NEWSIDX_OK)
             rc = search_collapse(run, !q->opts.no_collapse, &n_stories, err);
         if (rc != NEWSIDX_OK)
-            return rc;
+            break;
         *n_folded_out = n_before - n_stories;
         if (n_stories >= need || run->is_complete || cap > ((size_t)1 << 26))
-            return NEWSIDX_OK;
+            break;
         search_run_free(run);
         cap *= 4;
     }
+    nx_free(parts);
+    return rc;
 }
 
 /* How many stories the matches make (r->stories): exact when the scan saw
@@ -784,13 +908,79 @@ nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
     return rc;
 }
 
+/* The matches of each file counted by the engine as it walks, or in SQL
+ * when it declines, added up into *total; *unpublished likewise, with
+ * *has_hidden false when SQL counted a file (it does not count them). */
+static int
+search_count_files(uint64_t *total, uint64_t *unpublished, bool *has_hidden,
+                   newsidx_query *q, newsidx_error *err)
+{
+    size_t m;
+    int rc = NEWSIDX_OK;
+
+    *total = *unpublished = 0;
+    *has_hidden = true;
+    for (m = 0; m <= q->n_peers && rc == NEWSIDX_OK; m++) {
+        newsidx_query *qm = nx_query_member(q, m);
+        uint64_t n = 0, hidden = 0;
+        bool is_declined;
+
+        rc = nx_engine_count(&n, &hidden, qm, &is_declined, err);
+        if (rc == NEWSIDX_OK && is_declined) {
+            *has_hidden = false;
+            rc = nx_search_count(&n, qm, false, err);
+        }
+        *total += n;
+        *unpublished += hidden;
+    }
+    return rc;
+}
+
+int
+nx_search_total(uint64_t *out, newsidx_query *q, newsidx_error *err)
+{
+    uint64_t hidden;
+    bool has_hidden;
+
+    return search_count_files(out, &hidden, &has_hidden, q, err);
+}
+
+/* The matches (r->total) and what --all would add (r->unpublished):
+ * from the scan when it saw every match, else counted file by file
+ * (search_count_files); what --all would add, in SQL when the engine did
+ * not count it. */
+static int
+search_totals(newsidx_results *r, const search_run *run, newsidx_error *err)
+{
+    newsidx_query *q = r->q;
+    bool has_hidden = run->has_hidden;
+    size_t m;
+    int rc = NEWSIDX_OK;
+
+    r->total = run->n_rows;
+    r->unpublished = run->n_hidden;
+    if (!run->is_counted)
+        rc =
+            search_count_files(&r->total, &r->unpublished, &has_hidden, q, err);
+    if (rc == NEWSIDX_OK && !has_hidden && !q->opts.include_unpublished) {
+        r->unpublished = 0;
+        for (m = 0; m <= q->n_peers && rc == NEWSIDX_OK; m++) {
+            uint64_t hidden = 0;
+
+            rc = nx_search_count(&hidden, nx_query_member(q, m), true, err);
+            r->unpublished += hidden;
+        }
+    }
+    return rc;
+}
+
 int
 newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
 {
     newsidx_results *r;
     search_run run;
     uint64_t n_folded = 0;
-    bool has_hidden = false, has_scan;
+    bool has_scan;
     int rc;
 
     *out = NULL;
@@ -812,28 +1002,14 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         *out = r;
         return NEWSIDX_OK;
     }
-    /* One read transaction: the scan, the count, the hits and the facets
-     * all see the same snapshot while an indexer commits. */
-    rc = nx_db_exec(q->idx, "BEGIN", err);
+    /* One read transaction (in each file): the scan, the count, the hits
+     * and the facets all see the same snapshot while an indexer commits. */
+    rc = nx_coll_begin(q, err);
     has_scan = !q->opts.is_count_only && q->opts.limit > 0;
     if (rc == NEWSIDX_OK && has_scan)
         rc = search_candidates(&run, q, 0, &n_folded, err);
-    if (rc == NEWSIDX_OK && run.is_counted) {
-        r->total = run.n_rows; /* the scan saw every match */
-        has_hidden = run.has_hidden;
-        r->unpublished = run.n_hidden;
-    } else if (rc == NEWSIDX_OK) {
-        bool is_declined;
-
-        rc = nx_engine_count(&r->total, &r->unpublished, q, &is_declined, err);
-        has_hidden = rc == NEWSIDX_OK && !is_declined;
-        if (rc == NEWSIDX_OK && is_declined)
-            rc = nx_search_count(&r->total, q, false, err);
-    }
-    /* What --all would add: the engine counts it as it walks; in SQL, a
-     * count of its own. */
-    if (rc == NEWSIDX_OK && !has_hidden && !q->opts.include_unpublished)
-        rc = nx_search_count(&r->unpublished, q, true, err);
+    if (rc == NEWSIDX_OK)
+        rc = search_totals(r, &run, err);
     if (rc == NEWSIDX_OK)
         rc = search_stories(r, &run, has_scan, n_folded, err);
     if (rc == NEWSIDX_OK && has_scan && run.n_cands > q->opts.offset)
@@ -848,8 +1024,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         q->self_id == 0) /* not for --like: nobody typed its words */
         rc = nx_suggest(r, err);
     search_run_free(&run);
-    nx_db_rollback(q->idx);   /* ends the read transaction */
-    q->idx->damage[0] = '\0'; /* a reason nobody reported is stale */
+    nx_coll_end(q); /* ends the read transactions */
     if (rc != NEWSIDX_OK) {
         newsidx_results_free(r);
         /* Only newsidx statuses leave, each with its message: a code of
@@ -859,6 +1034,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
                            "internal error: the query ended with status %d"
                            " and no message",
                            rc);
+        nx_coll_name_file(q, err);
         return rc;
     }
     *out = r;

@@ -52,27 +52,46 @@ typedef struct suggest_run {
     size_t n_offers;
 } suggest_run;
 
-/* The items holding `term` exactly into *out (0 when none). */
+/* The files the query searches: one, or those of its collection. */
+static newsidx_index *const *
+suggest_files(const newsidx_query *q, size_t *n)
+{
+    *n = q->coll != NULL ? q->coll->n : 1;
+    return q->coll != NULL ? q->coll->idx : &q->idx;
+}
+
+/* The items holding `term` exactly into *out (0 when none), in all the
+ * query's files. */
 static int
-suggest_df(int64_t *out, newsidx_index *idx, const char *term,
+suggest_df(int64_t *out, const newsidx_query *q, const char *term,
            newsidx_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(idx->db, "SELECT df FROM terms WHERE term = ?",
-                                -1, &stmt, NULL);
+    size_t m, n;
+    newsidx_index *const *files = suggest_files(q, &n);
+    int rc = SQLITE_OK;
 
     *out = 0;
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
-            rc = nx_terms_df_column(idx, stmt, 0, out);
-        else if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
+    for (m = 0; m < n && rc == SQLITE_OK; m++) {
+        sqlite3_stmt *stmt = NULL;
+        int64_t df = 0;
+
+        rc = sqlite3_prepare_v2(files[m]->db,
+                                "SELECT df FROM terms WHERE term = ?", -1,
+                                &stmt, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
+            rc = sqlite3_step(stmt);
+            if (rc == SQLITE_ROW)
+                rc = nx_terms_df_column(files[m], stmt, 0, &df);
+            else if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_OK)
+            return nx_db_error(files[m], rc, "cannot read the term counts",
+                               err);
+        *out += df;
     }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_OK)
-        return nx_db_error(idx, rc, "cannot read the term counts", err);
     return NEWSIDX_OK;
 }
 
@@ -197,46 +216,112 @@ suggest_range(char *lo, char *hi, size_t cap, const char *word)
  * terms that begin with the same two characters are looked at, which keeps
  * the range small (a few hundred terms).
  */
-static int
-suggest_word(suggest_fix *fix, newsidx_index *idx, newsidx_error *err)
-{
-    size_t len = strlen(fix->word), best_d = SIZE_MAX;
-    sqlite3_stmt *stmt = NULL;
-    int64_t best_n = 0, n;
-    char lo[16], hi[16];
-    int rc;
+/* A term that may replace a word, with its items in all the files. */
+typedef struct suggest_cand {
+    char term[SUGGEST_TERM_CAP];
+    int64_t df;
+} suggest_cand;
 
-    fix->term[0] = '\0';
-    if (!suggest_range(lo, hi, sizeof(lo), fix->word))
-        return NEWSIDX_OK;
-    rc = sqlite3_prepare_v2(idx->db,
-                            "SELECT term, df FROM terms"
-                            " WHERE term >= ?1 AND term < ?2",
-                            -1, &stmt, NULL);
+static int
+suggest_cand_cmp(const void *a, const void *b)
+{
+    return strcmp(((const suggest_cand *)a)->term,
+                  ((const suggest_cand *)b)->term);
+}
+
+/* The terms of file `idx` in [lo, hi) that a fix could use, each once
+ * in `*c` (their items added up over the files read so far). */
+static int
+suggest_gather(suggest_cand **c, size_t *n, size_t *cap, newsidx_index *idx,
+               bool is_merge, const char *lo, const char *hi,
+               newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t df;
+    size_t i;
+    int rc = sqlite3_prepare_v2(idx->db,
+                                "SELECT term, df FROM terms"
+                                " WHERE term >= ?1 AND term < ?2",
+                                -1, &stmt, NULL);
+
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, lo, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, hi, -1, SQLITE_STATIC);
     }
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW &&
-           (rc = nx_terms_df_column(idx, stmt, 1, &n)) == SQLITE_OK) {
+           (rc = nx_terms_df_column(idx, stmt, 1, &df)) == SQLITE_OK) {
         const char *t = (const char *)sqlite3_column_text(stmt, 0);
-        size_t tl = (size_t)sqlite3_column_bytes(stmt, 0), d;
+        size_t tl = (size_t)sqlite3_column_bytes(stmt, 0);
 
         /* A damaged table's term must not reach what is shown. */
-        if (t == NULL || tl >= sizeof(fix->term) || !suggest_showable(t, tl))
+        if (t == NULL || tl >= SUGGEST_TERM_CAP || !suggest_showable(t, tl))
             continue;
-        d = suggest_distance(fix->word, len, t, tl, suggest_limit(fix));
-        if (suggest_fits(fix, n, d) &&
-            (d < best_d || (d == best_d && n > best_n))) {
-            best_d = d;
-            best_n = n;
-            memcpy(fix->term, t, tl + 1);
+        /* A file holds each term once: only another file's may be in
+         * the list already. */
+        for (i = is_merge ? 0 : *n; i < *n && strcmp((*c)[i].term, t) != 0; i++)
+            ;
+        if (i == *n) {
+            if (*n == *cap) {
+                suggest_cand *grown =
+                    nx_realloc(*c, (*cap = *cap * 2 + 32) * sizeof(**c));
+
+                if (grown == NULL) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                *c = grown;
+            }
+            memcpy((*c)[i].term, t, tl + 1);
+            (*c)[i].df = 0;
+            (*n)++;
         }
+        (*c)[i].df += df;
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
         return nx_db_error(idx, rc, "cannot read the term counts", err);
     return NEWSIDX_OK;
+}
+
+/*
+ * The best replacement of fix->word into fix->term ("" when none): the
+ * term that suggest_fits with the fewest edits, then the most items (in
+ * all the query's files), then the first in order.  Only terms that begin
+ * with the same two characters are looked at, which keeps the range small
+ * (a few hundred terms).
+ */
+static int
+suggest_word(suggest_fix *fix, const newsidx_query *q, newsidx_error *err)
+{
+    size_t len = strlen(fix->word), best_d = SIZE_MAX, m, n_files, i;
+    newsidx_index *const *files = suggest_files(q, &n_files);
+    suggest_cand *c = NULL;
+    size_t n = 0, cap = 0;
+    int64_t best_n = 0;
+    char lo[16], hi[16];
+    int rc = NEWSIDX_OK;
+
+    fix->term[0] = '\0';
+    if (!suggest_range(lo, hi, sizeof(lo), fix->word))
+        return NEWSIDX_OK;
+    for (m = 0; m < n_files && rc == NEWSIDX_OK; m++)
+        rc = suggest_gather(&c, &n, &cap, files[m], m > 0, lo, hi, err);
+    if (n_files > 1 && rc == NEWSIDX_OK)
+        qsort(c, n, sizeof(*c), suggest_cand_cmp);
+    for (i = 0; i < n && rc == NEWSIDX_OK; i++) {
+        size_t tl = strlen(c[i].term),
+               d = suggest_distance(fix->word, len, c[i].term, tl,
+                                    suggest_limit(fix));
+
+        if (suggest_fits(fix, c[i].df, d) &&
+            (d < best_d || (d == best_d && c[i].df > best_n))) {
+            best_d = d;
+            best_n = c[i].df;
+            memcpy(fix->term, c[i].term, tl + 1);
+        }
+    }
+    nx_free(c);
+    return rc;
 }
 
 /* Is `word` the word of a fix found already? */
@@ -258,7 +343,7 @@ static int
 suggest_fixes(suggest_run *run, newsidx_error *err)
 {
     const nx_parsed *parsed = run->r->q->parsed;
-    newsidx_index *idx = run->r->q->idx;
+    const newsidx_query *q = run->r->q;
     size_t i, k;
     int rc = NEWSIDX_OK;
 
@@ -270,9 +355,9 @@ suggest_fixes(suggest_run *run, newsidx_error *err)
             suggest_has_fix(run, t->text))
             continue;
         fix.word = t->text;
-        rc = suggest_df(&fix.word_df, idx, fix.word, err);
+        rc = suggest_df(&fix.word_df, q, fix.word, err);
         if (rc == NEWSIDX_OK)
-            rc = suggest_word(&fix, idx, err);
+            rc = suggest_word(&fix, q, err);
         if (rc != NEWSIDX_OK)
             return rc;
         if (fix.term[0] == '\0')
@@ -340,16 +425,14 @@ suggest_count(uint64_t *out, const newsidx_query *q, const char *text,
               newsidx_error *err)
 {
     newsidx_query *s = NULL;
-    int rc = newsidx_query_new(&s, q->idx, text, &q->opts, err);
+    int rc = q->coll != NULL
+                 ? newsidx_query_new_multi(&s, q->coll->idx, q->coll->n, text,
+                                           &q->opts, err)
+                 : newsidx_query_new(&s, q->idx, text, &q->opts, err);
 
     *out = 0;
-    uint64_t hidden;
-    bool is_declined = false;
-
     if (rc == NEWSIDX_OK)
-        rc = nx_engine_count(out, &hidden, s, &is_declined, err);
-    if (rc == NEWSIDX_OK && is_declined)
-        rc = nx_search_count(out, s, false, err);
+        rc = nx_search_total(out, s, err);
     newsidx_query_free(s);
     if (rc == NEWSIDX_PARSE) {
         nx_error_clear(err);

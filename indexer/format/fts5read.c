@@ -475,6 +475,22 @@ nx_fr_open(nx_fr **out, sqlite3 *db, newsidx_error *err)
 }
 
 int
+nx_fr_stats(sqlite3 *db, int64_t *n_rows, int64_t *col_total,
+            newsidx_error *err)
+{
+    nx_fr *r = NULL;
+    int c, rc = fr_open(&r, db, err);
+
+    *n_rows = -1;
+    for (c = 0; r != NULL && c < NX_FR_COLUMNS; c++)
+        col_total[c] = r->col_total[c];
+    if (r != NULL)
+        *n_rows = r->n_rows;
+    nx_fr_close(r);
+    return rc;
+}
+
+int
 nx_fr_check(sqlite3 *db, newsidx_error *err)
 {
     nx_fr *r = NULL;

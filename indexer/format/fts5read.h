@@ -39,6 +39,11 @@ bool nx_fr_is_off(void);
  * says): NEWSIDX_OK (also for another FTS5 format), or nx_fr_open's
  * errors. */
 int nx_fr_check(sqlite3 *db, newsidx_error *err);
+/* The averages record's counts, whatever NEWSIDX_FTS5_READER says: the
+ * rows into *n_rows (-1 for another FTS5 format) and the tokens of each
+ * of the NX_FR_COLUMNS columns into col_total; nx_fr_open's errors. */
+int nx_fr_stats(sqlite3 *db, int64_t *n_rows, int64_t *col_total,
+                newsidx_error *err);
 void nx_fr_close(nx_fr *r);
 /* The rows of the fts table and the tokens in column `col` of them all
  * (FTS5's averages record: what xRowCount and xColumnTotalSize give). */

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -479,6 +480,84 @@ test_query__close_waits_for_queries_and_results(void **state)
     }
 }
 
+/* A second index beside the fixture's, u.db. */
+static newsidx_index *
+second_index(fixture *f)
+{
+    char path[160];
+    newsidx_index *idx = NULL;
+    newsidx_error err;
+
+    snprintf(path, sizeof(path), "%s/u.db", f->dir);
+    assert_int_equal(newsidx_index_open(&idx, path, NEWSIDX_OPEN_CREATE, &err),
+                     NEWSIDX_OK);
+    return idx;
+}
+
+static void
+test_query__multi_refuses_misuse(void **state)
+{
+    fixture *f = *state;
+    newsidx_index *twice[2] = {f->idx, f->idx}, *none[2] = {f->idx, NULL};
+    newsidx_query *q = (newsidx_query *)&q;
+    newsidx_error err;
+
+    assert_int_equal(newsidx_query_new_multi(&q, twice, 0, "w", NULL, &err),
+                     NEWSIDX_INVALID);
+    assert_null(q);
+    assert_int_equal(newsidx_query_new_multi(&q, twice, 2, "w", NULL, &err),
+                     NEWSIDX_INVALID);
+    assert_non_null(strstr(err.message, "twice"));
+    assert_int_equal(newsidx_query_new_multi(&q, none, 2, "w", NULL, &err),
+                     NEWSIDX_INVALID);
+    assert_int_equal(newsidx_query_new_multi(&q, NULL, 1, "w", NULL, &err),
+                     NEWSIDX_INVALID);
+}
+
+/* Over two files: the reference time of freshness is the newest item of
+ * both, the hits say their file, and the totals are both files'. */
+static void
+test_query__multi_is_one_collection(void **state)
+{
+    fixture *f = *state;
+    newsidx_index *u = second_index(f), *both[2] = {f->idx, u};
+    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    newsidx_results *r;
+    const newsidx_hit *h;
+    newsidx_query *q;
+    newsidx_error err;
+    const char *text = "---\ntitle: \"Walrus in the second file\"\n"
+                       "publishedDateTime: 2024-01-02T00:00:00Z\n---\n";
+    int64_t now = 0;
+    size_t from_u = 0;
+
+    add(f, "old", "2019-05-01T08:00:00Z", false);
+    add(f, "draft", "2019-05-02T08:00:00Z", true);
+    assert_int_equal(
+        newsidx_index_add_buffer(u, "u1", text, strlen(text), NULL, NULL, &err),
+        NEWSIDX_OK);
+    opts.fresh_half_life = 30;
+    assert_int_equal(
+        newsidx_query_new_multi(&q, both, 2, "walrus", &opts, &err),
+        NEWSIDX_OK);
+    assert_true(newsidx_query_now(q, &now));
+    assert_int_equal(now, 1704153600); /* 2024-01-02, from u.db */
+    assert_int_equal(newsidx_query_run(&r, q, &err), NEWSIDX_OK);
+    assert_int_equal(newsidx_results_total(r), 2);
+    assert_int_equal(newsidx_results_unpublished(r), 1);
+    while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
+        if (newsidx_hit_index(h) == 1) {
+            from_u++;
+            assert_string_equal(newsidx_hit_path(h), "u1");
+            assert_int_equal(newsidx_hit_collapsed_index(h, 0), 1);
+        }
+    }
+    assert_int_equal(from_u, 1);
+    newsidx_results_free(r);
+    newsidx_query_free(q);
+    newsidx_index_close(u);
+}
+
 int
 main(void)
 {
@@ -500,6 +579,8 @@ main(void)
         T(test_query__version_1_options_are_read_to_their_end),
         cmocka_unit_test(test_query__options_init_is_the_macro),
         T(test_query__close_waits_for_queries_and_results),
+        T(test_query__multi_refuses_misuse),
+        T(test_query__multi_is_one_collection),
     };
 #undef T
 
