@@ -239,6 +239,36 @@ def main():
                    ms(o["p50_ms"])))
         add("")
 
+    mu = load(res, "multi.json")
+    if mu:
+        p1, p2 = load(res, "part1.json"), load(res, "part2.json")
+        b1, b2 = load(res, "part1.bytes"), load(res, "part2.bytes")
+        add("### Several files as one")
+        add("")
+        add("The item folders split in two halves, each indexed into its own "
+            "file (%s and %s; %s and %s bytes), then the %d queries of "
+            "`bench/queries.txt` run whole-process as `newsquery --db "
+            "part1.db --db part2.db` and as `newsquery --db idx.db`, and the "
+            "two JSON documents compared field by field "
+            "(`tests/tools/same_results.py`: totals, facets, every hit and "
+            "its score, the items each collapsed; not item ids)."
+            % (secs(p1["seconds"]) if p1 else "?",
+               secs(p2["seconds"]) if p2 else "?",
+               format(int(b1), ",") if b1 else "?",
+               format(int(b2), ",") if b2 else "?", mu["queries"]))
+        add("")
+        add("Equal to the one file: **%d of %d** queries." %
+            (mu["equal"], mu["queries"]))
+        add("")
+        add("| whole process | one file | two files | two / one |")
+        add("|---|---:|---:|---:|")
+        for label, key in (("p50", "p50_ms"), ("p95", "p95_ms"),
+                           ("p99", "p99_ms")):
+            a, b = mu["one"][key], mu["many"][key]
+            add("| %s | %s | %s | %.2f× |" % (label, ms(a), ms(b),
+                                             b / a if a else 0))
+        add("")
+
     xp = load(res, "xapian.json")
     if xp:
         add("### Xapian, side by side")

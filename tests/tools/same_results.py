@@ -12,14 +12,18 @@ fields, score, snippet, related items) and the items each hit collapsed
 may differ and are left out: item ids, and the id of a related item that
 lives in another file (a file resolves related links among its own items).
 
-usage: same_results.py NEWSQUERY COMBINED.db QUERIES PART.db...
+usage: same_results.py [--json FILE] NEWSQUERY COMBINED.db QUERIES PART.db...
 Prints one line per query that differs and "N of M queries equal"; exits 1
-when any differs."""
+when any differs.  QUERIES may also be bench/queries.txt (CLASS<TAB>QUERY
+lines: the query is taken as typed).  With --json, FILE gets the counts
+and each side's whole-process times (bench/run reports them)."""
 import json
 import shlex
 import sqlite3
+import statistics
 import subprocess
 import sys
+import time
 
 
 def paths_by_id(db):
@@ -30,15 +34,30 @@ def paths_by_id(db):
         con.close()
 
 
-def run(newsquery, dbs, args):
+def run(newsquery, dbs, args, times):
     cmd = [newsquery]
     for db in dbs:
         cmd += ["--db", db]
+    t0 = time.perf_counter()
     p = subprocess.run(cmd + ["-f", "json"] + args, capture_output=True,
                        text=True)
+    times.append((time.perf_counter() - t0) * 1000.0)
     if p.returncode not in (0, 1):
         return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
     return json.loads(p.stdout), None
+
+
+def percentile(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v \
+        else None
+
+
+def parse_line(line):
+    """newsquery arguments: shell words, or a bench line's query as typed."""
+    if "\t" in line:
+        return [line.rstrip("\n").split("\t", 1)[1]]
+    return shlex.split(line)
 
 
 def normal(doc, files):
@@ -82,18 +101,22 @@ def first_difference(a, b, where=""):
 
 
 def main():
-    newsquery, combined, queries, parts = (sys.argv[1], sys.argv[2],
-                                           sys.argv[3], sys.argv[4:])
+    argv = sys.argv[1:]
+    out = None
+    if argv[:1] == ["--json"]:
+        out, argv = argv[1], argv[2:]
+    newsquery, combined, queries, parts = argv[0], argv[1], argv[2], argv[3:]
     files = {db: paths_by_id(db) for db in [combined] + parts}
     n = n_equal = 0
+    t_one, t_many = [], []
     with open(queries) as f:
         for line in f:
             if not line.strip() or line.startswith("#"):
                 continue
-            args = shlex.split(line)
+            args = parse_line(line)
             n += 1
-            one, e1 = run(newsquery, [combined], args)
-            many, e2 = run(newsquery, parts, args)
+            one, e1 = run(newsquery, [combined], args, t_one)
+            many, e2 = run(newsquery, parts, args, t_many)
             if e1 or e2:
                 print("[%s] %s" % (line.strip(), e1 or e2))
                 continue
@@ -105,6 +128,15 @@ def main():
                 continue
             n_equal += 1
     print("%d of %d queries equal" % (n_equal, n))
+    if out:
+        with open(out, "w") as f:
+            json.dump({"queries": n, "equal": n_equal, "files": len(parts),
+                       "one": {"p50_ms": percentile(t_one, 50),
+                               "p95_ms": percentile(t_one, 95),
+                               "p99_ms": percentile(t_one, 99)},
+                       "many": {"p50_ms": percentile(t_many, 50),
+                                "p95_ms": percentile(t_many, 95),
+                                "p99_ms": percentile(t_many, 99)}}, f)
     return 0 if n_equal == n else 1
 
 
