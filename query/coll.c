@@ -80,12 +80,19 @@ nx_coll_end(newsidx_query *q)
 void
 nx_coll_name_file(const newsidx_query *q, newsidx_error *err)
 {
+    if (q->coll != NULL)
+        nx_coll_prefix(q->coll, err);
+}
+
+void
+nx_coll_prefix(const nx_coll *coll, newsidx_error *err)
+{
     nx_buf b = NX_BUF_INIT;
     size_t n;
 
-    if (q->coll == NULL || err == NULL || q->coll->at >= q->coll->n)
+    if (err == NULL || coll->at >= coll->n)
         return;
-    nx_buf_puts(&b, q->coll->idx[q->coll->at]->path);
+    nx_buf_puts(&b, coll->idx[coll->at]->path);
     nx_buf_puts(&b, ": ");
     nx_buf_puts(&b, err->message);
     if (nx_buf_oom(&b)) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -790,11 +791,33 @@ query_same_language(newsidx_index *const *idx, size_t n, newsidx_error *err)
             rc = nx_fail(err, NEWSIDX_INVALID,
                          "%s stems words in '%s' and %s in '%s': files "
                          "searched together must stem alike (newsindex "
-                         "--language)",
+                         "--stem-language)",
                          idx[0]->path, first, idx[m]->path, lang);
         }
     }
     return rc;
+}
+
+/* Two handles on one file would count its items twice. */
+static int
+query_distinct_files(newsidx_index *const *idx, size_t n, newsidx_error *err)
+{
+    struct stat a, b;
+    size_t m, k;
+
+    for (m = 1; m < n; m++) {
+        if (stat(idx[m]->path, &a) != 0)
+            continue; /* nothing to compare: it is open all the same */
+        for (k = 0; k < m; k++) {
+            if (stat(idx[k]->path, &b) == 0 && a.st_dev == b.st_dev &&
+                a.st_ino == b.st_ino)
+                return nx_fail(err, NEWSIDX_INVALID,
+                               "%s and %s are the same index file: give "
+                               "each file once",
+                               idx[k]->path, idx[m]->path);
+        }
+    }
+    return NEWSIDX_OK;
 }
 
 /* The reference time of freshness over several files: that of one index
@@ -847,7 +870,9 @@ newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
     }
     if (n == 1)
         return newsidx_query_new(out, idx[0], text, opts, err);
-    rc = query_same_language(idx, n, err);
+    rc = query_distinct_files(idx, n, err);
+    if (rc == NEWSIDX_OK)
+        rc = query_same_language(idx, n, err);
     if (rc != NEWSIDX_OK)
         return rc;
     coll = nx_calloc(1, sizeof(*coll));
@@ -859,6 +884,10 @@ newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
     coll->n = n;
     rc = query_new_on(&q, idx[0], text, opts, coll, 0, err);
     if (rc != NEWSIDX_OK) {
+        if (rc != NEWSIDX_PARSE) { /* the text is wrong, not a file */
+            coll->at = 0;
+            nx_coll_prefix(coll, err);
+        }
         nx_free(coll->idx);
         nx_free(coll);
         return rc;
@@ -867,9 +896,12 @@ newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
     q->peers = nx_calloc(n - 1, sizeof(*q->peers));
     if (q->peers == NULL)
         rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    for (m = 1; m < n && rc == NEWSIDX_OK; m++, q->n_peers++)
+    for (m = 1; m < n && rc == NEWSIDX_OK; m++, q->n_peers++) {
+        coll->at = m;
         rc = query_new_on(&q->peers[m - 1], idx[m], text, opts, coll, m, err);
+    }
     if (rc != NEWSIDX_OK) {
+        nx_coll_name_file(q, err);
         newsidx_query_free(q);
         return rc;
     }

@@ -66,6 +66,8 @@ int nx_coll_begin(newsidx_query *q, newsidx_error *err);
 void nx_coll_end(newsidx_query *q);
 /* Over several files, begin err's message with the file that failed. */
 void nx_coll_name_file(const newsidx_query *q, newsidx_error *err);
+/* The same for the file coll->at. */
+void nx_coll_prefix(const nx_coll *coll, newsidx_error *err);
 
 typedef struct nx_hit_related {
     char *title, *url, *provider_name, *provider_domain;
