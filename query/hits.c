@@ -299,23 +299,31 @@ nx_hit_clear(newsidx_hit *h)
     nx_free(h->related);
 }
 
+/* A facet row: value, count, and (with `is_keyed`, a topic over several
+ * files) the key one index groups it by. */
 static bool
-hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind)
+hits_facet_row(sqlite3_stmt *stmt, newsidx_results *r, unsigned kind,
+               bool is_keyed)
 {
     nx_facet *grown = nx_realloc(r->facets, (r->n_facets + 1) * sizeof(*grown));
     const unsigned char *v = sqlite3_column_text(stmt, 0);
+    const unsigned char *k = is_keyed ? sqlite3_column_text(stmt, 2) : NULL;
+    nx_facet *f;
 
     if (grown == NULL)
         return false;
     r->facets = grown;
-    grown[r->n_facets].kind = kind;
-    grown[r->n_facets].count = (uint64_t)sqlite3_column_int64(stmt, 1);
-    grown[r->n_facets].value = hits_text(v ? v : (const unsigned char *)"",
-                                         v ? sqlite3_column_bytes(stmt, 0) : 0);
-    if (grown[r->n_facets].value == NULL)
+    f = &grown[r->n_facets];
+    f->kind = kind;
+    f->count = (uint64_t)sqlite3_column_int64(stmt, 1);
+    f->key = NULL;
+    f->value = hits_text(v ? v : (const unsigned char *)"",
+                         v ? sqlite3_column_bytes(stmt, 0) : 0);
+    if (f->value == NULL)
         return false;
     r->n_facets++;
-    return true;
+    return k == NULL ||
+           (f->key = hits_text(k, sqlite3_column_bytes(stmt, 2))) != NULL;
 }
 
 /* Facet values by value, for adding up those of several files. */
@@ -323,6 +331,19 @@ static int
 facet_by_value(const void *a, const void *b)
 {
     return strcmp(((const nx_facet *)a)->value, ((const nx_facet *)b)->value);
+}
+
+/* By what one index groups them by: the key, else the value. */
+static const char *
+facet_key(const nx_facet *f)
+{
+    return f->key != NULL ? f->key : f->value;
+}
+
+static int
+facet_by_key(const void *a, const void *b)
+{
+    return strcmp(facet_key(a), facet_key(b));
 }
 
 /* As the SQL orders them: the most frequent first, then by value. */
@@ -343,18 +364,28 @@ facet_by_year(const void *a, const void *b)
     return -facet_by_value(a, b);
 }
 
-/* Facets `f[0..*n)` of several files as one: each value once, with the
- * counts added up, in the order one file's would have. */
+/* Facets `f[0..*n)` of several files as one: each key once, with the
+ * counts added up and the least of its values shown (one index shows
+ * min(name) of a topic's spellings), in the order one file's would
+ * have. */
 static void
 facets_combine(nx_facet *f, size_t *n, unsigned kind)
 {
     size_t i, k = 0;
 
-    qsort(f, *n, sizeof(*f), facet_by_value);
+    qsort(f, *n, sizeof(*f), facet_by_key);
     for (i = 0; i < *n; i++) {
-        if (k > 0 && strcmp(f[k - 1].value, f[i].value) == 0) {
-            f[k - 1].count += f[i].count;
-            nx_free(f[i].value);
+        if (k > 0 && strcmp(facet_key(&f[k - 1]), facet_key(&f[i])) == 0) {
+            nx_facet *head = &f[k - 1];
+            char *drop = f[i].value;
+
+            head->count += f[i].count;
+            if (strcmp(f[i].value, head->value) < 0) {
+                drop = head->value;
+                head->value = f[i].value;
+            }
+            nx_free(drop);
+            nx_free(f[i].key);
             continue;
         }
         f[k++] = f[i];
@@ -372,9 +403,9 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
         const char *head, *tail;
     } facets[] = {
         {NEWSIDX_FACET_TOPIC,
-         "SELECT min(t.name), count(DISTINCT it.item_id) FROM item_topics it"
-         " JOIN topics t ON t.id = it.topic_id WHERE it.item_id IN"
-         " (SELECT i.id",
+         "SELECT min(t.name), count(DISTINCT it.item_id), t.key FROM"
+         " item_topics it JOIN topics t ON t.id = it.topic_id WHERE"
+         " it.item_id IN (SELECT i.id",
          ") GROUP BY t.key ORDER BY 2 DESC, 1"},
         {NEWSIDX_FACET_PROVIDER,
          "SELECT p.name, count(*) FROM items m JOIN providers p"
@@ -404,7 +435,9 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
                                    facets[k].tail, err);
             while (rc == NEWSIDX_OK && is_ok &&
                    (step = sqlite3_step(stmt)) == SQLITE_ROW)
-                is_ok = hits_facet_row(stmt, r, facets[k].kind);
+                is_ok = hits_facet_row(stmt, r, facets[k].kind,
+                                       n > 1 && facets[k].kind ==
+                                                    NEWSIDX_FACET_TOPIC);
             if (rc == NEWSIDX_OK && !is_ok)
                 rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
             else if (rc == NEWSIDX_OK && step != SQLITE_DONE)
@@ -510,8 +543,10 @@ newsidx_results_free(newsidx_results *r)
     for (i = 0; i < r->n_hits; i++)
         nx_hit_clear(&r->hits[i]);
     nx_free(r->hits);
-    for (i = 0; i < r->n_facets; i++)
+    for (i = 0; i < r->n_facets; i++) {
         nx_free(r->facets[i].value);
+        nx_free(r->facets[i].key);
+    }
     nx_free(r->facets);
     nx_buf_free(&r->suggestions);
     q = r->q;

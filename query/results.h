@@ -97,6 +97,8 @@ struct newsidx_hit {
 typedef struct nx_facet {
     unsigned kind;
     char *value;
+    char *key; /* over several files: what one index groups the value by
+                  (a topic's normalized key), NULL when the value itself */
     uint64_t count;
 } nx_facet;
 

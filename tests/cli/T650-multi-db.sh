@@ -122,6 +122,21 @@ nq --db a.db --db none.db sort
 check_eq "files stemming differently: exit 1" 1 "$rc"
 check "... says so" grep -q "must stem alike" <<<"$err"
 
+# A topic spelled two ways in two files is one facet value, as in one
+# index (which groups topics by a normalized key and shows the least
+# spelling).
+mkdir -p t1 t2
+printf -- '---\ntitle: Edge one\ntopics:\n  - edge cases\n---\n' >t1/a.md
+printf -- '---\ntitle: Edge two\ntopics:\n  - Edge Cases\n---\n' >t2/b.md
+run_index -q --db t1.db t1
+run_index -q --db t2.db t2
+run_index -q --db t12.db t1 t2
+nq --db t12.db -f json --facets topic edge
+one=$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["facets"])')
+nq --db t1.db --db t2.db -f json --facets topic edge
+check_eq "a topic's two spellings: one facet value, as in one index" \
+    "$one" "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["facets"])')"
+
 # A filter on a value no item has finds nothing, whatever the words.
 for q in sort the 'sort the' four; do
     nq --db a.db -f json "$q topic:\"No Such Topic\""
