@@ -184,6 +184,21 @@ hits_snippet(newsidx_hit *h, const newsidx_query *q, newsidx_error *err)
     return NEWSIDX_OK;
 }
 
+/* A new array of `n` values of `size` bytes: `*head`, then n - 1 of
+ * `rest` (a collapsed story's own id, then those it folded). */
+static void *
+hits_head_and_rest(const void *head, const void *rest, uint64_t n, size_t size)
+{
+    char *out = nx_malloc((size_t)n * size);
+
+    if (out != NULL) {
+        memcpy(out, head, size);
+        if (n > 1)
+            memcpy(out + size, rest, (size_t)(n - 1) * size);
+    }
+    return out;
+}
+
 static int
 hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
          newsidx_error *err)
@@ -195,23 +210,16 @@ hits_one(newsidx_hit *h, const search_cand *c, const newsidx_query *q,
     h->prior = c->prior;
     h->fresh = c->fresh;
     h->collapsed = c->collapsed;
-    h->collapsed_ids = nx_malloc((size_t)c->collapsed * sizeof(int64_t));
-    if (h->collapsed_ids == NULL)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    h->collapsed_ids[0] = c->id;
-    if (c->collapsed > 1)
-        memcpy(h->collapsed_ids + 1, c->folded,
-               (size_t)(c->collapsed - 1) * sizeof(int64_t));
     h->member = c->member;
-    if (q->coll != NULL) { /* several files: which one each is from */
-        h->collapsed_members = nx_malloc((size_t)c->collapsed * sizeof(size_t));
-        if (h->collapsed_members == NULL)
-            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-        h->collapsed_members[0] = c->member;
-        if (c->collapsed > 1)
-            memcpy(h->collapsed_members + 1, c->folded_member,
-                   (size_t)(c->collapsed - 1) * sizeof(size_t));
-    }
+    h->collapsed_ids =
+        hits_head_and_rest(&c->id, c->folded, c->collapsed, sizeof(int64_t));
+    /* Over several files, the file of each too. */
+    if (q->coll != NULL)
+        h->collapsed_members = hits_head_and_rest(&c->member, c->folded_member,
+                                                  c->collapsed, sizeof(size_t));
+    if (h->collapsed_ids == NULL ||
+        (q->coll != NULL && h->collapsed_members == NULL))
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     rc = hits_each(q, 0,
                    "SELECT i.id, f.path, i.title, i.excerpt, i.web_url,"
                    " i.published_at, p.name, p.domain, i.quality, i.heat,"
