@@ -36,7 +36,7 @@ static const char db_pragmas[] = "PRAGMA journal_mode = WAL;"
 /* For every handle: 64 MiB of page cache. */
 static const char db_read_pragmas[] = "PRAGMA cache_size = -65536;";
 
-/* For read-only handles, also the file mapped into memory (up to 256 MiB
+/* For read-only handles, also the file mapped into memory (up to 2 GiB
  * of it), so that reading a page is no system call and copy: about 8% of
  * a query's time.  Not for the writer, whose peak RSS would then count
  * every page of the file it touched.  SQLite falls back to reads where
