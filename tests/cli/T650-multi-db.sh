@@ -86,6 +86,10 @@ robot
 --facets topic,provider,year ai
 'four topic:"Smart Cities"'
 --all 'ai topic:"AI Ethics"'
+topic:AI
+--since 2023-01-01 --until 2023-12-31
+'topic:AI -sort'
+--facets year --sort date topic:AI
 QUERIES
 cat variants >>queries
 if [ -n "${NX_VALGRIND_BIN:-}" ]; then
