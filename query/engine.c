@@ -63,6 +63,7 @@ eng_free(eng *e)
     nx_free(e->block_ub);
     nx_free(e->walked);
     nx_free(e->pos_buf);
+    nx_fr_term_close(e->unpub_t);
     sqlite3_blob_close(e->dblob);
     sqlite3_finalize(e->docsize);
     nx_fr_close(e->r);

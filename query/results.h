@@ -289,7 +289,13 @@ typedef struct eng {
     /* A count's unpublished rows (walk_unpub), when they are left out. */
     bool has_unpub; /* unpub and n_unpub are set (unpub may be NULL) */
     const uint64_t *unpub;
-    size_t n_unpub;        /* words */
+    size_t n_unpub; /* words */
+    /* Until a count has looked at WALK_UNPUB_LAZY units, their unpublished
+     * rows are read unit by unit from the tag's doclist (walk.c). */
+    nx_fr_term *unpub_t; /* NULL when no item is unpublished */
+    bool has_unpub_t;    /* unpub_t is open */
+    int64_t unpub_lo;    /* the last unit read so */
+    size_t n_unpub_units;
     sqlite3_stmt *docsize; /* exact lengths over NX_DOCINFO_LEN_BIG */
     nx_buf scratch;
     /* The block being walked: for each scored phrase, the slots it holds

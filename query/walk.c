@@ -559,6 +559,79 @@ walk_unpub(eng *e)
     return SQLITE_OK;
 }
 
+/* A count that meets few units reads their unpublished rows from the
+ * tag's doclist, unit by unit (a seek and the rows of one unit), instead
+ * of making the bitmap of every unpublished row, which costs the same
+ * whatever the query: at 3,000,000 items 57% of a rare word's newsquery
+ * process.  Past this many units, or when the handle holds the bitmap
+ * already, the bitmap. */
+#define WALK_UNPUB_LAZY 1024
+
+/* The unpublished rows among the slots `m` of unit `lo` into `hidden`
+ * (cleared by the caller). */
+static int
+walk_unpub_unit(eng *e, int64_t lo, const uint64_t *m, uint64_t *hidden)
+{
+    int rc = SQLITE_OK;
+
+    if (!e->has_unpub_t) {
+        /* No iterator when no item is unpublished. */
+        rc = nx_fr_term_open(&e->unpub_t, e->r, NX_TAG_UNPUBLISHED,
+                             sizeof(NX_TAG_UNPUBLISHED) - 1);
+        e->has_unpub_t = rc == SQLITE_OK;
+        e->unpub_lo = -1;
+    }
+    if (rc != SQLITE_OK || e->unpub_t == NULL)
+        return rc;
+    if (lo <= e->unpub_lo) /* units come in rising order; else anew */
+        rc = nx_fr_term_rewind(e->unpub_t, lo);
+    e->unpub_lo = lo;
+    e->n_unpub_units++;
+    return rc == SQLITE_OK ? nx_fr_term_block(e->unpub_t, lo, ENG_WORDS, m,
+                                              hidden, NULL, -1)
+                           : rc;
+}
+
+/* Count the slots `m` of unit `lo` that are published (all with
+ * --all), and the others in e->n_hidden. */
+static uint64_t
+walk_count_tags(eng *e, int64_t lo, const uint64_t *m)
+{
+    uint64_t n = 0, hidden[ENG_WORDS];
+    size_t at = (size_t)lo / 64;
+    bool all = e->q->opts.include_unpublished;
+    int w, rc = SQLITE_OK;
+
+    if (!all && !e->has_unpub && e->n_unpub_units < WALK_UNPUB_LAZY &&
+        !nx_rowset_is_current(e->q->idx->db, &e->q->half->unpub)) {
+        memset(hidden, 0, sizeof(hidden));
+        if ((rc = walk_unpub_unit(e, lo, m, hidden)) != SQLITE_OK) {
+            e->rc = rc;
+            return 0;
+        }
+        for (w = 0; w < ENG_WORDS; w++) {
+            e->n_hidden += (uint64_t)__builtin_popcountll(m[w] & hidden[w]);
+            n += (uint64_t)__builtin_popcountll(m[w] & ~hidden[w]);
+        }
+        return n;
+    }
+    if (!all && !e->has_unpub && (rc = walk_unpub(e)) != SQLITE_OK) {
+        e->rc = rc;
+        return 0;
+    }
+    for (w = 0; w < ENG_WORDS; w++) {
+        uint64_t keep = m[w];
+
+        if (!all && at + w < e->n_unpub) {
+            keep &= ~e->unpub[at + w];
+            e->n_hidden +=
+                (uint64_t)__builtin_popcountll(m[w] & e->unpub[at + w]);
+        }
+        n += (uint64_t)__builtin_popcountll(keep);
+    }
+    return n; /* (no self_id here: eng_open) */
+}
+
 /* The score a row must beat to enter run's best: 0 until it is full. */
 static double
 walk_theta(const search_run *run)
@@ -574,27 +647,8 @@ walk_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
     uint64_t n = 0;
     int w;
 
-    if (run == NULL && !e->need_full) { /* a count the tags settle */
-        size_t at = (size_t)lo / 64;
-        bool all = e->q->opts.include_unpublished;
-        int rc;
-
-        if (!all && !e->has_unpub && (rc = walk_unpub(e)) != SQLITE_OK) {
-            e->rc = rc;
-            return 0;
-        }
-        for (w = 0; w < ENG_WORDS; w++) {
-            uint64_t keep = m[w];
-
-            if (!all && at + w < e->n_unpub) {
-                keep &= ~e->unpub[at + w];
-                e->n_hidden +=
-                    (uint64_t)__builtin_popcountll(m[w] & e->unpub[at + w]);
-            }
-            n += (uint64_t)__builtin_popcountll(keep);
-        }
-        return n; /* (no self_id here: eng_open) */
-    }
+    if (run == NULL && !e->need_full) /* a count the tags settle */
+        return walk_count_tags(e, lo, m);
     if (!walk_docinfo(e, lo))
         return 0;
     for (w = 0; w < ENG_WORDS; w++) {

@@ -269,6 +269,17 @@ nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill, void *ctx)
     return SQLITE_OK;
 }
 
+bool
+nx_rowset_is_current(sqlite3 *db, const nx_rowset *set)
+{
+    unsigned version = 0;
+
+    return set->has &&
+           sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION,
+                                &version) == SQLITE_OK &&
+           set->version == version;
+}
+
 void
 nx_rowset_free(nx_rowset *set)
 {

@@ -448,6 +448,9 @@ typedef int (*nx_rowset_fill_fn)(void *ctx, uint64_t **bits, size_t *n_words);
  * file changed.  SQLite result code (docinfo.c). */
 int nx_rowset_get(sqlite3 *db, nx_rowset *set, nx_rowset_fill_fn fill,
                   void *ctx);
+/* Does `set` hold the file as the caller's read transaction sees it (no
+ * fill needed)? */
+bool nx_rowset_is_current(sqlite3 *db, const nx_rowset *set);
 void nx_rowset_free(nx_rowset *set);
 
 /**************************************************************************
