@@ -290,8 +290,8 @@ typedef struct eng {
     bool has_unpub; /* unpub and n_unpub are set (unpub may be NULL) */
     const uint64_t *unpub;
     size_t n_unpub; /* words */
-    /* Until a count has looked at WALK_UNPUB_LAZY units, their unpublished
-     * rows are read unit by unit from the tag's doclist (walk.c). */
+    /* A count of few rows reads the unpublished rows of the units it
+     * meets from the tag's doclist, unit by unit (walk.c). */
     nx_fr_term *unpub_t; /* NULL when no item is unpublished */
     bool has_unpub_t;    /* unpub_t is open */
     int64_t unpub_lo;    /* the last unit read so */
