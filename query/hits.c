@@ -381,6 +381,8 @@ facets_combine(nx_facet *f, size_t *n, unsigned kind)
 {
     size_t i, k = 0;
 
+    if (*n < 2)
+        return;
     qsort(f, *n, sizeof(*f), facet_by_key);
     for (i = 0; i < *n; i++) {
         if (k > 0 && strcmp(facet_key(&f[k - 1]), facet_key(&f[i])) == 0) {

@@ -605,7 +605,8 @@ query_forms_coll(query_expand *x, const char *stem, size_t n_stem,
         }
     }
     if (n == 0 && x->rc == SQLITE_OK) {
-        qsort(f, n_f, sizeof(*f), query_form_cmp);
+        if (n_f > 1)
+            qsort(f, n_f, sizeof(*f), query_form_cmp);
         for (i = 0; i < n_f && i < NX_MAX_FORMS; i++, n++)
             nx_buf_put(out, f[i].term, strlen(f[i].term) + 1);
     }

@@ -306,7 +306,7 @@ suggest_word(suggest_fix *fix, const newsidx_query *q, newsidx_error *err)
         return NEWSIDX_OK;
     for (m = 0; m < n_files && rc == NEWSIDX_OK; m++)
         rc = suggest_gather(&c, &n, &cap, files[m], m > 0, lo, hi, err);
-    if (n_files > 1 && rc == NEWSIDX_OK)
+    if (n_files > 1 && n > 1 && rc == NEWSIDX_OK)
         qsort(c, n, sizeof(*c), suggest_cand_cmp);
     for (i = 0; i < n && rc == NEWSIDX_OK; i++) {
         size_t tl = strlen(c[i].term),
