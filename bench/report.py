@@ -85,6 +85,12 @@ def main():
            machine.get("cc", "?"), machine.get("build", "?"),
            machine.get("gen_seconds", "?")))
     add("")
+    # What the person who ran it says of the run (a run stopped early, a
+    # busy machine): results/note.txt, printed as it is.
+    note = load(res, "note.txt")
+    if note:
+        add(note)
+        add("")
 
     add("### Indexing")
     add("")
