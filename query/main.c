@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,27 +95,17 @@ hint_more_paths(const run_config *cfg, const newsidx_results *r)
                 (unsigned long long)shown, (unsigned long long)stories);
 }
 
-/* Open every index file, each once; false after printing why not (the
- * handles opened are in idx[], NULL past the last). */
+/* Open every index file; false after printing why not (the handles
+ * opened are in idx[], NULL past the last).  A file given twice is the
+ * library's to refuse (newsidx_query_new_multi). */
 static bool
 open_indexes(const run_config *cfg, newsidx_index **idx)
 {
-    struct stat st[MAX_DBS];
-    size_t i, k;
+    size_t i;
 
     for (i = 0; i < cfg->n_dbs; i++) {
         if ((idx[i] = open_index(cfg->dbs[i])) == NULL)
             return false;
-        if (stat(cfg->dbs[i], &st[i]) != 0)
-            continue; /* opened all the same: nothing to compare */
-        for (k = 0; k < i; k++) {
-            if (st[k].st_dev == st[i].st_dev && st[k].st_ino == st[i].st_ino) {
-                cli_error("'%s' and '%s' are the same index file: give each "
-                          "file once",
-                          cfg->dbs[k], cfg->dbs[i]);
-                return false;
-            }
-        }
     }
     return true;
 }
