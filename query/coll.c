@@ -46,7 +46,6 @@ coll_read(nx_coll *coll, newsidx_error *err)
         coll->avg[c] = coll->n_rows > 0
                            ? (double)coll->col_total[c] / (double)coll->n_rows
                            : 1.0;
-    coll->has_stats = rc == NEWSIDX_OK;
     return rc;
 }
 
@@ -78,19 +77,12 @@ nx_coll_end(newsidx_query *q)
 }
 
 void
-nx_coll_name_file(const newsidx_query *q, newsidx_error *err)
-{
-    if (q->coll != NULL)
-        nx_coll_prefix(q->coll, err);
-}
-
-void
-nx_coll_prefix(const nx_coll *coll, newsidx_error *err)
+nx_coll_name_file(const nx_coll *coll, newsidx_error *err)
 {
     nx_buf b = NX_BUF_INIT;
     size_t n;
 
-    if (err == NULL || coll->at >= coll->n)
+    if (coll == NULL || err == NULL || coll->at >= coll->n)
         return;
     nx_buf_puts(&b, coll->idx[coll->at]->path);
     nx_buf_puts(&b, ": ");

@@ -887,7 +887,7 @@ newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
     if (rc != NEWSIDX_OK) {
         if (rc != NEWSIDX_PARSE) { /* the text is wrong, not a file */
             coll->at = 0;
-            nx_coll_prefix(coll, err);
+            nx_coll_name_file(coll, err);
         }
         nx_free(coll->idx);
         nx_free(coll);
@@ -902,7 +902,7 @@ newsidx_query_new_multi(newsidx_query **out, newsidx_index *const *idx,
         rc = query_new_on(&q->peers[m - 1], idx[m], text, opts, coll, m, err);
     }
     if (rc != NEWSIDX_OK) {
-        nx_coll_name_file(q, err);
+        nx_coll_name_file(coll, err);
         newsidx_query_free(q);
         return rc;
     }

@@ -45,7 +45,6 @@ typedef struct nx_coll {
     int64_t n_rows;                   /* fts rows of them all */
     int64_t col_total[NX_FR_COLUMNS]; /* tokens per column of them all */
     double avg[3];                    /* col_total / n_rows (1 with no rows) */
-    bool has_stats;                   /* the three above are read */
     size_t at; /* the file worked on last (nx_query_member) */
 } nx_coll;
 
@@ -64,10 +63,9 @@ nx_query_member(newsidx_query *q, size_t m)
  * (rollback); and the combined statistics read (search.c). */
 int nx_coll_begin(newsidx_query *q, newsidx_error *err);
 void nx_coll_end(newsidx_query *q);
-/* Over several files, begin err's message with the file that failed. */
-void nx_coll_name_file(const newsidx_query *q, newsidx_error *err);
-/* The same for the file coll->at. */
-void nx_coll_prefix(const nx_coll *coll, newsidx_error *err);
+/* Over several files (`coll` not NULL), begin err's message with the
+ * file that failed: the one worked on last, coll->at. */
+void nx_coll_name_file(const nx_coll *coll, newsidx_error *err);
 
 typedef struct nx_hit_related {
     char *title, *url, *provider_name, *provider_domain;

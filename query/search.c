@@ -1034,7 +1034,7 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
                            "internal error: the query ended with status %d"
                            " and no message",
                            rc);
-        nx_coll_name_file(q, err);
+        nx_coll_name_file(q->coll, err);
         return rc;
     }
     *out = r;
