@@ -593,44 +593,44 @@ walk_unpub_unit(eng *e, int64_t lo, const uint64_t *m, uint64_t *hidden)
                            : rc;
 }
 
+/* The unpublished rows among the slots `m` of unit `lo` into `hidden`:
+ * read for the unit alone (walk_unpub_unit), or from the bitmap
+ * (walk_unpub). */
+static int
+walk_hidden(eng *e, int64_t lo, const uint64_t *m, uint64_t *hidden)
+{
+    size_t at = (size_t)lo / 64;
+    int w, rc = SQLITE_OK;
+
+    memset(hidden, 0, ENG_WORDS * sizeof(*hidden));
+    if (!e->has_unpub && e->n_req > 0 && e->req[0].cost <= WALK_UNPUB_LAZY &&
+        e->n_unpub_units < WALK_UNPUB_LAZY &&
+        !nx_rowset_is_current(e->q->idx->db, &e->q->half->unpub))
+        return walk_unpub_unit(e, lo, m, hidden);
+    if (!e->has_unpub && (rc = walk_unpub(e)) != SQLITE_OK)
+        return rc;
+    for (w = 0; w < ENG_WORDS && at + w < e->n_unpub; w++)
+        hidden[w] = e->unpub[at + w];
+    return SQLITE_OK;
+}
+
 /* Count the slots `m` of unit `lo` that are published (all with
  * --all), and the others in e->n_hidden. */
 static uint64_t
 walk_count_tags(eng *e, int64_t lo, const uint64_t *m)
 {
     uint64_t n = 0, hidden[ENG_WORDS];
-    size_t at = (size_t)lo / 64;
-    bool all = e->q->opts.include_unpublished;
-    int w, rc = SQLITE_OK;
+    int w, rc;
 
-    if (!all && !e->has_unpub && e->n_req > 0 &&
-        e->req[0].cost <= WALK_UNPUB_LAZY &&
-        e->n_unpub_units < WALK_UNPUB_LAZY &&
-        !nx_rowset_is_current(e->q->idx->db, &e->q->half->unpub)) {
+    if (e->q->opts.include_unpublished)
         memset(hidden, 0, sizeof(hidden));
-        if ((rc = walk_unpub_unit(e, lo, m, hidden)) != SQLITE_OK) {
-            e->rc = rc;
-            return 0;
-        }
-        for (w = 0; w < ENG_WORDS; w++) {
-            e->n_hidden += (uint64_t)__builtin_popcountll(m[w] & hidden[w]);
-            n += (uint64_t)__builtin_popcountll(m[w] & ~hidden[w]);
-        }
-        return n;
-    }
-    if (!all && !e->has_unpub && (rc = walk_unpub(e)) != SQLITE_OK) {
+    else if ((rc = walk_hidden(e, lo, m, hidden)) != SQLITE_OK) {
         e->rc = rc;
         return 0;
     }
     for (w = 0; w < ENG_WORDS; w++) {
-        uint64_t keep = m[w];
-
-        if (!all && at + w < e->n_unpub) {
-            keep &= ~e->unpub[at + w];
-            e->n_hidden +=
-                (uint64_t)__builtin_popcountll(m[w] & e->unpub[at + w]);
-        }
-        n += (uint64_t)__builtin_popcountll(keep);
+        e->n_hidden += (uint64_t)__builtin_popcountll(m[w] & hidden[w]);
+        n += (uint64_t)__builtin_popcountll(m[w] & ~hidden[w]);
     }
     return n; /* (no self_id here: eng_open) */
 }
