@@ -48,7 +48,7 @@ extern "C" {
 #define NEWSIDX_VERSION_STRING "0.3.0"
 
 /** The index file format this library reads and writes. */
-#define NEWSIDX_SCHEMA_VERSION 7
+#define NEWSIDX_SCHEMA_VERSION 8
 
 /** Status codes.  NEWSIDX_OK is 0, failures are negative.
  *

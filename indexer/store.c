@@ -604,9 +604,12 @@ store_tags(const nx_item *item, const nx_doc *doc, const int64_t *topic_ids,
     return nx_buf_detach(&b);
 }
 
-/* The item's docinfo record. */
+/* The item's docinfo record: with its provider (`provider`, 0 for none)
+ * and the hashes of its collapse keys, the URL key and the normalized
+ * title as search.c reads them from the items row. */
 static void
-store_docinfo_rec(nx_docinfo_rec *rec, const nx_item *item, const nx_doc *doc)
+store_docinfo_rec(nx_docinfo_rec *rec, const nx_item *item, const nx_doc *doc,
+                  int64_t provider)
 {
     int c;
 
@@ -621,6 +624,14 @@ store_docinfo_rec(nx_docinfo_rec *rec, const nx_item *item, const nx_doc *doc)
     rec->quality = item->quality;
     rec->has_heat = item->has_heat;
     rec->heat = item->heat;
+    rec->provider_id =
+        provider > 0 && provider <= UINT32_MAX ? (uint32_t)provider : 0;
+    rec->has_url_key = doc->url_key != NULL && doc->url_key[0] != '\0';
+    if (rec->has_url_key)
+        rec->url_hash = nx_hash64(doc->url_key, strlen(doc->url_key));
+    rec->has_title_key = doc->text[0] != NULL && doc->len[0] > 0;
+    if (rec->has_title_key)
+        rec->title_hash = nx_hash64(doc->text[0], doc->len[0]);
 }
 
 int
@@ -644,6 +655,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
                    doc->warnings_json, &rc);
     store_topics(idx, id, item, doc, topic_ids, &rc);
     store_related(idx, id, item, doc, &rc);
+    /* Before nx_fts_add, which takes the texts. */
+    store_docinfo_rec(&rec, item, doc, provider);
     if (rc == SQLITE_OK)
         rc = nx_bounds_add(idx, id, doc);
     if (rc == SQLITE_OK) {
@@ -651,7 +664,6 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
         rc = tags != NULL ? nx_fts_add(idx, id, doc, tags, tags_len)
                           : SQLITE_NOMEM;
     }
-    store_docinfo_rec(&rec, item, doc);
     if (rc == SQLITE_OK)
         rc = nx_docinfo_set(idx, id, &rec);
     nx_free(topic_ids);

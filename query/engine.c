@@ -16,7 +16,8 @@
  * several words, a query of filters alone, an index whose FTS5 format the
  * reader does not know); search.c then runs the query in SQL.
  *
- * This file is the entry point (nx_engine_run, nx_engine_count): it sets
+ * This file is the entry point (nx_engine_run, nx_engine_count,
+ * nx_engine_matches): it sets
  * the engine up for a query (the reader, the plan, the weights), runs it
  * and turns its failures into statuses.  The work is done in plan.c (the
  * phrases and groups of the query), walk.c (the walk over the doclists,
@@ -191,5 +192,21 @@ nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
     e->is_counting = true;
     *total_out = nx_walk_all(e, NULL);
     *hidden_out = e->n_hidden;
+    return eng_close(e, is_declined, err);
+}
+
+int
+nx_engine_matches(uint64_t *marks, size_t n_words, newsidx_query *q,
+                  bool *is_declined, newsidx_error *err)
+{
+    eng *e;
+    int rc = eng_open(&e, q, is_declined, err);
+
+    if (e == NULL)
+        return rc;
+    e->is_counting = true;
+    e->marks = marks;
+    e->n_marks = n_words;
+    nx_walk_all(e, NULL);
     return eng_close(e, is_declined, err);
 }

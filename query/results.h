@@ -140,8 +140,14 @@ typedef struct search_cand {
     int64_t id;
     size_t member; /* the file of the set it is from */
     double score, bm25, prior, fresh;
-    double key;      /* what the sort orders by (the score for rank) */
-    char *title_key; /* normalized title, for collapsing */
+    double key; /* what the sort orders by (the score for rank) */
+    /* The collapse keys: their hashes from docinfo (NX_DOC_HAS_URL_KEY,
+     * NX_DOC_HAS_TITLE_KEY in key_flags), and the keys themselves (the
+     * normalized title and the URL key) only when hashes that agree
+     * turned out to stand for different keys. */
+    uint64_t url_hash, title_hash;
+    unsigned key_flags;
+    char *title_key;
     char *url_key;
     uint64_t collapsed;    /* rows folded into this one, itself included */
     int64_t *folded;       /* the ids of the others, in rank order (collapsed
@@ -195,7 +201,11 @@ int nx_search_prepare(sqlite3_stmt **out, newsidx_index *idx, search_sql *s,
 /* Fill r->hits from the chosen candidates (hits.c). */
 int nx_hits_fill(newsidx_results *r, const search_cand *cands, size_t n,
                  newsidx_error *err);
+/* The facets of the query's matches into r (facets.c). */
 int nx_facets_count(newsidx_results *r, newsidx_error *err);
+/* The year of Unix time t as SQLite's strftime('%Y', t, 'unixepoch')
+ * writes it, into out; false (out untouched) where that is NULL. */
+bool nx_sqlite_year(int64_t t, char *out, size_t size);
 void nx_hit_clear(newsidx_hit *h);
 
 /**************************************************************************
@@ -315,6 +325,10 @@ typedef struct eng {
     uint64_t n_blocks_scored; /* blocks with bounds the walk scored */
     bool is_counting;  /* a walk that only counts: no occurrences needed */
     uint64_t n_hidden; /* matches left out for being unpublished */
+    /* A count that also marks its matches (nx_engine_matches): bit id of
+     * `marks`, over n_marks words. */
+    uint64_t *marks;
+    size_t n_marks;
     /* Rows scored only when a bound from their occurrences alone can beat
      * the score to beat (nx_scoring_row_bound); 0 = off. */
     bool has_row_bound;
@@ -330,6 +344,11 @@ int nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
 /* The number of matches. */
 int nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
                     bool *is_declined, newsidx_error *err);
+/* The matches as bits: bit id of marks[0..n_words) set for each (zeroed
+ * by the caller); an id past them is damage (the file's docinfo spans
+ * every item). */
+int nx_engine_matches(uint64_t *marks, size_t n_words, newsidx_query *q,
+                      bool *is_declined, newsidx_error *err);
 
 /**************************************************************************
 ** Interface to code in plan.c

@@ -521,95 +521,299 @@ search_title_key(sqlite3_stmt *stmt, int col, bool *is_oom)
     return nx_buf_detach(&key);
 }
 
-/* The collapse keys of the candidates: normalized title and URL key. */
-static int
-search_keys(search_run *run, newsidx_query *q, newsidx_error *err)
-{
-    sqlite3_stmt *stmt;
-    bool is_oom = false;
-    size_t i;
-    int rc = sqlite3_prepare_v2(q->idx->db,
-                                "SELECT title, url_key FROM items WHERE id = ?",
-                                -1, &stmt, NULL);
+/* Which key of a candidate: its URL key or its title key. */
+enum { SEARCH_URL, SEARCH_TITLE };
 
-    if (rc != SQLITE_OK)
-        return nx_db_error(q->idx, rc, "cannot run the query", err);
-    for (i = 0; i < run->n_cands && !is_oom; i++) {
-        sqlite3_reset(stmt);
-        sqlite3_bind_int64(stmt, 1, run->cands[i].id);
-        if (sqlite3_step(stmt) == SQLITE_ROW) {
-            run->cands[i].title_key = search_title_key(stmt, 0, &is_oom);
-            run->cands[i].url_key = search_col_dup(stmt, 1, &is_oom);
-        }
+/* key_flags: the keys themselves are read (search_strings). */
+#define SEARCH_HAS_STRINGS 0x100u
+
+/* A candidate's keys themselves, from its items row (in its own file),
+ * once; their hashes and flags then follow the keys read. */
+static int
+search_strings(search_cand *c, newsidx_query *q, sqlite3_stmt **stmt,
+               newsidx_error *err)
+{
+    newsidx_index *idx = nx_query_member(q, c->member)->idx;
+    bool is_oom = false;
+    int rc;
+
+    if (c->key_flags & SEARCH_HAS_STRINGS)
+        return NEWSIDX_OK;
+    if (*stmt != NULL && sqlite3_db_handle(*stmt) != idx->db) {
+        sqlite3_finalize(*stmt);
+        *stmt = NULL;
     }
-    sqlite3_finalize(stmt);
+    rc = *stmt != NULL
+             ? SQLITE_OK
+             : sqlite3_prepare_v2(
+                   idx->db, "SELECT title, url_key FROM items WHERE id = ?", -1,
+                   stmt, NULL);
+    if (rc != SQLITE_OK)
+        return nx_db_error(idx, rc, "cannot run the query", err);
+    sqlite3_reset(*stmt);
+    sqlite3_bind_int64(*stmt, 1, c->id);
+    c->key_flags = SEARCH_HAS_STRINGS;
+    if ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+        c->title_key = search_title_key(*stmt, 0, &is_oom);
+        c->url_key = search_col_dup(*stmt, 1, &is_oom);
+    } else if (rc != SQLITE_DONE) {
+        return nx_db_error(idx, rc, "cannot run the query", err);
+    }
+    if (c->url_key != NULL) {
+        c->key_flags |= NX_DOC_HAS_URL_KEY;
+        c->url_hash = nx_hash64(c->url_key, strlen(c->url_key));
+    }
+    if (c->title_key != NULL) {
+        c->key_flags |= NX_DOC_HAS_TITLE_KEY;
+        c->title_hash = nx_hash64(c->title_key, strlen(c->title_key));
+    }
     return is_oom ? nx_fail(err, NEWSIDX_NOMEM, "out of memory") : NEWSIDX_OK;
 }
 
-/* The first story head (an index into the collapsed list) with a key,
- * for each key seen: an open-addressing table of strings to indexes. */
+typedef struct search_by_id {
+    int64_t id;
+    size_t i;
+} search_by_id;
+
+static int
+search_by_id_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const search_by_id *)a)->id,
+            y = ((const search_by_id *)b)->id;
+
+    return (x > y) - (x < y);
+}
+
+/* The hashes of the candidates' collapse keys, from docinfo (the indexer
+ * writes them with the item): a few bytes of a block each, in id order so
+ * that each block is sought once, instead of an items row each and its
+ * title normalized again. */
+static int
+search_hashes(search_run *run, newsidx_query *q, newsidx_error *err)
+{
+    search_by_id *order;
+    sqlite3_blob *blob = NULL;
+    int64_t block = INT64_MIN;
+    size_t i;
+    int rc = SQLITE_OK;
+
+    if (run->n_cands == 0)
+        return NEWSIDX_OK;
+    order = nx_malloc(run->n_cands * sizeof(*order));
+    if (order == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (i = 0; i < run->n_cands; i++) {
+        order[i].id = run->cands[i].id;
+        order[i].i = i;
+    }
+    qsort(order, run->n_cands, sizeof(*order), search_by_id_cmp);
+    for (i = 0; i < run->n_cands && rc == SQLITE_OK; i++) {
+        search_cand *c = &run->cands[order[i].i];
+        unsigned s = (unsigned)(c->id & (NX_DOCINFO_SLOTS - 1));
+        unsigned char f = 0, h[8];
+
+        if ((c->id >> NX_DOCINFO_SHIFT) != block) {
+            block = c->id >> NX_DOCINFO_SHIFT;
+            rc = nx_docinfo_seek(q->idx, &blob, block);
+        }
+        if (rc == SQLITE_OK)
+            rc = sqlite3_blob_read(blob, &f, 1, NX_DOCINFO_FLAGS_OFF + (int)s);
+        c->key_flags = f & (NX_DOC_HAS_URL_KEY | NX_DOC_HAS_TITLE_KEY);
+        if (rc == SQLITE_OK && (f & NX_DOC_HAS_URL_KEY) &&
+            (rc = sqlite3_blob_read(
+                 blob, h, 8, NX_DOCINFO_URL_OFF + 8 * (int)s)) == SQLITE_OK)
+            c->url_hash = nx_docinfo_u64(h);
+        if (rc == SQLITE_OK && (f & NX_DOC_HAS_TITLE_KEY) &&
+            (rc = sqlite3_blob_read(
+                 blob, h, 8, NX_DOCINFO_TITLE_OFF + 8 * (int)s)) == SQLITE_OK)
+            c->title_hash = nx_docinfo_u64(h);
+    }
+    sqlite3_blob_close(blob);
+    nx_free(order);
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_db_error(q->idx, rc, "cannot read the collapse keys", err);
+}
+
+/* The first story head (a candidate's index) with each key seen: open
+ * addressing over the keys' hashes. */
 typedef struct search_keymap {
-    const char **keys; /* borrowed from the heads; NULL = empty slot */
-    size_t *heads;
-    size_t mask; /* slots - 1, a power of two less one */
+    uint64_t *hash;
+    size_t *head; /* SIZE_MAX = an empty slot */
+    size_t mask;  /* slots - 1, a power of two less one */
 } search_keymap;
 
 static bool
 search_keymap_init(search_keymap *m, size_t n)
 {
-    size_t slots = 16;
+    size_t slots = 16, i;
 
     while (slots < n * 2)
         slots *= 2;
-    m->keys = nx_calloc(slots, sizeof(*m->keys));
-    m->heads = nx_calloc(slots, sizeof(*m->heads));
+    m->hash = nx_malloc(slots * sizeof(*m->hash));
+    m->head = nx_malloc(slots * sizeof(*m->head));
     m->mask = slots - 1;
-    return m->keys != NULL && m->heads != NULL;
+    for (i = 0; m->head != NULL && i < slots; i++)
+        m->head[i] = SIZE_MAX;
+    return m->hash != NULL && m->head != NULL;
 }
 
 static void
 search_keymap_free(search_keymap *m)
 {
-    nx_free(m->keys);
-    nx_free(m->heads);
+    nx_free(m->hash);
+    nx_free(m->head);
 }
 
-/* The slot of `key`: where it is, or the empty one where it would go. */
-static size_t
-search_keymap_slot(const search_keymap *m, const char *key)
+static bool
+search_has_key(const search_cand *c, int which)
 {
-    size_t i = (size_t)nx_hash64(key, strlen(key)) & m->mask;
+    return (c->key_flags & (which == SEARCH_URL ? NX_DOC_HAS_URL_KEY
+                                                : NX_DOC_HAS_TITLE_KEY)) != 0;
+}
 
-    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+/* Do candidates a and b have the same key `which`: the same hash, and
+ * with their strings read, the same string. */
+static bool
+search_same_key(const search_cand *a, const search_cand *b, int which)
+{
+    if (which == SEARCH_URL)
+        return a->url_hash == b->url_hash &&
+               (!(a->key_flags & b->key_flags & SEARCH_HAS_STRINGS) ||
+                strcmp(a->url_key, b->url_key) == 0);
+    return a->title_hash == b->title_hash &&
+           (!(a->key_flags & b->key_flags & SEARCH_HAS_STRINGS) ||
+            strcmp(a->title_key, b->title_key) == 0);
+}
+
+/* The slot of the first head with candidate c's key `which`, or the
+ * empty slot where it would go. */
+static size_t
+search_keymap_slot(const search_keymap *m, const search_cand *cands,
+                   const search_cand *c, int which)
+{
+    uint64_t h = which == SEARCH_URL ? c->url_hash : c->title_hash;
+    size_t i = (size_t)(h ^ h >> 32) & m->mask;
+
+    while (m->head[i] != SIZE_MAX &&
+           !(m->hash[i] == h && search_same_key(&cands[m->head[i]], c, which)))
         i = (i + 1) & m->mask;
     return i;
 }
 
-/* The first head with `key`, or SIZE_MAX; a NULL key matches nothing. */
+/* The first head with c's key `which`, or SIZE_MAX; none without one. */
 static size_t
-search_keymap_get(const search_keymap *m, const char *key)
+search_keymap_get(const search_keymap *m, const search_cand *cands,
+                  const search_cand *c, int which)
 {
-    size_t i;
-
-    if (key == NULL)
+    if (!search_has_key(c, which))
         return SIZE_MAX;
-    i = search_keymap_slot(m, key);
-    return m->keys[i] != NULL ? m->heads[i] : SIZE_MAX;
+    return m->head[search_keymap_slot(m, cands, c, which)];
 }
 
-/* Remember head `j` for `key` unless an earlier head has it. */
+/* Remember head `j` for its key `which` unless an earlier head has it. */
 static void
-search_keymap_put(search_keymap *m, const char *key, size_t j)
+search_keymap_put(search_keymap *m, const search_cand *cands, size_t j,
+                  int which)
 {
+    const search_cand *c = &cands[j];
     size_t i;
 
-    if (key == NULL)
+    if (!search_has_key(c, which))
         return;
-    i = search_keymap_slot(m, key);
-    if (m->keys[i] == NULL) {
-        m->keys[i] = key;
-        m->heads[i] = j;
+    i = search_keymap_slot(m, cands, c, which);
+    if (m->head[i] == SIZE_MAX) {
+        m->hash[i] = which == SEARCH_URL ? c->url_hash : c->title_hash;
+        m->head[i] = j;
     }
+}
+
+/* Does candidate i really share a key with head j, whose hashes agree on
+ * one?  Both keys are read (search_strings). */
+static int
+search_check_fold(search_run *run, newsidx_query *q, size_t i, size_t j,
+                  sqlite3_stmt **stmt, bool *is_same, newsidx_error *err)
+{
+    search_cand *a = &run->cands[i], *b = &run->cands[j];
+    int rc = search_strings(a, q, stmt, err);
+
+    if (rc == NEWSIDX_OK)
+        rc = search_strings(b, q, stmt, err);
+    *is_same =
+        rc == NEWSIDX_OK && ((a->url_key != NULL && b->url_key != NULL &&
+                              strcmp(a->url_key, b->url_key) == 0) ||
+                             (a->title_key != NULL && b->title_key != NULL &&
+                              strcmp(a->title_key, b->title_key) == 0));
+    return rc;
+}
+
+/* For each candidate, in rank order, the head it folds into (the first
+ * candidate above it with its URL key or its title key that heads a
+ * story), or SIZE_MAX when it heads one: into target[].  Without
+ * `is_strings` the keys are compared by their hashes, and each fold so
+ * found is checked against the keys themselves; *is_clash says one was
+ * not real (two keys with one hash), and the caller runs again on the
+ * keys. */
+static int
+search_fold_targets(search_run *run, newsidx_query *q, bool is_strings,
+                    size_t *target, bool *is_clash, newsidx_error *err)
+{
+    search_keymap by_url, by_title;
+    sqlite3_stmt *stmt = NULL;
+    size_t i;
+    int rc = NEWSIDX_OK;
+
+    *is_clash = false;
+    memset(&by_url, 0, sizeof(by_url));
+    memset(&by_title, 0, sizeof(by_title));
+    if (!search_keymap_init(&by_url, run->n_cands) ||
+        !search_keymap_init(&by_title, run->n_cands))
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (i = 0; i < run->n_cands && rc == NEWSIDX_OK; i++) {
+        const search_cand *c = &run->cands[i];
+        size_t j = search_keymap_get(&by_url, run->cands, c, SEARCH_URL),
+               t = search_keymap_get(&by_title, run->cands, c, SEARCH_TITLE);
+        bool is_same = true;
+
+        if (t < j)
+            j = t;
+        if (j != SIZE_MAX && !is_strings)
+            rc = search_check_fold(run, q, i, j, &stmt, &is_same, err);
+        if (rc == NEWSIDX_OK && !is_same) {
+            *is_clash = true;
+            break;
+        }
+        target[i] = j;
+        if (j == SIZE_MAX) {
+            search_keymap_put(&by_url, run->cands, i, SEARCH_URL);
+            search_keymap_put(&by_title, run->cands, i, SEARCH_TITLE);
+        }
+    }
+    sqlite3_finalize(stmt);
+    search_keymap_free(&by_url);
+    search_keymap_free(&by_title);
+    return rc;
+}
+
+/* The fold targets, from the hashes, or from the keys themselves when
+ * two keys share a hash (search_fold_targets). */
+static int
+search_targets(search_run *run, newsidx_query *q, size_t *target,
+               newsidx_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool is_clash;
+    size_t i;
+    int rc = search_fold_targets(run, q, false, target, &is_clash, err);
+
+    if (rc != NEWSIDX_OK || !is_clash)
+        return rc;
+    for (i = 0; i < run->n_cands && rc == NEWSIDX_OK; i++)
+        rc = search_strings(&run->cands[i], q, &stmt, err);
+    sqlite3_finalize(stmt);
+    if (rc == NEWSIDX_OK)
+        rc = search_fold_targets(run, q, true, target, &is_clash, err);
+    return rc;
 }
 
 /* Fold near-duplicates (same URL key or same normalized title) into the
@@ -617,36 +821,33 @@ search_keymap_put(search_keymap *m, const char *key, size_t j)
  * stories left at the front.  Going down the ranked list, an item joins
  * the first story above it whose head has its URL key or its title (two
  * tables find that head at once, for any number of candidates), else it
- * heads a story of its own.  Only NEWSIDX_NOMEM can fail. */
+ * heads a story of its own. */
 static int
-search_collapse(search_run *run, bool is_enabled, size_t *n_out,
+search_collapse(search_run *run, newsidx_query *q, size_t *n_out,
                 newsidx_error *err)
 {
-    search_keymap by_url, by_title;
-    size_t i, n = 0;
+    size_t *target = NULL, i, n = 0;
     int rc = NEWSIDX_OK;
 
-    memset(&by_url, 0, sizeof(by_url));
-    memset(&by_title, 0, sizeof(by_title));
-    if (is_enabled && (!search_keymap_init(&by_url, run->n_cands) ||
-                       !search_keymap_init(&by_title, run->n_cands))) {
-        search_keymap_free(&by_url);
-        search_keymap_free(&by_title);
-        *n_out = run->n_cands;
+    *n_out = run->n_cands;
+    if (q->opts.no_collapse) {
+        for (i = 0; i < run->n_cands; i++)
+            run->cands[i].collapsed = 1;
+        return NEWSIDX_OK;
+    }
+    target = nx_malloc((run->n_cands + 1) * sizeof(*target));
+    if (target == NULL)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    rc = search_targets(run, q, target, err);
+    if (rc != NEWSIDX_OK) {
+        nx_free(target);
+        return rc;
     }
     for (i = 0; i < run->n_cands; i++) {
         search_cand c = run->cands[i];
-        size_t j = SIZE_MAX, t;
 
-        if (is_enabled) {
-            j = search_keymap_get(&by_url, c.url_key);
-            t = search_keymap_get(&by_title, c.title_key);
-            if (t < j)
-                j = t;
-        }
-        if (j != SIZE_MAX) {
-            search_cand *head = &run->cands[j];
+        if (target[i] != SIZE_MAX) {
+            search_cand *head = &run->cands[target[target[i]]];
             size_t n_grown = (size_t)head->collapsed;
             int64_t *grown =
                 rc == NEWSIDX_OK
@@ -671,15 +872,10 @@ search_collapse(search_run *run, bool is_enabled, size_t *n_out,
             continue;
         }
         c.collapsed = 1;
-        run->cands[n] = c;
-        if (is_enabled) {
-            search_keymap_put(&by_url, run->cands[n].url_key, n);
-            search_keymap_put(&by_title, run->cands[n].title_key, n);
-        }
-        n++;
+        target[i] = n; /* a head: where it is now, for those below */
+        run->cands[n++] = c;
     }
-    search_keymap_free(&by_url);
-    search_keymap_free(&by_title);
+    nx_free(target);
     run->n_cands = n;
     *n_out = n;
     return rc;
@@ -735,7 +931,7 @@ search_scan_sorted(search_run *run, newsidx_query *q, size_t cap,
     if (rc == NEWSIDX_OK)
         qsort(run->cands, run->n_cands, sizeof(*run->cands), search_cand_cmp);
     if (rc == NEWSIDX_OK && !q->opts.no_collapse)
-        rc = search_keys(run, q, err);
+        rc = search_hashes(run, q, err);
     return rc;
 }
 
@@ -830,7 +1026,7 @@ search_candidates(search_run *run, newsidx_query *q, size_t min_cap,
         }
         n_before = run->n_cands;
         if (rc == NEWSIDX_OK)
-            rc = search_collapse(run, !q->opts.no_collapse, &n_stories, err);
+            rc = search_collapse(run, q, &n_stories, err);
         if (rc != NEWSIDX_OK)
             break;
         *n_folded_out = n_before - n_stories;

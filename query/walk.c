@@ -372,33 +372,15 @@ static bool
 walk_docinfo(eng *e, int64_t id)
 {
     int64_t block = id >> NX_DOCINFO_SHIFT;
-    int rc, n;
+    int rc;
 
     if (block == e->dblock)
         return e->dhas;
     e->dblock = block;
     e->dhas = false;
-    rc = e->dblob != NULL ? sqlite3_blob_reopen(e->dblob, block)
-                          : sqlite3_blob_open(e->q->idx->db, "main", "docinfo",
-                                              "data", block, 0, &e->dblob);
-    if (rc == SQLITE_ERROR) { /* no such block */
-        e->rc = nx_db_damaged(
-            e->q->idx,
-            "docinfo block %lld is missing (items %lld"
-            " to %lld are in the fts index)",
-            (long long)block, (long long)block * NX_DOCINFO_SLOTS,
-            (long long)block * NX_DOCINFO_SLOTS + NX_DOCINFO_SLOTS - 1);
-        return false;
-    }
+    rc = nx_docinfo_seek(e->q->idx, &e->dblob, block);
     if (rc != SQLITE_OK) {
         e->rc = rc;
-        return false;
-    }
-    n = sqlite3_blob_bytes(e->dblob);
-    if (n != NX_DOCINFO_BYTES) {
-        e->rc =
-            nx_db_damaged(e->q->idx, "docinfo block %lld has %d bytes, not %d",
-                          (long long)block, n, NX_DOCINFO_BYTES);
         return false;
     }
     /* What the query needs: the hot part, and the dates or quality and
@@ -410,7 +392,7 @@ walk_docinfo(eng *e, int64_t id)
                                NX_DOCINFO_QUALITY_OFF);
     if (rc == SQLITE_OK && e->need_date)
         rc = sqlite3_blob_read(e->dblob, e->dbuf + NX_DOCINFO_DATE_OFF,
-                               NX_DOCINFO_BYTES - NX_DOCINFO_DATE_OFF,
+                               NX_DOCINFO_PROVIDER_OFF - NX_DOCINFO_DATE_OFF,
                                NX_DOCINFO_DATE_OFF);
     if (rc != SQLITE_OK) {
         e->rc = rc;
@@ -614,6 +596,23 @@ walk_hidden(eng *e, int64_t lo, const uint64_t *m, uint64_t *hidden)
     return SQLITE_OK;
 }
 
+/* Mark the rows `bits` of the word of rows from `lo` (a multiple of 64)
+ * in e->marks: a row past them is damage (docinfo spans every item). */
+static void
+walk_mark(eng *e, int64_t lo, uint64_t bits)
+{
+    size_t at = (size_t)lo / 64;
+
+    if (lo < 0 || at >= e->n_marks) {
+        e->rc = nx_db_damaged(e->q->idx,
+                              "item %lld of the fts index is past the"
+                              " docinfo blocks",
+                              (long long)(lo + __builtin_ctzll(bits)));
+        return;
+    }
+    e->marks[at] |= bits;
+}
+
 /* Count the slots `m` of unit `lo` that are published (all with
  * --all), and the others in e->n_hidden. */
 static uint64_t
@@ -631,6 +630,8 @@ walk_count_tags(eng *e, int64_t lo, const uint64_t *m)
     for (w = 0; w < ENG_WORDS; w++) {
         e->n_hidden += (uint64_t)__builtin_popcountll(m[w] & hidden[w]);
         n += (uint64_t)__builtin_popcountll(m[w] & ~hidden[w]);
+        if (e->marks != NULL && (m[w] & ~hidden[w]) != 0)
+            walk_mark(e, lo + 64 * w, m[w] & ~hidden[w]);
     }
     return n; /* (no self_id here: eng_open) */
 }
@@ -666,6 +667,8 @@ walk_take(eng *e, int64_t lo, const uint64_t *m, search_run *run)
             if (!walk_keep(e, s) || id == e->q->self_id)
                 continue;
             n++;
+            if (e->marks != NULL)
+                walk_mark(e, id & ~(int64_t)63, (uint64_t)1 << (id & 63));
             if (run != NULL) {
                 search_cand c;
 

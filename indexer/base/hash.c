@@ -1,10 +1,13 @@
 /*
  * hash.c - a 64-bit content hash to confirm that a file really changed.
  *
- * FNV-1a over 8-byte words with a final avalanche: fast enough for file
- * contents (several GB/s), stable across runs and platforms of the same
- * endianness.  Not cryptographic; a collision only means a changed file
- * whose size and mtime also changed is taken as unchanged in content.
+ * FNV-1a over 8-byte words (read little-endian) with a final avalanche:
+ * fast enough for file contents (several GB/s), and the same on every
+ * platform, because the index stores it (the file hashes, the tags of
+ * URL keys and types, the collapse keys in docinfo).  Not cryptographic:
+ * a collision means a changed file whose size and mtime also changed is
+ * taken as unchanged in content; the query side checks a collapse that
+ * two equal hashes suggest against the keys themselves.
  */
 #include <string.h>
 
@@ -18,9 +21,12 @@ nx_hash64(const void *data, size_t len)
     size_t i = 0;
 
     for (; i + 8 <= len; i += 8) {
-        uint64_t w;
+        uint64_t w = 0;
+        int k;
 
-        memcpy(&w, p + i, 8);
+        /* Little-endian whatever the machine: the hash is stored. */
+        for (k = 7; k >= 0; k--)
+            w = w << 8 | p[i + (size_t)k];
         h = (h ^ w) * 0x100000001b3ULL;
         h ^= h >> 29;
     }

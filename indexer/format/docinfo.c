@@ -100,6 +100,10 @@ nx_docinfo_pack(unsigned char *data, unsigned slot, const nx_docinfo_rec *rec)
         flags |= NX_DOC_HAS_QUALITY;
     if (rec->has_heat)
         flags |= NX_DOC_HAS_HEAT;
+    if (rec->has_url_key)
+        flags |= NX_DOC_HAS_URL_KEY;
+    if (rec->has_title_key)
+        flags |= NX_DOC_HAS_TITLE_KEY;
     data[NX_DOCINFO_FLAGS_OFF + slot] = (unsigned char)flags;
     docinfo_put_u32(
         data + NX_DOCINFO_QUALITY_OFF + 4 * slot,
@@ -108,6 +112,12 @@ nx_docinfo_pack(unsigned char *data, unsigned slot, const nx_docinfo_rec *rec)
                     (uint32_t)docinfo_clamp32(rec->has_heat ? rec->heat : 0));
     docinfo_put_u64(data + NX_DOCINFO_DATE_OFF + 8 * slot,
                     (uint64_t)(rec->has_date ? rec->published_at : 0));
+    docinfo_put_u32(data + NX_DOCINFO_PROVIDER_OFF + 4 * slot,
+                    rec->provider_id);
+    docinfo_put_u64(data + NX_DOCINFO_URL_OFF + 8 * slot,
+                    rec->has_url_key ? rec->url_hash : 0);
+    docinfo_put_u64(data + NX_DOCINFO_TITLE_OFF + 8 * slot,
+                    rec->has_title_key ? rec->title_hash : 0);
 }
 
 static nx_docinfo_cache *
@@ -316,6 +326,30 @@ nx_docinfo_bitmap_new(newsidx_index *idx, uint64_t **bits_out,
     *n_words_out = (size_t)(max_block + 1) * (NX_DOCINFO_SLOTS / 64);
     *bits_out = nx_calloc(*n_words_out + 1, sizeof(**bits_out));
     return *bits_out != NULL ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+int
+nx_docinfo_seek(newsidx_index *idx, sqlite3_blob **blob, int64_t block)
+{
+    int rc = *blob != NULL ? sqlite3_blob_reopen(*blob, block)
+                           : sqlite3_blob_open(idx->db, "main", "docinfo",
+                                               "data", block, 0, blob);
+    int n;
+
+    if (rc == SQLITE_ERROR) /* no such block */
+        return nx_db_damaged(
+            idx,
+            "docinfo block %lld is missing (items %lld to %lld are"
+            " in the fts index)",
+            (long long)block, (long long)block * NX_DOCINFO_SLOTS,
+            (long long)block * NX_DOCINFO_SLOTS + NX_DOCINFO_SLOTS - 1);
+    if (rc != SQLITE_OK)
+        return rc;
+    n = sqlite3_blob_bytes(*blob);
+    if (n != NX_DOCINFO_BYTES)
+        return nx_db_damaged(idx, "docinfo block %lld has %d bytes, not %d",
+                             (long long)block, n, NX_DOCINFO_BYTES);
+    return SQLITE_OK;
 }
 
 /* The items docinfo holds, from the flags of every block: through a blob

@@ -375,26 +375,35 @@ uint16_t nx_score_bound(const uint32_t *tf, const uint32_t *len,
 **   NX_DOCINFO_QUALITY_OFF i32 quality (clamped to 32 bits)
 **   NX_DOCINFO_HEAT_OFF    i32 heat (clamped to 32 bits)
 **   NX_DOCINFO_DATE_OFF    i64 published_at, Unix seconds
+**   NX_DOCINFO_PROVIDER_OFF u32 providers.id, 0 for none (the facets)
+**   NX_DOCINFO_URL_OFF     u64 nx_hash64 of url_key (NX_DOC_HAS_URL_KEY)
+**   NX_DOCINFO_TITLE_OFF   u64 nx_hash64 of the normalized title
+**                          (NX_DOC_HAS_TITLE_KEY): the collapse keys
 ** The first NX_DOCINFO_HOT_BYTES hold everything a default ranked query
 ** reads.  Functions return SQLite result codes.
 */
-#define NX_DOCINFO_SHIFT       10
-#define NX_DOCINFO_SLOTS       (1 << NX_DOCINFO_SHIFT)
-#define NX_DOCINFO_LEN_OFF(c)  ((c)*2 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_LEVEL_OFF   (6 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_FLAGS_OFF   (8 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_HOT_BYTES   (9 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_QUALITY_OFF (9 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_HEAT_OFF    (13 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_DATE_OFF    (17 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_BYTES       (25 * NX_DOCINFO_SLOTS)
-#define NX_DOCINFO_LEN_BIG     0xFFFFu
+#define NX_DOCINFO_SHIFT        10
+#define NX_DOCINFO_SLOTS        (1 << NX_DOCINFO_SHIFT)
+#define NX_DOCINFO_LEN_OFF(c)   ((c)*2 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_LEVEL_OFF    (6 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_FLAGS_OFF    (8 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_HOT_BYTES    (9 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_QUALITY_OFF  (9 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_HEAT_OFF     (13 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_DATE_OFF     (17 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_PROVIDER_OFF (25 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_URL_OFF      (29 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_TITLE_OFF    (37 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_BYTES        (45 * NX_DOCINFO_SLOTS)
+#define NX_DOCINFO_LEN_BIG      0xFFFFu
 
-#define NX_DOC_PRESENT     0x01u
-#define NX_DOC_UNPUBLISHED 0x02u /* published: false */
-#define NX_DOC_HAS_DATE    0x04u
-#define NX_DOC_HAS_QUALITY 0x08u
-#define NX_DOC_HAS_HEAT    0x10u
+#define NX_DOC_PRESENT       0x01u
+#define NX_DOC_UNPUBLISHED   0x02u /* published: false */
+#define NX_DOC_HAS_DATE      0x04u
+#define NX_DOC_HAS_QUALITY   0x08u
+#define NX_DOC_HAS_HEAT      0x10u
+#define NX_DOC_HAS_URL_KEY   0x20u /* a non-empty url_key */
+#define NX_DOC_HAS_TITLE_KEY 0x40u /* a non-empty normalized title */
 
 /* What docinfo records of one item. */
 typedef struct nx_docinfo_rec {
@@ -402,6 +411,9 @@ typedef struct nx_docinfo_rec {
     int level;
     bool is_unpublished, has_date, has_quality, has_heat;
     int64_t published_at, quality, heat;
+    uint32_t provider_id; /* 0 = none */
+    bool has_url_key, has_title_key;
+    uint64_t url_hash, title_hash; /* nx_hash64 of the keys */
 } nx_docinfo_rec;
 
 typedef struct nx_docinfo_cache nx_docinfo_cache;
@@ -420,6 +432,10 @@ int nx_docinfo_clear(newsidx_index *idx, int64_t id);
  * the handle until the file changes; call inside a read transaction that
  * has read something (its data version is then the snapshot's). */
 int nx_docinfo_live(newsidx_index *idx, const uint64_t **bits, size_t *n_words);
+/* Point *blob (opened on first use, closed by the caller) at docinfo block
+ * `block`: SQLITE_OK, SQLITE_CORRUPT (nx_db_damaged) for a block that is
+ * missing or not NX_DOCINFO_BYTES long, or another SQLite code. */
+int nx_docinfo_seek(newsidx_index *idx, sqlite3_blob **blob, int64_t block);
 /* A zeroed bitmap of the item ids docinfo spans, every block up to its
  * last: *n_words_out words (one more is allocated), freed with nx_free.
  * A last block the file cannot hold is damage (SQLITE_CORRUPT,

@@ -20,7 +20,7 @@ check_eq "integrity" ok "$(sql t.db 'PRAGMA integrity_check')"
 check "fts integrity" sql t.db \
     "INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)"
 check_eq "WAL mode" wal "$(sql t.db 'PRAGMA journal_mode')"
-check_eq "schema version" 7 "$(sql t.db 'PRAGMA user_version')"
+check_eq "schema version" 8 "$(sql t.db 'PRAGMA user_version')"
 
 # Normalization: the examples of the issue, through the stock shell.
 match() {

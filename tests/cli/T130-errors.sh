@@ -28,7 +28,7 @@ check_eq "other schema version: exit 1" 1 "$rc"
 check "other schema version: says how to fix" grep -q 'schema version 99.*--rebuild' .err
 run_index --db t.db --json --rebuild news
 check_eq "--rebuild recreates an index of another version" 0 "$rc"
-check_eq "rebuilt version" 7 "$(sql t.db 'PRAGMA user_version')"
+check_eq "rebuilt version" 8 "$(sql t.db 'PRAGMA user_version')"
 
 # A second indexer on the same file refuses with a clear message.
 flock t.db.lock sleep 3 &

@@ -101,14 +101,14 @@ sql new.db 'PRAGMA user_version = 99'
 run_query --db new.db zurich
 check_eq "newer schema version: exit 1" 1 "$rc"
 check_eq "newer schema version: the advice once" \
-    "newsquery: error: 'new.db' has schema version 99, made by a newer newsidx than this one (7); use that newsidx, or make it anew for this one: newsindex --rebuild" \
+    "newsquery: error: 'new.db' has schema version 99, made by a newer newsidx than this one (8); use that newsidx, or make it anew for this one: newsindex --rebuild" \
     "$(cat .err)"
 cp t.db old.db
 sql old.db 'PRAGMA user_version = 6'
 run_query --db old.db zurich
 check_eq "older schema version: exit 1" 1 "$rc"
 check_eq "older schema version: the advice once" \
-    "newsquery: error: 'old.db' has schema version 6, older than this newsidx's 7; make it anew: newsindex --rebuild" \
+    "newsquery: error: 'old.db' has schema version 6, older than this newsidx's 8; make it anew: newsindex --rebuild" \
     "$(cat .err)"
 run_query --like 999999
 check_eq "--like an unknown id: exit 1" 1 "$rc"

@@ -62,10 +62,11 @@ import urllib.parse
 
 STRUCTURE_ID = 10
 DOCINFO_SLOTS = 1024
-DOCINFO_BYTES = 25 * DOCINFO_SLOTS
+DOCINFO_BYTES = 45 * DOCINFO_SLOTS
 # (offset, width) of each per-slot array of a docinfo block (docs/schema.md)
 DOCINFO_FIELDS = [(0, 2), (2048, 2), (4096, 2), (6144, 2), (8192, 1),
-                  (9216, 4), (13312, 4), (17408, 8)]
+                  (9216, 4), (13312, 4), (17408, 8), (25600, 4), (29696, 8),
+                  (37888, 8)]
 DOCINFO_FLAGS_OFF = 8192
 DOCINFO_DATE_OFF = 17408
 DOCINFO_HAS_DATE = 4

@@ -430,9 +430,9 @@ docsize_cols(const unsigned char *p, int n, uint32_t *cols, int n_cols)
     }
 }
 
-/* docinfo holds, for every item, its level, flags, quality, heat, date
- * and the token counts FTS5 keeps in fts_docsize; removed items leave an
- * empty slot. */
+/* docinfo holds, for every item, its level, flags, quality, heat, date,
+ * provider, the hashes of its URL key and normalized title, and the token
+ * counts FTS5 keeps in fts_docsize; removed items leave an empty slot. */
 static void
 test_store__docinfo_matches_items(void **state)
 {
@@ -461,7 +461,9 @@ test_store__docinfo_matches_items(void **state)
                          f->idx->db,
                          "SELECT f.id, i.id, i.level, i.published,"
                          " i.published_at, i.quality, i.heat, d.sz,"
-                         " (SELECT data FROM docinfo WHERE block = f.id >> ?1)"
+                         " (SELECT data FROM docinfo WHERE block = f.id >> ?1),"
+                         " i.provider_id, i.url_key,"
+                         " (SELECT title FROM fts WHERE rowid = f.id)"
                          " FROM files f LEFT JOIN items i ON i.id = f.id"
                          " LEFT JOIN fts_docsize d ON d.id = f.id",
                          -1, &stmt, NULL),
@@ -502,6 +504,25 @@ test_store__docinfo_matches_items(void **state)
                              sqlite3_column_int64(stmt, 5));
         assert_int_equal((flags & NX_DOC_HAS_HEAT) != 0,
                          sqlite3_column_type(stmt, 6) != SQLITE_NULL);
+        /* The provider and the hashes of the collapse keys: the URL key
+         * and the normalized title (the fts table's title column). */
+        assert_int_equal(
+            nx_docinfo_u32(data + NX_DOCINFO_PROVIDER_OFF + 4 * slot),
+            sqlite3_column_int64(stmt, 9));
+        assert_int_equal((flags & NX_DOC_HAS_URL_KEY) != 0,
+                         sqlite3_column_bytes(stmt, 10) > 0);
+        if (flags & NX_DOC_HAS_URL_KEY)
+            assert_int_equal(
+                nx_docinfo_u64(data + NX_DOCINFO_URL_OFF + 8 * slot),
+                nx_hash64(sqlite3_column_text(stmt, 10),
+                          (size_t)sqlite3_column_bytes(stmt, 10)));
+        assert_int_equal((flags & NX_DOC_HAS_TITLE_KEY) != 0,
+                         sqlite3_column_bytes(stmt, 11) > 0);
+        if (flags & NX_DOC_HAS_TITLE_KEY)
+            assert_int_equal(
+                nx_docinfo_u64(data + NX_DOCINFO_TITLE_OFF + 8 * slot),
+                nx_hash64(sqlite3_column_text(stmt, 11),
+                          (size_t)sqlite3_column_bytes(stmt, 11)));
         docsize_cols(sqlite3_column_blob(stmt, 7),
                      sqlite3_column_bytes(stmt, 7), cols, 4);
         for (c = 0; c < 3; c++) {
