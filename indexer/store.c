@@ -69,6 +69,10 @@ static const char *const store_sql[NX_STMT_COUNT] = {
         " FROM items i, json_each(CASE WHEN json_valid(i.warnings)"
         " AND json_type(i.warnings) = 'array' THEN i.warnings END) w"
         " WHERE i.id = ?1 AND w.type = 'object'",
+    [NX_STMT_TITLE_KEY_INSERT] =
+        "INSERT OR IGNORE INTO title_keys(hash, id) VALUES(?1, ?2)",
+    [NX_STMT_TITLE_KEY_DELETE] =
+        "DELETE FROM title_keys WHERE hash = ?1 AND id = ?2",
 };
 
 static int
@@ -343,6 +347,20 @@ nx_store_item_warnings(size_t *n_out, newsidx_index *idx, int64_t id,
                            : nx_db_error(idx, rc, "cannot read the index", err);
 }
 
+/* Insert or delete the title_keys row of item `id` (statement `which`). */
+static void
+store_title_key(newsidx_index *idx, enum nx_stmt_id which, uint64_t hash,
+                int64_t id, int *rc)
+{
+    sqlite3_stmt *stmt = *rc == SQLITE_OK ? store_stmt(idx, which, rc) : NULL;
+
+    if (stmt == NULL)
+        return;
+    sqlite3_bind_int64(stmt, 1, (int64_t)hash);
+    sqlite3_bind_int64(stmt, 2, id);
+    store_step_done(stmt, rc);
+}
+
 int
 nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
 {
@@ -360,9 +378,14 @@ nx_store_item_delete(newsidx_index *idx, int64_t id, newsidx_error *err)
         sqlite3_reset(stmt);
     }
     if (has_item) {
+        bool has_title = false;
+        uint64_t title_hash = 0;
+
         rc = nx_fts_remove(idx, id);
         if (rc == SQLITE_OK)
-            rc = nx_docinfo_clear(idx, id);
+            rc = nx_docinfo_clear(idx, id, &has_title, &title_hash);
+        if (has_title)
+            store_title_key(idx, NX_STMT_TITLE_KEY_DELETE, title_hash, id, &rc);
         store_run_id(idx, NX_STMT_ITEM_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_ITEM_TOPIC_DELETE, id, &rc);
         store_run_id(idx, NX_STMT_RELATED_DELETE, id, &rc);
@@ -666,6 +689,8 @@ nx_store_item_put(newsidx_index *idx, int64_t id, const nx_item *item,
     }
     if (rc == SQLITE_OK)
         rc = nx_docinfo_set(idx, id, &rec);
+    if (rec.has_title_key)
+        store_title_key(idx, NX_STMT_TITLE_KEY_INSERT, rec.title_hash, id, &rc);
     nx_free(topic_ids);
     return rc == SQLITE_OK ? NEWSIDX_OK
                            : nx_db_error(idx, rc, "cannot write an item", err);

@@ -351,6 +351,8 @@ query_half_free(newsidx_index *idx, void *state)
     (void)idx;
     for (i = 0; i < NX_HIT_STMTS; i++)
         sqlite3_finalize(half->hit_stmt[i]);
+    for (i = 0; i < NX_KEY_STMTS; i++)
+        sqlite3_finalize(half->key_stmt[i]);
     nx_rowset_free(&half->unpub);
     nx_tokenizer_free(half->qtok);
     nx_free(half);

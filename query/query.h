@@ -175,6 +175,9 @@ bool nx_rank_parse_weights(nx_weights *w, const char *s);
 /* The statements hits.c reads a hit with: its row, its topics, its
  * related entries. */
 #define NX_HIT_STMTS 3
+/* The statements search.c reads collapse keys with: an item's keys, the
+ * items of a URL key, the items of a title's hash. */
+#define NX_KEY_STMTS 3
 typedef struct nx_read_half {
     nx_rank_state rank;        /* see rank.c */
     nx_rowset unpub;           /* the unpublished items (walk.c) */
@@ -183,6 +186,7 @@ typedef struct nx_read_half {
                                   rows are read whole (NX_PREFIX_RARE_DF,
                                   plan.c; tests change it) */
     sqlite3_stmt *hit_stmt[NX_HIT_STMTS]; /* hits.c's, prepared once */
+    sqlite3_stmt *key_stmt[NX_KEY_STMTS]; /* search.c's likewise */
 } nx_read_half;
 /* The read half's state, made and attached on first use; NULL when out
  * of memory.  Every query's handle has it. */

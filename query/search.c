@@ -416,9 +416,11 @@ nx_search_rows(newsidx_query *q, int64_t *n_rows, newsidx_error *err)
                : nx_db_error(q->idx, rc, "cannot read the index", err);
 }
 
-/* The SQL scan: every match scored, the best run->cap kept. */
+/* The SQL scan: every match scored, the best run->cap kept; with `only`
+ * (" AND i.id IN (...)"), the matches among those items alone. */
 static int
-search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
+search_sql_scan(search_run *run, newsidx_query *q, const char *only,
+                newsidx_error *err)
 {
     bool has_text = q->match[0] != '\0';
     nx_rank_state *rank = &q->half->rank;
@@ -434,6 +436,8 @@ search_sql_scan(search_run *run, newsidx_query *q, newsidx_error *err)
              "SELECT i.id, %s, i.level, i.quality, i.heat, i.published_at",
              has_text ? "nx_bm25f(fts, ?, ?, ?)" : "0");
     nx_search_where(&s, q);
+    if (only != NULL)
+        nx_buf_puts(&s.where, only);
     if (has_text && s.n_params + 3 > SEARCH_MAX_PARAMS)
         s.is_overflow = true;
     else if (has_text) { /* the weights go first: they are in the head */
@@ -527,38 +531,52 @@ enum { SEARCH_URL, SEARCH_TITLE };
 /* key_flags: the keys themselves are read (search_strings). */
 #define SEARCH_HAS_STRINGS 0x100u
 
+/* Statement `which` of the read half's NX_KEY_STMTS on q's file, `sql`
+ * prepared on first use and kept (a page's keys take dozens). */
+static int
+search_stmt(sqlite3_stmt **out, newsidx_query *q, int which, const char *sql,
+            newsidx_error *err)
+{
+    sqlite3_stmt **slot = &q->half->key_stmt[which];
+    int rc = SQLITE_OK;
+
+    if (*slot == NULL)
+        rc = sqlite3_prepare_v3(q->idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                slot, NULL);
+    else
+        sqlite3_reset(*slot);
+    *out = *slot;
+    return rc == SQLITE_OK
+               ? NEWSIDX_OK
+               : nx_db_error(q->idx, rc, "cannot run the query", err);
+}
+
 /* A candidate's keys themselves, from its items row (in its own file),
  * once; their hashes and flags then follow the keys read. */
 static int
-search_strings(search_cand *c, newsidx_query *q, sqlite3_stmt **stmt,
-               newsidx_error *err)
+search_strings(search_cand *c, newsidx_query *q, newsidx_error *err)
 {
-    newsidx_index *idx = nx_query_member(q, c->member)->idx;
+    newsidx_query *qm = nx_query_member(q, c->member);
+    sqlite3_stmt *stmt;
     bool is_oom = false;
     int rc;
 
     if (c->key_flags & SEARCH_HAS_STRINGS)
         return NEWSIDX_OK;
-    if (*stmt != NULL && sqlite3_db_handle(*stmt) != idx->db) {
-        sqlite3_finalize(*stmt);
-        *stmt = NULL;
-    }
-    rc = *stmt != NULL
-             ? SQLITE_OK
-             : sqlite3_prepare_v2(
-                   idx->db, "SELECT title, url_key FROM items WHERE id = ?", -1,
-                   stmt, NULL);
-    if (rc != SQLITE_OK)
-        return nx_db_error(idx, rc, "cannot run the query", err);
-    sqlite3_reset(*stmt);
-    sqlite3_bind_int64(*stmt, 1, c->id);
+    rc = search_stmt(&stmt, qm, 0,
+                     "SELECT title, url_key FROM items WHERE id = ?", err);
+    if (rc != NEWSIDX_OK)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, c->id);
     c->key_flags = SEARCH_HAS_STRINGS;
-    if ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
-        c->title_key = search_title_key(*stmt, 0, &is_oom);
-        c->url_key = search_col_dup(*stmt, 1, &is_oom);
-    } else if (rc != SQLITE_DONE) {
-        return nx_db_error(idx, rc, "cannot run the query", err);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        c->title_key = search_title_key(stmt, 0, &is_oom);
+        c->url_key = search_col_dup(stmt, 1, &is_oom);
+        rc = SQLITE_DONE;
     }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return nx_db_error(qm->idx, rc, "cannot run the query", err);
     if (c->url_key != NULL) {
         c->key_flags |= NX_DOC_HAS_URL_KEY;
         c->url_hash = nx_hash64(c->url_key, strlen(c->url_key));
@@ -728,23 +746,30 @@ search_keymap_put(search_keymap *m, const search_cand *cands, size_t j,
     }
 }
 
-/* Does candidate i really share a key with head j, whose hashes agree on
- * one?  Both keys are read (search_strings). */
+/* Do candidates a and b really share a key (their hashes agree on one)?
+ * Both keys are read (search_strings). */
 static int
-search_check_fold(search_run *run, newsidx_query *q, size_t i, size_t j,
-                  sqlite3_stmt **stmt, bool *is_same, newsidx_error *err)
+search_check_pair(search_cand *a, search_cand *b, newsidx_query *q,
+                  bool *is_same, newsidx_error *err)
 {
-    search_cand *a = &run->cands[i], *b = &run->cands[j];
-    int rc = search_strings(a, q, stmt, err);
+    int rc = search_strings(a, q, err);
 
     if (rc == NEWSIDX_OK)
-        rc = search_strings(b, q, stmt, err);
+        rc = search_strings(b, q, err);
     *is_same =
         rc == NEWSIDX_OK && ((a->url_key != NULL && b->url_key != NULL &&
                               strcmp(a->url_key, b->url_key) == 0) ||
                              (a->title_key != NULL && b->title_key != NULL &&
                               strcmp(a->title_key, b->title_key) == 0));
     return rc;
+}
+
+/* The same for candidate i and head j of the run. */
+static int
+search_check_fold(search_run *run, newsidx_query *q, size_t i, size_t j,
+                  bool *is_same, newsidx_error *err)
+{
+    return search_check_pair(&run->cands[i], &run->cands[j], q, is_same, err);
 }
 
 /* For each candidate, in rank order, the head it folds into (the first
@@ -759,7 +784,6 @@ search_fold_targets(search_run *run, newsidx_query *q, bool is_strings,
                     size_t *target, bool *is_clash, newsidx_error *err)
 {
     search_keymap by_url, by_title;
-    sqlite3_stmt *stmt = NULL;
     size_t i;
     int rc = NEWSIDX_OK;
 
@@ -778,7 +802,7 @@ search_fold_targets(search_run *run, newsidx_query *q, bool is_strings,
         if (t < j)
             j = t;
         if (j != SIZE_MAX && !is_strings)
-            rc = search_check_fold(run, q, i, j, &stmt, &is_same, err);
+            rc = search_check_fold(run, q, i, j, &is_same, err);
         if (rc == NEWSIDX_OK && !is_same) {
             *is_clash = true;
             break;
@@ -789,7 +813,6 @@ search_fold_targets(search_run *run, newsidx_query *q, bool is_strings,
             search_keymap_put(&by_title, run->cands, i, SEARCH_TITLE);
         }
     }
-    sqlite3_finalize(stmt);
     search_keymap_free(&by_url);
     search_keymap_free(&by_title);
     return rc;
@@ -801,7 +824,6 @@ static int
 search_targets(search_run *run, newsidx_query *q, size_t *target,
                newsidx_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
     bool is_clash;
     size_t i;
     int rc = search_fold_targets(run, q, false, target, &is_clash, err);
@@ -809,8 +831,7 @@ search_targets(search_run *run, newsidx_query *q, size_t *target,
     if (rc != NEWSIDX_OK || !is_clash)
         return rc;
     for (i = 0; i < run->n_cands && rc == NEWSIDX_OK; i++)
-        rc = search_strings(&run->cands[i], q, &stmt, err);
-    sqlite3_finalize(stmt);
+        rc = search_strings(&run->cands[i], q, err);
     if (rc == NEWSIDX_OK)
         rc = search_fold_targets(run, q, true, target, &is_clash, err);
     return rc;
@@ -905,7 +926,7 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
         run->n_cands = 0;
         run->n_rows = 0;
         run->is_complete = true;
-        rc = search_sql_scan(run, q, err);
+        rc = search_sql_scan(run, q, NULL, err);
     }
     return rc;
 }
@@ -1080,6 +1101,334 @@ search_stories(newsidx_results *r, search_run *run, bool has_scan,
     return NEWSIDX_OK;
 }
 
+/*
+ * The copies of the page's hits that rank below the scan.  A scan keeps
+ * the best M matches (search_candidates), so a copy of a hit that ranks
+ * lower was not collapsed into it, and no page would list it: wherever a
+ * scan reaches it, it folds into that hit.  Such a copy shares the hit's
+ * URL key (items_url_key finds the items of a URL key) or its normalized
+ * title (title_keys, by the title's hash); those of them that match the
+ * query, are not in the scan, and have no head above the hit with a key
+ * of theirs join it, below its copies from the scan, best first.  The
+ * lists are then those of a walk over every match (tests/cli/T660).
+ */
+
+/* A list of (file, item) pairs. */
+typedef struct search_ids {
+    search_cand *c;
+    size_t n, cap;
+} search_ids;
+
+static bool
+search_ids_add(search_ids *l, int64_t id, size_t member)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        search_cand *grown = nx_realloc(l->c, cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return false;
+        l->c = grown;
+        l->cap = cap;
+    }
+    memset(&l->c[l->n], 0, sizeof(l->c[l->n]));
+    l->c[l->n].id = id;
+    l->c[l->n].member = member;
+    l->n++;
+    return true;
+}
+
+static void
+search_ids_free(search_ids *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        search_cand_clear(&l->c[i]);
+    nx_free(l->c);
+    memset(l, 0, sizeof(*l));
+}
+
+/* By file, then id. */
+static int
+search_ids_cmp(const void *a, const void *b)
+{
+    const search_cand *x = a, *y = b;
+
+    if (x->member != y->member)
+        return x->member < y->member ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The items of the scan, heads and folded, as (file, id) sorted, for
+ * search_in_scan. */
+static int
+search_scan_ids(search_ids *out, const search_run *run)
+{
+    size_t i, k;
+
+    for (i = 0; i < run->n_cands; i++) {
+        const search_cand *c = &run->cands[i];
+
+        if (!search_ids_add(out, c->id, c->member))
+            return NEWSIDX_NOMEM;
+        for (k = 0; k + 1 < c->collapsed && c->folded != NULL; k++) {
+            if (!search_ids_add(out, c->folded[k], c->folded_member[k]))
+                return NEWSIDX_NOMEM;
+        }
+    }
+    if (out->n > 0)
+        qsort(out->c, out->n, sizeof(*out->c), search_ids_cmp);
+    return NEWSIDX_OK;
+}
+
+/* Is (member, id) in the scan (search_scan_ids)? */
+static bool
+search_in_scan(const search_ids *scan, size_t member, int64_t id)
+{
+    search_cand key;
+
+    key.member = member;
+    key.id = id;
+    return scan->n > 0 && bsearch(&key, scan->c, scan->n, sizeof(*scan->c),
+                                  search_ids_cmp) != NULL;
+}
+
+/* The items of file qm (member m) that statement `which` (one
+ * parameter) gives for `key`, into `out`. */
+static int
+search_rows_of(search_ids *out, newsidx_query *qm, size_t m, int which,
+               const char *sql, const char *text, int64_t key,
+               newsidx_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = search_stmt(&stmt, qm, which, sql, err);
+
+    if (rc != NEWSIDX_OK)
+        return rc;
+    if (text != NULL)
+        sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 1, key);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!search_ids_add(out, sqlite3_column_int64(stmt, 0), m)) {
+            sqlite3_reset(stmt);
+            return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        }
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt); /* the text is the caller's */
+    return rc == SQLITE_DONE
+               ? NEWSIDX_OK
+               : nx_db_error(qm->idx, rc, "cannot read the collapse keys", err);
+}
+
+/* Items of every file that may share a key with head h: those of its URL
+ * key and those of its title's hash. */
+static int
+search_key_rows(search_ids *out, search_cand *h, newsidx_query *q,
+                newsidx_error *err)
+{
+    size_t m, n = 1 + q->n_peers;
+    int rc = search_strings(h, q, err);
+
+    for (m = 0; m < n && rc == NEWSIDX_OK; m++) {
+        newsidx_query *qm = nx_query_member(q, m);
+
+        if (h->url_key != NULL)
+            rc = search_rows_of(out, qm, m, 1,
+                                "SELECT id FROM items WHERE url_key = ?1"
+                                " AND url_key <> ''",
+                                h->url_key, 0, err);
+        if (rc == NEWSIDX_OK && h->title_key != NULL)
+            rc = search_rows_of(out, qm, m, 2,
+                                "SELECT id FROM title_keys WHERE hash = ?1",
+                                NULL, (int64_t)h->title_hash, err);
+    }
+    return rc;
+}
+
+/* The first head of the scan (an index of run->cands) that really shares
+ * a key with candidate x, or SIZE_MAX: the head x folds into if the scan
+ * had reached it. */
+static int
+search_head_of(size_t *out, search_run *run, search_cand *x, newsidx_query *q,
+               newsidx_error *err)
+{
+    size_t i;
+    int rc = NEWSIDX_OK;
+
+    *out = SIZE_MAX;
+    for (i = 0; i < run->n_cands && rc == NEWSIDX_OK; i++) {
+        search_cand *c = &run->cands[i];
+        bool is_same;
+
+        if (!(search_has_key(c, SEARCH_URL) && search_has_key(x, SEARCH_URL) &&
+              c->url_hash == x->url_hash) &&
+            !(search_has_key(c, SEARCH_TITLE) &&
+              search_has_key(x, SEARCH_TITLE) &&
+              c->title_hash == x->title_hash))
+            continue;
+        rc = search_check_pair(x, c, q, &is_same, err);
+        if (rc == NEWSIDX_OK && is_same)
+            *out = i;
+        if (is_same)
+            break;
+    }
+    return rc;
+}
+/* Of the items ids[0..n) of file m, those that match the query, scored
+ * as the scan scores, appended to `out`. */
+static int
+search_score_ids(search_ids *out, const int64_t *ids, size_t n,
+                 newsidx_query *q, size_t m, newsidx_error *err)
+{
+    nx_buf only = NX_BUF_INIT;
+    search_run sr;
+    size_t i;
+    int rc;
+
+    memset(&sr, 0, sizeof(sr));
+    sr.cap = n;
+    sr.cands = nx_calloc(n, sizeof(*sr.cands));
+    nx_buf_puts(&only, " AND i.id IN (");
+    for (i = 0; i < n; i++)
+        nx_buf_printf(&only, "%s%lld", i ? "," : "", (long long)ids[i]);
+    nx_buf_puts(&only, ")");
+    nx_buf_putc(&only, '\0');
+    if (sr.cands == NULL || nx_buf_oom(&only))
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    else
+        rc = search_sql_scan(&sr, nx_query_member(q, m), only.data, err);
+    for (i = 0; rc == NEWSIDX_OK && i < sr.n_cands; i++) {
+        if (!search_ids_add(out, sr.cands[i].id, m))
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+        else
+            out->c[out->n - 1].key = sr.cands[i].key;
+    }
+    nx_free(sr.cands);
+    nx_buf_free(&only);
+    return rc;
+}
+
+/* Does x have a key of h's by hash? */
+static bool
+search_hash_shared(const search_cand *x, const search_cand *h)
+{
+    return (search_has_key(x, SEARCH_URL) && search_has_key(h, SEARCH_URL) &&
+            x->url_hash == h->url_hash) ||
+           (search_has_key(x, SEARCH_TITLE) &&
+            search_has_key(h, SEARCH_TITLE) && x->title_hash == h->title_hash);
+}
+
+/* Append `more` (each a copy of head h), best first, to h's folded ids. */
+static int
+search_fold_more(search_cand *h, search_ids *more, newsidx_error *err)
+{
+    size_t total = (size_t)h->collapsed - 1 + more->n, i;
+    int64_t *ids = nx_realloc(h->folded, total * sizeof(*ids));
+    size_t *members;
+
+    if (ids == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    h->folded = ids;
+    members = nx_realloc(h->folded_member, total * sizeof(*members));
+    if (members == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    h->folded_member = members;
+    qsort(more->c, more->n, sizeof(*more->c), search_cand_cmp);
+    for (i = 0; i < more->n; i++) {
+        ids[h->collapsed - 1] = more->c[i].id;
+        members[h->collapsed - 1] = more->c[i].member;
+        h->collapsed++;
+    }
+    return NEWSIDX_OK;
+}
+
+/* Head p's copies below the scan (whose items are `scan`), appended to
+ * its folded ids (see above). */
+static int
+search_complete_head(search_run *run, size_t p, const search_ids *scan,
+                     newsidx_query *q, newsidx_error *err)
+{
+    search_ids rows, more;
+    int64_t *ids = NULL;
+    size_t i, k, n = 0;
+    int rc;
+
+    memset(&rows, 0, sizeof(rows));
+    memset(&more, 0, sizeof(more));
+    rc = search_key_rows(&rows, &run->cands[p], q, err);
+    if (rc == NEWSIDX_OK && rows.n > 0) {
+        qsort(rows.c, rows.n, sizeof(*rows.c), search_ids_cmp);
+        ids = nx_malloc(rows.n * sizeof(*ids));
+        if (ids == NULL)
+            rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    /* Each once, and none of the scan (no key is read yet). */
+    for (i = 0; rc == NEWSIDX_OK && i < rows.n; i++) {
+        if ((n > 0 && rows.c[n - 1].id == rows.c[i].id &&
+             rows.c[n - 1].member == rows.c[i].member) ||
+            search_in_scan(scan, rows.c[i].member, rows.c[i].id))
+            continue;
+        rows.c[n++] = rows.c[i];
+    }
+    if (rc == NEWSIDX_OK)
+        rows.n = n;
+    /* Their keys' hashes, file by file; then those whose first head with
+     * a key of theirs is p, scored. */
+    for (i = 0; rc == NEWSIDX_OK && i < rows.n; i = k) {
+        search_run part;
+        size_t j, n_ids = 0, m = rows.c[i].member;
+
+        for (k = i; k < rows.n && rows.c[k].member == m; k++)
+            ;
+        memset(&part, 0, sizeof(part));
+        part.cands = rows.c + i;
+        part.n_cands = k - i;
+        rc = search_hashes(&part, nx_query_member(q, m), err);
+        for (j = i; rc == NEWSIDX_OK && j < k; j++) {
+            size_t head = SIZE_MAX;
+
+            if (!search_hash_shared(&rows.c[j], &run->cands[p]))
+                continue; /* another URL of its, or the title inside */
+            rc = search_head_of(&head, run, &rows.c[j], q, err);
+            if (rc == NEWSIDX_OK && head == p)
+                ids[n_ids++] = rows.c[j].id;
+        }
+        if (rc == NEWSIDX_OK && n_ids > 0)
+            rc = search_score_ids(&more, ids, n_ids, q, m, err);
+    }
+    if (rc == NEWSIDX_OK && more.n > 0)
+        rc = search_fold_more(&run->cands[p], &more, err);
+    nx_free(ids);
+    search_ids_free(&rows);
+    search_ids_free(&more);
+    return rc;
+}
+
+/* The page's hits run->cands[first .. first + n) with every copy of
+ * theirs: when the scan saw every match, they have them. */
+static int
+search_complete_page(search_run *run, newsidx_query *q, size_t first, size_t n,
+                     newsidx_error *err)
+{
+    search_ids scan;
+    size_t p;
+    int rc;
+
+    if (run->is_complete || q->opts.no_collapse)
+        return NEWSIDX_OK;
+    memset(&scan, 0, sizeof(scan));
+    rc = search_scan_ids(&scan, run);
+    if (rc != NEWSIDX_OK)
+        rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    for (p = first; p < first + n && p < run->n_cands && rc == NEWSIDX_OK; p++)
+        rc = search_complete_head(run, p, &scan, q, err);
+    nx_free(scan.c); /* (no keys read: nothing else to free) */
+    return rc;
+}
+
 int
 nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
                 newsidx_error *err)
@@ -1208,6 +1557,9 @@ newsidx_query_run(newsidx_results **out, newsidx_query *q, newsidx_error *err)
         rc = search_totals(r, &run, err);
     if (rc == NEWSIDX_OK)
         rc = search_stories(r, &run, has_scan, n_folded, err);
+    if (rc == NEWSIDX_OK && has_scan && run.n_cands > q->opts.offset)
+        rc = search_complete_page(&run, q, (size_t)q->opts.offset,
+                                  q->opts.limit, err);
     if (rc == NEWSIDX_OK && has_scan && run.n_cands > q->opts.offset)
         rc = nx_hits_fill(r, run.cands + q->opts.offset,
                           run.n_cands - (size_t)q->opts.offset < q->opts.limit

@@ -240,13 +240,20 @@ nx_docinfo_set(newsidx_index *idx, int64_t id, const nx_docinfo_rec *rec)
 }
 
 int
-nx_docinfo_clear(newsidx_index *idx, int64_t id)
+nx_docinfo_clear(newsidx_index *idx, int64_t id, bool *has_title,
+                 uint64_t *title_hash)
 {
     int rc = SQLITE_OK;
     unsigned char *data = docinfo_block_of(idx, id, &rc);
+    unsigned slot = (unsigned)(id & (NX_DOCINFO_SLOTS - 1));
 
-    if (data != NULL)
-        data[NX_DOCINFO_FLAGS_OFF + (id & (NX_DOCINFO_SLOTS - 1))] = 0;
+    *has_title = false;
+    if (data == NULL)
+        return rc;
+    *has_title = (data[NX_DOCINFO_FLAGS_OFF + slot] & NX_DOC_PRESENT) &&
+                 (data[NX_DOCINFO_FLAGS_OFF + slot] & NX_DOC_HAS_TITLE_KEY);
+    *title_hash = nx_docinfo_u64(data + NX_DOCINFO_TITLE_OFF + 8 * slot);
+    data[NX_DOCINFO_FLAGS_OFF + slot] = 0;
     return rc;
 }
 

@@ -425,9 +425,12 @@ void nx_docinfo_pack(unsigned char *data, unsigned slot,
 unsigned nx_docinfo_u16(const unsigned char *p);
 uint32_t nx_docinfo_u32(const unsigned char *p);
 uint64_t nx_docinfo_u64(const unsigned char *p);
-/* Record item `id`, or mark its slot empty, in the open transaction. */
+/* Record item `id`, or mark its slot empty, in the open transaction;
+ * clearing tells the title hash the slot held (*has_title false for
+ * none), for the title_keys row to go too. */
 int nx_docinfo_set(newsidx_index *idx, int64_t id, const nx_docinfo_rec *rec);
-int nx_docinfo_clear(newsidx_index *idx, int64_t id);
+int nx_docinfo_clear(newsidx_index *idx, int64_t id, bool *has_title,
+                     uint64_t *title_hash);
 /* The items docinfo holds, as bits by id over *n_words words.  Kept by
  * the handle until the file changes; call inside a read transaction that
  * has read something (its data version is then the snapshot's). */

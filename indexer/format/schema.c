@@ -112,6 +112,14 @@ static const char schema_sql[] =
     "  block INTEGER PRIMARY KEY,"
     "  data BLOB NOT NULL"
     ");"
+    /* The items of each normalized title, by the hash docinfo holds of
+     * it: the copies of a story that share a title are one lookup away
+     * (query/search.c).  The URL key has items_url_key. */
+    "CREATE TABLE title_keys("
+    "  hash INTEGER NOT NULL,"
+    "  id INTEGER NOT NULL,"
+    "  PRIMARY KEY(hash, id)"
+    ") WITHOUT ROWID;"
     /* Per frequent token and docinfo block, a bound of what the token
      * adds to an item's default score (bounds.c). */
     "CREATE TABLE bounds("
