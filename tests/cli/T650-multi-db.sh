@@ -105,14 +105,18 @@ for l in open(sys.argv[1]):
         print(shlex.quote(q))' "$NX_SOURCE_DIR/bench/queries.txt" >few
     cat few variants >queries
 fi
+# (The status is kept before the message is made: a $(...) in the
+# arguments would set $? anew, and the check could never fail.)
 python3 "$SAME" "$NEWSQUERY" all.db queries a.db b.db c.db >same.out
+same_rc=$?
 check "the same answers from the parts as from one file: $(tail -1 same.out)" \
-    test $? = 0
+    test "$same_rc" = 0
 if [ -z "${NX_VALGRIND_BIN:-}" ]; then
     NEWSIDX_FTS5_READER=off python3 "$SAME" "$NEWSQUERY" all.db queries \
         a.db b.db c.db >same-off.out
+    same_rc=$?
     check "the same without the FTS5 reader: $(tail -1 same-off.out)" \
-        test $? = 0
+        test "$same_rc" = 0
 fi
 grep -v ' queries equal$' same.out same-off.out 2>/dev/null | head -5 >&2
 
