@@ -5,6 +5,8 @@ Usage:
   bench/gen.py OUT N [--seed S] [--jobs J]     write N items under OUT/_news/
   bench/gen.py OUT N --mutate PCT [--seed S]   rewrite PCT percent of them
   bench/gen.py --queries > bench/queries.txt   print the fixed query set
+  bench/gen.py --queries-more > bench/queries-more.txt
+                                               print the facet and deep-page set
 
 Items are Markdown files holding only a YAML front-matter block, in the
 everyday-cc news format (see samples/news/).  They go in folders of at most
@@ -850,6 +852,59 @@ def queries():
     return '\n'.join(L) + '\n'
 
 
+FACETS = '--facets topic,provider,year'
+DEEP_OFFSETS = (1000, 10000)
+
+
+def queries_more():
+    """The facet and deep-page query set (bench/queries-more.txt), taken
+    from the query set of queries() by a fixed rule, so the two stay in
+    step."""
+    by_class = {}
+    for line in queries().splitlines():
+        if line and not line.startswith('#'):
+            cls, text = line.split('\t', 1)
+            by_class.setdefault(cls, []).append(text)
+
+    def spread(lst, n):
+        """n entries of lst, evenly spread, the first one included."""
+        return [lst[i * len(lst) // n] for i in range(n)]
+
+    common = by_class['common'][:16]       # ranks 1-16 as written
+    L = ['# newsidx benchmark queries with options: CLASS<TAB>OPTIONS<TAB>QUERY.',
+         '# Made by: bench/gen.py --queries-more > bench/queries-more.txt',
+         '# OPTIONS are newsquery options, split on spaces (none when empty);',
+         '# nx_bench applies the same ones through the library (--facets LIST,',
+         '# --offset N, --limit N, --no-collapse).  The queries are those of',
+         '# bench/queries.txt (same words, same meaning), picked by a fixed rule:',
+         '#   facets      %s over 24 queries: common' % FACETS,
+         '#               words of ranks 1 and 2 (`the` is rank 2) and four more',
+         '#               of ranks 3-16, six mid words, four each of the topic,',
+         '#               provider and date queries (evenly spread over each',
+         '#               class of queries.txt)',
+         '#   facets-off  the same query without facets, on the line after its',
+         '#               facets twin, so that the two run one after the other',
+         '#               (the report gives the ratio facets / facets-off)',
+         '#   deep-1k     the page at --offset 1000 (10 hits, collapsing on) of',
+         '#               eight common words (every other one of ranks 1-16) and',
+         '#               four mid words; a query with fewer stories than the',
+         '#               offset returns an empty page',
+         '#   deep-10k    the same queries at --offset 10000']
+    facet_queries = (common[:2] + spread(common[2:], 4)
+                     + spread(by_class['mid'], 6)
+                     + spread(by_class['topic'], 4)
+                     + spread(by_class['provider'], 4)
+                     + spread(by_class['date'], 4))
+    for text in facet_queries:
+        L.append('facets\t%s\t%s' % (FACETS, text))
+        L.append('facets-off\t\t%s' % text)
+    deep = spread(common, 8) + spread(by_class['mid'], 4)
+    for off in DEEP_OFFSETS:
+        for text in deep:
+            L.append('deep-%dk\t--offset %d\t%s' % (off // 1000, off, text))
+    return '\n'.join(L) + '\n'
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -862,9 +917,14 @@ def main():
                     help='rewrite PCT percent of the existing items')
     ap.add_argument('--queries', action='store_true',
                     help='print the benchmark query set')
+    ap.add_argument('--queries-more', action='store_true',
+                    help='print the facet and deep-page query set')
     a = ap.parse_args()
     if a.queries:
         sys.stdout.write(queries())
+        return
+    if a.queries_more:
+        sys.stdout.write(queries_more())
         return
     if a.out is None or a.n is None or a.n < 0:
         ap.error('OUT and N are required')

@@ -13,13 +13,22 @@
  *       (no collapsing) must equal the exhaustive nx_bm25f top-10.
  *       Writes a JSON summary to stdout and one line per query to stderr
  *       when a check fails.
+ *   nx_bench more DB QUERIES [ROUNDS]
+ *       In-process latency of queries that carry options
+ *       (CLASS<TAB>OPTIONS<TAB>QUERY lines, bench/queries-more.txt: facets,
+ *       pages deep in the results), measured as `queries` measures its
+ *       own (every hit with its related items, and every facet value),
+ *       ROUNDS times (default 3) after a warm-up pass, without baselines or
+ *       checks.  Writes per class p50/p95/p99 and each query's median as
+ *       JSON; exits 1 when a query fails.
  *   nx_bench profile DB QUERIES [ROUNDS]
  *       Only the in-process newsidx queries, ROUNDS times (default 10),
  *       and the time they took: a loop to run under perf or callgrind.
  *       With NX_BENCH_DETAIL=FILE, each query's median into FILE.
  *   nx_bench spawn NEWSQUERY DB QUERIES [ROUNDS]
- *       Whole-process latency: `NEWSQUERY --db DB --format json QUERY`
- *       started with posix_spawn for every query, output to /dev/null.
+ *       Whole-process latency: `NEWSQUERY --db DB --format json [OPTIONS]
+ *       QUERY` started with posix_spawn for every query, output to
+ *       /dev/null; overall, per class and each query's median.
  *   nx_bench grep RG DIR QUERIES
  *       ripgrep over the raw files for the plain words of the rare, mid and
  *       common queries (`rg -l -i -w -F WORD DIR`), as a scale reference.
@@ -28,6 +37,11 @@
  *       front matter to events, nothing more.
  *   nx_bench measure CMD [ARG...]
  *       Run CMD; print its wall time, peak RSS and exit status as JSON.
+ *
+ * A query-set line is CLASS<TAB>QUERY or CLASS<TAB>OPTIONS<TAB>QUERY, where
+ * OPTIONS are newsquery options split on spaces: --facets LIST, --offset N,
+ * --limit N (-n N) and --no-collapse, applied alike through the library
+ * and on newsquery's command line.
  *
  * This is a benchmark tool, not a product: it uses internal headers (the
  * baseline reuses the WHERE clause newsidx builds, so both rank the same
@@ -57,16 +71,31 @@ extern char **environ;
 
 #define MAX_QUERIES 4096
 #define TOP         10
+#define MAX_OPTS    8 /* words of a line's OPTIONS */
 
 typedef struct bench_query {
     char cls[16];
     char *text;
-    double *t_newsidx; /* one per round */
+    char *opts_text;            /* the line's OPTIONS, NULL when none */
+    newsidx_query_options opts; /* the options they set */
+    double *t_newsidx;          /* newsidx's time, one per round (in-process, or
+                                   whole-process for spawn) */
     double t_nocollapse, t_bm25, t_bm25f;
     uint64_t total;
+    int n_hits;   /* hits on the page (more) */
+    int failed;   /* the query failed (more, spawn) */
     int same;     /* top-10 equal to the exhaustive nx_bm25f top-10 */
     int tie_only; /* differs only in the order of equal scores */
 } bench_query;
+
+/* What run_newsidx saw: the first TOP hits' ids and scores, the number of
+ * matches and of hits on the page. */
+typedef struct bench_page {
+    int64_t ids[TOP];
+    double scores[TOP];
+    uint64_t total;
+    int n_hits;
+} bench_page;
 
 /* "nx_bench: WHAT ARG" on stderr, and exit 2. */
 static void
@@ -85,6 +114,120 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Split `spec` on spaces into words[] (at most MAX_OPTS); `buf` receives
+ * a copy the words point into (free it).  Returns the number of words. */
+static size_t
+split_options(char **words, char **buf, const char *spec)
+{
+    char *save = NULL, *w;
+    size_t n = 0;
+
+    *buf = strdup(spec);
+    for (w = strtok_r(*buf, " ", &save); w != NULL;
+         w = strtok_r(NULL, " ", &save)) {
+        if (n == MAX_OPTS)
+            die("too many options:", spec);
+        words[n++] = w;
+    }
+    return n;
+}
+
+/* The value of a numeric option; exits on anything else. */
+static uint64_t
+option_number(const char *name, const char *value)
+{
+    char *end;
+    unsigned long long v;
+
+    if (value == NULL || value[0] < '0' || value[0] > '9')
+        die("option needs a number:", name);
+    errno = 0;
+    v = strtoull(value, &end, 10);
+    if (*end != '\0' || errno != 0)
+        die("option needs a number:", name);
+    return (uint64_t)v;
+}
+
+/* NEWSIDX_FACET_* bits of a --facets LIST such as "topic,provider,year". */
+static unsigned
+option_facets(const char *list)
+{
+    char *buf, *save = NULL, *w;
+    unsigned bits = 0;
+
+    if (list == NULL)
+        die("option needs a list:", "--facets");
+    buf = strdup(list);
+    for (w = strtok_r(buf, ",", &save); w != NULL;
+         w = strtok_r(NULL, ",", &save)) {
+        if (strcmp(w, "topic") == 0)
+            bits |= NEWSIDX_FACET_TOPIC;
+        else if (strcmp(w, "provider") == 0)
+            bits |= NEWSIDX_FACET_PROVIDER;
+        else if (strcmp(w, "year") == 0)
+            bits |= NEWSIDX_FACET_YEAR;
+        else
+            die("unknown facet:", w);
+    }
+    free(buf);
+    return bits;
+}
+
+/* Set `o` from the newsquery options of `spec`, those a query-set line may
+ * carry; exits on any other. */
+static void
+parse_options(newsidx_query_options *o, const char *spec)
+{
+    char *words[MAX_OPTS], *buf;
+    size_t n = split_options(words, &buf, spec), i;
+
+    for (i = 0; i < n; i++) {
+        const char *w = words[i], *v = i + 1 < n ? words[i + 1] : NULL;
+
+        if (strcmp(w, "--no-collapse") == 0) {
+            o->no_collapse = true;
+            continue;
+        }
+        if (strcmp(w, "--facets") == 0)
+            o->facets = option_facets(v);
+        else if (strcmp(w, "--offset") == 0)
+            o->offset = option_number(w, v);
+        else if (strcmp(w, "--limit") == 0 || strcmp(w, "-n") == 0)
+            o->limit = (unsigned)option_number(w, v);
+        else
+            die("unknown option in a query set:", w);
+        i++;
+    }
+    free(buf);
+}
+
+/* Fill *q from a line without its end of line: CLASS<TAB>QUERY or
+ * CLASS<TAB>OPTIONS<TAB>QUERY; false for a comment or a line without a
+ * tab. */
+static bool
+parse_query_line(bench_query *q, char *line)
+{
+    newsidx_query_options init = NEWSIDX_QUERY_OPTIONS_INIT;
+    char *tab = strchr(line, '\t'), *tab2;
+
+    if (line[0] == '#' || line[0] == '\0' || tab == NULL)
+        return false;
+    *tab = '\0';
+    memset(q, 0, sizeof(*q));
+    q->opts = init;
+    memcpy(q->cls, line,
+           strlen(line) < sizeof(q->cls) ? strlen(line) : sizeof(q->cls) - 1);
+    tab2 = strchr(tab + 1, '\t');
+    if (tab2 != NULL) {
+        *tab2 = '\0';
+        q->opts_text = strdup(tab + 1);
+        parse_options(&q->opts, q->opts_text);
+        tab = tab2;
+    }
+    q->text = strdup(tab + 1);
+    return true;
+}
+
 static size_t
 read_queries(const char *path, bench_query *qs)
 {
@@ -95,18 +238,9 @@ read_queries(const char *path, bench_query *qs)
     if (f == NULL)
         die("cannot open", path);
     while (fgets(line, sizeof(line), f) != NULL && n < MAX_QUERIES) {
-        char *tab = strchr(line, '\t');
-
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0' || tab == NULL)
-            continue;
-        *tab = '\0';
-        memset(&qs[n], 0, sizeof(qs[n]));
-        memcpy(qs[n].cls, line,
-               strlen(line) < sizeof(qs[n].cls) ? strlen(line)
-                                                : sizeof(qs[n].cls) - 1);
-        qs[n].text = strdup(tab + 1);
-        n++;
+        if (parse_query_line(&qs[n], line))
+            n++;
     }
     fclose(f);
     if (n == 0)
@@ -122,6 +256,7 @@ free_queries(bench_query *qs, size_t n)
 
     for (i = 0; i < n; i++) {
         free(qs[i].text);
+        free(qs[i].opts_text);
         free(qs[i].t_newsidx);
     }
 }
@@ -155,13 +290,35 @@ print_stats(const char *name, double *v, size_t n, int comma)
            pct(v, n, 99) * 1e3, n ? v[n - 1] * 1e3 : NAN, comma ? "," : "");
 }
 
-/* Run one newsidx query and walk its hits and related items; the ids of
- * the hits go to ids[] (at most TOP).  Returns the number of hits. */
-static int
-run_newsidx(newsidx_index *idx, const char *text, bool no_collapse,
-            int64_t *ids, double *scores, uint64_t *total)
+/* The length of every facet value of the kinds `facets` asks for. */
+static size_t
+read_facets(const newsidx_results *r, unsigned facets)
 {
-    newsidx_query_options opts = NEWSIDX_QUERY_OPTIONS_INIT;
+    static const unsigned kinds[] = {
+        NEWSIDX_FACET_TOPIC, NEWSIDX_FACET_PROVIDER, NEWSIDX_FACET_YEAR};
+    const char *value;
+    uint64_t count;
+    size_t k, i, sum = 0;
+
+    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        if ((facets & kinds[k]) == 0)
+            continue;
+        for (i = 0; newsidx_results_facet(&value, &count, r, kinds[k], i) ==
+                    NEWSIDX_OK;
+             i++)
+            sum += strlen(value) + (size_t)count;
+    }
+    return sum;
+}
+
+/* Run one newsidx query with the options of its line (no_collapse on top)
+ * and walk its hits and related items, and its facets; what it saw goes to
+ * *out.  Returns the number of hits, -1 when the query fails. */
+static int
+run_newsidx(bench_page *out, newsidx_index *idx, const bench_query *bq,
+            bool no_collapse)
+{
+    newsidx_query_options opts = bq->opts;
     newsidx_error err;
     newsidx_query *q = NULL;
     newsidx_results *r = NULL;
@@ -169,14 +326,14 @@ run_newsidx(newsidx_index *idx, const char *text, bool no_collapse,
     volatile size_t sink = 0;
     int n = 0;
 
-    opts.no_collapse = no_collapse;
-    if (newsidx_query_new(&q, idx, text, &opts, &err) != NEWSIDX_OK ||
+    opts.no_collapse = opts.no_collapse || no_collapse;
+    if (newsidx_query_new(&q, idx, bq->text, &opts, &err) != NEWSIDX_OK ||
         newsidx_query_run(&r, q, &err) != NEWSIDX_OK) {
-        fprintf(stderr, "nx_bench: query '%s': %s\n", text, err.message);
+        fprintf(stderr, "nx_bench: query '%s': %s\n", bq->text, err.message);
         newsidx_query_free(q);
         return -1;
     }
-    *total = newsidx_results_total(r);
+    out->total = newsidx_results_total(r);
     while (newsidx_results_next(&h, r) == NEWSIDX_OK) {
         size_t i, nr = newsidx_hit_related_count(h);
         const char *s = newsidx_hit_snippet(h);
@@ -188,12 +345,14 @@ run_newsidx(newsidx_index *idx, const char *text, bool no_collapse,
             sink += t != NULL ? strlen(t) : 0;
         }
         if (n < TOP) {
-            ids[n] = newsidx_hit_id(h);
-            scores[n] = newsidx_hit_score(h);
+            out->ids[n] = newsidx_hit_id(h);
+            out->scores[n] = newsidx_hit_score(h);
         }
         n++;
     }
+    sink += read_facets(r, opts.facets);
     (void)sink;
+    out->n_hits = n;
     newsidx_results_free(r);
     newsidx_query_free(q);
     return n;
@@ -346,6 +505,10 @@ cmd_queries(int argc, char **argv)
     if (rounds < 1)
         rounds = 1;
     n = read_queries(argv[3], qs);
+    /* The baselines know no options: such lines are for `more`. */
+    for (i = 0; i < n; i++)
+        if (qs[i].opts_text != NULL)
+            die("a query with options is for nx_bench more:", qs[i].text);
     if (newsidx_index_open(&idx, argv[2], NEWSIDX_OPEN_READONLY, &err) !=
         NEWSIDX_OK)
         die("cannot open the index:", err.message);
@@ -362,31 +525,29 @@ cmd_queries(int argc, char **argv)
 
     /* Warm-up: the page cache and SQLite's cache see every query once. */
     for (i = 0; i < n; i++) {
-        int64_t ids[TOP];
-        double sc[TOP];
+        bench_page pg;
 
-        run_newsidx(idx, qs[i].text, false, ids, sc, &qs[i].total);
+        run_newsidx(&pg, idx, &qs[i], false);
+        qs[i].total = pg.total;
     }
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
-            int64_t ids[TOP];
-            double sc[TOP];
-            uint64_t total;
+            bench_page pg;
 
             t0 = now_s();
-            run_newsidx(idx, qs[i].text, false, ids, sc, &total);
+            run_newsidx(&pg, idx, &qs[i], false);
             qs[i].t_newsidx[k] = now_s() - t0;
             all[n_all++] = qs[i].t_newsidx[k];
         }
     }
     for (i = 0; i < n; i++) {
-        int64_t ids[TOP], keys[TOP], kb[TOP];
-        double sc[TOP], bsc[TOP], bsc2[TOP];
-        uint64_t total;
+        bench_page pg;
+        int64_t *ids = pg.ids, keys[TOP], kb[TOP];
+        double *sc = pg.scores, bsc[TOP], bsc2[TOP];
         int nh, nb, j, same;
 
         t0 = now_s();
-        nh = run_newsidx(idx, qs[i].text, true, ids, sc, &total);
+        nh = run_newsidx(&pg, idx, &qs[i], true);
         qs[i].t_nocollapse = now_s() - t0;
         run_baseline(idx, qs[i].text, "bm25", kb, bsc2); /* warm-up */
         t0 = now_s();
@@ -483,6 +644,147 @@ cmd_queries(int argc, char **argv)
     return n_diff > 0 ? 1 : 0;
 }
 
+/* `text` as a JSON string. */
+static void
+print_json_string(const char *text)
+{
+    const unsigned char *p;
+
+    putchar('"');
+    for (p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* The median of q's rounds (t_newsidx, sorted in place). */
+static double
+query_median(bench_query *q, size_t rounds)
+{
+    qsort(q->t_newsidx, rounds, sizeof(double), cmp_double);
+    return q->t_newsidx[rounds / 2];
+}
+
+/* The "classes" object of `more` and `spawn`: per query class (in order of
+ * first appearance), p50/p95/p99/max over every round of its queries;
+ * with `has_matches`, also the median number of matches and the number of
+ * empty pages. */
+static void
+print_class_pcts(const bench_query *qs, size_t n, size_t rounds,
+                 bool has_matches)
+{
+    double *v = calloc(n * rounds, sizeof(double));
+    uint64_t *tot = calloc(n, sizeof(uint64_t));
+    size_t i, j, k, n_printed = 0;
+
+    printf("  \"classes\": {");
+    for (i = 0; i < n; i++) {
+        size_t m = 0, mq = 0, empty = 0;
+
+        for (j = 0; j < i && strcmp(qs[j].cls, qs[i].cls) != 0; j++)
+            ;
+        if (j < i) /* class already printed */
+            continue;
+        for (j = i; j < n; j++) {
+            if (strcmp(qs[j].cls, qs[i].cls) != 0)
+                continue;
+            for (k = 0; k < rounds; k++)
+                v[m++] = qs[j].t_newsidx[k];
+            tot[mq++] = qs[j].total;
+            empty += qs[j].n_hits == 0;
+        }
+        qsort(v, m, sizeof(double), cmp_double);
+        qsort(tot, mq, sizeof(uint64_t), cmp_u64);
+        printf("%s\n    \"%s\": {\"n\": %zu, \"p50_ms\": %.3f, \"p95_ms\":"
+               " %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f",
+               n_printed++ > 0 ? "," : "", qs[i].cls, mq, pct(v, m, 50) * 1e3,
+               pct(v, m, 95) * 1e3, pct(v, m, 99) * 1e3, v[m - 1] * 1e3);
+        if (has_matches)
+            printf(", \"median_matches\": %llu, \"empty_pages\": %zu",
+                   (unsigned long long)tot[mq / 2], empty);
+        printf("}");
+    }
+    printf("\n  },\n");
+    free(v);
+    free(tot);
+}
+
+/* The "per_query" list, last in the object: each query's class, options,
+ * text and median time (with `has_matches`, its matches and hits too). */
+static void
+print_per_query(bench_query *qs, size_t n, size_t rounds, bool has_matches)
+{
+    size_t i;
+
+    printf("  \"per_query\": [");
+    for (i = 0; i < n; i++) {
+        printf("%s\n    {\"class\": ", i > 0 ? "," : "");
+        print_json_string(qs[i].cls);
+        printf(", \"options\": ");
+        print_json_string(qs[i].opts_text != NULL ? qs[i].opts_text : "");
+        printf(", \"query\": ");
+        print_json_string(qs[i].text);
+        if (has_matches)
+            printf(", \"matches\": %llu, \"hits\": %d",
+                   (unsigned long long)qs[i].total, qs[i].n_hits);
+        printf(", \"failed\": %s, \"median_ms\": %.3f}",
+               qs[i].failed ? "true" : "false",
+               query_median(&qs[i], rounds) * 1e3);
+    }
+    printf("\n  ]\n");
+}
+
+static int
+cmd_more(int argc, char **argv)
+{
+    static bench_query qs[MAX_QUERIES];
+    newsidx_index *idx = NULL;
+    newsidx_error err;
+    size_t n, i, k, rounds = argc > 4 ? (size_t)atoi(argv[4]) : 3;
+    int failed = 0;
+
+    if (argc < 4)
+        die("usage:", "nx_bench more DB QUERIES [ROUNDS]");
+    if (rounds < 1)
+        rounds = 1;
+    n = read_queries(argv[3], qs);
+    if (newsidx_index_open(&idx, argv[2], NEWSIDX_OPEN_READONLY, &err) !=
+        NEWSIDX_OK)
+        die("cannot open the index:", err.message);
+    /* Warm-up, which also records the matches and the hits. */
+    for (i = 0; i < n; i++) {
+        bench_page pg;
+
+        qs[i].t_newsidx = calloc(rounds, sizeof(double));
+        qs[i].failed = run_newsidx(&pg, idx, &qs[i], false) < 0;
+        qs[i].total = qs[i].failed ? 0 : pg.total;
+        qs[i].n_hits = qs[i].failed ? 0 : pg.n_hits;
+        failed += qs[i].failed;
+    }
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            bench_page pg;
+            double t0 = now_s();
+
+            run_newsidx(&pg, idx, &qs[i], false);
+            qs[i].t_newsidx[k] = now_s() - t0;
+        }
+    }
+    printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n  \"failed\": %d,\n", n,
+           rounds, failed);
+    print_class_pcts(qs, n, rounds, true);
+    print_per_query(qs, n, rounds, true);
+    printf("}\n");
+    newsidx_index_close(idx);
+    free_queries(qs, n);
+    return failed ? 1 : 0;
+}
+
 /* posix_spawn argv with stdout and stderr to /dev/null; wall seconds. */
 static double
 spawn_wait(char *const *args, int *status, struct rusage *ru)
@@ -512,22 +814,37 @@ cmd_spawn(int argc, char **argv)
 
     if (argc < 5)
         die("usage:", "nx_bench spawn NEWSQUERY DB QUERIES [ROUNDS]");
+    if (rounds < 1)
+        rounds = 1;
     n = read_queries(argv[4], qs);
-    v = calloc(n * (rounds ? rounds : 1), sizeof(double));
+    v = calloc(n * rounds, sizeof(double));
+    for (i = 0; i < n; i++)
+        qs[i].t_newsidx = calloc(rounds, sizeof(double));
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
-            char *args[] = {argv[2], "--db",     argv[3], "--format",
-                            "json",  qs[i].text, NULL};
+            char *args[MAX_OPTS + 7] = {argv[2], "--db", argv[3], "--format",
+                                        "json"},
+                                  *buf = NULL;
+            size_t a = 5;
 
-            v[m++] = spawn_wait(args, &status, &ru);
+            if (qs[i].opts_text != NULL)
+                a += split_options(args + a, &buf, qs[i].opts_text);
+            args[a++] = qs[i].text;
+            args[a] = NULL;
+            v[m++] = qs[i].t_newsidx[k] = spawn_wait(args, &status, &ru);
+            free(buf);
             /* 0 = hits, 1 is not used by newsquery without --exit-status */
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 failed++;
+                qs[i].failed = 1;
+            }
         }
     }
     printf("{\n  \"queries\": %zu,\n  \"rounds\": %zu,\n  \"failed\": %d,\n", n,
            rounds, failed);
-    print_stats("newsquery_json", v, m, 0);
+    print_stats("newsquery_json", v, m, 1);
+    print_class_pcts(qs, n, rounds, false);
+    print_per_query(qs, n, rounds, false);
     printf("}\n");
     free(v);
     free_queries(qs, n);
@@ -687,11 +1004,12 @@ cmd_profile(int argc, char **argv)
         qs[i].t_newsidx = calloc(rounds, sizeof(double));
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
-            int64_t ids[TOP];
-            double sc[TOP], t1 = now_s();
+            bench_page pg;
+            double t1 = now_s();
 
-            run_newsidx(idx, qs[i].text, false, ids, sc, &qs[i].total);
+            run_newsidx(&pg, idx, &qs[i], false);
             qs[i].t_newsidx[k] = now_s() - t1;
+            qs[i].total = pg.total;
         }
     }
     printf("{\"queries\": %zu, \"rounds\": %zu, \"seconds\": %.3f}\n", n,
@@ -720,6 +1038,8 @@ main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "queries") == 0)
         return cmd_queries(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "more") == 0)
+        return cmd_more(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "profile") == 0)
         return cmd_profile(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "spawn") == 0)
@@ -730,7 +1050,8 @@ main(int argc, char **argv)
         return cmd_yaml(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "measure") == 0)
         return cmd_measure(argc, argv);
-    fprintf(stderr, "usage: nx_bench queries|profile|spawn|grep|yaml|measure"
+    fprintf(stderr, "usage: nx_bench queries|more|profile|spawn|grep|yaml|"
+                    "measure"
                     " ...\n"
                     "(see the comment at the top of bench/nx_bench.c)\n");
     return 2;

@@ -14,8 +14,9 @@ Written by `bench/run` (see `bench/README.md` for what is measured and
 how). Each section is one run at one size, all of its figures measured side
 by side in that run, on the machine it names. Nothing here is edited by
 hand; a rerun replaces its size's section. The targets are those of the
-performance issue, defined for 1M items on a 2-core machine; at other sizes
-they are shown for orientation.
+performance issues, defined for 1M items on a 2-core machine (the rows
+marked "at 100k" for 100k items); at other sizes they are shown for
+orientation.
 """
 
 
@@ -47,6 +48,122 @@ def mib(kb):
 
 def met(ok):
     return "**met**" if ok else "**not met**"
+
+
+def pct(values, p):
+    """Nearest-rank percentile, as nx_bench and xapian_peer.py take it."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = -(-p * len(v) // 100)
+    return v[max(k, 1) - 1]
+
+
+# The classes of bench/queries-more.txt the report and the targets name
+# (bench/gen.py --queries-more makes them).
+FACETS, NO_FACETS, DEEP = "facets", "facets-off", "deep-10k"
+
+
+def facet_ratios(more):
+    """(ratio, query) for each facets query whose twin without facets ran:
+    the ratio of their medians, from a per_query list."""
+    off = {e["query"]: e["median_ms"] for e in more["per_query"]
+           if e["class"] == NO_FACETS and not e["failed"]}
+    return [(e["median_ms"] / off[e["query"]], e["query"])
+            for e in more["per_query"]
+            if e["class"] == FACETS and not e["failed"]
+            and off.get(e["query"])]
+
+
+def ratio_row(label, a, b):
+    """A row of the facets / no facets table: median, worst and `the`."""
+    cells = []
+    for r in (a, b):
+        if not r:
+            cells.append("–")
+            continue
+        if label == "median":
+            cells.append("%.2f×" % pct([x for x, _ in r], 50))
+        elif label == "worst":
+            x, qt = max(r)
+            cells.append("%.2f× (`%s`)" % (x, qt))
+        else:
+            the = [x for x, qt in r if qt == "the"]
+            cells.append("%.2f×" % the[0] if the else "–")
+    return cells
+
+
+def more_section(add, more, spm):
+    """The "Facets and deep pages" section from more.json (in-process) and
+    spawn-more.json (whole process); either may be None."""
+    add("### Facets and deep pages")
+    add("")
+    base = more or spm
+    opts = {}
+    for e in base["per_query"]:
+        opts.setdefault(e["class"], e["options"])
+    add("%d queries from `bench/queries-more.txt`: the words of "
+        "`bench/queries.txt` with newsquery options, no baselines and no "
+        "top-10 check. In-process through libnewsidx as above (every hit "
+        "with its related items, and every facet value), %d round(s) after a "
+        "warm-up; whole process `newsquery --format json OPTIONS QUERY`, %d "
+        "round(s), each facets query just before the same query without. "
+        "A page past the last story is empty."
+        % (base["queries"], more["rounds"] if more else 0,
+           spm["rounds"] if spm else 0))
+    add("")
+    add("| class | options | queries | median matches | empty pages | "
+        "in-process p50 | p95 | p99 | whole process p50 | p95 | p99 |")
+    add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for cls in base["classes"]:
+        m = (more or {}).get("classes", {}).get(cls)
+        w = (spm or {}).get("classes", {}).get(cls)
+        add("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |"
+            % (cls, "`%s`" % opts[cls] if opts.get(cls) else "none",
+               (m or w)["n"],
+               format(m["median_matches"], ",") if m else "–",
+               m["empty_pages"] if m else "–",
+               ms(m and m["p50_ms"]), ms(m and m["p95_ms"]),
+               ms(m and m["p99_ms"]), ms(w and w["p50_ms"]),
+               ms(w and w["p95_ms"]), ms(w and w["p99_ms"])))
+    add("")
+    fi = facet_ratios(more) if more else []
+    fw = facet_ratios(spm) if spm else []
+    if fi or fw:
+        add("| facets / the same query without, per query | in-process | "
+            "whole process |")
+        add("|---|---:|---:|")
+        for label, text in (("median", "median of the %d ratios"
+                             % max(len(fi), len(fw))),
+                            ("worst", "worst query"),
+                            ("the", "the query `the`")):
+            add("| %s | %s | %s |" % ((text,) + tuple(ratio_row(label, fi,
+                                                                 fw))))
+        add("")
+
+
+def more_targets(add, more, spm):
+    """Issue 18's rows of the targets table."""
+    c = (more or {}).get("classes", {})
+    if FACETS in c:
+        p95 = c[FACETS]["p95_ms"]
+        add("| facets (topic, provider, year) in-process p95 ≤ 50 ms | %s "
+            "| %s |" % (ms(p95), met(p95 <= 50)))
+    if DEEP in c:
+        d = c[DEEP]
+        add("| page at offset 10,000, collapsing on, in-process p95 ≤ 50 ms "
+            "| %s (%d of %d pages empty) | %s |"
+            % (ms(d["p95_ms"]), d["empty_pages"], d["n"],
+               met(d["p95_ms"] <= 50)))
+    fw = facet_ratios(spm) if spm else []
+    if fw:
+        r = pct([x for x, _ in fw], 50)
+        add("| at 100k: facets ≤ 2× the same query without, whole process "
+            "(median of per-query ratios) | %.2f× | %s |" % (r, met(r <= 2)))
+        the = [x for x, qt in fw if qt == "the"]
+        if the:
+            add("| at 100k: `--facets topic,provider,year the` ≤ 2× `the`, "
+                "whole process | %.2f× | %s |" % (the[0], met(the[0] <= 2)))
 
 
 def main():
@@ -202,6 +319,11 @@ def main():
                    ms(s["p50_ms"]), ms(s["p99_ms"]), ms(s["bm25_p50_ms"])))
         add("")
 
+    more = load(res, "more.json")
+    spm = load(res, "spawn-more.json")
+    if more or spm:
+        more_section(add, more, spm)
+
     qn = load(res, "queries-nostem.json")
     idxn = load(res, "index-nostem.json")
     nbytes_n = int(load(res, "index-nostem.bytes") or 0)
@@ -322,9 +444,21 @@ def main():
 
     add("### Targets")
     add("")
-    if size != 1000000:
-        add("The targets are defined for 1,000,000 items; at %s items they "
-            "are shown for orientation only." % format(size, ","))
+    has_100k = bool(spm and facet_ratios(spm))
+    if size == 1000000 and has_100k:
+        add("The rows marked \"at 100k\" are defined for 100,000 items and "
+            "shown here for orientation only.")
+        add("")
+    elif size == 100000 and has_100k:
+        add("The targets are defined for 1,000,000 items, except those "
+            "marked \"at 100k\"; at 100,000 items the others are shown for "
+            "orientation only.")
+        add("")
+    elif size != 1000000:
+        add("The targets are defined for 1,000,000 items%s; at %s items "
+            "they are shown for orientation only."
+            % (" (those marked \"at 100k\" for 100,000)" if has_100k else "",
+               format(size, ",")))
         add("")
     add("| target | measured | |")
     add("|---|---:|---|")
@@ -361,6 +495,7 @@ def main():
         same = q["same_top10"] == q["queries"]
         add("| same top-10 as the exhaustive baseline | %d of %d | %s |"
             % (q["same_top10"], q["queries"], met(same)))
+    more_targets(add, more, spm)
     add("")
     section = "\n".join(L)
     print(section)
