@@ -1058,6 +1058,137 @@ test_search__collapse_joins_the_first_story_by_url_or_title(void **state)
     assert_int_equal(stories, 3);
 }
 
+/* Give item `id` the title hash of item `like` in docinfo and in
+ * title_keys, as two titles whose hashes collide would have. */
+static void
+collide_titles(fixture *f, int64_t id, int64_t like)
+{
+    sqlite3 *db = f->idx->db;
+    sqlite3_stmt *stmt;
+    unsigned char data[NX_DOCINFO_BYTES];
+    uint64_t h_like, h_old;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT data FROM docinfo"
+                                        " WHERE block = 0",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(stmt, 0), NX_DOCINFO_BYTES);
+    memcpy(data, sqlite3_column_blob(stmt, 0), NX_DOCINFO_BYTES);
+    sqlite3_finalize(stmt);
+    h_like = nx_docinfo_u64(data + NX_DOCINFO_TITLE_OFF + 8 * like);
+    h_old = nx_docinfo_u64(data + NX_DOCINFO_TITLE_OFF + 8 * id);
+    memcpy(data + NX_DOCINFO_TITLE_OFF + 8 * id,
+           data + NX_DOCINFO_TITLE_OFF + 8 * like, 8);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "UPDATE docinfo SET data = ?1"
+                                        " WHERE block = 0",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(stmt, 1, data, NX_DOCINFO_BYTES, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "UPDATE title_keys SET hash = ?1"
+                                        " WHERE hash = ?2 AND id = ?3",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, (int64_t)h_like);
+    sqlite3_bind_int64(stmt, 2, (int64_t)h_old);
+    sqlite3_bind_int64(stmt, 3, id);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_finalize(stmt);
+}
+
+/* Collapsing compares the hashes of the keys (docinfo); two titles that
+ * share a hash are still two stories: the fold the hashes suggest is
+ * checked against the titles, and the copies found anew from them. */
+static void
+test_search__equal_hashes_of_different_titles_do_not_collapse(void **state)
+{
+    fixture *f = *state;
+    uint64_t stories;
+    bool is_exact;
+
+    add_copy(f, "a", "Robots take the port", "", 90);
+    add_copy(f, "b", "Another story", "", 80);
+    add_copy(f, "c", "Robots take the port", "", 70);
+    add_copy(f, "d", "Another story", "", 60);
+    assert_string_equal(collapsed_page(f, "gantry", 0, 10, &stories, &is_exact),
+                        "a(1,3) b(2,4)");
+    collide_titles(f, 2, 1); /* b's hash is a's */
+    collide_titles(f, 4, 1); /* and d's */
+    assert_string_equal(collapsed_page(f, "gantry", 0, 10, &stories, &is_exact),
+                        "a(1,3) b(2,4)");
+    assert_int_equal(stories, 2);
+    /* A page whose scan does not reach the copies finds them by the
+     * hashes (title_keys): only the real ones. */
+    assert_string_equal(collapsed_page(f, "gantry", 0, 1, &stories, &is_exact),
+                        "a(1,3)");
+    assert_string_equal(collapsed_page(f, "gantry", 1, 1, &stories, &is_exact),
+                        "b(2,4)");
+}
+
+/* A year as SQLite's strftime('%Y', t, 'unixepoch') writes it, which the
+ * year facets count by, over the whole range and past its ends. */
+static void
+test_search__years_are_sqlites(void **state)
+{
+    fixture *f = *state;
+    sqlite3_stmt *stmt;
+    int64_t t[2000];
+    size_t n = 0, i;
+    uint64_t x = 88172645463325252ULL;
+
+    (void)f;
+    {
+        static const int64_t edges[] = {-210866760001LL,
+                                        -210866760000LL,
+                                        -62167219201LL,
+                                        -62167219200LL,
+                                        -1,
+                                        0,
+                                        1,
+                                        951782399,
+                                        951782400,
+                                        253402300799LL,
+                                        253402300800LL,
+                                        INT64_MIN / 2,
+                                        INT64_MAX / 2};
+
+        for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+            t[n++] = edges[i];
+    }
+    while (n < sizeof(t) / sizeof(t[0])) { /* xorshift: spread over the range */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t[n++] = (int64_t)(x % 464269060800ULL) - 210866760000LL;
+    }
+    assert_int_equal(sqlite3_prepare_v2(f->idx->db,
+                                        "SELECT strftime('%Y', ?1,"
+                                        " 'unixepoch')",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < n; i++) {
+        char y[32] = "";
+        bool has = nx_sqlite_year(t[i], y, sizeof(y));
+
+        sqlite3_bind_int64(stmt, 1, t[i]);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+            assert_false(has);
+        } else {
+            assert_true(has);
+            assert_string_equal(y, (const char *)sqlite3_column_text(stmt, 0));
+        }
+        sqlite3_reset(stmt);
+    }
+    sqlite3_finalize(stmt);
+}
+
 /* Up to 1,000 matches the stories are counted exactly, copies past the
  * page included, and paging yields that many; past 1,000 the count is an
  * upper bound, flagged. */
@@ -1122,6 +1253,8 @@ main(void)
         T(test_search__idf_from_the_terms_table),
         T(test_search__collapse_joins_the_first_story_by_url_or_title),
         T(test_search__stories_are_counted_exactly_up_to_a_thousand),
+        T(test_search__equal_hashes_of_different_titles_do_not_collapse),
+        T(test_search__years_are_sqlites),
 #undef T
     };
 
