@@ -626,6 +626,8 @@ static const fuzz_kind fuzz_kinds[] = {
     {"topics", "1", "id", 1, "key", {"id"}, {"key", "name"}},
     {"providers", "1", "id", 1, "key", {"id"}, {"key", "name", "domain"}},
     {"files", "1", "id", 1, "path", {"id", "status"}, {"path"}},
+    /* (last: the regression inputs name the kinds by their place) */
+    {"title_keys", "1", "hash, id", 2, NULL, {"hash", "id"}, {NULL}},
 };
 #define FUZZ_N_KINDS (sizeof(fuzz_kinds) / sizeof(fuzz_kinds[0]))
 
