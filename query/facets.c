@@ -37,11 +37,13 @@
 /* Rows of a topic's tag read at a time (words of 64). */
 #define FACETS_CHUNK 1024
 
-bool
-nx_sqlite_year(int64_t t, char *out, size_t size)
+/* The year of Unix time t as SQLite computes it, into *out; false where
+ * SQLite's strftime gives NULL. */
+static bool
+facets_year(int64_t t, int *out)
 {
     int64_t jd;
-    int z, a, b, c, d, e, m, y;
+    int z, a, b, c, d, e, m;
 
     /* SQLite's 'unixepoch' takes times from Julian day 0 to the end of
      * 9999; its strftime is NULL outside. */
@@ -57,8 +59,18 @@ nx_sqlite_year(int64_t t, char *out, size_t size)
     d = (36525 * (c & 32767)) / 100;
     e = (int)((b - d) / 30.6001);
     m = e < 14 ? e - 1 : e - 13;
-    y = m > 2 ? c - 4716 : c - 4715;
-    snprintf(out, size, "%04d", y);
+    *out = m > 2 ? c - 4716 : c - 4715;
+    return true;
+}
+
+bool
+nx_sqlite_year(int64_t t, char *out, size_t size)
+{
+    int y;
+
+    if (!facets_year(t, &y))
+        return false;
+    snprintf(out, size, "%04d", y); /* as strftime's %Y */
     return true;
 }
 
@@ -299,6 +311,11 @@ facets_matches(facets_set *set, newsidx_query *q, newsidx_error *err)
 ** Years and providers, from docinfo
 */
 
+/* Counts kept in arrays for the common values (years FACETS_YEAR0 on,
+ * provider ids below FACETS_DENSE), in the tallies for the others. */
+#define FACETS_DENSE 4096
+#define FACETS_YEAR0 1900
+
 /* The years (by year, with INT64_MIN for a date SQLite cannot show) and
  * providers (by id) of the matches, from their docinfo slots. */
 static int
@@ -308,13 +325,12 @@ facets_docinfo(const facets_set *set, newsidx_query *q, facets_tally *years,
     unsigned char flags[NX_DOCINFO_SLOTS], dates[8 * NX_DOCINFO_SLOTS],
         prov[4 * NX_DOCINFO_SLOTS];
     const size_t per_block = NX_DOCINFO_SLOTS / 64;
+    uint64_t *dense = nx_calloc(FACETS_DENSE, sizeof(*dense));
     sqlite3_blob *blob = NULL;
     size_t b, w;
-    int rc = SQLITE_OK;
-    bool is_oom = false;
+    int rc = dense != NULL ? SQLITE_OK : SQLITE_NOMEM;
 
-    for (b = 0; b * per_block < set->n_words && rc == SQLITE_OK && !is_oom;
-         b++) {
+    for (b = 0; b * per_block < set->n_words && rc == SQLITE_OK; b++) {
         const uint64_t *m = set->bits + b * per_block;
 
         for (w = 0; w < per_block && m[w] == 0; w++)
@@ -331,33 +347,51 @@ facets_docinfo(const facets_set *set, newsidx_query *q, facets_tally *years,
         if (rc == SQLITE_OK && providers != NULL)
             rc = sqlite3_blob_read(blob, prov, sizeof(prov),
                                    NX_DOCINFO_PROVIDER_OFF);
-        for (w = 0; w < per_block && rc == SQLITE_OK && !is_oom; w++) {
+        for (w = 0; w < per_block && rc == SQLITE_OK; w++) {
             uint64_t bits = m[w];
 
-            while (bits != 0 && !is_oom) {
+            while (bits != 0 && rc == SQLITE_OK) {
                 unsigned s = (unsigned)(w * 64 + (size_t)__builtin_ctzll(bits));
-                uint32_t p;
+                uint64_t k;
+                int y;
 
                 bits &= bits - 1;
                 if (years != NULL && (flags[s] & NX_DOC_HAS_DATE)) {
-                    int64_t t = (int64_t)nx_docinfo_u64(dates + 8 * s);
-                    char y[16];
-
-                    is_oom =
-                        !facets_tally_add(years,
-                                          nx_sqlite_year(t, y, sizeof(y))
-                                              ? (uint64_t)strtoll(y, NULL, 10)
-                                              : (uint64_t)INT64_MIN,
-                                          1);
+                    if (!facets_year((int64_t)nx_docinfo_u64(dates + 8 * s),
+                                     &y))
+                        k = (uint64_t)INT64_MIN;
+                    else if (y >= FACETS_YEAR0 &&
+                             y < FACETS_YEAR0 + FACETS_DENSE)
+                        k = FACETS_DENSE, dense[y - FACETS_YEAR0]++;
+                    else
+                        k = (uint64_t)(int64_t)y;
+                    if (k != FACETS_DENSE && !facets_tally_add(years, k, 1))
+                        rc = SQLITE_NOMEM;
                 }
-                p = nx_docinfo_u32(prov + 4 * s);
-                if (providers != NULL && (flags[s] & NX_DOC_PRESENT) && p != 0)
-                    is_oom = !facets_tally_add(providers, p, 1);
+                if (providers != NULL && (flags[s] & NX_DOC_PRESENT) &&
+                    (k = nx_docinfo_u32(prov + 4 * s)) != 0) {
+                    if (k < FACETS_DENSE)
+                        dense[k]++;
+                    else if (!facets_tally_add(providers, k, 1))
+                        rc = SQLITE_NOMEM;
+                }
             }
         }
     }
+    /* The arrays' counts into the tallies, by their values. */
+    for (w = 0; rc == SQLITE_OK && dense != NULL && w < FACETS_DENSE; w++) {
+        if (dense[w] == 0)
+            continue;
+        if (years != NULL &&
+            !facets_tally_add(years, (uint64_t)(int64_t)(w + FACETS_YEAR0),
+                              dense[w]))
+            rc = SQLITE_NOMEM;
+        if (providers != NULL && !facets_tally_add(providers, w, dense[w]))
+            rc = SQLITE_NOMEM;
+    }
+    nx_free(dense);
     sqlite3_blob_close(blob);
-    if (is_oom)
+    if (rc == SQLITE_NOMEM)
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     return rc == SQLITE_OK
                ? NEWSIDX_OK
@@ -558,20 +592,16 @@ facets_topic_of(facets_topics *ts, int64_t id)
 /* The rows of topic t's tag among the marks, OR-ed into `into` (a bitmap
  * of set->n_words words) when it is not NULL; their number into *n. */
 static int
-facets_tag_rows(nx_fr *reader, const facets_topic *t, const facets_set *set,
-                uint64_t *into, uint64_t *n)
+facets_tag_rows(nx_fr_term *it, const facets_set *set, uint64_t *into,
+                uint64_t *n)
 {
-    char tag[64];
     uint64_t buf[FACETS_CHUNK];
-    nx_fr_term *it = NULL;
     int64_t lo, end = (int64_t)set->n_words * 64;
-    int rc;
+    int rc = SQLITE_OK;
 
     *n = 0;
-    snprintf(tag, sizeof(tag), "%s%lld", NX_TAG_TOPIC, (long long)t->id);
-    rc = nx_fr_term_open(&it, reader, tag, strlen(tag));
-    if (rc != SQLITE_OK || it == NULL)
-        return rc;
+    if (it == NULL)
+        return SQLITE_OK; /* no item has the topic */
     lo = nx_fr_term_block_next(it);
     while (rc == SQLITE_OK && lo >= 0 && lo < end) {
         size_t at = (size_t)lo / 64, w;
@@ -590,7 +620,70 @@ facets_tag_rows(nx_fr *reader, const facets_topic *t, const facets_set *set,
         next = nx_fr_term_block_next(it);
         lo = next > lo + 64 * n_words ? next : lo + 64 * n_words;
     }
-    nx_fr_term_close(it);
+    return rc;
+}
+
+/* A topic's tag, for opening the tags in FTS5's order. */
+typedef struct facets_tag {
+    char text[32];
+    size_t len;
+    size_t at; /* the topic, in facets_topics.t */
+} facets_tag;
+
+static int
+facets_tag_cmp(const void *a, const void *b)
+{
+    const facets_tag *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* An iterator on every topic's tag, its[k] for topic k (NULL for a tag
+ * no row holds): opened together, in FTS5's order, so that a leaf that
+ * holds several tags is read once. */
+static int
+facets_tags_open(const facets_topics *ts, nx_fr *reader, nx_fr_term **its)
+{
+    facets_tag *tags = nx_calloc(ts->n + 1, sizeof(*tags));
+    const char **texts = nx_calloc(ts->n + 1, sizeof(*texts));
+    size_t *lens = nx_calloc(ts->n + 1, sizeof(*lens));
+    nx_fr_term **sorted = nx_calloc(ts->n + 1, sizeof(*sorted));
+    size_t i, n = 0;
+    int rc = SQLITE_OK;
+
+    if (tags == NULL || texts == NULL || lens == NULL || sorted == NULL)
+        rc = SQLITE_NOMEM;
+    for (i = 0; rc == SQLITE_OK && i < ts->n; i++) {
+        tags[i].len =
+            (size_t)snprintf(tags[i].text, sizeof(tags[i].text), "%s%lld",
+                             NX_TAG_TOPIC, (long long)ts->t[i].id);
+        tags[i].at = i;
+    }
+    if (rc == SQLITE_OK)
+        qsort(tags, ts->n, sizeof(*tags), facets_tag_cmp);
+    /* Distinct terms (two topics of one id would be damage; each gets
+     * its own iterator then). */
+    for (i = 0; rc == SQLITE_OK && i < ts->n; i++) {
+        if (n > 0 && facets_tag_cmp(&tags[i], &tags[i - 1]) == 0)
+            continue;
+        texts[n] = tags[i].text;
+        lens[n++] = tags[i].len;
+    }
+    if (rc == SQLITE_OK && n > 0)
+        rc = nx_fr_terms_open(reader, (int)n, texts, lens, sorted);
+    for (i = 0, n = 0; rc == SQLITE_OK && i < ts->n; i++) {
+        if (i > 0 && facets_tag_cmp(&tags[i], &tags[i - 1]) == 0)
+            rc = nx_fr_term_open(&its[tags[i].at], reader, tags[i].text,
+                                 tags[i].len);
+        else
+            its[tags[i].at] = sorted[n++];
+    }
+    nx_free(tags);
+    nx_free(texts);
+    nx_free(lens);
+    nx_free(sorted);
     return rc;
 }
 
@@ -600,8 +693,9 @@ static int
 facets_topics_by_tags(facets_topics *ts, nx_fr *reader, const facets_set *set)
 {
     uint64_t *scratch = NULL;
+    nx_fr_term **its = nx_calloc(ts->n + 1, sizeof(*its));
     size_t i, j, k;
-    int rc = SQLITE_OK;
+    int rc = its != NULL ? facets_tags_open(ts, reader, its) : SQLITE_NOMEM;
 
     for (i = 0; i < ts->n && rc == SQLITE_OK; i = j) {
         bool is_group;
@@ -611,10 +705,10 @@ facets_topics_by_tags(facets_topics *ts, nx_fr *reader, const facets_set *set)
         is_group = j - i > 1;
         if (is_group && scratch == NULL &&
             (scratch = nx_calloc(set->n_words + 1, sizeof(*scratch))) == NULL)
-            return SQLITE_NOMEM;
+            rc = SQLITE_NOMEM;
         for (k = i; k < j && rc == SQLITE_OK; k++)
-            rc = facets_tag_rows(reader, &ts->t[k], set,
-                                 is_group ? scratch : NULL, &ts->t[k].count);
+            rc = facets_tag_rows(its[k], set, is_group ? scratch : NULL,
+                                 &ts->t[k].count);
         ts->t[i].total = ts->t[i].count;
         if (!is_group || rc != SQLITE_OK)
             continue;
@@ -624,6 +718,9 @@ facets_topics_by_tags(facets_topics *ts, nx_fr *reader, const facets_set *set)
             scratch[k] = 0;
         }
     }
+    for (i = 0; its != NULL && i < ts->n; i++)
+        nx_fr_term_close(its[i]);
+    nx_free(its);
     nx_free(scratch);
     return rc;
 }

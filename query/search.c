@@ -183,41 +183,43 @@ search_better(const search_cand *a, const search_cand *b)
                                  (a->member == b->member && a->id < b->id)));
 }
 
-/* Min-heap on "better": the root is the worst kept candidate. */
+/* Min-heap on "better": the root is the worst kept candidate.  Both
+ * moves carry the moving candidate in a hole instead of swapping at each
+ * level (a candidate is over a hundred bytes; a deep page keeps 20,000). */
 static void
 search_heap_down(search_cand *h, size_t n, size_t i)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        search_cand t;
+    search_cand t = h[i];
 
-        if (l < n && search_better(&h[m], &h[l]))
-            m = l;
-        if (r < n && search_better(&h[m], &h[r]))
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = l;
+
+        if (l >= n)
+            break;
+        if (r < n && search_better(&h[l], &h[r]))
             m = r;
-        if (m == i)
-            return;
-        t = h[i];
+        if (!search_better(&t, &h[m]))
+            break;
         h[i] = h[m];
-        h[m] = t;
         i = m;
     }
+    h[i] = t;
 }
 
 static void
 search_heap_up(search_cand *h, size_t i)
 {
+    search_cand t = h[i];
+
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        search_cand t;
 
-        if (!search_better(&h[p], &h[i]))
-            return;
-        t = h[i];
+        if (!search_better(&h[p], &t))
+            break;
         h[i] = h[p];
-        h[p] = t;
         i = p;
     }
+    h[i] = t;
 }
 
 void
@@ -602,6 +604,47 @@ search_by_id_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The candidates into order[] grouped by docinfo block, the blocks
+ * rising (a counting sort); false, with order[] holding them as they
+ * are, when their blocks span too wide a range for it (then sort). */
+static bool
+search_by_block(search_by_id *order, const search_run *run)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    size_t i, range, *at;
+
+    for (i = 0; i < run->n_cands; i++) {
+        int64_t b = run->cands[i].id >> NX_DOCINFO_SHIFT;
+
+        order[i].id = run->cands[i].id;
+        order[i].i = i;
+        lo = b < lo ? b : lo;
+        hi = b > hi ? b : hi;
+    }
+    if (hi - lo < 0 || (uint64_t)(hi - lo) > 4 * run->n_cands + 1024)
+        return false;
+    range = (size_t)(hi - lo) + 1;
+    at = nx_calloc(range + 1, sizeof(*at));
+    if (at == NULL)
+        return false;
+    for (i = 0; i < run->n_cands; i++)
+        at[(run->cands[i].id >> NX_DOCINFO_SHIFT) - lo + 1]++;
+    for (i = 1; i <= range; i++)
+        at[i] += at[i - 1];
+    for (i = 0; i < run->n_cands; i++) {
+        size_t k = at[(run->cands[i].id >> NX_DOCINFO_SHIFT) - lo]++;
+
+        order[k].id = run->cands[i].id;
+        order[k].i = i;
+    }
+    nx_free(at);
+    return true;
+}
+
+/* Candidates of one docinfo block from which search_hashes reads the
+ * block's flags and hashes whole. */
+#define SEARCH_WHOLE_BLOCK 16
+
 /* The hashes of the candidates' collapse keys, from docinfo (the indexer
  * writes them with the item): a few bytes of a block each, in id order so
  * that each block is sought once, instead of an items row each and its
@@ -611,43 +654,67 @@ search_hashes(search_run *run, newsidx_query *q, newsidx_error *err)
 {
     search_by_id *order;
     sqlite3_blob *blob = NULL;
-    int64_t block = INT64_MIN;
-    size_t i;
+    unsigned char *buf;
+    size_t i, j, k;
     int rc = SQLITE_OK;
 
     if (run->n_cands == 0)
         return NEWSIDX_OK;
     order = nx_malloc(run->n_cands * sizeof(*order));
-    if (order == NULL)
+    buf = nx_malloc(17 * NX_DOCINFO_SLOTS); /* flags, URL and title hashes */
+    if (order == NULL || buf == NULL) {
+        nx_free(order);
+        nx_free(buf);
         return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    for (i = 0; i < run->n_cands; i++) {
-        order[i].id = run->cands[i].id;
-        order[i].i = i;
     }
-    qsort(order, run->n_cands, sizeof(*order), search_by_id_cmp);
-    for (i = 0; i < run->n_cands && rc == SQLITE_OK; i++) {
-        search_cand *c = &run->cands[order[i].i];
-        unsigned s = (unsigned)(c->id & (NX_DOCINFO_SLOTS - 1));
-        unsigned char f = 0, h[8];
+    if (!search_by_block(order, run))
+        qsort(order, run->n_cands, sizeof(*order), search_by_id_cmp);
+    for (i = 0; i < run->n_cands && rc == SQLITE_OK; i = k) {
+        int64_t block = order[i].id >> NX_DOCINFO_SHIFT;
+        bool is_whole;
 
-        if ((c->id >> NX_DOCINFO_SHIFT) != block) {
-            block = c->id >> NX_DOCINFO_SHIFT;
-            rc = nx_docinfo_seek(q->idx, &blob, block);
+        /* The candidates of this block; many read its arrays whole, a
+         * few their slots (a read costs about the same either way). */
+        for (k = i;
+             k < run->n_cands && order[k].id >> NX_DOCINFO_SHIFT == block; k++)
+            ;
+        is_whole = k - i >= SEARCH_WHOLE_BLOCK;
+        rc = nx_docinfo_seek(q->idx, &blob, block);
+        if (rc == SQLITE_OK && is_whole)
+            rc = sqlite3_blob_read(blob, buf, NX_DOCINFO_SLOTS,
+                                   NX_DOCINFO_FLAGS_OFF);
+        if (rc == SQLITE_OK && is_whole)
+            rc = sqlite3_blob_read(blob, buf + NX_DOCINFO_SLOTS,
+                                   16 * NX_DOCINFO_SLOTS, NX_DOCINFO_URL_OFF);
+        for (j = i; j < k && rc == SQLITE_OK; j++) {
+            search_cand *c = &run->cands[order[j].i];
+            unsigned s = (unsigned)(c->id & (NX_DOCINFO_SLOTS - 1));
+            const unsigned char *url = buf + NX_DOCINFO_SLOTS + 8 * s,
+                                *title = url + 8 * NX_DOCINFO_SLOTS;
+            unsigned char f = is_whole ? buf[s] : 0, h[16];
+
+            if (!is_whole) {
+                rc = sqlite3_blob_read(blob, &f, 1,
+                                       NX_DOCINFO_FLAGS_OFF + (int)s);
+                if (rc == SQLITE_OK && (f & NX_DOC_HAS_URL_KEY))
+                    rc = sqlite3_blob_read(blob, h, 8,
+                                           NX_DOCINFO_URL_OFF + 8 * (int)s);
+                if (rc == SQLITE_OK && (f & NX_DOC_HAS_TITLE_KEY))
+                    rc = sqlite3_blob_read(blob, h + 8, 8,
+                                           NX_DOCINFO_TITLE_OFF + 8 * (int)s);
+                url = h;
+                title = h + 8;
+            }
+            c->key_flags = f & (NX_DOC_HAS_URL_KEY | NX_DOC_HAS_TITLE_KEY);
+            if (f & NX_DOC_HAS_URL_KEY)
+                c->url_hash = nx_docinfo_u64(url);
+            if (f & NX_DOC_HAS_TITLE_KEY)
+                c->title_hash = nx_docinfo_u64(title);
         }
-        if (rc == SQLITE_OK)
-            rc = sqlite3_blob_read(blob, &f, 1, NX_DOCINFO_FLAGS_OFF + (int)s);
-        c->key_flags = f & (NX_DOC_HAS_URL_KEY | NX_DOC_HAS_TITLE_KEY);
-        if (rc == SQLITE_OK && (f & NX_DOC_HAS_URL_KEY) &&
-            (rc = sqlite3_blob_read(
-                 blob, h, 8, NX_DOCINFO_URL_OFF + 8 * (int)s)) == SQLITE_OK)
-            c->url_hash = nx_docinfo_u64(h);
-        if (rc == SQLITE_OK && (f & NX_DOC_HAS_TITLE_KEY) &&
-            (rc = sqlite3_blob_read(
-                 blob, h, 8, NX_DOCINFO_TITLE_OFF + 8 * (int)s)) == SQLITE_OK)
-            c->title_hash = nx_docinfo_u64(h);
     }
     sqlite3_blob_close(blob);
     nx_free(order);
+    nx_free(buf);
     return rc == SQLITE_OK
                ? NEWSIDX_OK
                : nx_db_error(q->idx, rc, "cannot read the collapse keys", err);
@@ -931,6 +998,64 @@ search_scan(search_run *run, newsidx_query *q, newsidx_error *err)
     return rc;
 }
 
+/* What a candidate sorts by, and where it is: sorting these and moving
+ * the candidates once costs a fraction of sorting the candidates. */
+typedef struct search_order {
+    double key;
+    size_t member;
+    int64_t id;
+    size_t at;
+} search_order;
+
+static int
+search_order_cmp(const void *a, const void *b)
+{
+    const search_order *x = a, *y = b;
+
+    /* As search_better: keys neither above the other are a tie. */
+    if (x->key > y->key)
+        return -1;
+    if (y->key > x->key)
+        return 1;
+    if (x->member != y->member)
+        return x->member < y->member ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The candidates of a scan (a heap) in rank order (search_better). */
+static int
+search_sort(search_run *run, newsidx_error *err)
+{
+    search_order *o;
+    search_cand *sorted;
+    size_t i;
+
+    if (run->n_cands < 2)
+        return NEWSIDX_OK;
+    o = nx_malloc(run->n_cands * sizeof(*o));
+    sorted = nx_malloc(run->cap * sizeof(*sorted));
+    if (o == NULL || sorted == NULL) {
+        nx_free(o);
+        nx_free(sorted);
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    }
+    for (i = 0; i < run->n_cands; i++) {
+        o[i].key = run->cands[i].key;
+        o[i].member = run->cands[i].member;
+        o[i].id = run->cands[i].id;
+        o[i].at = i;
+    }
+    qsort(o, run->n_cands, sizeof(*o), search_order_cmp);
+    for (i = 0; i < run->n_cands; i++)
+        sorted[i] = run->cands[o[i].at];
+    memset(sorted + run->n_cands, 0,
+           (run->cap - run->n_cands) * sizeof(*sorted));
+    nx_free(run->cands);
+    nx_free(o);
+    run->cands = sorted;
+    return NEWSIDX_OK;
+}
+
 /* One file's best `cap` candidates, in rank order, with their collapse
  * keys when collapsing is on. */
 static int
@@ -950,7 +1075,7 @@ search_scan_sorted(search_run *run, newsidx_query *q, size_t cap,
     for (i = 0; i < run->n_cands; i++)
         run->cands[i].member = q->member;
     if (rc == NEWSIDX_OK)
-        qsort(run->cands, run->n_cands, sizeof(*run->cands), search_cand_cmp);
+        rc = search_sort(run, err);
     if (rc == NEWSIDX_OK && !q->opts.no_collapse)
         rc = search_hashes(run, q, err);
     return rc;
@@ -1160,38 +1285,67 @@ search_ids_cmp(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* The items of the scan, heads and folded, as (file, id) sorted, for
- * search_in_scan. */
-static int
-search_scan_ids(search_ids *out, const search_run *run)
-{
-    size_t i, k;
+/* The items of a scan, heads and folded: a set of (file, id). */
+typedef struct search_idset {
+    int64_t *id;
+    size_t *member; /* SIZE_MAX = an empty slot */
+    size_t mask;
+} search_idset;
 
+static size_t
+search_idset_slot(const search_idset *set, size_t member, int64_t id)
+{
+    uint64_t h =
+        ((uint64_t)id ^ (uint64_t)member << 56) * 0x9e3779b97f4a7c15ULL;
+    size_t i = (size_t)(h >> 32) & set->mask;
+
+    while (set->member[i] != SIZE_MAX &&
+           !(set->member[i] == member && set->id[i] == id))
+        i = (i + 1) & set->mask;
+    return i;
+}
+
+static void
+search_idset_put(search_idset *set, size_t member, int64_t id)
+{
+    size_t i = search_idset_slot(set, member, id);
+
+    set->member[i] = member;
+    set->id[i] = id;
+}
+
+/* The items of the scan into `set` (made here, freed by the caller). */
+static int
+search_scan_ids(search_idset *set, const search_run *run)
+{
+    size_t i, k, n = 0, slots = 16;
+
+    for (i = 0; i < run->n_cands; i++)
+        n += (size_t)run->cands[i].collapsed;
+    while (slots < 2 * n)
+        slots *= 2;
+    set->id = nx_malloc(slots * sizeof(*set->id));
+    set->member = nx_malloc(slots * sizeof(*set->member));
+    set->mask = slots - 1;
+    if (set->id == NULL || set->member == NULL)
+        return NEWSIDX_NOMEM;
+    for (i = 0; i < slots; i++)
+        set->member[i] = SIZE_MAX;
     for (i = 0; i < run->n_cands; i++) {
         const search_cand *c = &run->cands[i];
 
-        if (!search_ids_add(out, c->id, c->member))
-            return NEWSIDX_NOMEM;
-        for (k = 0; k + 1 < c->collapsed && c->folded != NULL; k++) {
-            if (!search_ids_add(out, c->folded[k], c->folded_member[k]))
-                return NEWSIDX_NOMEM;
-        }
+        search_idset_put(set, c->member, c->id);
+        for (k = 0; k + 1 < c->collapsed && c->folded != NULL; k++)
+            search_idset_put(set, c->folded_member[k], c->folded[k]);
     }
-    if (out->n > 0)
-        qsort(out->c, out->n, sizeof(*out->c), search_ids_cmp);
     return NEWSIDX_OK;
 }
 
 /* Is (member, id) in the scan (search_scan_ids)? */
 static bool
-search_in_scan(const search_ids *scan, size_t member, int64_t id)
+search_in_scan(const search_idset *set, size_t member, int64_t id)
 {
-    search_cand key;
-
-    key.member = member;
-    key.id = id;
-    return scan->n > 0 && bsearch(&key, scan->c, scan->n, sizeof(*scan->c),
-                                  search_ids_cmp) != NULL;
+    return set->member[search_idset_slot(set, member, id)] != SIZE_MAX;
 }
 
 /* The items of file qm (member m) that statement `which` (one
@@ -1348,7 +1502,7 @@ search_fold_more(search_cand *h, search_ids *more, newsidx_error *err)
 /* Head p's copies below the scan (whose items are `scan`), appended to
  * its folded ids (see above). */
 static int
-search_complete_head(search_run *run, size_t p, const search_ids *scan,
+search_complete_head(search_run *run, size_t p, const search_idset *scan,
                      newsidx_query *q, newsidx_error *err)
 {
     search_ids rows, more;
@@ -1413,11 +1567,11 @@ static int
 search_complete_page(search_run *run, newsidx_query *q, size_t first, size_t n,
                      newsidx_error *err)
 {
-    search_ids scan;
+    search_idset scan;
     size_t p;
     int rc;
 
-    if (run->is_complete || q->opts.no_collapse)
+    if (run->is_complete || q->opts.no_collapse || first >= run->n_cands)
         return NEWSIDX_OK;
     memset(&scan, 0, sizeof(scan));
     rc = search_scan_ids(&scan, run);
@@ -1425,7 +1579,8 @@ search_complete_page(search_run *run, newsidx_query *q, size_t first, size_t n,
         rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     for (p = first; p < first + n && p < run->n_cands && rc == NEWSIDX_OK; p++)
         rc = search_complete_head(run, p, &scan, q, err);
-    nx_free(scan.c); /* (no keys read: nothing else to free) */
+    nx_free(scan.id);
+    nx_free(scan.member);
     return rc;
 }
 
