@@ -1545,7 +1545,7 @@ search_complete_head(search_run *run, size_t p, const search_idset *scan,
             size_t head = SIZE_MAX;
 
             if (!search_hash_shared(&rows.c[j], &run->cands[p]))
-                continue; /* another URL of its, or the title inside */
+                continue; /* a slot that says otherwise: damage */
             rc = search_head_of(&head, run, &rows.c[j], q, err);
             if (rc == NEWSIDX_OK && head == p)
                 ids[n_ids++] = rows.c[j].id;
