@@ -180,24 +180,11 @@ nx_engine_run(search_run *run, newsidx_query *q, bool *is_declined,
     return eng_close(e, is_declined, err);
 }
 
-int
-nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
-                bool *is_declined, newsidx_error *err)
-{
-    eng *e;
-    int rc = eng_open(&e, q, is_declined, err);
-
-    if (e == NULL)
-        return rc;
-    e->is_counting = true;
-    *total_out = nx_walk_all(e, NULL);
-    *hidden_out = e->n_hidden;
-    return eng_close(e, is_declined, err);
-}
-
-int
-nx_engine_matches(uint64_t *marks, size_t n_words, newsidx_query *q,
-                  bool *is_declined, newsidx_error *err)
+/* A walk that counts the matches, and marks them when `marks` is set. */
+static int
+eng_count(uint64_t *total_out, uint64_t *hidden_out, uint64_t *marks,
+          size_t n_words, newsidx_query *q, bool *is_declined,
+          newsidx_error *err)
 {
     eng *e;
     int rc = eng_open(&e, q, is_declined, err);
@@ -207,6 +194,23 @@ nx_engine_matches(uint64_t *marks, size_t n_words, newsidx_query *q,
     e->is_counting = true;
     e->marks = marks;
     e->n_marks = n_words;
-    nx_walk_all(e, NULL);
+    *total_out = nx_walk_all(e, NULL);
+    *hidden_out = e->n_hidden;
     return eng_close(e, is_declined, err);
+}
+
+int
+nx_engine_count(uint64_t *total_out, uint64_t *hidden_out, newsidx_query *q,
+                bool *is_declined, newsidx_error *err)
+{
+    return eng_count(total_out, hidden_out, NULL, 0, q, is_declined, err);
+}
+
+int
+nx_engine_matches(uint64_t *marks, size_t n_words, newsidx_query *q,
+                  bool *is_declined, newsidx_error *err)
+{
+    uint64_t total, hidden;
+
+    return eng_count(&total, &hidden, marks, n_words, q, is_declined, err);
 }

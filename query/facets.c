@@ -37,6 +37,17 @@
 /* Rows of a topic's tag read at a time (words of 64). */
 #define FACETS_CHUNK 1024
 
+/* A failure of SQLite code rc while counting as a status. */
+static int
+facets_status(newsidx_query *q, int rc, newsidx_error *err)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return NEWSIDX_OK;
+    if (rc == SQLITE_NOMEM)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    return nx_db_error(q->idx, rc, "cannot count facets", err);
+}
+
 /* The year of Unix time t as SQLite computes it, into *out; false where
  * SQLite's strftime gives NULL. */
 static bool
@@ -391,11 +402,7 @@ facets_docinfo(const facets_set *set, newsidx_query *q, facets_tally *years,
     }
     nx_free(dense);
     sqlite3_blob_close(blob);
-    if (rc == SQLITE_NOMEM)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_db_error(q->idx, rc, "cannot count facets", err);
+    return facets_status(q, rc, err);
 }
 
 /* The year facets from the tally, into r. */
@@ -443,11 +450,7 @@ facets_put_providers(newsidx_results *r, newsidx_query *q,
         }
     }
     sqlite3_finalize(stmt);
-    if (rc == SQLITE_NOMEM)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return nx_db_error(q->idx, rc, "cannot count facets", err);
-    return NEWSIDX_OK;
+    return facets_status(q, rc, err);
 }
 
 /**************************************************************************
@@ -564,9 +567,7 @@ facets_topics_load(facets_topics *ts, newsidx_query *q, newsidx_error *err)
         return NEWSIDX_OK;
     }
     facets_topics_free(ts);
-    if (rc == SQLITE_NOMEM)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    return nx_db_error(q->idx, rc, "cannot count facets", err);
+    return facets_status(q, rc, err);
 }
 
 /* The topic of id `id`, or NULL. */
@@ -779,11 +780,7 @@ facets_topics_by_rows(facets_topics *ts, newsidx_query *q,
     }
     sqlite3_finalize(stmt);
     nx_free(seen);
-    if (rc == SQLITE_NOMEM)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    return rc == SQLITE_OK
-               ? NEWSIDX_OK
-               : nx_db_error(q->idx, rc, "cannot count facets", err);
+    return facets_status(q, rc, err);
 }
 
 /* The rows of every topic tag, from the terms table: what counting by
