@@ -34,8 +34,12 @@
 /* Topics are counted from item_topics rows, a match at a time, when the
  * matches are fewer than the topic tags' rows over this. */
 #define FACETS_FEW_RATIO 64
-/* Rows of a topic's tag read at a time (words of 64). */
-#define FACETS_CHUNK 1024
+/* Rows of a topic's tag read at a time (words of 64): from the least to
+ * the most (facets_tag_rows). */
+#define FACETS_CHUNK_MIN 64
+#define FACETS_CHUNK     1024
+/* Topic tags opened at once (each iterator holds a leaf per segment). */
+#define FACETS_TAGS_AT_ONCE 256
 
 /* A failure of SQLite code rc while counting as a status. */
 static int
@@ -276,66 +280,46 @@ typedef struct facets_set {
     uint64_t n;
 } facets_set;
 
-/* The matches of `q` (one file) into set: the engine's, or those of the
- * SQL of the query when the engine declines it. */
-static int
-facets_matches(facets_set *set, newsidx_query *q, newsidx_error *err)
-{
-    search_sql s;
-    sqlite3_stmt *stmt;
-    bool is_declined;
-    size_t w;
-    int rc = nx_docinfo_bitmap_new(q->idx, &set->bits, &set->n_words), step;
-
-    if (rc != SQLITE_OK)
-        return nx_db_error(q->idx, rc, "cannot count facets", err);
-    rc = nx_engine_matches(set->bits, set->n_words, q, &is_declined, err);
-    if (rc == NEWSIDX_OK && is_declined) {
-        memset(set->bits, 0, set->n_words * sizeof(*set->bits));
-        nx_search_where(&s, q);
-        rc = nx_search_prepare(&stmt, q->idx, &s, "SELECT i.id", "", err);
-        while (rc == NEWSIDX_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(stmt, 0);
-
-            if (id < 0 || (uint64_t)id / 64 >= set->n_words)
-                rc = nx_db_error(q->idx,
-                                 nx_db_damaged(q->idx,
-                                               "item %lld is past the"
-                                               " docinfo blocks",
-                                               (long long)id),
-                                 "cannot count facets", err);
-            else
-                set->bits[id / 64] |= (uint64_t)1 << (id % 64);
-        }
-        if (rc == NEWSIDX_OK && step != SQLITE_DONE)
-            rc = nx_db_error(q->idx, step, "cannot count facets", err);
-        sqlite3_finalize(stmt);
-        nx_search_sql_free(&s);
-    }
-    set->n = 0;
-    for (w = 0; rc == NEWSIDX_OK && w < set->n_words; w++)
-        set->n += (uint64_t)__builtin_popcountll(set->bits[w]);
-    return rc;
-}
-
 /**************************************************************************
 ** Years and providers, from docinfo
 */
 
-/* Counts kept in arrays for the common values (years FACETS_YEAR0 on,
- * provider ids below FACETS_DENSE), in the tallies for the others. */
+/* Counts kept in an array for the common values (FACETS_DENSE years from
+ * FACETS_YEAR0, provider ids below FACETS_DENSE), in a tally for the
+ * others. */
 #define FACETS_DENSE 4096
 #define FACETS_YEAR0 1900
 
-/* The years (by year, with INT64_MIN for a date SQLite cannot show) and
- * providers (by id) of the matches, from their docinfo slots. */
-static int
-facets_docinfo(const facets_set *set, newsidx_query *q, facets_tally *years,
-               facets_tally *providers, newsidx_error *err)
+/* The value of slot s for kind `kind` into *key: a year (INT64_MIN for a
+ * date SQLite cannot show), a provider id; false for none. */
+static bool
+facets_slot(unsigned kind, const unsigned char *flags,
+            const unsigned char *values, unsigned s, uint64_t *key)
 {
-    unsigned char flags[NX_DOCINFO_SLOTS], dates[8 * NX_DOCINFO_SLOTS],
-        prov[4 * NX_DOCINFO_SLOTS];
+    int y;
+
+    if (kind == NEWSIDX_FACET_YEAR) {
+        if (!(flags[s] & NX_DOC_HAS_DATE))
+            return false;
+        *key = facets_year((int64_t)nx_docinfo_u64(values + 8 * s), &y)
+                   ? (uint64_t)(int64_t)y
+                   : (uint64_t)INT64_MIN;
+        return true;
+    }
+    *key = nx_docinfo_u32(values + 4 * s);
+    return (flags[s] & NX_DOC_PRESENT) && *key != 0;
+}
+
+/* The years or providers (`kind`) of the matches, from their docinfo
+ * slots, into `tally` (by year or provider id). */
+static int
+facets_docinfo(const facets_set *set, newsidx_query *q, unsigned kind,
+               facets_tally *tally, newsidx_error *err)
+{
+    unsigned char flags[NX_DOCINFO_SLOTS], values[8 * NX_DOCINFO_SLOTS];
     const size_t per_block = NX_DOCINFO_SLOTS / 64;
+    bool is_year = kind == NEWSIDX_FACET_YEAR;
+    int64_t base = is_year ? FACETS_YEAR0 : 0;
     uint64_t *dense = nx_calloc(FACETS_DENSE, sizeof(*dense));
     sqlite3_blob *blob = NULL;
     size_t b, w;
@@ -352,52 +336,32 @@ facets_docinfo(const facets_set *set, newsidx_query *q, facets_tally *years,
         if (rc == SQLITE_OK)
             rc = sqlite3_blob_read(blob, flags, sizeof(flags),
                                    NX_DOCINFO_FLAGS_OFF);
-        if (rc == SQLITE_OK && years != NULL)
-            rc = sqlite3_blob_read(blob, dates, sizeof(dates),
-                                   NX_DOCINFO_DATE_OFF);
-        if (rc == SQLITE_OK && providers != NULL)
-            rc = sqlite3_blob_read(blob, prov, sizeof(prov),
-                                   NX_DOCINFO_PROVIDER_OFF);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_blob_read(
+                blob, values,
+                is_year ? 8 * NX_DOCINFO_SLOTS : 4 * NX_DOCINFO_SLOTS,
+                is_year ? NX_DOCINFO_DATE_OFF : NX_DOCINFO_PROVIDER_OFF);
         for (w = 0; w < per_block && rc == SQLITE_OK; w++) {
-            uint64_t bits = m[w];
+            uint64_t bits = m[w], k;
 
             while (bits != 0 && rc == SQLITE_OK) {
                 unsigned s = (unsigned)(w * 64 + (size_t)__builtin_ctzll(bits));
-                uint64_t k;
-                int y;
 
                 bits &= bits - 1;
-                if (years != NULL && (flags[s] & NX_DOC_HAS_DATE)) {
-                    if (!facets_year((int64_t)nx_docinfo_u64(dates + 8 * s),
-                                     &y))
-                        k = (uint64_t)INT64_MIN;
-                    else if (y >= FACETS_YEAR0 &&
-                             y < FACETS_YEAR0 + FACETS_DENSE)
-                        k = FACETS_DENSE, dense[y - FACETS_YEAR0]++;
-                    else
-                        k = (uint64_t)(int64_t)y;
-                    if (k != FACETS_DENSE && !facets_tally_add(years, k, 1))
-                        rc = SQLITE_NOMEM;
-                }
-                if (providers != NULL && (flags[s] & NX_DOC_PRESENT) &&
-                    (k = nx_docinfo_u32(prov + 4 * s)) != 0) {
-                    if (k < FACETS_DENSE)
-                        dense[k]++;
-                    else if (!facets_tally_add(providers, k, 1))
-                        rc = SQLITE_NOMEM;
-                }
+                if (!facets_slot(kind, flags, values, s, &k))
+                    continue;
+                /* The common values in an array, the others tallied. */
+                if ((int64_t)k >= base && (int64_t)k < base + FACETS_DENSE)
+                    dense[(int64_t)k - base]++;
+                else if (!facets_tally_add(tally, k, 1))
+                    rc = SQLITE_NOMEM;
             }
         }
     }
-    /* The arrays' counts into the tallies, by their values. */
     for (w = 0; rc == SQLITE_OK && dense != NULL && w < FACETS_DENSE; w++) {
-        if (dense[w] == 0)
-            continue;
-        if (years != NULL &&
-            !facets_tally_add(years, (uint64_t)(int64_t)(w + FACETS_YEAR0),
+        if (dense[w] != 0 &&
+            !facets_tally_add(tally, (uint64_t)(int64_t)(base + (int64_t)w),
                               dense[w]))
-            rc = SQLITE_NOMEM;
-        if (providers != NULL && !facets_tally_add(providers, w, dense[w]))
             rc = SQLITE_NOMEM;
     }
     nx_free(dense);
@@ -590,14 +554,19 @@ facets_topic_of(facets_topics *ts, int64_t id)
     return NULL;
 }
 
-/* The rows of topic t's tag among the marks, OR-ed into `into` (a bitmap
- * of set->n_words words) when it is not NULL; their number into *n. */
+/* The rows of a topic's tag (iterator `it`, NULL for none) among the
+ * marks: their number into *n, and OR-ed into `into` (a bitmap of
+ * set->n_words words) when it is not NULL, words [*lo_w, *hi_w) of it
+ * touched.  Read a chunk at a time: a small one after a jump (a sparse
+ * tag costs its rows, not the collection), growing while the rows come
+ * close together. */
 static int
 facets_tag_rows(nx_fr_term *it, const facets_set *set, uint64_t *into,
-                uint64_t *n)
+                uint64_t *n, size_t *lo_w, size_t *hi_w)
 {
     uint64_t buf[FACETS_CHUNK];
     int64_t lo, end = (int64_t)set->n_words * 64;
+    size_t chunk = FACETS_CHUNK_MIN;
     int rc = SQLITE_OK;
 
     *n = 0;
@@ -605,21 +574,31 @@ facets_tag_rows(nx_fr_term *it, const facets_set *set, uint64_t *into,
         return SQLITE_OK; /* no item has the topic */
     lo = nx_fr_term_block_next(it);
     while (rc == SQLITE_OK && lo >= 0 && lo < end) {
-        size_t at = (size_t)lo / 64, w;
-        int n_words = (int)(set->n_words - at < FACETS_CHUNK ? set->n_words - at
-                                                             : FACETS_CHUNK);
+        size_t at = (size_t)lo / 64, w,
+               n_words = set->n_words - at < chunk ? set->n_words - at : chunk;
         int64_t next;
 
         lo = (int64_t)at * 64;
-        memset(buf, 0, (size_t)n_words * sizeof(*buf));
-        rc = nx_fr_term_block(it, lo, n_words, set->bits + at, buf, NULL, -1);
-        for (w = 0; rc == SQLITE_OK && w < (size_t)n_words; w++) {
+        memset(buf, 0, n_words * sizeof(*buf));
+        rc = nx_fr_term_block(it, lo, (int)n_words, set->bits + at, buf, NULL,
+                              -1);
+        for (w = 0; rc == SQLITE_OK && w < n_words; w++) {
             *n += (uint64_t)__builtin_popcountll(buf[w]);
             if (into != NULL)
                 into[at + w] |= buf[w];
         }
+        if (into != NULL) {
+            *lo_w = at < *lo_w ? at : *lo_w;
+            *hi_w = at + n_words > *hi_w ? at + n_words : *hi_w;
+        }
         next = nx_fr_term_block_next(it);
-        lo = next > lo + 64 * n_words ? next : lo + 64 * n_words;
+        if (next < lo + 64 * (int64_t)(n_words + chunk)) {
+            chunk = chunk < FACETS_CHUNK ? 2 * chunk : FACETS_CHUNK;
+        } else {
+            chunk = FACETS_CHUNK_MIN;
+        }
+        lo = next > lo + 64 * (int64_t)n_words ? next
+                                               : lo + 64 * (int64_t)n_words;
     }
     return rc;
 }
@@ -641,32 +620,34 @@ facets_tag_cmp(const void *a, const void *b)
     return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* An iterator on every topic's tag, its[k] for topic k (NULL for a tag
- * no row holds): opened together, in FTS5's order, so that a leaf that
- * holds several tags is read once. */
+/* An iterator on the tag of each topic t[from .. to), its[k - from] for
+ * topic k (NULL for a tag no row holds): opened together, in FTS5's
+ * order, so that a leaf that holds several tags is read once. */
 static int
-facets_tags_open(const facets_topics *ts, nx_fr *reader, nx_fr_term **its)
+facets_tags_open(const facets_topics *ts, size_t from, size_t to, nx_fr *reader,
+                 nx_fr_term **its)
 {
-    facets_tag *tags = nx_calloc(ts->n + 1, sizeof(*tags));
-    const char **texts = nx_calloc(ts->n + 1, sizeof(*texts));
-    size_t *lens = nx_calloc(ts->n + 1, sizeof(*lens));
-    nx_fr_term **sorted = nx_calloc(ts->n + 1, sizeof(*sorted));
+    size_t n_t = to - from;
+    facets_tag *tags = nx_calloc(n_t + 1, sizeof(*tags));
+    const char **texts = nx_calloc(n_t + 1, sizeof(*texts));
+    size_t *lens = nx_calloc(n_t + 1, sizeof(*lens));
+    nx_fr_term **sorted = nx_calloc(n_t + 1, sizeof(*sorted));
     size_t i, n = 0;
     int rc = SQLITE_OK;
 
     if (tags == NULL || texts == NULL || lens == NULL || sorted == NULL)
         rc = SQLITE_NOMEM;
-    for (i = 0; rc == SQLITE_OK && i < ts->n; i++) {
+    for (i = 0; rc == SQLITE_OK && i < n_t; i++) {
         tags[i].len =
             (size_t)snprintf(tags[i].text, sizeof(tags[i].text), "%s%lld",
-                             NX_TAG_TOPIC, (long long)ts->t[i].id);
+                             NX_TAG_TOPIC, (long long)ts->t[from + i].id);
         tags[i].at = i;
     }
     if (rc == SQLITE_OK)
-        qsort(tags, ts->n, sizeof(*tags), facets_tag_cmp);
+        qsort(tags, n_t, sizeof(*tags), facets_tag_cmp);
     /* Distinct terms (two topics of one id would be damage; each gets
      * its own iterator then). */
-    for (i = 0; rc == SQLITE_OK && i < ts->n; i++) {
+    for (i = 0; rc == SQLITE_OK && i < n_t; i++) {
         if (n > 0 && facets_tag_cmp(&tags[i], &tags[i - 1]) == 0)
             continue;
         texts[n] = tags[i].text;
@@ -674,7 +655,7 @@ facets_tags_open(const facets_topics *ts, nx_fr *reader, nx_fr_term **its)
     }
     if (rc == SQLITE_OK && n > 0)
         rc = nx_fr_terms_open(reader, (int)n, texts, lens, sorted);
-    for (i = 0, n = 0; rc == SQLITE_OK && i < ts->n; i++) {
+    for (i = 0, n = 0; rc == SQLITE_OK && i < n_t; i++) {
         if (i > 0 && facets_tag_cmp(&tags[i], &tags[i - 1]) == 0)
             rc = nx_fr_term_open(&its[tags[i].at], reader, tags[i].text,
                                  tags[i].len);
@@ -688,39 +669,65 @@ facets_tags_open(const facets_topics *ts, nx_fr *reader, nx_fr_term **its)
     return rc;
 }
 
-/* Each key's matches, from its topics' tags: a key of one topic counts
- * its rows among the marks, a key of several the union of theirs. */
+/* Count the keys of topics t[from .. to) (whole keys) from their tags:
+ * a key of one topic counts its rows among the marks, a key of several
+ * the union of theirs (in `scratch`, cleared where it was touched). */
 static int
-facets_topics_by_tags(facets_topics *ts, nx_fr *reader, const facets_set *set)
+facets_tags_count(facets_topics *ts, size_t from, size_t to, nx_fr_term **its,
+                  const facets_set *set, uint64_t **scratch)
 {
-    uint64_t *scratch = NULL;
-    nx_fr_term **its = nx_calloc(ts->n + 1, sizeof(*its));
     size_t i, j, k;
-    int rc = its != NULL ? facets_tags_open(ts, reader, its) : SQLITE_NOMEM;
+    int rc = SQLITE_OK;
 
-    for (i = 0; i < ts->n && rc == SQLITE_OK; i = j) {
+    for (i = from; i < to && rc == SQLITE_OK; i = j) {
+        size_t lo_w = SIZE_MAX, hi_w = 0;
         bool is_group;
 
-        for (j = i + 1; j < ts->n && ts->t[j].group == i; j++)
+        for (j = i + 1; j < to && ts->t[j].group == i; j++)
             ;
         is_group = j - i > 1;
-        if (is_group && scratch == NULL &&
-            (scratch = nx_calloc(set->n_words + 1, sizeof(*scratch))) == NULL)
-            rc = SQLITE_NOMEM;
+        if (is_group && *scratch == NULL &&
+            (*scratch = nx_calloc(set->n_words + 1, sizeof(**scratch))) == NULL)
+            return SQLITE_NOMEM;
         for (k = i; k < j && rc == SQLITE_OK; k++)
-            rc = facets_tag_rows(its[k], set, is_group ? scratch : NULL,
-                                 &ts->t[k].count);
+            rc = facets_tag_rows(its[k - from], set, is_group ? *scratch : NULL,
+                                 &ts->t[k].count, &lo_w, &hi_w);
         ts->t[i].total = ts->t[i].count;
         if (!is_group || rc != SQLITE_OK)
             continue;
         ts->t[i].total = 0;
-        for (k = 0; k < set->n_words; k++) {
-            ts->t[i].total += (uint64_t)__builtin_popcountll(scratch[k]);
-            scratch[k] = 0;
+        for (k = lo_w; k < hi_w; k++) {
+            ts->t[i].total += (uint64_t)__builtin_popcountll((*scratch)[k]);
+            (*scratch)[k] = 0;
         }
     }
-    for (i = 0; its != NULL && i < ts->n; i++)
-        nx_fr_term_close(its[i]);
+    return rc;
+}
+
+/* Each key's matches, from its topics' tags, FACETS_TAGS_AT_ONCE topics
+ * (and the rest of the last one's key) at a time. */
+static int
+facets_topics_by_tags(facets_topics *ts, nx_fr *reader, const facets_set *set)
+{
+    uint64_t *scratch = NULL;
+    nx_fr_term **its = NULL;
+    size_t from, to, k;
+    int rc = SQLITE_OK;
+
+    for (from = 0; from < ts->n && rc == SQLITE_OK; from = to) {
+        to = ts->n - from > FACETS_TAGS_AT_ONCE ? from + FACETS_TAGS_AT_ONCE
+                                                : ts->n;
+        while (to < ts->n && ts->t[to].group != to)
+            to++; /* a key's topics together */
+        nx_free(its);
+        its = nx_calloc(to - from + 1, sizeof(*its));
+        rc = its != NULL ? facets_tags_open(ts, from, to, reader, its)
+                         : SQLITE_NOMEM;
+        if (rc == SQLITE_OK)
+            rc = facets_tags_count(ts, from, to, its, set, &scratch);
+        for (k = 0; its != NULL && k < to - from; k++)
+            nx_fr_term_close(its[k]);
+    }
     nx_free(its);
     nx_free(scratch);
     return rc;
@@ -823,9 +830,8 @@ facets_topics_count(newsidx_results *r, newsidx_query *q, const facets_set *set,
         return rc;
     if (set->n > 0 && ts.n > 0)
         rc = nx_fr_open(&reader, q->idx->db, err);
-    if (rc == NEWSIDX_OK && reader != NULL &&
-        facets_tag_rows_total(q, &tag_rows) != SQLITE_OK)
-        tag_rows = INT64_MAX; /* unknown: by rows */
+    if (rc == NEWSIDX_OK && reader != NULL)
+        rc = facets_status(q, facets_tag_rows_total(q, &tag_rows), err);
     if (rc == NEWSIDX_OK && set->n > 0 && ts.n > 0) {
         if (reader != NULL &&
             set->n > (uint64_t)(tag_rows / FACETS_FEW_RATIO)) {
@@ -875,8 +881,7 @@ facets_member(newsidx_results *r, newsidx_query *qm, const facets_set *set,
     if (kind == NEWSIDX_FACET_TOPIC)
         return facets_topics_count(r, qm, set, is_several, err);
     memset(&tally, 0, sizeof(tally));
-    rc = facets_docinfo(set, qm, kind == NEWSIDX_FACET_YEAR ? &tally : NULL,
-                        kind == NEWSIDX_FACET_PROVIDER ? &tally : NULL, err);
+    rc = facets_docinfo(set, qm, kind, &tally, err);
     if (rc == NEWSIDX_OK)
         rc = kind == NEWSIDX_FACET_YEAR
                  ? facets_put_years(r, &tally, err)
@@ -896,7 +901,8 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
                           : nx_fail(err, NEWSIDX_NOMEM, "out of memory");
 
     for (m = 0; m < n && rc == NEWSIDX_OK; m++)
-        rc = facets_matches(&sets[m], nx_query_member(r->q, m), err);
+        rc = nx_search_marks(&sets[m].bits, &sets[m].n_words, &sets[m].n,
+                             nx_query_member(r->q, m), err);
     for (k = 0; k < 3 && rc == NEWSIDX_OK; k++) {
         if (!(r->q->opts.facets & kinds[k]))
             continue;

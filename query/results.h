@@ -143,8 +143,9 @@ typedef struct search_cand {
     double key; /* what the sort orders by (the score for rank) */
     /* The collapse keys: their hashes from docinfo (NX_DOC_HAS_URL_KEY,
      * NX_DOC_HAS_TITLE_KEY in key_flags), and the keys themselves (the
-     * normalized title and the URL key) only when hashes that agree
-     * turned out to stand for different keys. */
+     * normalized title and the URL key), read from the items row only
+     * for a fold the hashes suggest, to check it, and for a page's hits
+     * (search.c). */
     uint64_t url_hash, title_hash;
     unsigned key_flags;
     char *title_key;
@@ -192,6 +193,12 @@ void nx_search_where(search_sql *s, const newsidx_query *q);
  * being unpublished (what --all would add). */
 int nx_search_count(uint64_t *out, newsidx_query *q, bool is_hidden,
                     newsidx_error *err);
+/* The matches of `q` (one file) as bits by item id over *n_words words
+ * (the ids docinfo spans), *n of them: the engine's count walk, or the
+ * SQL of the query when the engine declines it.  *bits is freed by the
+ * caller. */
+int nx_search_marks(uint64_t **bits, size_t *n_words, uint64_t *n,
+                    newsidx_query *q, newsidx_error *err);
 /* The query's matches in all its files, counted as newsidx_query_run
  * counts them when it does not scan them all. */
 int nx_search_total(uint64_t *out, newsidx_query *q, newsidx_error *err);

@@ -533,18 +533,27 @@ enum { SEARCH_URL, SEARCH_TITLE };
 /* key_flags: the keys themselves are read (search_strings). */
 #define SEARCH_HAS_STRINGS 0x100u
 
-/* Statement `which` of the read half's NX_KEY_STMTS on q's file, `sql`
- * prepared on first use and kept (a page's keys take dozens). */
+/* The statements of the read half's key_stmt, by slot. */
+enum { SEARCH_STMT_KEYS, SEARCH_STMT_URL_ROWS, SEARCH_STMT_TITLE_ROWS };
+static const char *const search_stmt_sql[NX_KEY_STMTS] = {
+    [SEARCH_STMT_KEYS] = "SELECT title, url_key FROM items WHERE id = ?",
+    /* (the condition lets SQLite use the partial index items_url_key) */
+    [SEARCH_STMT_URL_ROWS] =
+        "SELECT id FROM items WHERE url_key = ?1 AND url_key <> ''",
+    [SEARCH_STMT_TITLE_ROWS] = "SELECT id FROM title_keys WHERE hash = ?1",
+};
+
+/* Statement `which` on q's file, prepared on first use and kept (a page's
+ * keys take dozens), reset. */
 static int
-search_stmt(sqlite3_stmt **out, newsidx_query *q, int which, const char *sql,
-            newsidx_error *err)
+search_stmt(sqlite3_stmt **out, newsidx_query *q, int which, newsidx_error *err)
 {
     sqlite3_stmt **slot = &q->half->key_stmt[which];
     int rc = SQLITE_OK;
 
     if (*slot == NULL)
-        rc = sqlite3_prepare_v3(q->idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                slot, NULL);
+        rc = sqlite3_prepare_v3(q->idx->db, search_stmt_sql[which], -1,
+                                SQLITE_PREPARE_PERSISTENT, slot, NULL);
     else
         sqlite3_reset(*slot);
     *out = *slot;
@@ -565,8 +574,7 @@ search_strings(search_cand *c, newsidx_query *q, newsidx_error *err)
 
     if (c->key_flags & SEARCH_HAS_STRINGS)
         return NEWSIDX_OK;
-    rc = search_stmt(&stmt, qm, 0,
-                     "SELECT title, url_key FROM items WHERE id = ?", err);
+    rc = search_stmt(&stmt, qm, SEARCH_STMT_KEYS, err);
     if (rc != NEWSIDX_OK)
         return rc;
     sqlite3_bind_int64(stmt, 1, c->id);
@@ -1033,7 +1041,7 @@ search_sort(search_run *run, newsidx_error *err)
     if (run->n_cands < 2)
         return NEWSIDX_OK;
     o = nx_malloc(run->n_cands * sizeof(*o));
-    sorted = nx_malloc(run->cap * sizeof(*sorted));
+    sorted = nx_malloc(run->n_cands * sizeof(*sorted));
     if (o == NULL || sorted == NULL) {
         nx_free(o);
         nx_free(sorted);
@@ -1048,16 +1056,15 @@ search_sort(search_run *run, newsidx_error *err)
     qsort(o, run->n_cands, sizeof(*o), search_order_cmp);
     for (i = 0; i < run->n_cands; i++)
         sorted[i] = run->cands[o[i].at];
-    memset(sorted + run->n_cands, 0,
-           (run->cap - run->n_cands) * sizeof(*sorted));
     nx_free(run->cands);
     nx_free(o);
     run->cands = sorted;
+    run->cap = run->n_cands; /* the scan is over: nothing more is offered */
     return NEWSIDX_OK;
 }
 
-/* One file's best `cap` candidates, in rank order, with their collapse
- * keys when collapsing is on. */
+/* One file's best `cap` candidates, in rank order, with the hashes of
+ * their collapse keys when collapsing is on. */
 static int
 search_scan_sorted(search_run *run, newsidx_query *q, size_t cap,
                    newsidx_error *err)
@@ -1349,14 +1356,13 @@ search_in_scan(const search_idset *set, size_t member, int64_t id)
 }
 
 /* The items of file qm (member m) that statement `which` (one
- * parameter) gives for `key`, into `out`. */
+ * parameter: `text`, or `key` when text is NULL) gives, into `out`. */
 static int
 search_rows_of(search_ids *out, newsidx_query *qm, size_t m, int which,
-               const char *sql, const char *text, int64_t key,
-               newsidx_error *err)
+               const char *text, int64_t key, newsidx_error *err)
 {
     sqlite3_stmt *stmt;
-    int rc = search_stmt(&stmt, qm, which, sql, err);
+    int rc = search_stmt(&stmt, qm, which, err);
 
     if (rc != NEWSIDX_OK)
         return rc;
@@ -1390,14 +1396,11 @@ search_key_rows(search_ids *out, search_cand *h, newsidx_query *q,
         newsidx_query *qm = nx_query_member(q, m);
 
         if (h->url_key != NULL)
-            rc = search_rows_of(out, qm, m, 1,
-                                "SELECT id FROM items WHERE url_key = ?1"
-                                " AND url_key <> ''",
-                                h->url_key, 0, err);
+            rc = search_rows_of(out, qm, m, SEARCH_STMT_URL_ROWS, h->url_key, 0,
+                                err);
         if (rc == NEWSIDX_OK && h->title_key != NULL)
-            rc = search_rows_of(out, qm, m, 2,
-                                "SELECT id FROM title_keys WHERE hash = ?1",
-                                NULL, (int64_t)h->title_hash, err);
+            rc = search_rows_of(out, qm, m, SEARCH_STMT_TITLE_ROWS, NULL,
+                                (int64_t)h->title_hash, err);
     }
     return rc;
 }
@@ -1445,7 +1448,11 @@ search_score_ids(search_ids *out, const int64_t *ids, size_t n,
     memset(&sr, 0, sizeof(sr));
     sr.cap = n;
     sr.cands = nx_calloc(n, sizeof(*sr.cands));
-    nx_buf_puts(&only, " AND i.id IN (");
+    /* fts.rowid when the query has text: FTS5 then looks each id up
+     * (with i.id, SQLite walks every match and filters). */
+    nx_buf_puts(&only, nx_query_member(q, m)->match[0] != '\0'
+                           ? " AND fts.rowid IN ("
+                           : " AND i.id IN (");
     for (i = 0; i < n; i++)
         nx_buf_printf(&only, "%s%lld", i ? "," : "", (long long)ids[i]);
     nx_buf_puts(&only, ")");
@@ -1499,10 +1506,117 @@ search_fold_more(search_cand *h, search_ids *more, newsidx_error *err)
     return NEWSIDX_OK;
 }
 
-/* Head p's copies below the scan (whose items are `scan`), appended to
- * its folded ids (see above). */
+/* What completing a page's hits needs of its scan, made once a page:
+ * its items (a set), the first head of each key hash, and, when a hit
+ * has many same-key items to sift, each file's matches as bits. */
+typedef struct search_page {
+    search_idset scan;
+    search_keymap by_url, by_title; /* over the heads, by hash */
+    uint64_t **marks;               /* per file, NULL until made */
+    size_t *n_marks;
+} search_page;
+
+/* Same-key items of a hit beyond this are first sifted by the query's
+ * matches (search_page.marks: a count walk) before each is looked at. */
+#define SEARCH_FEW_COPIES 64
+
+static void
+search_page_free(search_page *pg, size_t n_files)
+{
+    size_t m;
+
+    nx_free(pg->scan.id);
+    nx_free(pg->scan.member);
+    search_keymap_free(&pg->by_url);
+    search_keymap_free(&pg->by_title);
+    for (m = 0; pg->marks != NULL && m < n_files; m++)
+        nx_free(pg->marks[m]);
+    nx_free(pg->marks);
+    nx_free(pg->n_marks);
+}
+
 static int
-search_complete_head(search_run *run, size_t p, const search_idset *scan,
+search_page_init(search_page *pg, search_run *run, size_t n_files)
+{
+    size_t i;
+
+    memset(pg, 0, sizeof(*pg));
+    pg->marks = nx_calloc(n_files, sizeof(*pg->marks));
+    pg->n_marks = nx_calloc(n_files, sizeof(*pg->n_marks));
+    if (pg->marks == NULL || pg->n_marks == NULL ||
+        search_scan_ids(&pg->scan, run) != NEWSIDX_OK ||
+        !search_keymap_init(&pg->by_url, run->n_cands) ||
+        !search_keymap_init(&pg->by_title, run->n_cands))
+        return NEWSIDX_NOMEM;
+    for (i = 0; i < run->n_cands; i++) {
+        search_keymap_put(&pg->by_url, run->cands, i, SEARCH_URL);
+        search_keymap_put(&pg->by_title, run->cands, i, SEARCH_TITLE);
+    }
+    return NEWSIDX_OK;
+}
+
+/* Does item x (not of the scan, sharing a key hash with head p) fold
+ * into head p?  The first head with a hash of x's is where x goes when
+ * that head really shares its key; else (two keys, one hash) every head
+ * is looked at (search_head_of). */
+static int
+search_goes_to(bool *is_p, search_run *run, search_page *pg, size_t p,
+               search_cand *x, newsidx_query *q, newsidx_error *err)
+{
+    size_t j = search_keymap_get(&pg->by_url, run->cands, x, SEARCH_URL),
+           t = search_keymap_get(&pg->by_title, run->cands, x, SEARCH_TITLE);
+    bool is_same = false;
+    int rc;
+
+    if (t < j)
+        j = t;
+    *is_p = false;
+    if (j == SIZE_MAX)
+        return NEWSIDX_OK;
+    rc = search_check_pair(x, &run->cands[j], q, &is_same, err);
+    if (rc == NEWSIDX_OK && is_same) {
+        *is_p = j == p;
+        return NEWSIDX_OK;
+    }
+    if (rc == NEWSIDX_OK)
+        rc = search_head_of(&j, run, x, q, err);
+    *is_p = rc == NEWSIDX_OK && j == p;
+    return rc;
+}
+
+/* Keep of rows[0..n) (items of file m) those the query matches: the
+ * file's matches are marked once a page. */
+static int
+search_sift(search_cand *rows, size_t *n, search_page *pg, newsidx_query *q,
+            size_t m, newsidx_error *err)
+{
+    size_t i, k = 0;
+    uint64_t n_marked;
+    int rc = NEWSIDX_OK;
+
+    if (pg->marks[m] == NULL)
+        rc = nx_search_marks(&pg->marks[m], &pg->n_marks[m], &n_marked,
+                             nx_query_member(q, m), err);
+    for (i = 0; rc == NEWSIDX_OK && i < *n; i++) {
+        int64_t id = rows[i].id;
+
+        if (id >= 0 && (uint64_t)id / 64 < pg->n_marks[m] &&
+            (pg->marks[m][id / 64] >> (id % 64) & 1)) {
+            search_cand t = rows[k];
+
+            rows[k++] = rows[i];
+            rows[i] = t; /* (keys read stay owned by a row) */
+        }
+    }
+    if (rc == NEWSIDX_OK)
+        *n = k;
+    return rc;
+}
+
+/* Head p's copies below the scan, appended to its folded ids (see
+ * above). */
+static int
+search_complete_head(search_run *run, size_t p, search_page *pg,
                      newsidx_query *q, newsidx_error *err)
 {
     search_ids rows, more;
@@ -1523,31 +1637,35 @@ search_complete_head(search_run *run, size_t p, const search_idset *scan,
     for (i = 0; rc == NEWSIDX_OK && i < rows.n; i++) {
         if ((n > 0 && rows.c[n - 1].id == rows.c[i].id &&
              rows.c[n - 1].member == rows.c[i].member) ||
-            search_in_scan(scan, rows.c[i].member, rows.c[i].id))
+            search_in_scan(&pg->scan, rows.c[i].member, rows.c[i].id))
             continue;
         rows.c[n++] = rows.c[i];
     }
     if (rc == NEWSIDX_OK)
         rows.n = n;
-    /* Their keys' hashes, file by file; then those whose first head with
-     * a key of theirs is p, scored. */
+    /* File by file: the matches among them, their keys' hashes, those
+     * that fold into p, scored. */
     for (i = 0; rc == NEWSIDX_OK && i < rows.n; i = k) {
         search_run part;
-        size_t j, n_ids = 0, m = rows.c[i].member;
+        size_t j, n_part, n_ids = 0, m = rows.c[i].member;
 
         for (k = i; k < rows.n && rows.c[k].member == m; k++)
             ;
+        n_part = k - i;
+        if (n_part > SEARCH_FEW_COPIES)
+            rc = search_sift(rows.c + i, &n_part, pg, q, m, err);
         memset(&part, 0, sizeof(part));
         part.cands = rows.c + i;
-        part.n_cands = k - i;
-        rc = search_hashes(&part, nx_query_member(q, m), err);
-        for (j = i; rc == NEWSIDX_OK && j < k; j++) {
-            size_t head = SIZE_MAX;
+        part.n_cands = n_part;
+        if (rc == NEWSIDX_OK)
+            rc = search_hashes(&part, nx_query_member(q, m), err);
+        for (j = i; rc == NEWSIDX_OK && j < i + n_part; j++) {
+            bool is_p = false;
 
             if (!search_hash_shared(&rows.c[j], &run->cands[p]))
                 continue; /* a slot that says otherwise: damage */
-            rc = search_head_of(&head, run, &rows.c[j], q, err);
-            if (rc == NEWSIDX_OK && head == p)
+            rc = search_goes_to(&is_p, run, pg, p, &rows.c[j], q, err);
+            if (rc == NEWSIDX_OK && is_p)
                 ids[n_ids++] = rows.c[j].id;
         }
         if (rc == NEWSIDX_OK && n_ids > 0)
@@ -1567,21 +1685,69 @@ static int
 search_complete_page(search_run *run, newsidx_query *q, size_t first, size_t n,
                      newsidx_error *err)
 {
-    search_idset scan;
-    size_t p;
+    size_t n_files = 1 + q->n_peers, p;
+    search_page pg;
     int rc;
 
     if (run->is_complete || q->opts.no_collapse || first >= run->n_cands)
         return NEWSIDX_OK;
-    memset(&scan, 0, sizeof(scan));
-    rc = search_scan_ids(&scan, run);
+    rc = search_page_init(&pg, run, n_files);
     if (rc != NEWSIDX_OK)
         rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
     for (p = first; p < first + n && p < run->n_cands && rc == NEWSIDX_OK; p++)
-        rc = search_complete_head(run, p, &scan, q, err);
-    nx_free(scan.id);
-    nx_free(scan.member);
+        rc = search_complete_head(run, p, &pg, q, err);
+    search_page_free(&pg, n_files);
     return rc;
+}
+
+int
+nx_search_marks(uint64_t **bits_out, size_t *n_words_out, uint64_t *n_out,
+                newsidx_query *q, newsidx_error *err)
+{
+    search_sql s;
+    sqlite3_stmt *stmt;
+    bool is_declined;
+    uint64_t *bits;
+    size_t n_words, w;
+    int rc = nx_docinfo_bitmap_new(q->idx, &bits, &n_words), step;
+
+    *bits_out = NULL;
+    *n_words_out = 0;
+    *n_out = 0;
+    if (rc != SQLITE_OK)
+        return nx_db_error(q->idx, rc, "cannot run the query", err);
+    rc = nx_engine_matches(bits, n_words, q, &is_declined, err);
+    if (rc == NEWSIDX_OK && is_declined) {
+        memset(bits, 0, n_words * sizeof(*bits));
+        nx_search_where(&s, q);
+        rc = nx_search_prepare(&stmt, q->idx, &s, "SELECT i.id", "", err);
+        while (rc == NEWSIDX_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(stmt, 0);
+
+            if (id < 0 || (uint64_t)id / 64 >= n_words)
+                rc = nx_db_error(q->idx,
+                                 nx_db_damaged(q->idx,
+                                               "item %lld is past the"
+                                               " docinfo blocks",
+                                               (long long)id),
+                                 "cannot run the query", err);
+            else
+                bits[id / 64] |= (uint64_t)1 << (id % 64);
+        }
+        if (rc == NEWSIDX_OK && step != SQLITE_DONE)
+            rc = nx_db_error(q->idx, step, "cannot run the query", err);
+        sqlite3_finalize(stmt);
+        nx_search_sql_free(&s);
+    }
+    if (rc != NEWSIDX_OK) {
+        nx_free(bits);
+        return rc;
+    }
+    for (w = 0; w < n_words; w++)
+        *n_out += (uint64_t)__builtin_popcountll(bits[w]);
+    *bits_out = bits;
+    *n_words_out = n_words;
+    return NEWSIDX_OK;
 }
 
 int
