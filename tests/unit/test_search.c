@@ -1131,6 +1131,56 @@ test_search__equal_hashes_of_different_titles_do_not_collapse(void **state)
                         "b(2,4)");
 }
 
+/* Add an item with this title, excerpt and quality. */
+static void
+add_titled(fixture *f, const char *name, const char *title, const char *excerpt,
+           int quality)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text),
+             "---\ntitle: \"%s\"\nexcerpt: \"%s\"\nquality: %d\n---\n", title,
+             excerpt, quality);
+    assert_int_equal(newsidx_index_add_buffer(f->idx, name, text, strlen(text),
+                                              NULL, NULL, NULL),
+                     NEWSIDX_OK);
+}
+
+/* A hit lists its copies ranked below the page's scan, and only those
+ * the query matches: here 100 items share the title "Weather", 5 of
+ * them about a storm, and the page's scan keeps 8 of the 1,055 storm
+ * items.  (Past 64 same-title items the query's matches are marked to
+ * sift them.) */
+static void
+test_search__a_hit_lists_its_copies_below_the_scan(void **state)
+{
+    fixture *f = *state;
+    char name[32], title[64];
+    uint64_t stories;
+    bool is_exact;
+    int i;
+
+    add_titled(f, "w0", "Weather", "storm ahead", 99);
+    for (i = 1; i < 100; i++) {
+        snprintf(name, sizeof(name), "w%d", i);
+        add_titled(f, name, "Weather", i % 20 == 0 ? "storm ahead" : "calm",
+                   i % 20 == 0 ? 1 : 50);
+    }
+    /* More than NX_STORIES_EXACT_MAX matches: no scan of them all. */
+    for (i = 0; i < 1050; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        snprintf(title, sizeof(title), "Storm report %d", i);
+        add_titled(f, name, title, "storm ahead", 90 - i / 100);
+    }
+    /* w0 is item 1; the storm copies w20, w40, w60, w80 are items 21,
+     * 41, 61, 81, ranked last (quality 1): far below a scan of 8. */
+    assert_string_equal(collapsed_page(f, "storm", 0, 1, &stories, &is_exact),
+                        "w0(1,21,41,61,81)");
+    assert_false(is_exact);
+    assert_string_equal(collapsed_page(f, "storm", 1, 1, &stories, &is_exact),
+                        "s0(101)");
+}
+
 /* A year as SQLite's strftime('%Y', t, 'unixepoch') writes it, which the
  * year facets count by, over the whole range and past its ends. */
 static void
@@ -1255,6 +1305,7 @@ main(void)
         T(test_search__stories_are_counted_exactly_up_to_a_thousand),
         T(test_search__equal_hashes_of_different_titles_do_not_collapse),
         T(test_search__years_are_sqlites),
+        T(test_search__a_hit_lists_its_copies_below_the_scan),
 #undef T
     };
 
