@@ -265,8 +265,9 @@ facets_combine(nx_facet *f, size_t *n, unsigned kind)
         }
         *n = k;
     }
-    qsort(f, *n, sizeof(*f),
-          kind == NEWSIDX_FACET_YEAR ? facet_by_year : facet_by_count);
+    if (*n > 1) /* (f may be NULL with none: no qsort of NULL) */
+        qsort(f, *n, sizeof(*f),
+              kind == NEWSIDX_FACET_YEAR ? facet_by_year : facet_by_count);
 }
 
 /**************************************************************************
@@ -515,7 +516,8 @@ facets_topics_load(facets_topics *ts, newsidx_query *q, newsidx_error *err)
     }
     sqlite3_finalize(stmt);
     if (rc == SQLITE_DONE) {
-        qsort(ts->t, ts->n, sizeof(*ts->t), facets_topic_by_key);
+        if (ts->n > 1)
+            qsort(ts->t, ts->n, sizeof(*ts->t), facets_topic_by_key);
         ts->by_id = nx_malloc((ts->n + 1) * sizeof(*ts->by_id));
         rc = ts->by_id != NULL ? SQLITE_OK : SQLITE_NOMEM;
     }
