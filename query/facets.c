@@ -915,8 +915,10 @@ nx_facets_count(newsidx_results *r, newsidx_error *err)
                                n > 1, err);
         r->facet_n[k] = r->n_facets - r->facet_start[k];
         /* Provider rows of one name are one value (and, over several
-         * files, each file's of a value). */
-        facets_combine(r->facets + r->facet_start[k], &r->facet_n[k], kinds[k]);
+         * files, each file's of a value).  (None: r->facets may be NULL.) */
+        if (r->facet_n[k] > 0)
+            facets_combine(r->facets + r->facet_start[k], &r->facet_n[k],
+                           kinds[k]);
         r->n_facets = r->facet_start[k] + r->facet_n[k];
     }
     for (m = 0; sets != NULL && m < n; m++)
