@@ -839,14 +839,6 @@ search_check_pair(search_cand *a, search_cand *b, newsidx_query *q,
     return rc;
 }
 
-/* The same for candidate i and head j of the run. */
-static int
-search_check_fold(search_run *run, newsidx_query *q, size_t i, size_t j,
-                  bool *is_same, newsidx_error *err)
-{
-    return search_check_pair(&run->cands[i], &run->cands[j], q, is_same, err);
-}
-
 /* For each candidate, in rank order, the head it folds into (the first
  * candidate above it with its URL key or its title key that heads a
  * story), or SIZE_MAX when it heads one: into target[].  Without
@@ -877,7 +869,8 @@ search_fold_targets(search_run *run, newsidx_query *q, bool is_strings,
         if (t < j)
             j = t;
         if (j != SIZE_MAX && !is_strings)
-            rc = search_check_fold(run, q, i, j, &is_same, err);
+            rc = search_check_pair(&run->cands[i], &run->cands[j], q, &is_same,
+                                   err);
         if (rc == NEWSIDX_OK && !is_same) {
             *is_clash = true;
             break;
@@ -912,6 +905,31 @@ search_targets(search_run *run, newsidx_query *q, size_t *target,
     return rc;
 }
 
+/* Append candidates c[0..n) (copies of head h, in the order given) to h's
+ * folded ids and their files. */
+static int
+search_fold_in(search_cand *h, const search_cand *c, size_t n,
+               newsidx_error *err)
+{
+    size_t total = (size_t)h->collapsed - 1 + n, i;
+    int64_t *ids = nx_realloc(h->folded, total * sizeof(*ids));
+    size_t *members;
+
+    if (ids == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    h->folded = ids;
+    members = nx_realloc(h->folded_member, total * sizeof(*members));
+    if (members == NULL)
+        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
+    h->folded_member = members;
+    for (i = 0; i < n; i++) {
+        ids[h->collapsed - 1] = c[i].id;
+        members[h->collapsed - 1] = c[i].member;
+        h->collapsed++;
+    }
+    return NEWSIDX_OK;
+}
+
 /* Fold near-duplicates (same URL key or same normalized title) into the
  * best-placed one, which records their ids; sets *n_out to the number of
  * stories left at the front.  Going down the ranked list, an item joins
@@ -943,27 +961,8 @@ search_collapse(search_run *run, newsidx_query *q, size_t *n_out,
         search_cand c = run->cands[i];
 
         if (target[i] != SIZE_MAX) {
-            search_cand *head = &run->cands[target[target[i]]];
-            size_t n_grown = (size_t)head->collapsed;
-            int64_t *grown =
-                rc == NEWSIDX_OK
-                    ? nx_realloc(head->folded, n_grown * sizeof(int64_t))
-                    : NULL;
-            size_t *grown_m = NULL;
-
-            if (grown != NULL) {
-                head->folded = grown;
-                grown_m =
-                    nx_realloc(head->folded_member, n_grown * sizeof(size_t));
-            }
-            if (grown_m == NULL && rc == NEWSIDX_OK)
-                rc = nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-            if (grown_m != NULL) {
-                head->folded_member = grown_m;
-                grown[n_grown - 1] = c.id;
-                grown_m[n_grown - 1] = c.member;
-            }
-            head->collapsed++;
+            if (rc == NEWSIDX_OK)
+                rc = search_fold_in(&run->cands[target[target[i]]], &c, 1, err);
             search_cand_clear(&c);
             continue;
         }
@@ -1486,24 +1485,8 @@ search_hash_shared(const search_cand *x, const search_cand *h)
 static int
 search_fold_more(search_cand *h, search_ids *more, newsidx_error *err)
 {
-    size_t total = (size_t)h->collapsed - 1 + more->n, i;
-    int64_t *ids = nx_realloc(h->folded, total * sizeof(*ids));
-    size_t *members;
-
-    if (ids == NULL)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    h->folded = ids;
-    members = nx_realloc(h->folded_member, total * sizeof(*members));
-    if (members == NULL)
-        return nx_fail(err, NEWSIDX_NOMEM, "out of memory");
-    h->folded_member = members;
     qsort(more->c, more->n, sizeof(*more->c), search_cand_cmp);
-    for (i = 0; i < more->n; i++) {
-        ids[h->collapsed - 1] = more->c[i].id;
-        members[h->collapsed - 1] = more->c[i].member;
-        h->collapsed++;
-    }
-    return NEWSIDX_OK;
+    return search_fold_in(h, more->c, more->n, err);
 }
 
 /* What completing a page's hits needs of its scan, made once a page:
